@@ -1,0 +1,138 @@
+"""Typed values that flow through the pipeline: extract → check → classify → store → report.
+
+Nothing here does I/O; every stage speaks in these types, so retry policy, exit codes and reports
+are small functions over them instead of booleans scattered through the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class LinkKind(StrEnum):
+    """Where in a post a URL was written."""
+
+    BARE = "bare"
+    MARKDOWN_LINK = "markdown-link"
+    IMAGE = "image"
+    AUTOLINK = "autolink"
+    HTML_ATTR = "html-attr"
+    REFERENCE_DEFINITION = "reference-definition"
+    CODE = "code"
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One place a URL is written: post file, 1-based line and column (in characters)."""
+
+    file: str
+    line: int
+    column: int
+    kind: LinkKind
+
+
+@dataclass(slots=True)
+class Link:
+    """A unique URL (by canonical form) with every place it occurs."""
+
+    url: str  # as first written
+    canonical: str
+    host: str
+    checkable: bool
+    skip_reason: str | None
+    occurrences: list[Occurrence] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "url": self.url,
+            "canonical": self.canonical,
+            "host": self.host,
+            "checkable": self.checkable,
+            "skip_reason": self.skip_reason,
+            "occurrences": [
+                {"file": o.file, "line": o.line, "column": o.column, "kind": o.kind.value}
+                for o in self.occurrences
+            ],
+        }
+
+
+class Verdict(StrEnum):
+    """What is really behind a URL.
+
+    ``blocked`` means an anti-bot or login wall answered: it says nothing about the content and is
+    never evidence of death. ``error`` is transient or unresolved and is re-checked later.
+    """
+
+    ALIVE = "alive"
+    DEAD = "dead"
+    BLOCKED = "blocked"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+# Reasons that describe a transient condition worth another attempt within the same run.
+RETRYABLE_REASONS: frozenset[str] = frozenset(
+    {"timeout", "conn-reset", "connect", "http-5xx", "http-408", "http-429", "truncated"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The verdict on one URL with a machine-readable reason and the evidence behind it."""
+
+    verdict: Verdict
+    reason: str
+    http_status: int | None = None
+    final_url: str | None = None
+    redirects: tuple[str, ...] = ()
+    elapsed_ms: int = 0
+    marker: str | None = None  # the site-profile marker that decided it, if any
+    error: str | None = None  # exception class / message for network failures
+    retry_after: float | None = None  # seconds the server asked us to wait (429/503)
+    follow_url: str | None = None  # a tombstone that names a successor (WeChat migration)
+
+    @property
+    def retryable(self) -> bool:
+        return self.verdict is Verdict.ERROR and self.reason in RETRYABLE_REASONS
+
+    @property
+    def connection_level(self) -> bool:
+        """Failed before any HTTP answer: the signal used to tell 'offline' from 'dead'."""
+        return (
+            self.verdict is not Verdict.SKIPPED
+            and self.http_status is None
+            and self.reason
+            in {
+                "dns",
+                "connect",
+                "timeout",
+                "conn-reset",
+                "tls",
+            }
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "verdict": self.verdict.value,
+            "reason": self.reason,
+            "http_status": self.http_status,
+            "final_url": self.final_url,
+            "redirects": list(self.redirects),
+            "elapsed_ms": self.elapsed_ms,
+            "marker": self.marker,
+            "error": self.error,
+        }
+
+
+@dataclass(slots=True)
+class CheckResult:
+    """A link together with the outcome of checking it."""
+
+    link: Link
+    outcome: Outcome
+
+    def to_dict(self) -> dict:
+        data = self.link.to_dict()
+        data.update(self.outcome.to_dict())
+        return data

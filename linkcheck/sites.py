@@ -1,0 +1,406 @@
+"""The one table of per-site knowledge.
+
+Every fact about a platform — how it shows a deleted item, what its anti-bot wall looks like,
+which marker proves a page is live, how politely to ask, how to write its URLs canonically — lives
+in a :class:`SiteProfile` row below, never in ``if host == …`` branches elsewhere. Marker strings
+are verbatim from ``shared/docs/decay-signatures.md`` (sources S1–S20, X1–X20 there).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+BROWSER_USER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
+DEFAULT_HEADERS: Mapping[str, str] = MappingProxyType(
+    {
+        "User-Agent": BROWSER_USER_AGENT,
+        "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        # Tombstones are localised (WeChat serves English notices to English clients, S1), and the
+        # markers below are the Chinese ones.
+        "Accept-Language": "zh-CN,zh;q=0.9",
+    }
+)
+
+# Query parameters that only track a share and never select content.
+TRACKING_PARAMS: frozenset[str] = frozenset(
+    {
+        "chksm",
+        "mpshare",
+        "scene",
+        "ascene",
+        "subscene",
+        "srcid",
+        "lang",
+        "sharer_sharetime",
+        "sharer_shareid",
+        "version",
+        "exportkey",
+        "pass_ticket",
+        "clicktime",
+        "enterid",
+        "devicetype",
+        "nettype",
+        "abtest_cookie",
+        "wx_header",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+        "spm",
+    }
+)
+
+
+def _re(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.S)
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A signature searched in the raw (decoded) HTML of a response.
+
+    ``statuses`` limits it to those HTTP statuses (None: any). ``unless_live``: ignored when the
+    page also carries the site's live marker, so an article that merely quotes a notice stays alive.
+    """
+
+    reason: str
+    pattern: re.Pattern[str]
+    statuses: frozenset[int] | None = None
+    unless_live: bool = True
+
+    def matches(self, status: int, text: str) -> bool:
+        if self.statuses is not None and status not in self.statuses:
+            return False
+        return self.pattern.search(text) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class UrlRule:
+    """A signature in the URL a request ends at (after redirects)."""
+
+    reason: str
+    pattern: re.Pattern[str]
+
+    def matches(self, url: str) -> bool:
+        return self.pattern.search(url) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Politeness:
+    concurrency: int = 4  # requests in flight to one host
+    interval: float = 0.1  # minimum seconds between request starts to one host
+    jitter: float = 0.4  # ± fraction of the interval, so requests do not tick like a bot
+    trip_after: int = 3  # consecutive walls/429s after which the host is left alone this run
+
+
+@dataclass(frozen=True, slots=True)
+class CanonicalRule:
+    """How URLs whose path matches ``path`` are written canonically.
+
+    ``keep_query``: None keeps every parameter but the tracking ones; a tuple keeps only those, in
+    that order (after ``aliases`` renamed them); an empty tuple drops the query. ``fallback_to_all``:
+    when none of ``keep_query`` is present keep the rest instead (WeChat temporary links).
+    """
+
+    path: re.Pattern[str]
+    keep_query: tuple[str, ...] | None = None
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    fallback_to_all: bool = False
+    strip_trailing_slash: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SiteProfile:
+    name: str
+    label: str  # for reports
+    hosts: tuple[str, ...]  # exact hosts; a leading "." matches any subdomain
+    archive_priority: int = 9  # lower is archived first (decay risk)
+    needs_body: bool = False  # False: HEAD is enough (GET fallback); True: content decides
+    force_https: bool = False
+    headers: Mapping[str, str] = field(default_factory=dict)
+    politeness: Politeness = field(default_factory=Politeness)
+    antibot_urls: tuple[UrlRule, ...] = ()
+    antibot_markers: tuple[Marker, ...] = ()
+    tombstone_urls: tuple[UrlRule, ...] = ()
+    tombstone_markers: tuple[Marker, ...] = ()
+    transient_markers: tuple[Marker, ...] = ()
+    # Every group must match at least one of its patterns for the page to count as live.
+    live_markers: tuple[tuple[re.Pattern[str], ...], ...] = ()
+    # Where live markers exist, a 200 page without them is 'unrecognized' (error), never alive.
+    live_required: bool = False
+    dead_statuses: frozenset[int] = frozenset({404, 410})
+    # A tombstone that names its successor (WeChat account migration): group 1 is the new URL.
+    successor: re.Pattern[str] | None = None
+    canonical: tuple[CanonicalRule, ...] = ()
+
+    def request_headers(self) -> dict[str, str]:
+        return {**DEFAULT_HEADERS, **self.headers}
+
+    def is_live(self, text: str) -> bool:
+        return bool(self.live_markers) and all(
+            any(p.search(text) for p in group) for group in self.live_markers
+        )
+
+
+def _weui_title(text: str) -> str:
+    """A WeChat notice sits in a weui-msg title element; match it there, not anywhere."""
+    return r"weui-msg__title[^>]*>\s*" + text
+
+
+WEIXIN = SiteProfile(
+    name="weixin",
+    label="WeChat",
+    hosts=("mp.weixin.qq.com",),
+    archive_priority=0,
+    needs_body=True,
+    force_https=True,
+    headers={"Referer": "https://mp.weixin.qq.com/"},
+    politeness=Politeness(concurrency=1, interval=1.0, jitter=0.4, trip_after=3),
+    antibot_urls=(UrlRule("antibot:weixin-verify", _re(r"/mp/wappoc_appmsgcaptcha|captcha")),),
+    antibot_markers=(
+        Marker("antibot:weixin-verify", _re(_weui_title("环境异常"))),
+        Marker("antibot:weixin-verify", _re(r"当前环境异常，完成验证后即可继续访问")),
+        Marker("antibot:weixin-verify", _re(r"mmbizwap:secitptpage/verify\.html|id=\"tcaptcha_iframe_dy\"")),
+        Marker("antibot:weixin-frequency", _re(r"你的访问过于频繁|访问过于频繁，请用微信扫描二维码进行访问")),
+        Marker("antibot:weixin-client-only", _re(r"请在微信客户端打开链接")),
+    ),
+    tombstone_markers=(
+        Marker(
+            "tombstone:weixin-deleted",
+            _re(_weui_title("(?:该内容已被发布者删除|The content has been deleted by the author)")),
+        ),
+        Marker("tombstone:weixin-violation", _re(_weui_title("此内容因违规无法查看"))),
+        Marker("tombstone:weixin-copyright", _re(r"此内容被投诉且经审核涉嫌侵权，无法查看")),
+        Marker("tombstone:weixin-complaints", _re(r"此内容被多人投诉，相关的内容无法进行查看")),
+        Marker("tombstone:weixin-send-failed", _re(r"此内容发送失败无法查看")),
+        Marker("tombstone:weixin-impersonation", _re(r"投诉类型.{0,200}冒名侵权")),
+        Marker("tombstone:weixin-privacy", _re(r"根据作者隐私设置，无法查看该内容")),
+        Marker(
+            "tombstone:weixin-unavailable",
+            _re(r"<title>该内容暂时无法查看</title>|mesg-block\"><p>该内容暂时无法查看"),
+        ),
+        Marker("tombstone:weixin-account-blocked", _re(r"此[帐账]号已被屏蔽, ?内容无法查看")),
+        Marker(
+            "tombstone:weixin-account-closed",
+            _re(r"此帐号已自主注销，内容无法查看|此帐号已注销，内容无法查看"),
+        ),
+        Marker("tombstone:weixin-account-migrating", _re(r"此帐号处于帐号迁移流程中")),
+        Marker("tombstone:weixin-migrated", _re(_weui_title("该公众号已迁移"))),
+        Marker("tombstone:weixin-expired", _re(_weui_title("链接已过期"))),
+        Marker("tombstone:weixin-bad-params", _re(_weui_title("参数错误"))),
+        Marker("tombstone:weixin-rumor", _re(r"page_rumor")),
+        Marker("tombstone:weixin-deleted", _re(r"class=\"global_error_msg warn\"")),
+    ),
+    transient_markers=(Marker("weixin-system-error", _re(r"global_error_msg[^>]*>[^<]*系统出错")),),
+    live_markers=(
+        (_re(r"property=\"og:title\""), _re(r"window\.msg_title|var msg_title")),
+        (_re(r"id=\"js_article\""), _re(r"id=\"js_content\"")),
+    ),
+    live_required=True,
+    successor=_re(r"var\s+transferTargetLink\s*=\s*'([^']+)'"),
+    canonical=(
+        CanonicalRule(_re(r"^/s/[A-Za-z0-9_-]+$"), keep_query=()),
+        CanonicalRule(
+            _re(r"^/s$"),
+            keep_query=("__biz", "mid", "idx", "sn"),
+            aliases={"appmsgid": "mid", "itemidx": "idx", "sign": "sn"},
+            fallback_to_all=True,
+        ),
+    ),
+)
+
+ZHIHU = SiteProfile(
+    name="zhihu",
+    label="Zhihu",
+    hosts=("zhuanlan.zhihu.com", "www.zhihu.com", "zhihu.com"),
+    archive_priority=1,
+    needs_body=True,
+    force_https=True,
+    politeness=Politeness(concurrency=1, interval=1.5, jitter=0.4, trip_after=3),
+    antibot_urls=(
+        UrlRule("antibot:zhihu-unhuman", _re(r"zhihu\.com/account/unhuman")),
+        UrlRule("login-wall", _re(r"zhihu\.com/signin")),
+        UrlRule("antibot:zhihu-compatibility", _re(r"zhihu\.com/compatibility/")),
+    ),
+    antibot_markers=(
+        Marker("antibot:zhihu-403", _re(r"id=\"zh-zse-ck\"|zse-ck/v\d")),
+        Marker(
+            "antibot:zhihu-unhuman", _re(r"<title>安全验证 - 知乎</title>|系统监测到您的网络环境存在异常")
+        ),
+        Marker("antibot:zhihu-api", _re(r"\"code\":\s*4035\d|\"code\":\s*40362|请求过于频繁，请稍后再试")),
+        Marker("login-wall", _re(r"打开知乎App在「我的页」右上角打开扫一扫")),
+        # Zhihu answers any throttled/unsolved client with a bare 403: it says nothing of the post.
+        Marker("antibot:zhihu-403", _re(r""), statuses=frozenset({403})),
+    ),
+    tombstone_markers=(
+        Marker("tombstone:zhihu-404", _re(r"你似乎来到了没有知识存在的荒原")),
+        # The answer slot of a live question page: the question's live marker must not save it.
+        Marker(
+            "tombstone:zhihu-answer-deleted",
+            _re(r"class=\"ContentItem\"[^>]*>\s*该回答已被删除"),
+            unless_live=False,
+        ),
+    ),
+    live_markers=(
+        (
+            _re(r"class=\"Post-Title\""),
+            _re(r"class=\"QuestionHeader-title\""),
+            _re(r"id=\"js-initialData\""),
+            _re(r"class=\"RichContent-inner\""),
+        ),
+    ),
+    live_required=True,
+    canonical=(CanonicalRule(_re(r""), keep_query=(), strip_trailing_slash=True),),
+)
+
+CSDN = SiteProfile(
+    name="csdn",
+    label="CSDN",
+    hosts=("blog.csdn.net", ".blog.csdn.net"),
+    archive_priority=2,
+    needs_body=True,
+    politeness=Politeness(concurrency=2, interval=0.5),
+    antibot_markers=(Marker("antibot:csdn-waf", _re(r"var arg1\s*=\s*'[0-9A-F]+'|acw_sc__v2")),),
+    tombstone_urls=(UrlRule("tombstone:csdn-404", _re(r"blog\.csdn\.net/error/(?:404|444)\.html")),),
+    live_markers=(
+        (_re(r"id=\"articleContentId\""), _re(r"id=\"content_views\""), _re(r"id=\"article_content\"")),
+    ),
+    live_required=True,
+)
+
+CNBLOGS = SiteProfile(
+    name="cnblogs",
+    label="cnblogs",
+    hosts=("www.cnblogs.com", "cnblogs.com", ".cnblogs.com"),
+    archive_priority=3,
+    politeness=Politeness(concurrency=2, interval=0.5),
+    tombstone_urls=(UrlRule("tombstone:cnblogs-moderation", _re(r"cnblogs\.com/cmt/p/14580194\.html")),),
+)
+
+JIANSHU = SiteProfile(
+    name="jianshu",
+    label="Jianshu",
+    hosts=("www.jianshu.com", "jianshu.com"),
+    archive_priority=3,
+    politeness=Politeness(concurrency=2, interval=0.5),
+    antibot_markers=(Marker("antibot:jianshu-ua", _re(r"denied by UA ACL"), statuses=frozenset({403})),),
+)
+
+SOHU = SiteProfile(
+    name="sohu",
+    label="Sohu",
+    hosts=("www.sohu.com", "m.sohu.com", "sohu.com"),
+    archive_priority=4,
+    politeness=Politeness(concurrency=2, interval=0.5),
+    # A deleted article redirects to the 404 page or to the bare home page.
+    tombstone_urls=(
+        UrlRule("tombstone:sohu-404", _re(r"sohu\.com/404\.html|^https?://(?:www|m)\.sohu\.com/?$")),
+    ),
+    tombstone_markers=(Marker("tombstone:sohu-404", _re(r"<title>页面不存在</title>")),),
+)
+
+QQNEWS = SiteProfile(
+    name="qqnews",
+    label="Tencent News",
+    hosts=("new.qq.com", "view.inews.qq.com"),
+    archive_priority=4,
+    politeness=Politeness(concurrency=2, interval=0.5),
+    tombstone_urls=(UrlRule("tombstone:qqnews-notfound", _re(r"new\.qq\.com/notfound\.htm")),),
+)
+
+BAIJIAHAO = SiteProfile(
+    name="baijiahao",
+    label="Baijiahao",
+    hosts=("baijiahao.baidu.com", "wenku.baidu.com"),
+    archive_priority=4,
+    needs_body=True,
+    politeness=Politeness(concurrency=1, interval=1.0),
+    antibot_urls=(UrlRule("antibot:baidu-captcha", _re(r"wappass\.baidu\.com/static/captcha")),),
+    antibot_markers=(Marker("antibot:baidu-captcha", _re(r"<title>百度安全验证</title>")),),
+)
+
+BILIBILI = SiteProfile(
+    name="bilibili",
+    label="Bilibili",
+    hosts=("www.bilibili.com", "bilibili.com", "api.bilibili.com", "b23.tv"),
+    archive_priority=5,
+    needs_body=True,
+    politeness=Politeness(concurrency=1, interval=1.0),
+    antibot_markers=(
+        Marker("antibot:bilibili-412", _re(r""), statuses=frozenset({412})),
+        Marker("antibot:bilibili-412", _re(r"\"code\":\s*-(?:412|352)|request was banned")),
+    ),
+    tombstone_markers=(Marker("tombstone:bilibili-404", _re(r"\"code\":\s*-404|啊叻？视频不见了")),),
+)
+
+GITHUB = SiteProfile(
+    name="github",
+    label="GitHub",
+    hosts=("github.com", "gist.github.com", "raw.githubusercontent.com"),
+    archive_priority=6,
+    politeness=Politeness(concurrency=4, interval=0.2),
+    dead_statuses=frozenset({404, 410, 451}),
+    tombstone_markers=(Marker("tombstone:github-dmca", _re(r"Repository unavailable due to DMCA takedown")),),
+)
+
+GENERIC = SiteProfile(name="generic", label="other", hosts=())
+
+PROFILES: tuple[SiteProfile, ...] = (
+    WEIXIN,
+    ZHIHU,
+    CSDN,
+    CNBLOGS,
+    JIANSHU,
+    SOHU,
+    QQNEWS,
+    BAIJIAHAO,
+    BILIBILI,
+    GITHUB,
+)
+
+_EXACT: dict[str, SiteProfile] = {}
+_SUFFIX: dict[str, SiteProfile] = {}
+for _profile in PROFILES:
+    for _host in _profile.hosts:
+        (_SUFFIX if _host.startswith(".") else _EXACT)[_host.lstrip(".")] = _profile
+
+
+def profile_for(host: str) -> SiteProfile:
+    """The profile of a (lower-case) host name; :data:`GENERIC` when no row names it."""
+    found = _EXACT.get(host)
+    if found is not None:
+        return found
+    parts = host.split(".")
+    for i in range(1, len(parts) - 1):
+        found = _SUFFIX.get(".".join(parts[i:]))
+        if found is not None:
+            return found
+    return GENERIC
+
+
+def profile_by_name(name: str) -> SiteProfile:
+    for profile in (*PROFILES, GENERIC):
+        if profile.name == name:
+            return profile
+    raise KeyError(name)
+
+
+__all__ = [
+    "DEFAULT_HEADERS",
+    "GENERIC",
+    "PROFILES",
+    "CanonicalRule",
+    "Marker",
+    "Politeness",
+    "SiteProfile",
+    "UrlRule",
+    "profile_by_name",
+    "profile_for",
+]
