@@ -1,0 +1,180 @@
+"""The run: hand each link to its host's workers, collect outcomes, tell 'offline' from 'dead'.
+
+Work is queued per host so that a slow, paced host (WeChat at ~1 request/s) never holds the
+workers other hosts could use. Outcomes reach the caller through ``on_result`` as they arrive so
+they can be committed at once (a kill loses only what was in flight).
+
+**Offline is not dead.** Connection-level failures (DNS, connect, timeout, reset) are held back
+until the network is shown to work — by any HTTP answer in the meantime or by a canary probe. If
+they pile up across hosts and the canaries fail too, the run stops as ``offline`` and the held
+outcomes are dropped: nothing is recorded dead because the machine lost its network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from linkcheck.fetch import Fetcher
+from linkcheck.models import Link, Outcome, Verdict
+
+DEFAULT_CANARIES: tuple[str, ...] = (
+    "https://www.baidu.com/",
+    "https://www.qq.com/",
+    "https://www.cloudflare.com/",
+)
+# Held connection failures across this many hosts, with no HTTP answer in between, trigger a probe.
+OFFLINE_PROBE_AFTER = 12
+OFFLINE_MIN_HOSTS = 3
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    INTERRUPTED = "interrupted"
+    OFFLINE = "offline"
+
+
+@dataclass(slots=True)
+class RunSummary:
+    status: RunStatus
+    counts: Counter = field(default_factory=Counter)  # verdict value -> number
+    checked: int = 0
+    planned: int = 0
+    dropped_offline: int = 0
+    elapsed_s: float = 0.0
+
+    @property
+    def unchecked(self) -> int:
+        return self.planned - self.checked
+
+
+ResultSink = Callable[[Link, Outcome], None]
+
+
+class _OfflineGuard:
+    def __init__(self, fetcher: Fetcher, canaries: Sequence[str], emit: ResultSink) -> None:
+        self._fetcher = fetcher
+        self._canaries = tuple(canaries)
+        self._emit = emit
+        self.held: deque[tuple[Link, Outcome]] = deque()
+        self.offline = False
+        self._probe_lock = asyncio.Lock()
+
+    async def network_up(self) -> bool:
+        """True if any canary gives an HTTP answer (any status: a server answered)."""
+        if not self._canaries:
+            return True
+        outcomes = await asyncio.gather(*(self._fetcher.attempt(url) for url in self._canaries))
+        return any(not o.connection_level for o in outcomes)
+
+    def _flush(self) -> None:
+        while self.held:
+            self._emit(*self.held.popleft())
+
+    async def offer(self, link: Link, outcome: Outcome) -> None:
+        if self.offline:
+            return
+        if not outcome.connection_level:
+            self._flush()
+            self._emit(link, outcome)
+            return
+        self.held.append((link, outcome))
+        hosts = {held_link.host for held_link, _ in self.held}
+        if len(self.held) >= OFFLINE_PROBE_AFTER and len(hosts) >= OFFLINE_MIN_HOSTS:
+            await self.settle()
+
+    async def settle(self) -> None:
+        """Decide about the held failures: record them if the network works, else go offline."""
+        async with self._probe_lock:
+            if not self.held or self.offline:
+                return
+            if await self.network_up():
+                self._flush()
+            else:
+                self.offline = True
+
+
+async def run_checks(
+    links: Sequence[Link],
+    fetcher: Fetcher,
+    *,
+    on_result: ResultSink,
+    canaries: Sequence[str] = DEFAULT_CANARIES,
+    deadline: float | None = None,
+    stop: asyncio.Event | None = None,
+) -> RunSummary:
+    """Check ``links`` (in priority order) until done, ``deadline`` (monotonic) or ``stop``."""
+    started = time.monotonic()
+    summary = RunSummary(status=RunStatus.RUNNING, planned=len(links))
+    stop = stop or asyncio.Event()
+
+    def emit(link: Link, outcome: Outcome) -> None:
+        summary.checked += 1
+        summary.counts[outcome.verdict.value] += 1
+        on_result(link, outcome)
+
+    guard = _OfflineGuard(fetcher, canaries, emit)
+    if links and not await guard.network_up():
+        summary.status = RunStatus.OFFLINE
+        summary.elapsed_s = time.monotonic() - started
+        return summary
+
+    queues: dict[str, deque[Link]] = {}
+    for link in links:
+        queues.setdefault(link.host, deque()).append(link)
+
+    def should_stop() -> bool:
+        return stop.is_set() or guard.offline or (deadline is not None and time.monotonic() >= deadline)
+
+    async def host_worker(queue: deque[Link]) -> None:
+        while queue and not should_stop():
+            link = queue.popleft()
+            outcome = await fetcher.check(link.canonical)
+            if stop.is_set():
+                return  # an interrupted run keeps what finished before the interrupt only
+            await guard.offer(link, outcome)
+
+    workers = [
+        asyncio.create_task(host_worker(queue))
+        for host, queue in queues.items()
+        for _ in range(min(len(queue), max(1, fetcher.gates[host].politeness.concurrency)))
+    ]
+    stop_waiter = asyncio.create_task(stop.wait())
+    try:
+        pending = set(workers)
+        while pending:
+            done, pending = await asyncio.wait(pending | {stop_waiter}, return_when=asyncio.FIRST_COMPLETED)
+            pending.discard(stop_waiter)
+            for task in done:
+                if task is not stop_waiter and task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
+            if stop.is_set():
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                break
+    finally:
+        stop_waiter.cancel()
+        for task in workers:
+            task.cancel()
+    if not stop.is_set() and not guard.offline:
+        await guard.settle()
+    summary.dropped_offline = len(guard.held) if guard.offline else 0
+    if guard.offline:
+        summary.status = RunStatus.OFFLINE
+    elif stop.is_set():
+        summary.status = RunStatus.INTERRUPTED
+    else:
+        summary.status = RunStatus.COMPLETED
+    summary.elapsed_s = time.monotonic() - started
+    return summary
+
+
+def skipped_outcome(link: Link) -> Outcome:
+    """The verdict of a link that is never fetched (private address, in code, other scheme …)."""
+    return Outcome(Verdict.SKIPPED, link.skip_reason or "not-checkable")

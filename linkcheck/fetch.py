@@ -1,0 +1,356 @@
+"""Polite HTTP: one aiohttp session, per-host gates, manual redirects, capped bodies, retries.
+
+``Fetcher.check(url)`` returns an :class:`~linkcheck.models.Outcome` and never raises for anything
+a server or the network can do: every failure is a verdict with a reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+from aiohttp.abc import AbstractResolver
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_result,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
+
+from linkcheck.canonical import address_skip_reason
+from linkcheck.classify import Page, classify
+from linkcheck.models import Outcome, Verdict
+from linkcheck.ratelimit import HostGates
+from linkcheck.resolve import GuardedResolver, is_blocked_address_error
+from linkcheck.sites import Politeness, SiteProfile, profile_for
+
+# HEAD answers that say nothing certain about the resource: ask again with GET (servers that do not
+# implement HEAD answer 400/405/500/501; some walls only bite HEAD; 451's body tells why). 429 and 503
+# are not here: they are retried as they are, after the Retry-After they carry.
+_HEAD_FALLBACK_STATUSES = frozenset({400, 403, 404, 405, 406, 409, 410, 451, 500, 501, 502})
+
+
+@dataclass(slots=True)
+class FetchSettings:
+    concurrency: int = 64  # requests in flight across all hosts
+    connect_timeout: float = 10.0
+    total_timeout: float = 30.0  # one attempt, headers and capped body together
+    max_redirects: int = 10
+    max_body_bytes: int = 2 * 1024 * 1024  # read for classification on sites whose content decides
+    max_probe_bytes: int = 64 * 1024  # read on other sites' GET answers
+    max_attempts: int = 3
+    backoff_initial: float = 1.0
+    backoff_max: float = 30.0
+    max_retry_after: float = 60.0  # longest Retry-After honoured; longer waits give up for this run
+    proxy: str | None = None  # else HTTP(S)_PROXY / NO_PROXY from the environment
+    ca_bundle: str | None = None
+    extra_ca_pem: bytes | None = None  # trusted in addition to the system store (tests, demo)
+    allow_private: bool = False  # fetch loopback/private addresses (the simulated web needs it)
+    politeness_overrides: dict[str, Politeness] = field(default_factory=dict)
+
+
+def _ssl_context(settings: FetchSettings) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=settings.ca_bundle)
+    if settings.extra_ca_pem:
+        context.load_verify_locations(cadata=settings.extra_ca_pem.decode("ascii"))
+    return context
+
+
+def _network_outcome(exc: BaseException, url: str, started: float, redirects: tuple[str, ...]) -> Outcome:
+    """Map a client-side exception to a verdict. Order matters: subclasses first."""
+    elapsed = int((time.monotonic() - started) * 1000)
+    blocked = is_blocked_address_error(exc)
+    if blocked is not None:
+        return Outcome(
+            Verdict.SKIPPED,
+            f"ssrf:{blocked.why}",
+            final_url=url,
+            redirects=redirects,
+            elapsed_ms=elapsed,
+            error=str(blocked),
+        )
+    name = type(exc).__name__
+    detail = f"{name}: {exc}"[:300]
+    if isinstance(exc, aiohttp.ClientConnectorDNSError) or (
+        isinstance(exc, aiohttp.ClientConnectorError) and isinstance(exc.os_error, socket.gaierror)
+    ):
+        os_error = getattr(exc, "os_error", None)
+        code = getattr(os_error, "errno", None)
+        # NXDOMAIN is an answer (the name is gone); a failed lookup is not.
+        if code in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
+            return Outcome(
+                Verdict.DEAD, "dns", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail
+            )
+        return Outcome(
+            Verdict.ERROR, "dns", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail
+        )
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError | ssl.SSLError):
+        return Outcome(
+            Verdict.ERROR, "tls", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail
+        )
+    if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
+        return Outcome(
+            Verdict.ERROR, "timeout", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail
+        )
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return Outcome(
+            Verdict.ERROR, "connect", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail
+        )
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return Outcome(
+            Verdict.ERROR, "truncated", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail
+        )
+    if isinstance(exc, aiohttp.ServerDisconnectedError | ConnectionResetError) or (
+        isinstance(exc, aiohttp.ClientOSError) and exc.errno in (errno.ECONNRESET, errno.EPIPE)
+    ):
+        return Outcome(
+            Verdict.ERROR, "conn-reset", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail
+        )
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return Outcome(
+            Verdict.ERROR,
+            "bad-response",
+            final_url=url,
+            redirects=redirects,
+            elapsed_ms=elapsed,
+            error=detail,
+        )
+    if isinstance(exc, aiohttp.InvalidURL | ValueError):
+        return Outcome(
+            Verdict.SKIPPED, "malformed", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail
+        )
+    return Outcome(
+        Verdict.ERROR,
+        "conn-reset" if isinstance(exc, OSError) else "client-error",
+        final_url=url,
+        redirects=redirects,
+        elapsed_ms=elapsed,
+        error=detail,
+    )
+
+
+class Fetcher:
+    """Checks URLs politely. Use as ``async with Fetcher(settings) as fetcher:``."""
+
+    def __init__(
+        self,
+        settings: FetchSettings | None = None,
+        *,
+        resolver: AbstractResolver | None = None,
+        sleep: Callable[[float], object] = asyncio.sleep,
+    ) -> None:
+        self.settings = settings or FetchSettings()
+        self._resolver = GuardedResolver(resolver, allow_private=self.settings.allow_private)
+        self._sleep = sleep
+        self._global = asyncio.Semaphore(self.settings.concurrency)
+        self.gates = HostGates(self._politeness_for)
+        self._session: aiohttp.ClientSession | None = None
+        s = self.settings
+        # Exponential backoff with full jitter on top (the same shape as wait_exponential_jitter,
+        # spelled with primitives that are stable across tenacity releases).
+        self._backoff = wait_exponential(multiplier=s.backoff_initial, max=s.backoff_max) + wait_random(
+            0, s.backoff_initial
+        )
+
+    def _politeness_for(self, host: str) -> Politeness:
+        return self.settings.politeness_overrides.get(host) or profile_for(host).politeness
+
+    async def __aenter__(self) -> Fetcher:
+        s = self.settings
+        connector = aiohttp.TCPConnector(
+            resolver=self._resolver,
+            ssl=_ssl_context(s),
+            limit=s.concurrency,
+            limit_per_host=0,
+            ttl_dns_cache=300,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=s.total_timeout, sock_connect=s.connect_timeout),
+            trust_env=s.proxy is None,
+            auto_decompress=True,
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # -- one request chain -------------------------------------------------------------------
+
+    async def _request(self, method: str, url: str, profile: SiteProfile) -> Page:
+        """Follow redirects by hand (to record the chain and refuse bad targets); cap the body."""
+        assert self._session is not None
+        s = self.settings
+        started = time.monotonic()
+        redirects: list[str] = []
+        seen = {url}
+        current = url
+        headers = profile.request_headers()
+        while True:
+            async with self._session.request(
+                method,
+                current,
+                headers=headers,
+                allow_redirects=False,
+                proxy=s.proxy,
+                max_line_size=16 * 1024,
+                max_field_size=16 * 1024,
+            ) as response:
+                status = response.status
+                location = response.headers.get("Location")
+                if 300 <= status < 400 and location:
+                    target = urljoin(current, location)
+                    redirects.append(target)
+                    scheme = urlsplit(target).scheme.lower()
+                    if scheme not in ("http", "https"):
+                        raise _RedirectRefused("redirect-scheme", target, tuple(redirects))
+                    if target in seen:
+                        raise _RedirectRefused("redirect-loop", target, tuple(redirects))
+                    if len(redirects) > s.max_redirects:
+                        raise _RedirectRefused("too-many-redirects", target, tuple(redirects))
+                    skip = address_skip_reason(urlsplit(target).hostname or "")
+                    if skip and not s.allow_private:
+                        raise _RedirectRefused(f"ssrf:{skip}", target, tuple(redirects))
+                    seen.add(target)
+                    current = target
+                    if status == 303:
+                        method = "GET"
+                    continue
+                body = b""
+                truncated = False
+                body_read = method == "GET"
+                if body_read:
+                    cap = s.max_body_bytes if profile.needs_body else s.max_probe_bytes
+                    chunks: list[bytes] = []
+                    size = 0
+                    while size < cap:
+                        chunk = await response.content.read(min(65536, cap - size))
+                        if not chunk:
+                            break
+                        chunks.append(chunk)
+                        size += len(chunk)
+                    truncated = size >= cap and not response.content.at_eof()
+                    body = b"".join(chunks)
+                return Page(
+                    url=url,
+                    final_url=current,
+                    status=status,
+                    content_type=response.headers.get("Content-Type", ""),
+                    body=body,
+                    redirects=tuple(redirects),
+                    retry_after=response.headers.get("Retry-After"),
+                    body_read=body_read,
+                    truncated=truncated,
+                    elapsed_ms=int((time.monotonic() - started) * 1000),
+                )
+
+    async def attempt(self, url: str) -> Outcome:
+        """One attempt (HEAD, then GET where HEAD says nothing), inside the host's gate."""
+        host = urlsplit(url).hostname or ""
+        profile = profile_for(host)
+        gate = self.gates[host]
+        started = time.monotonic()
+        async with gate.slot(), self._global:
+            try:
+                if profile.needs_body:
+                    page = await self._request("GET", url, profile)
+                else:
+                    page = await self._request("HEAD", url, profile)
+                    if page.status in _HEAD_FALLBACK_STATUSES:
+                        page = await self._request("GET", url, profile)
+                outcome = classify(page)
+            except _RedirectRefused as refused:
+                verdict = Verdict.SKIPPED if refused.reason.startswith("ssrf:") else Verdict.ERROR
+                outcome = Outcome(
+                    verdict,
+                    refused.reason,
+                    final_url=refused.target,
+                    redirects=refused.redirects,
+                    elapsed_ms=int((time.monotonic() - started) * 1000),
+                )
+            except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
+                outcome = _network_outcome(exc, url, started, ())
+        gate.observe(outcome)
+        return outcome
+
+    def _wait(self, state: RetryCallState) -> float:
+        s = self.settings
+        backoff = self._backoff(state)
+        outcome: Outcome = state.outcome.result() if state.outcome else None  # type: ignore[assignment]
+        if outcome is not None and outcome.retry_after is not None:
+            return max(backoff, min(outcome.retry_after, s.max_retry_after))
+        return backoff
+
+    def _should_retry(self, outcome: Outcome) -> bool:
+        if not outcome.retryable:
+            return False
+        # A wait longer than we are willing to honour: give up for this run, keep the evidence.
+        if outcome.retry_after is not None and outcome.retry_after > self.settings.max_retry_after:
+            return False
+        host = urlsplit(outcome.final_url or "").hostname or ""
+        return not self.gates[host].tripped
+
+    async def check(self, url: str) -> Outcome:
+        """Check ``url`` with retries (tenacity, exponential backoff with jitter, Retry-After)."""
+        host = urlsplit(url).hostname or ""
+        gate = self.gates[host]
+        if gate.tripped:
+            return Outcome(Verdict.BLOCKED, "host-paused", marker=gate.tripped_reason)
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(max(1, self.settings.max_attempts)),
+            wait=self._wait,
+            retry=retry_if_result(self._should_retry),
+            sleep=self._sleep,
+            retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
+        )
+        outcome: Outcome = await retrying(self.attempt, url)
+        if outcome.reason == "http-429":
+            # Still rate-limited after every retry: the host is walling us, not the content.
+            outcome = Outcome(
+                Verdict.BLOCKED,
+                "rate-limited",
+                http_status=429,
+                final_url=outcome.final_url,
+                redirects=outcome.redirects,
+                elapsed_ms=outcome.elapsed_ms,
+                retry_after=outcome.retry_after,
+            )
+        if outcome.follow_url and outcome.verdict is Verdict.DEAD:
+            outcome = await self._follow_successor(outcome)
+        return outcome
+
+    async def _follow_successor(self, tombstone: Outcome) -> Outcome:
+        """A tombstone naming its successor (WeChat account migration): the link lives on there."""
+        assert tombstone.follow_url is not None
+        successor = await self.attempt(tombstone.follow_url)
+        if successor.verdict is Verdict.ALIVE:
+            return Outcome(
+                Verdict.ALIVE,
+                f"moved:{tombstone.reason.split(':', 1)[-1]}",
+                http_status=successor.http_status,
+                final_url=successor.final_url,
+                redirects=(*tombstone.redirects, tombstone.follow_url),
+                elapsed_ms=tombstone.elapsed_ms + successor.elapsed_ms,
+                marker=tombstone.marker,
+            )
+        return tombstone
+
+
+class _RedirectRefused(Exception):
+    def __init__(self, reason: str, target: str, redirects: tuple[str, ...]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.target = target
+        self.redirects = redirects
