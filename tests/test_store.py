@@ -1,0 +1,616 @@
+"""The history store: schema safety, migrations, sync, the dead-streak rule, views vs methods."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linkcheck import store as store_module
+from linkcheck.models import Link, LinkKind, Occurrence, Outcome, Verdict
+from linkcheck.store import Store, StoreError, _State
+
+T0 = datetime(2025, 1, 1, 18, 0, tzinfo=UTC)
+WX = "https://mp.weixin.qq.com/s/"
+
+
+def day(n: float, minutes: int = 0) -> datetime:
+    return T0 + timedelta(days=n, minutes=minutes)
+
+
+def link(canonical: str, *places: tuple[str, int], raw: str | None = None, checkable: bool = True) -> Link:
+    host = canonical.split("/")[2] if "://" in canonical else ""
+    return Link(
+        raw or canonical,
+        canonical,
+        host,
+        checkable,
+        None if checkable else "scheme:mailto",
+        [Occurrence(file, line, 1, LinkKind.MARKDOWN_LINK) for file, line in places],
+    )
+
+
+def outcome(verdict: Verdict | str, reason: str | None = None, status: int | None = None) -> Outcome:
+    verdict = Verdict(verdict)
+    default = {"alive": "ok", "dead": "http-404", "blocked": "antibot:zhihu-403", "error": "timeout"}
+    return Outcome(verdict, reason or default.get(verdict.value, "skipped"), status)
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def sql(path: Path, query: str, params: tuple = ()) -> list[tuple]:
+    """Plain sqlite3, as the owner would: no linkcheck code involved."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(query, params).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "linkcheck.db"
+
+
+@pytest.fixture
+def store(db_path: Path):
+    with Store(db_path) as opened:
+        yield opened
+
+
+def record_nights(store: Store, url: str, verdicts: list[tuple[float, str]]) -> list[str | None]:
+    """One run per entry: (day, verdict). Returns the change each check recorded."""
+    changes = []
+    for when, verdict in verdicts:
+        run = store.begin_run({}, now=day(when))
+        changes.append(store.record_check(run, url, outcome(verdict), now=day(when, 5)))
+        store.finish_run(run, "completed", {}, now=day(when, 10))
+    return changes
+
+
+# ---- opening, refusing, migrating ---------------------------------------------------------
+
+
+def test_new_database_is_created_in_wal_with_schema_and_settings(db_path: Path) -> None:
+    with Store(db_path) as store:
+        assert store.schema_version == store_module.code_schema_version()
+        assert store.settings() == {
+            "confirm_checks": 3,
+            "confirm_days": 7,
+            "flaky_window": 10,
+            "flaky_transitions": 2,
+        }
+    assert db_path.exists()
+    assert sql(db_path, "PRAGMA journal_mode") == [("wal",)]
+    names = {
+        name for (name,) in sql(db_path, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
+    }
+    assert {"meta", "settings", "runs", "urls", "occurrences", "checks", "url_state"} <= names
+    assert {"link_status", "dead_links", "flaky_links", "changes", "run_summary"} <= names
+
+
+def test_reopen_keeps_data(db_path: Path) -> None:
+    with Store(db_path) as store:
+        store.sync_links([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
+        record_nights(store, "https://a.example/x", [(0, "alive")])
+    with Store(db_path) as store:
+        assert [c["verdict"] for c in store.history("https://a.example/x")] == ["alive"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"hello, this is a text file and no database\n", b"\x00" * 4096, b"SQLite format 2\x00" + b"x" * 200],
+)
+def test_refuses_non_sqlite_file_untouched(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(content)
+    with pytest.raises(StoreError, match="not a SQLite database"):
+        Store(path)
+    assert path.read_bytes() == content
+    assert not (tmp_path / "notes.db-wal").exists()
+
+
+def test_refuses_foreign_sqlite_database_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)")
+    conn.execute("INSERT INTO invoices (amount) VALUES (12.5)")
+    conn.commit()
+    conn.close()
+    before = sha(path)
+    with pytest.raises(StoreError, match=r"not a linkcheck database \(it holds: invoices\)"):
+        Store(path)
+    assert sha(path) == before
+    assert sql(path, "PRAGMA journal_mode") == [("delete",)]
+    assert not (tmp_path / "other.db-wal").exists()
+
+
+def test_refuses_foreign_meta_table(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE meta (key TEXT, value TEXT)")
+    conn.execute("INSERT INTO meta VALUES ('app', 'someone-else')")
+    conn.commit()
+    conn.close()
+    before = sha(path)
+    with pytest.raises(StoreError, match="not a linkcheck database"):
+        Store(path)
+    assert sha(path) == before
+
+
+def test_refuses_newer_schema_untouched(db_path: Path) -> None:
+    Store(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    conn.commit()
+    conn.close()
+    before = sha(db_path)
+    with pytest.raises(StoreError, match=r"newer linkcheck.*schema version 99"):
+        Store(db_path)
+    assert sha(db_path) == before
+
+
+def test_refuses_corrupt_database(db_path: Path) -> None:
+    with Store(db_path) as store:
+        store.sync_links([link(f"https://a.example/{i}", ("posts/a.md", i)) for i in range(200)], now=day(0))
+    sql(db_path, "PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(db_path.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # wreck the schema page after the header
+    db_path.write_bytes(bytes(data))
+    with pytest.raises(StoreError):
+        Store(db_path)
+    assert db_path.read_bytes() == bytes(data)
+
+
+def test_read_only_open_refuses_missing_or_empty(tmp_path: Path) -> None:
+    missing = tmp_path / "state" / "nope.db"
+    with pytest.raises(StoreError, match="no history database"):
+        Store(missing, create=False)
+    assert not missing.exists()
+    assert not missing.parent.exists()
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    with pytest.raises(StoreError, match="empty database"):
+        Store(empty, create=False)
+    assert empty.read_bytes() == b""
+    with pytest.raises(StoreError, match="not a file"):
+        Store(tmp_path)
+
+
+def test_empty_file_is_initialised_when_creating(tmp_path: Path) -> None:
+    path = tmp_path / "touched.db"
+    path.touch()
+    with Store(path) as store:
+        assert store.schema_version == store_module.code_schema_version()
+
+
+def test_old_database_is_upgraded_in_place(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with Store(db_path) as store:
+        store.sync_links([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
+        record_nights(store, "https://a.example/x", [(0, "dead")])
+
+    def add_note_column(db) -> None:
+        db.execute("ALTER TABLE urls ADD COLUMN note TEXT")
+        db.execute("UPDATE urls SET note = 'migrated'")
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, add_note_column])
+    with Store(db_path) as store:
+        assert store.schema_version == 2
+        assert [c["verdict"] for c in store.history("https://a.example/x")] == ["dead"]
+    assert sql(db_path, "SELECT canonical, note FROM urls") == [("https://a.example/x", "migrated")]
+
+
+def test_failed_migration_rolls_back_completely(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with Store(db_path) as store:
+        store.sync_links([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
+
+    def half_done(db) -> None:
+        db.execute("CREATE TABLE scratch (x)")
+        db.execute("DELETE FROM occurrences")
+        raise RuntimeError("migration bug")
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, half_done])
+    with pytest.raises(RuntimeError, match="migration bug"):
+        Store(db_path)
+    assert sql(db_path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("1",)]
+    assert sql(db_path, "SELECT count(*) FROM occurrences") == [(1,)]
+    assert sql(db_path, "SELECT name FROM sqlite_master WHERE name = 'scratch'") == []
+
+
+def test_confirm_thresholds_are_persisted_only_when_given(db_path: Path) -> None:
+    Store(db_path, confirm_checks=4, confirm_days=2.5).close()
+    with Store(db_path) as store:  # a plain open keeps what was set
+        assert store.rules.confirm_checks == 4
+        assert store.rules.confirm_days == 2.5
+    assert dict(sql(db_path, "SELECT key, value FROM settings"))["confirm_checks"] == 4
+    with pytest.raises(ValueError):
+        Store(db_path, confirm_checks=0)
+
+
+def test_set_setting_validates_and_applies(store: Store) -> None:
+    store.set_setting("confirm_days", 3.5)
+    assert store.rules.confirm_days == 3.5
+    assert store.settings()["confirm_days"] == 3.5
+    for key, value in (("confirm_checks", 0), ("confirm_checks", 2.5), ("confirm_days", -1), ("nope", 1)):
+        with pytest.raises(ValueError):
+            store.set_setting(key, value)
+
+
+def test_closed_store_raises_store_error(store: Store) -> None:
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        store.dead_links()
+
+
+# ---- runs ---------------------------------------------------------------------------------
+
+
+def test_runs_begin_finish_and_stale_running_marked_interrupted(store: Store, db_path: Path) -> None:
+    store.sync_links([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
+    first = store.begin_run({"max_urls": 10}, now=day(0))
+    store.record_check(first, "https://a.example/x", outcome("alive"), now=day(0, 3))
+    # process dies here: the run stays 'running'
+    second = store.begin_run({}, now=day(1))
+    old = store.get_run(first)
+    assert old is not None
+    assert old["status"] == "interrupted"
+    assert old["finished_at"] == "2025-01-01T18:03:00Z"  # its last check, not the discovery time
+    assert old["counts"]["alive"] == 1
+    assert old["options"] == {"max_urls": 10}
+    store.finish_run(second, "offline", {"checked": 0}, now=day(1, 1))
+    assert store.get_run(second)["status"] == "offline"
+    assert store.latest_run(finished=True)["id"] == second
+    with pytest.raises(ValueError):
+        store.finish_run(second, "running", {})
+    with pytest.raises(StoreError):
+        store.finish_run(999, "completed", {})
+
+
+# ---- sync_links ---------------------------------------------------------------------------
+
+
+def test_sync_links_upserts_refreshes_occurrences_and_uncites(store: Store, db_path: Path) -> None:
+    a, b = "https://a.example/x", f"{WX}abc"
+    store.sync_links(
+        [link(a, ("posts/1.md", 3), raw="HTTPS://A.example/x"), link(b, ("posts/2.md", 9))], now=day(0)
+    )
+    record_nights(store, b, [(0, "dead")])
+    store.sync_links(
+        [link(a, ("posts/1.md", 4), ("posts/3.md", 1), raw="https://a.example/x#later")], now=day(2)
+    )
+    rows = {r[0]: r[1:] for r in sql(db_path, "SELECT canonical, raw, site, first_seen, cited FROM urls")}
+    assert rows[a] == ("HTTPS://A.example/x", "generic", "2025-01-01T18:00:00Z", 1)  # raw: first written
+    assert rows[b] == (f"{WX}abc", "weixin", "2025-01-01T18:00:00Z", 0)  # gone from posts, kept
+    assert sql(db_path, "SELECT file, line FROM occurrences ORDER BY file") == [
+        ("posts/1.md", 4),
+        ("posts/3.md", 1),
+    ]
+    assert len(store.history(b)) == 1  # its history survives
+    assert store.dead_links(include_suspected=True) == []  # not cited: not reported
+    assert [s.canonical for s in store.link_states()] == [a]
+    store.sync_links([link(a, ("posts/1.md", 4)), link(b, ("posts/9.md", 2))], now=day(3))
+    assert [d["canonical"] for d in store.dead_links(include_suspected=True)] == [b]
+
+
+def test_partial_sync_only_replaces_the_scanned_files(store: Store, db_path: Path) -> None:
+    a, b = "https://a.example/x", "https://b.example/y"
+    store.sync_links([link(a, ("posts/1.md", 1), ("posts/2.md", 1)), link(b, ("posts/2.md", 5))], now=day(0))
+    store.sync_links([link(a, ("posts/2.md", 2))], now=day(1), files=["posts/2.md"])
+    assert sql(db_path, "SELECT file, line FROM occurrences ORDER BY file, line") == [
+        ("posts/1.md", 1),
+        ("posts/2.md", 2),
+    ]
+    assert dict(sql(db_path, "SELECT canonical, cited FROM urls")) == {a: 1, b: 0}
+
+
+def test_sync_keeps_non_checkable_links_out_of_the_schedule(store: Store) -> None:
+    store.sync_links([link("mailto:me@example.com", ("posts/1.md", 1), checkable=False)], now=day(0))
+    assert store.link_states() == []
+    assert len(store.link_states(checkable_only=False)) == 1
+
+
+# ---- record_check, the dead-streak rule ----------------------------------------------------
+
+
+def test_checks_are_append_only(store: Store, db_path: Path) -> None:
+    store.sync_links([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
+    record_nights(store, "https://a.example/x", [(0, "dead")])
+    conn = sqlite3.connect(db_path)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        conn.execute("UPDATE checks SET verdict = 'alive'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        conn.execute("DELETE FROM checks")
+    conn.close()
+
+
+def test_check_row_keeps_the_evidence(store: Store) -> None:
+    url = f"{WX}abc"
+    store.sync_links([link(url, ("posts/a.md", 1))], now=day(0))
+    run = store.begin_run({}, now=day(0))
+    evidence = Outcome(
+        Verdict.DEAD,
+        "tombstone:weixin-deleted",
+        200,
+        final_url=f"{WX}abc?x=1",
+        redirects=(f"{WX}old",),
+        elapsed_ms=812,
+        marker="tombstone:weixin-deleted",
+    )
+    assert store.record_check(run, url, evidence, now=day(0, 1)) == "newly-dead"
+    [row] = store.history(url)
+    assert row["http_status"] == 200
+    assert row["redirects"] == [f"{WX}old"]
+    assert row["elapsed_ms"] == 812
+    assert row["marker"] == "tombstone:weixin-deleted"
+    assert row["checked_at"] == "2025-01-01T18:01:00Z"
+    assert row["run_id"] == run
+
+
+def test_history_accepts_raw_or_canonical(store: Store) -> None:
+    raw = "https://mp.weixin.qq.com/s/abc?chksm=123&scene=21#wechat_redirect"
+    store.sync_links([link(f"{WX}abc", ("posts/a.md", 1), raw=raw)], now=day(0))
+    record_nights(store, f"{WX}abc", [(0, "alive")])
+    assert len(store.history(raw)) == 1
+    assert len(store.history("http://mp.weixin.qq.com/s/abc?scene=1")) == 1  # canonicalised
+    assert store.history("https://unknown.example/") == []
+    assert store.url_info("https://unknown.example/") is None
+
+
+def test_unknown_url_is_recorded_not_cited(store: Store) -> None:
+    run = store.begin_run({}, now=day(0))
+    store.record_check(run, "https://successor.example/new", outcome("alive"), now=day(0))
+    info = store.url_info("https://successor.example/new")
+    assert info is not None
+    assert info["cited"] is False
+    assert info["site"] == "generic"
+
+
+def test_confirmed_after_three_dead_checks_over_seven_days(store: Store) -> None:
+    url = "https://a.example/gone"
+    store.sync_links([link(url, ("posts/a.md", 7))], now=day(0))
+    changes = record_nights(store, url, [(0, "dead"), (3, "dead"), (6, "dead")])
+    assert changes == ["newly-dead", None, None]
+    assert store.dead_links() == []  # 3 checks but only 6 days
+    [suspect] = store.dead_links(include_suspected=True)
+    assert suspect["confirmed"] is False
+    assert suspect["dead_checks"] == 3
+    assert record_nights(store, url, [(7, "dead")]) == ["confirmed-dead"]
+    [dead] = store.dead_links()
+    assert dead["canonical"] == url
+    assert dead["dead_checks"] == 4
+    assert dead["first_dead_at"] == "2025-01-01T18:05:00Z"
+    assert dead["dead_days"] == 7.0
+    assert dead["reason"] == "http-404"
+    assert dead["cited_in"] == "posts/a.md:7"
+    assert dead["occurrences"] == [{"file": "posts/a.md", "line": 7, "column": 1, "kind": "markdown-link"}]
+    assert record_nights(store, url, [(8, "dead")]) == [None]  # confirmed once, not again
+
+
+def test_exactly_seven_days_to_the_second_confirms(store: Store) -> None:
+    url = "https://a.example/gone"
+    store.sync_links([link(url, ("posts/a.md", 7))], now=day(0))
+    run = store.begin_run({}, now=day(0))
+    store.record_check(run, url, outcome("dead"), now=T0)
+    store.record_check(run, url, outcome("dead"), now=T0 + timedelta(days=3))
+    assert store.record_check(run, url, outcome("dead"), now=T0 + timedelta(days=7, seconds=-1)) is None
+    assert store.record_check(run, url, outcome("dead"), now=T0 + timedelta(days=7)) == "confirmed-dead"
+
+
+def test_blocked_and_error_are_neutral_alive_breaks(store: Store) -> None:
+    neutral, broken = "https://a.example/neutral", "https://a.example/broken"
+    store.sync_links([link(neutral, ("posts/a.md", 1)), link(broken, ("posts/a.md", 2))], now=day(0))
+    assert record_nights(
+        store, neutral, [(0, "dead"), (1, "blocked"), (2, "error"), (4, "dead"), (5, "skipped"), (8, "dead")]
+    ) == ["newly-dead", "newly-blocked", None, None, None, "confirmed-dead"]
+    assert record_nights(store, broken, [(0, "dead"), (4, "dead"), (5, "alive"), (8, "dead")]) == [
+        "newly-dead",
+        None,
+        "recovered",
+        "newly-dead",
+    ]
+    assert [d["canonical"] for d in store.dead_links()] == [neutral]
+    # a neutral check after confirmation does not un-confirm
+    record_nights(store, neutral, [(9, "blocked")])
+    [dead] = store.dead_links()
+    assert dead["current_verdict"] == "blocked"
+    assert dead["reason"] == "http-404"  # the reason of the last dead check
+
+
+def test_link_status_view_streaks(store: Store, db_path: Path) -> None:
+    url = "https://a.example/x"
+    store.sync_links([link(url, ("posts/a.md", 1))], now=day(0))
+    record_nights(store, url, [(0, "alive"), (1, "alive"), (2, "error"), (3, "dead"), (4, "dead")])
+    [row] = sql(
+        db_path,
+        "SELECT verdict, streak, streak_since, first_failed_at, last_alive_at, dead_checks, checks, "
+        "last_checked_at, recent FROM link_status WHERE canonical = ?",
+        (url,),
+    )
+    assert row == (
+        "dead",
+        2,
+        "2025-01-04T18:05:00Z",
+        "2025-01-03T18:05:00Z",  # the non-alive streak began with the error
+        "2025-01-02T18:05:00Z",
+        2,
+        5,
+        "2025-01-05T18:05:00Z",
+        "AAEDD",
+    )
+
+
+def test_flaky_links(store: Store, db_path: Path) -> None:
+    flappy, walled = "https://a.example/flappy", "https://a.example/walled"
+    store.sync_links([link(flappy, ("posts/a.md", 1)), link(walled, ("posts/a.md", 2))], now=day(0))
+    record_nights(store, flappy, [(0, "alive"), (1, "dead"), (2, "error"), (3, "alive"), (4, "dead")])
+    record_nights(store, walled, [(0, "alive"), (1, "blocked"), (2, "alive"), (3, "error"), (4, "alive")])
+    [row] = store.flaky_links()
+    assert row["canonical"] == flappy
+    assert row["transitions"] == 3
+    assert row["recent"] == "ADEAD"
+    assert sql(db_path, "SELECT canonical FROM flaky_links") == [(flappy,)]
+
+
+def test_changes_and_newly_confirmed_dead(store: Store, db_path: Path) -> None:
+    urls = [f"https://a.example/{name}" for name in ("dies", "recovers", "walls", "confirms")]
+    store.sync_links([link(u, ("posts/a.md", i)) for i, u in enumerate(urls)], now=day(0))
+    run0 = store.begin_run({}, now=day(0))
+    for u, v in zip(urls, ["alive", "dead", "alive", "dead"], strict=True):
+        store.record_check(run0, u, outcome(v), now=day(0, 1))
+    store.finish_run(run0, "completed", {}, now=day(0, 2))
+    record_nights(store, urls[3], [(4, "dead")])
+    run = store.begin_run({}, now=day(8))
+    for u, v in zip(urls, ["dead", "alive", "blocked", "dead"], strict=True):
+        store.record_check(run, u, outcome(v), now=day(8, 1))
+    store.finish_run(run, "completed", {}, now=day(8, 2))
+    later = store.begin_run({}, now=day(9))  # still running: not the default
+    changes = store.changes()
+    assert {k: [r["canonical"] for r in v] for k, v in changes.items()} == {
+        "newly_dead": [urls[0]],
+        "confirmed_dead": [urls[3]],
+        "recovered": [urls[1]],
+        "newly_blocked": [urls[2]],
+    }
+    assert changes["newly_dead"][0]["occurrences"][0]["file"] == "posts/a.md"
+    assert [r["canonical"] for r in store.newly_confirmed_dead(run)] == [urls[3]]
+    assert store.newly_confirmed_dead(run0) == []
+    assert store.changes(later) == {
+        "newly_dead": [],
+        "confirmed_dead": [],
+        "recovered": [],
+        "newly_blocked": [],
+    }
+    assert sorted(sql(db_path, "SELECT change, canonical FROM changes WHERE run_id = ?", (run,))) == sorted(
+        [
+            ("newly-dead", urls[0]),
+            ("confirmed-dead", urls[3]),
+            ("recovered", urls[1]),
+            ("newly-blocked", urls[2]),
+        ]
+    )
+    summary = store.run_summary(run)
+    assert summary["checked"] == 4
+    assert summary["confirmed-dead"] == 1
+    [(checks, dead, blocked)] = sql(
+        db_path, "SELECT checks, dead, blocked FROM run_summary WHERE run_id = ?", (run,)
+    )
+    assert (checks, dead, blocked) == (4, 2, 1)
+
+
+def test_plain_sql_agrees_with_the_command_when_settings_change(db_path: Path) -> None:
+    url = "https://a.example/x"
+    with Store(db_path) as store:
+        store.sync_links([link(url, ("posts/a.md", 1))], now=day(0))
+        record_nights(store, url, [(0, "dead"), (1, "dead"), (2, "dead")])
+        assert store.dead_links() == []
+        assert sql(db_path, "SELECT canonical FROM dead_links") == []
+    with Store(db_path, confirm_days=2) as store:
+        assert [d["canonical"] for d in store.dead_links()] == [url]
+    assert sql(db_path, "SELECT canonical, cited_in FROM dead_links") == [(url, "posts/a.md:1")]
+    sql_conn = sqlite3.connect(db_path)
+    sql_conn.execute("UPDATE settings SET value = 5 WHERE key = 'confirm_checks'")
+    sql_conn.commit()
+    sql_conn.close()
+    with Store(db_path) as store:
+        assert store.dead_links() == []
+        assert store.rules.confirm_checks == 5
+
+
+def test_totals(store: Store) -> None:
+    store.sync_links([link(f"https://a.example/{i}", ("posts/a.md", i)) for i in range(3)], now=day(0))
+    record_nights(store, "https://a.example/0", [(0, "dead"), (8, "dead"), (9, "dead")])
+    totals = store.totals()
+    assert totals["cited_checkable"] == 3
+    assert totals["never_checked"] == 2
+    assert totals["confirmed_dead"] == 1
+    assert totals["checks"] == 3
+
+
+def test_naive_now_is_utc(store: Store) -> None:
+    store.sync_links([link("https://a.example/x", ("posts/a.md", 1))], now=datetime(2025, 3, 1, 2, 0))
+    run = store.begin_run({}, now=datetime(2025, 3, 1, 2, 0))
+    store.record_check(run, "https://a.example/x", outcome("alive"), now=datetime(2025, 3, 1, 10, 0))
+    assert store.history("https://a.example/x")[0]["checked_at"] == "2025-03-01T10:00:00Z"
+
+
+def test_batch_is_one_transaction(store: Store, db_path: Path) -> None:
+    store.sync_links([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
+    run = store.begin_run({}, now=day(0))
+    with pytest.raises(RuntimeError), store.batch():
+        store.record_check(run, "https://a.example/x", outcome("dead"), now=day(0))
+        raise RuntimeError("abort the batch")
+    assert store.history("https://a.example/x") == []
+    with store.batch():
+        for n in range(3):
+            store.record_check(run, "https://a.example/x", outcome("dead"), now=day(n * 4))
+    assert len(store.history("https://a.example/x")) == 3
+    assert [d["canonical"] for d in store.dead_links()] == ["https://a.example/x"]
+
+
+def test_readers_are_not_blocked_by_a_writer_and_see_only_commits(store: Store, db_path: Path) -> None:
+    url = "https://a.example/x"
+    store.sync_links([link(url, ("posts/a.md", 1))], now=day(0))
+    run = store.begin_run({}, now=day(0))
+    with store.batch():
+        store.record_check(run, url, outcome("dead"), now=day(0))
+        with Store(db_path, create=False, timeout=1) as reader:  # a `linkcheck status` meanwhile
+            assert reader.history(url) == []
+            assert reader.dead_links(include_suspected=True) == []
+    with Store(db_path, create=False) as reader:
+        assert len(reader.history(url)) == 1
+
+
+# ---- url_state is a faithful cache of checks ------------------------------------------------
+
+VERDICT_LIST = ["alive", "dead", "blocked", "error", "skipped"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(VERDICT_LIST), st.integers(min_value=0, max_value=4 * 24 * 60)),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_incremental_state_equals_rebuild_and_sql_agrees(tmp_path_factory, steps) -> None:
+    path = tmp_path_factory.mktemp("prop") / "h.db"
+    url = "https://a.example/p"
+    with Store(path) as store:
+        store.sync_links([link(url, ("posts/a.md", 1))], now=T0)
+        run = store.begin_run({}, now=T0)
+        moment = T0
+        for verdict, gap_minutes in steps:
+            moment += timedelta(minutes=gap_minutes)
+            store.record_check(run, url, outcome(verdict), now=moment)
+        incremental = sql(path, "SELECT * FROM url_state")
+        store.rebuild_state()
+        assert sql(path, "SELECT * FROM url_state") == incremental
+        # the Python rule and the SQL view agree on confirmation
+        info = store.url_info(url)
+        sql_confirmed = bool(sql(path, "SELECT count(*) FROM dead_links")[0][0])
+        assert info["confirmed"] == sql_confirmed
+        # the dead streak is exactly the dead checks after the last alive one
+        verdicts = [v for v, _ in steps]
+        tail = verdicts[len(verdicts) - verdicts[::-1].index("alive") :] if "alive" in verdicts else verdicts
+        assert info["dead_checks"] == tail.count("dead")
+        # one confirmed-dead change at most per dead streak
+        confirmations = [c["change"] for c in store.history(url)].count("confirmed-dead")
+        assert confirmations <= verdicts.count("alive") + 1
+
+
+def test_state_advance_counts_transitions_ignoring_walls() -> None:
+    rules = store_module.Rules()
+    state: _State | None = None
+    for i, verdict in enumerate(["alive", "blocked", "alive", "dead", "blocked", "dead", "alive"]):
+        state, _ = store_module._advance(state, i, f"2025-01-0{i + 1}T00:00:00Z", verdict, "r", None, rules)
+    assert state is not None
+    assert state.recent == "ABADBDA"
+    assert state.transitions == 2
