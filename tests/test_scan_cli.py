@@ -1,0 +1,133 @@
+"""`linkcheck scan`: the command line over extract/collect."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from linkcheck.cli import app
+
+REPO = Path(__file__).resolve().parent.parent
+LINK_KEYS = {"url", "canonical", "host", "checkable", "skip_reason", "occurrences"}
+OCCURRENCE_KEYS = {"file", "line", "column", "kind"}
+KINDS = {"bare", "markdown-link", "image", "autolink", "html-attr", "reference-definition", "code"}
+
+
+@pytest.fixture
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(REPO)
+    return REPO
+
+
+def check_scan_json(data: object) -> None:
+    assert isinstance(data, list) and data
+    for link in data:
+        assert set(link) == LINK_KEYS
+        assert isinstance(link["checkable"], bool)
+        assert (link["skip_reason"] is None) == link["checkable"]
+        assert link["occurrences"]
+        for occ in link["occurrences"]:
+            assert set(occ) == OCCURRENCE_KEYS
+            assert occ["kind"] in KINDS
+            assert occ["line"] >= 1 and occ["column"] >= 1
+            line = (REPO / occ["file"]).read_text(encoding="utf-8").split("\n")[occ["line"] - 1]
+            assert line[occ["column"] - 1 :].startswith(link["url"]) or link["url"].startswith("www.")
+
+
+def test_scan_json(in_repo: Path) -> None:
+    result = CliRunner().invoke(app, ["scan", "posts", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    check_scan_json(data)
+    zhihu = next(link for link in data if link["url"] == "https://zhuanlan.zhihu.com/p/57234648")
+    assert zhihu == {
+        "url": "https://zhuanlan.zhihu.com/p/57234648",
+        "canonical": "https://zhuanlan.zhihu.com/p/57234648",
+        "host": "zhuanlan.zhihu.com",
+        "checkable": True,
+        "skip_reason": None,
+        "occurrences": [{"file": "posts/000_c1c6585ebd1434a0.md", "line": 9, "column": 1, "kind": "bare"}],
+    }
+    image = next(link for link in data if link["url"] == "/images/img2/mask_rcnn.png")
+    assert (image["checkable"], image["skip_reason"], image["occurrences"][0]["kind"]) == (
+        False,
+        "site-relative",
+        "image",
+    )
+
+
+def test_scan_default_path_is_posts(in_repo: Path) -> None:
+    default = CliRunner().invoke(app, ["scan", "-f", "json"])
+    explicit = CliRunner().invoke(app, ["scan", "posts", "-f", "json"])
+    assert default.exit_code == explicit.exit_code == 0
+    assert json.loads(default.stdout) == json.loads(explicit.stdout)
+
+
+def test_scan_site_url(in_repo: Path) -> None:
+    result = CliRunner().invoke(app, ["scan", "posts", "-f", "json", "--site-url", "https://blog.example"])
+    assert result.exit_code == 0
+    image = next(link for link in json.loads(result.stdout) if link["url"] == "/images/img2/mask_rcnn.png")
+    assert image["canonical"] == "https://blog.example/images/img2/mask_rcnn.png"
+    assert image["checkable"] is True
+
+
+def test_scan_missing_path_exits_2_without_traceback(in_repo: Path) -> None:
+    result = CliRunner().invoke(app, ["scan", "missing/"])
+    assert result.exit_code == 2
+    assert "not found" in result.output and "missing" in result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_scan_table_mentions_known_url(in_repo: Path) -> None:
+    result = CliRunner().invoke(app, ["scan", "posts"])
+    assert result.exit_code == 0
+    assert "unique URLs in 4 files" in result.stdout
+    # The terminal may be narrow and the URL column folded: join the first column's pieces.
+    first_column = "".join(line.split("│")[1].strip() for line in result.stdout.splitlines() if line.startswith("│"))
+    assert "https://zhuanlan.zhihu.com/p/57234648" in first_column
+    assert "/images/img2/mask_rcnn.png" in first_column
+
+
+def test_scan_reports_file_problems_and_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "bin.md").write_bytes(b"\x00\x01http://x.example/")
+    (tmp_path / "ok.md").write_text("http://ok.example/\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["scan", str(tmp_path), "-f", "json"])
+    assert result.exit_code == 0
+    assert [link["url"] for link in json.loads(result.stdout)] == ["http://ok.example/"]
+    assert "bin.md" in result.stderr and "binary" in result.stderr
+
+
+def test_scan_subprocess() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "linkcheck", "scan", "posts", "-f", "json"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    check_scan_json(data)
+    assert any(link["url"] == "https://github.com/jasjeetIM/Mask-RCNN" for link in data)
+    missing = subprocess.run(
+        [sys.executable, "-m", "linkcheck", "scan", "missing/"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert missing.returncode == 2
+    assert "missing" in missing.stderr and "Traceback" not in missing.stderr
