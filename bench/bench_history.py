@@ -74,9 +74,7 @@ def timed(fn, repeat: int = 5) -> tuple[float, object]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--urls", type=int, default=25_000)
     parser.add_argument("--nights", type=int, default=30)
     parser.add_argument("--sample", type=int, default=5_000, help="checks written one commit each")
@@ -99,9 +97,7 @@ def main() -> int:
             run = store.begin_run({"night": night}, now=begin)
             with store.batch():
                 for i in range(args.urls):
-                    store.record_check(
-                        run, canonical(i), outcome(i, night), now=begin + timedelta(seconds=i // 8)
-                    )
+                    store.record_check(run, canonical(i), outcome(i, night), now=begin + timedelta(seconds=i // 8))
             store.finish_run(run, "completed", {"checked": args.urls}, now=begin + timedelta(hours=1))
             written += args.urls
         batch_s = time.perf_counter() - t
@@ -124,9 +120,7 @@ def main() -> int:
             "select * from link_status": "SELECT * FROM link_status",
             "select * from flaky_links": "SELECT * FROM flaky_links",
             "select * from changes where run_id = <last>": f"SELECT * FROM changes WHERE run_id = {run}",
-            "select * from run_summary where run_id = <last>": (
-                f"SELECT * FROM run_summary WHERE run_id = {run}"
-            ),
+            "select * from run_summary where run_id = <last>": (f"SELECT * FROM run_summary WHERE run_id = {run}"),
         }
         sql_times = {}
         for label, query in queries.items():
@@ -160,17 +154,9 @@ def main() -> int:
         print("Store API (median of 5):")
         for label, (ms, rows) in api_times.items():
             count = len(rows) if isinstance(rows, list | dict) else ""  # type: ignore[arg-type]
-            print(
-                f"  {label:<48} {ms:8.1f} ms  {count:>7,} rows"
-                if count != ""
-                else f"  {label:<48} {ms:8.1f} ms"
-            )
-        print(
-            f"  {'schedule.plan(25k states, max_urls=6000)':<48} {plan_ms:8.1f} ms  {len(planned):>7,} URLs"
-        )  # type: ignore[arg-type]
-        over = [
-            label for label, (ms, _) in sql_times.items() if "dead_links" in label or "link_status" in label
-        ]
+            print(f"  {label:<48} {ms:8.1f} ms  {count:>7,} rows" if count != "" else f"  {label:<48} {ms:8.1f} ms")
+        print(f"  {'schedule.plan(25k states, max_urls=6000)':<48} {plan_ms:8.1f} ms  {len(planned):>7,} URLs")  # type: ignore[arg-type]
+        over = [label for label, (ms, _) in sql_times.items() if "dead_links" in label or "link_status" in label]
         return 1 if any(sql_times[label][0] >= TARGET_MS for label in over) else 0
 
 

@@ -105,6 +105,8 @@ def _outcome(page: Page, verdict: Verdict, reason: str, marker: str | None = Non
 def _profiles(page: Page) -> list[SiteProfile]:
     """The origin's profile first; the landing host's too when a redirect changed host."""
     origin = profile_for(urlsplit(page.url).hostname or "")
+    if page.final_url == page.url:  # no redirect: one host
+        return [origin]
     landing = profile_for(urlsplit(page.final_url).hostname or "")
     return [origin] if landing is origin else [origin, landing]
 
@@ -150,9 +152,7 @@ def classify(page: Page) -> Outcome:
                     if profile.successor is not None:
                         found = profile.successor.search(text)
                         successor = urljoin(page.final_url, found.group(1)) if found else None
-                    return _outcome(
-                        page, Verdict.DEAD, marker.reason, marker.pattern.pattern, follow_url=successor
-                    )
+                    return _outcome(page, Verdict.DEAD, marker.reason, marker.pattern.pattern, follow_url=successor)
 
     # 3. Status codes.
     landing = profiles[-1]
@@ -161,9 +161,7 @@ def classify(page: Page) -> Outcome:
     if status in (401, 403):
         return _outcome(page, Verdict.BLOCKED, f"http-{status}")
     if status in (408, 429):
-        return _outcome(
-            page, Verdict.ERROR, f"http-{status}", retry_after=parse_retry_after(page.retry_after)
-        )
+        return _outcome(page, Verdict.ERROR, f"http-{status}", retry_after=parse_retry_after(page.retry_after))
     if status >= 500:
         return _outcome(page, Verdict.ERROR, "http-5xx", retry_after=parse_retry_after(page.retry_after))
     if status >= 400:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import socket
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
+from urllib.request import getproxies
 
 import aiohttp
 from aiohttp.abc import AbstractResolver
@@ -29,7 +32,7 @@ from tenacity import (
 from linkcheck.canonical import address_skip_reason
 from linkcheck.classify import Page, classify
 from linkcheck.models import Outcome, Verdict
-from linkcheck.ratelimit import HostGates
+from linkcheck.ratelimit import HostGate, HostGates
 from linkcheck.resolve import GuardedResolver, is_blocked_address_error
 from linkcheck.sites import Politeness, SiteProfile, profile_for
 
@@ -56,6 +59,7 @@ class FetchSettings:
     extra_ca_pem: bytes | None = None  # trusted in addition to the system store (tests, demo)
     allow_private: bool = False  # fetch loopback/private addresses (the simulated web needs it)
     politeness_overrides: dict[str, Politeness] = field(default_factory=dict)
+    host_headers: dict[str, dict[str, str]] = field(default_factory=dict)  # per-host extra headers
 
 
 def _ssl_context(settings: FetchSettings) -> ssl.SSLContext:
@@ -138,6 +142,25 @@ def _network_outcome(exc: BaseException, url: str, started: float, redirects: tu
     )
 
 
+def _environment_may_proxy_or_authenticate() -> bool:
+    """Whether aiohttp's ``trust_env`` can change anything: a proxy variable or a netrc file.
+
+    With ``trust_env`` aiohttp looks up the proxy variables *and* re-reads the netrc file in worker
+    threads on every request (two thread hops per request, most of the client's overhead at
+    thousands of URLs). Where neither exists those lookups always come back empty, so the session
+    is opened without ``trust_env``: the same requests, without the threads.
+    """
+    if any(scheme in getproxies() for scheme in ("http", "https", "ws", "wss")):
+        return True
+    netrc = os.environ.get("NETRC")
+    if netrc is not None:
+        return True
+    try:
+        return (Path.home() / ("_netrc" if os.name == "nt" else ".netrc")).exists()
+    except (RuntimeError, OSError):
+        return True
+
+
 class Fetcher:
     """Checks URLs politely. Use as ``async with Fetcher(settings) as fetcher:``."""
 
@@ -153,6 +176,8 @@ class Fetcher:
         self._sleep = sleep
         self._global = asyncio.Semaphore(self.settings.concurrency)
         self.gates = HostGates(self._politeness_for)
+        # host -> (profile, gate, request headers): looked up once per host, not per request.
+        self._hosts: dict[str, tuple[SiteProfile, HostGate, dict[str, str]]] = {}
         self._session: aiohttp.ClientSession | None = None
         s = self.settings
         # Exponential backoff with full jitter on top (the same shape as wait_exponential_jitter,
@@ -163,6 +188,18 @@ class Fetcher:
 
     def _politeness_for(self, host: str) -> Politeness:
         return self.settings.politeness_overrides.get(host) or profile_for(host).politeness
+
+    def _host(self, host: str) -> tuple[SiteProfile, HostGate, dict[str, str]]:
+        """The host's profile, gate and request headers (the headers dict is shared: never mutate)."""
+        found = self._hosts.get(host)
+        if found is None:
+            profile = profile_for(host)
+            headers = profile.request_headers()
+            extra = self.settings.host_headers.get(host)
+            if extra:
+                headers.update(extra)
+            found = self._hosts[host] = (profile, self.gates[host], headers)
+        return found
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
@@ -176,11 +213,18 @@ class Fetcher:
         self._session = aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=s.total_timeout, sock_connect=s.connect_timeout),
-            trust_env=s.proxy is None,
+            trust_env=s.proxy is None and _environment_may_proxy_or_authenticate(),
             auto_decompress=True,
             cookie_jar=aiohttp.DummyCookieJar(),
         )
         return self
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The shared session (resolver, TLS, proxy settings) for other stages, e.g. archiving."""
+        if self._session is None:
+            raise RuntimeError("Fetcher is not open: use `async with Fetcher(...)`")
+        return self._session
 
     async def __aexit__(self, *exc_info: object) -> None:
         if self._session is not None:
@@ -189,15 +233,18 @@ class Fetcher:
 
     # -- one request chain -------------------------------------------------------------------
 
-    async def _request(self, method: str, url: str, profile: SiteProfile) -> Page:
-        """Follow redirects by hand (to record the chain and refuse bad targets); cap the body."""
+    async def _request(self, method: str, url: str, profile: SiteProfile, headers: dict[str, str]) -> Page:
+        """Follow redirects by hand (to record the chain and refuse bad targets); cap the body.
+
+        ``headers``: those of ``url``'s host (profile headers and configured extras), sent along
+        the whole redirect chain.
+        """
         assert self._session is not None
         s = self.settings
         started = time.monotonic()
         redirects: list[str] = []
         seen = {url}
         current = url
-        headers = profile.request_headers()
         while True:
             async with self._session.request(
                 method,
@@ -258,18 +305,19 @@ class Fetcher:
 
     async def attempt(self, url: str) -> Outcome:
         """One attempt (HEAD, then GET where HEAD says nothing), inside the host's gate."""
-        host = urlsplit(url).hostname or ""
-        profile = profile_for(host)
-        gate = self.gates[host]
+        return await self._attempt(url, urlsplit(url).hostname or "")
+
+    async def _attempt(self, url: str, host: str) -> Outcome:
+        profile, gate, headers = self._host(host)
         started = time.monotonic()
         async with gate.slot(), self._global:
             try:
                 if profile.needs_body:
-                    page = await self._request("GET", url, profile)
+                    page = await self._request("GET", url, profile, headers)
                 else:
-                    page = await self._request("HEAD", url, profile)
+                    page = await self._request("HEAD", url, profile, headers)
                     if page.status in _HEAD_FALLBACK_STATUSES:
-                        page = await self._request("GET", url, profile)
+                        page = await self._request("GET", url, profile, headers)
                 outcome = classify(page)
             except _RedirectRefused as refused:
                 verdict = Verdict.SKIPPED if refused.reason.startswith("ssrf:") else Verdict.ERROR
@@ -308,14 +356,19 @@ class Fetcher:
         gate = self.gates[host]
         if gate.tripped:
             return Outcome(Verdict.BLOCKED, "host-paused", marker=gate.tripped_reason)
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(max(1, self.settings.max_attempts)),
-            wait=self._wait,
-            retry=retry_if_result(self._should_retry),
-            sleep=self._sleep,
-            retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
-        )
-        outcome: Outcome = await retrying(self.attempt, url)
+        # The first attempt is made here: most URLs need no retry, and then tenacity (built per
+        # call) would only repeat the decision below. When a retry is due, tenacity takes over with
+        # that first outcome as its attempt 1, so waits and stops are exactly its own.
+        outcome = await self._attempt(url, host)
+        if self.settings.max_attempts > 1 and self._should_retry(outcome):
+            retrying = AsyncRetrying(
+                stop=stop_after_attempt(max(1, self.settings.max_attempts)),
+                wait=self._wait,
+                retry=retry_if_result(self._should_retry),
+                sleep=self._sleep,
+                retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
+            )
+            outcome = await retrying(self._attempts_after(outcome, url))
         if outcome.reason == "http-429":
             # Still rate-limited after every retry: the host is walling us, not the content.
             outcome = Outcome(
@@ -330,6 +383,17 @@ class Fetcher:
         if outcome.follow_url and outcome.verdict is Verdict.DEAD:
             outcome = await self._follow_successor(outcome)
         return outcome
+
+    def _attempts_after(self, first: Outcome, url: str) -> Callable[[], Awaitable[Outcome]]:
+        """An attempt function for tenacity whose first call returns ``first`` (already made)."""
+        pending = [first]
+
+        async def attempt() -> Outcome:
+            if pending:
+                return pending.pop()
+            return await self.attempt(url)
+
+        return attempt
 
     async def _follow_successor(self, tombstone: Outcome) -> Outcome:
         """A tombstone naming its successor (WeChat account migration): the link lives on there."""

@@ -64,9 +64,7 @@ class RunLock:
             os.close(fd)
             holder = read_holder(self.path)
             pid = holder.get("pid")
-            raise LockHeldError(
-                self.path, pid if isinstance(pid, int) else None, holder.get("since")
-            ) from None
+            raise LockHeldError(self.path, pid if isinstance(pid, int) else None, holder.get("since")) from None
         except BaseException:
             os.close(fd)
             raise

@@ -51,8 +51,7 @@ class Link:
             "checkable": self.checkable,
             "skip_reason": self.skip_reason,
             "occurrences": [
-                {"file": o.file, "line": o.line, "column": o.column, "kind": o.kind.value}
-                for o in self.occurrences
+                {"file": o.file, "line": o.line, "column": o.column, "kind": o.kind.value} for o in self.occurrences
             ],
         }
 

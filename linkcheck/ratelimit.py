@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 from linkcheck.models import Outcome, Verdict
@@ -21,9 +21,7 @@ from linkcheck.sites import Politeness
 
 def is_wall(outcome: Outcome) -> bool:
     """An answer that means 'stop asking me' rather than anything about the content."""
-    return (
-        outcome.verdict is Verdict.BLOCKED and outcome.reason != "host-paused"
-    ) or outcome.reason == "http-429"
+    return (outcome.verdict is Verdict.BLOCKED and outcome.reason != "host-paused") or outcome.reason == "http-429"
 
 
 @dataclass(slots=True)
@@ -35,11 +33,11 @@ class HostGate:
     tripped_reason: str | None = None
     _next_start: float = 0.0
     _semaphore: asyncio.Semaphore = field(init=False)
-    _pace_lock: asyncio.Lock = field(init=False)
+    _slot: _Slot = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._semaphore = asyncio.Semaphore(max(1, self.politeness.concurrency))
-        self._pace_lock = asyncio.Lock()
+        self._slot = _Slot(self)
 
     @property
     def tripped(self) -> bool:
@@ -52,21 +50,30 @@ class HostGate:
         jitter = self.politeness.jitter
         return interval * (1 + random.uniform(-jitter, jitter))
 
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Hold one of the host's concurrency slots, started no sooner than the pacing allows."""
-        async with self._semaphore:
-            async with self._pace_lock:
-                now = self.clock()
-                wait = self._next_start - now
-                self._next_start = max(now, self._next_start) + self._spacing()
+    def slot(self) -> AbstractAsyncContextManager[None]:
+        """``async with gate.slot():`` holds one of the host's concurrency slots, started no sooner
+        than the pacing allows (:meth:`acquire` … :meth:`release`)."""
+        return self._slot
+
+    async def acquire(self) -> None:
+        """Take a concurrency slot, then wait for this request's start time. Pair with release()."""
+        await self._semaphore.acquire()
+        try:
+            # No await between reading and advancing the schedule: concurrent callers (one event
+            # loop) each get their own start time without a lock.
+            now = self.clock()
+            wait = self._next_start - now
+            self._next_start = max(now, self._next_start) + self._spacing()
             if wait > 0:
                 await asyncio.sleep(wait)
-            self.in_flight += 1
-            try:
-                yield
-            finally:
-                self.in_flight -= 1
+        except BaseException:
+            self._semaphore.release()
+            raise
+        self.in_flight += 1
+
+    def release(self) -> None:
+        self.in_flight -= 1
+        self._semaphore.release()
 
     def observe(self, outcome: Outcome) -> None:
         """Feed an attempt's outcome to the circuit breaker."""
@@ -76,6 +83,21 @@ class HostGate:
                 self.tripped_reason = outcome.reason
         elif outcome.verdict in (Verdict.ALIVE, Verdict.DEAD):
             self.consecutive_walls = 0
+
+
+class _Slot:
+    """The gate's slot as an async context manager (one per gate; it holds no state of its own)."""
+
+    __slots__ = ("_gate",)
+
+    def __init__(self, gate: HostGate) -> None:
+        self._gate = gate
+
+    async def __aenter__(self) -> None:
+        await self._gate.acquire()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._gate.release()
 
 
 class HostGates:

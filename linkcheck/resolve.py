@@ -53,9 +53,7 @@ def refused_address_reason(address: str) -> str | None:
 
 def _result(host: str, address: str, port: int) -> ResolveResult:
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    return ResolveResult(
-        hostname=host, host=address, port=port, family=family, proto=0, flags=socket.AI_NUMERICHOST
-    )
+    return ResolveResult(hostname=host, host=address, port=port, family=family, proto=0, flags=socket.AI_NUMERICHOST)
 
 
 class RoutingResolver(AbstractResolver):
@@ -117,9 +115,7 @@ def parse_resolve_rules(rules: list[str]) -> RoutingResolver:
     return RoutingResolver(route, system_fallback=True)
 
 
-_RULE = re.compile(
-    r"(?P<host>[^:\s]+):(?P<port>\d+|\*):(?P<address>\[[0-9a-fA-F:.]+\]|[^:\s]+)(?::(?P<target>\d+))?"
-)
+_RULE = re.compile(r"(?P<host>[^:\s]+):(?P<port>\d+|\*):(?P<address>\[[0-9a-fA-F:.]+\]|[^:\s]+)(?::(?P<target>\d+))?")
 
 
 class GuardedResolver(AbstractResolver):

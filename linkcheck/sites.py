@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 BROWSER_USER_AGENT = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/131.0.0.0 Safari/537.36"
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 )
 DEFAULT_HEADERS: Mapping[str, str] = MappingProxyType(
     {
@@ -144,9 +143,7 @@ class SiteProfile:
         return {**DEFAULT_HEADERS, **self.headers}
 
     def is_live(self, text: str) -> bool:
-        return bool(self.live_markers) and all(
-            any(p.search(text) for p in group) for group in self.live_markers
-        )
+        return bool(self.live_markers) and all(any(p.search(text) for p in group) for group in self.live_markers)
 
 
 def _weui_title(text: str) -> str:
@@ -231,9 +228,7 @@ ZHIHU = SiteProfile(
     ),
     antibot_markers=(
         Marker("antibot:zhihu-403", _re(r"id=\"zh-zse-ck\"|zse-ck/v\d")),
-        Marker(
-            "antibot:zhihu-unhuman", _re(r"<title>安全验证 - 知乎</title>|系统监测到您的网络环境存在异常")
-        ),
+        Marker("antibot:zhihu-unhuman", _re(r"<title>安全验证 - 知乎</title>|系统监测到您的网络环境存在异常")),
         Marker("antibot:zhihu-api", _re(r"\"code\":\s*4035\d|\"code\":\s*40362|请求过于频繁，请稍后再试")),
         Marker("login-wall", _re(r"打开知乎App在「我的页」右上角打开扫一扫")),
         # Zhihu answers any throttled/unsolved client with a bare 403: it says nothing of the post.
@@ -269,9 +264,7 @@ CSDN = SiteProfile(
     politeness=Politeness(concurrency=2, interval=0.5),
     antibot_markers=(Marker("antibot:csdn-waf", _re(r"var arg1\s*=\s*'[0-9A-F]+'|acw_sc__v2")),),
     tombstone_urls=(UrlRule("tombstone:csdn-404", _re(r"blog\.csdn\.net/error/(?:404|444)\.html")),),
-    live_markers=(
-        (_re(r"id=\"articleContentId\""), _re(r"id=\"content_views\""), _re(r"id=\"article_content\"")),
-    ),
+    live_markers=((_re(r"id=\"articleContentId\""), _re(r"id=\"content_views\""), _re(r"id=\"article_content\"")),),
     live_required=True,
 )
 
@@ -300,9 +293,7 @@ SOHU = SiteProfile(
     archive_priority=4,
     politeness=Politeness(concurrency=2, interval=0.5),
     # A deleted article redirects to the 404 page or to the bare home page.
-    tombstone_urls=(
-        UrlRule("tombstone:sohu-404", _re(r"sohu\.com/404\.html|^https?://(?:www|m)\.sohu\.com/?$")),
-    ),
+    tombstone_urls=(UrlRule("tombstone:sohu-404", _re(r"sohu\.com/404\.html|^https?://(?:www|m)\.sohu\.com/?$")),),
     tombstone_markers=(Marker("tombstone:sohu-404", _re(r"<title>页面不存在</title>")),),
 )
 

@@ -35,9 +35,7 @@ def fast_settings(web, **overrides) -> FetchSettings:
 
 def fast_politeness(hosts: Iterable[str]) -> dict[str, Politeness]:
     """Keep each host's concurrency, shrink its interval, so tests stay quick."""
-    return {
-        host: replace(FAST, concurrency=profile_for(host).politeness.concurrency, trip_after=3) for host in hosts
-    }
+    return {host: replace(FAST, concurrency=profile_for(host).politeness.concurrency, trip_after=3) for host in hosts}
 
 
 def make_link(url: str) -> Link:

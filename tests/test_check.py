@@ -147,12 +147,15 @@ def test_gbk_pages_are_decoded(simweb, path):
         from linkcheck.resolve import RoutingResolver
 
         connector = aiohttp.TCPConnector(resolver=RoutingResolver(simweb.route), ssl=_ssl(simweb))
-        async with aiohttp.ClientSession(connector=connector) as session:
-            async with session.get(f"{BH}{path}") as response:
-                return Page(
-                    f"{BH}{path}", f"{BH}{path}", response.status, response.headers.get("Content-Type", ""),
-                    await response.read(), body_read=True,
-                )
+        async with aiohttp.ClientSession(connector=connector) as session, session.get(f"{BH}{path}") as response:
+            return Page(
+                f"{BH}{path}",
+                f"{BH}{path}",
+                response.status,
+                response.headers.get("Content-Type", ""),
+                await response.read(),
+                body_read=True,
+            )
 
     page = asyncio.run(fetch())
     assert page.body.decode("utf-8", errors="replace") != page.text  # really GBK bytes

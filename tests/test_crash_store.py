@@ -128,8 +128,7 @@ def test_sigkill_during_record_check_loses_nothing_committed(tmp_path: Path) -> 
         recorded = [
             url
             for (url,) in conn.execute(
-                "SELECT u.canonical FROM checks c JOIN urls u ON u.id = c.url_id "
-                "WHERE c.run_id = ? ORDER BY c.id",
+                "SELECT u.canonical FROM checks c JOIN urls u ON u.id = c.url_id WHERE c.run_id = ? ORDER BY c.id",
                 (run_id,),
             )
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from dataclasses import replace
 
 from linkcheck.models import Verdict
@@ -81,13 +82,13 @@ def test_per_host_concurrency_and_pacing_seen_by_the_server(simweb):
     assert simweb.max_in_flight("mp.weixin.qq.com") == 1
     assert simweb.max_in_flight("behave.test") == 2
     starts = sorted(r.started for r in simweb.requests if r.host == "mp.weixin.qq.com")
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert min(gaps) >= 0.09
 
 
 def test_host_is_left_alone_after_repeated_walls(simweb):
     urls = [f"https://www.zhihu.com/p/9{i:08d}" for i in range(8)]
-    summary, outcomes = asyncio.run(run_links(simweb, urls))
+    _, outcomes = asyncio.run(run_links(simweb, urls))
     reasons = [o.reason for o in outcomes.values()]
     assert reasons.count("host-paused") >= 4
     assert all(o.verdict is Verdict.BLOCKED for o in outcomes.values())
@@ -138,9 +139,7 @@ def test_outage_mid_run_marks_nothing_dead(simweb):
 
         settings = fast_settings(simweb, concurrency=2, max_attempts=1)
         async with Fetcher(settings, resolver=RoutingResolver(simweb.route)) as fetcher:
-            summary = await run_checks(
-                links, fetcher, on_result=on_result, canaries=[simweb.url("behave.test", "/ok")]
-            )
+            summary = await run_checks(links, fetcher, on_result=on_result, canaries=[simweb.url("behave.test", "/ok")])
         return summary, links_done
 
     summary, done = asyncio.run(scenario())

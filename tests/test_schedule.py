@@ -103,9 +103,7 @@ def test_recheck_intervals_are_parameters_and_naive_now_is_utc() -> None:
     naive = NOW.replace(tzinfo=None)
     assert plan(states, now=naive) == []
     assert names(
-        plan(
-            states, now=naive, recheck_alive_after=timedelta(days=1), recheck_failing_after=timedelta(hours=1)
-        )
+        plan(states, now=naive, recheck_alive_after=timedelta(days=1), recheck_failing_after=timedelta(hours=1))
     ) == ["err", "alive"]
 
 

@@ -95,9 +95,7 @@ def test_wx_deleted_localised(simweb: SimulatedWeb) -> None:
 def test_wx_captcha_redirect(simweb: SimulatedWeb) -> None:
     status, r, _ = fetch(simweb, by_id("WX-CAPTCHA-302").url, allow_redirects=False)
     assert status == 302
-    assert r.headers["Location"].startswith(
-        "/mp/wappoc_appmsgcaptcha?poc_token=HBAbc&target_url=https%3A%2F%2F"
-    )
+    assert r.headers["Location"].startswith("/mp/wappoc_appmsgcaptcha?poc_token=HBAbc&target_url=https%3A%2F%2F")
     status, r, body = fetch(simweb, by_id("WX-CAPTCHA-302").url)
     assert status == 200 and "/mp/wappoc_appmsgcaptcha" in str(r.url)
     assert '<h2 class="weui-msg__title">环境异常</h2>' in body.decode()
@@ -219,9 +217,7 @@ def test_max_in_flight_counts_concurrent_requests(simweb: SimulatedWeb) -> None:
     assert simweb.in_flight("behave.test") == 0
     assert simweb.max_in_flight("github.com") == 0
     records = [r for r in simweb.requests if r.path_qs == "/slow?ms=300"]
-    assert len(records) == 3 and all(
-        r.finished is not None and r.finished - r.started >= 0.29 for r in records
-    )
+    assert len(records) == 3 and all(r.finished is not None and r.finished - r.started >= 0.29 for r in records)
     assert records[0].headers["user-agent"] == DEFAULT_HEADERS["User-Agent"] and records[0].scheme == "https"
     assert all(r.status == 200 for r in records)
 
@@ -231,9 +227,7 @@ def test_redirects_head_and_http_twin(simweb: SimulatedWeb) -> None:
     assert status == 200 and len(r.history) == 3 and str(r.url) == "https://behave.test/ok"
     with pytest.raises(aiohttp.TooManyRedirects):
         fetch(simweb, "https://behave.test/loop/a", max_redirects=5)
-    status, r, _ = fetch(
-        simweb, "https://behave.test/redirect-to?url=https%3A%2F%2Fgithub.com%2Fowner%2Frepo"
-    )
+    status, r, _ = fetch(simweb, "https://behave.test/redirect-to?url=https%3A%2F%2Fgithub.com%2Fowner%2Frepo")
     assert status == 451 and str(r.url) == "https://github.com/owner/repo"
 
     async def head(s: aiohttp.ClientSession) -> tuple[int, int]:

@@ -34,9 +34,7 @@ class Fixture:
 
 
 def _fx(id_: str, url: str, status: int, verdict: str, reason: str | None = None, **kw) -> Fixture:
-    marker = kw.pop(
-        "marker", reason if reason and not reason.startswith(("http-", "moved:", "rate-")) else None
-    )
+    marker = kw.pop("marker", reason if reason and not reason.startswith(("http-", "moved:", "rate-")) else None)
     if reason is None and not kw.pop("unpinned", False):
         # The checker's names for the plain cases (tests/test_check.py).
         if verdict == "alive":
@@ -382,9 +380,7 @@ FIXTURES: tuple[Fixture, ...] = (
         "antibot:bilibili-412",
     ),
     _fx("BILI-LIVE", "https://api.bilibili.com/x/web-interface/view?bvid=BV1ab411c7AB", 200, "alive"),
-    _fx(
-        "BILI-VIDEO-404", "https://www.bilibili.com/video/BV1xx411c7XX", 404, "dead", "tombstone:bilibili-404"
-    ),
+    _fx("BILI-VIDEO-404", "https://www.bilibili.com/video/BV1xx411c7XX", 404, "dead", "tombstone:bilibili-404"),
     _fx("BILI-VIDEO-LIVE", "https://www.bilibili.com/video/BV1ab411c7AB", 200, "alive"),
     _fx("GH-DMCA", "https://github.com/owner/repo", 451, "dead", "tombstone:github-dmca"),
     _fx(

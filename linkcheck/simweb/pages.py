@@ -79,9 +79,7 @@ WX_ACCT_CLOSED = weui('<h2 class="weui-msg__title">此帐号已自主注销，�
 WX_ACCT_BLOCKED = weui('<h2 class="weui-msg__title">此帐号已被屏蔽, 内容无法查看</h2>')
 WX_ACCT_BLOCKED_ALT = weui('<h2 class="weui-msg__title">此账号已被屏蔽, 内容无法查看</h2>')
 WX_ACCT_MIGRATING = weui('<h2 class="weui-msg__title">此帐号处于帐号迁移流程中</h2>')
-WX_ACCT_IPR = weui(
-    '<h2 class="weui-msg__title">此帐号被投诉且经审核涉嫌侵权。此帐号已注销，内容无法查看。</h2>'
-)
+WX_ACCT_IPR = weui('<h2 class="weui-msg__title">此帐号被投诉且经审核涉嫌侵权。此帐号已注销，内容无法查看。</h2>')
 WX_TEMP_UNAVAIL = (
     '<html><head><title>该内容暂时无法查看</title></head><body><div class="panel">'
     '<div class="mesg-block"><p>该内容暂时无法查看</p></div></div></body></html>'
@@ -478,10 +476,7 @@ CNBLOGS_HOLD = (
     "<p>该博文正在审核中，审核通过后即可访问。</p></body></html>"
 )
 SOHU_404 = '<html><head><meta charset="utf-8"><title>页面不存在</title></head><body></body></html>'
-SOHU_HOME = (
-    '<html><head><meta charset="utf-8"><title>搜狐</title></head>'
-    '<body><div id="main-news"></div></body></html>'
-)
+SOHU_HOME = '<html><head><meta charset="utf-8"><title>搜狐</title></head><body><div id="main-news"></div></body></html>'
 SOHU_LIVE = (
     '<!DOCTYPE html><html><head><meta charset="utf-8"><title>一篇搜狐号文章_搜狐</title></head><body>'
     '<div class="text"><div class="text-title"><h1>一篇搜狐号文章</h1></div>'
@@ -584,9 +579,7 @@ GBK_TEXT = "这是一个用GBK编码的中文页面，用来测试字符集探�
 GBK_META = (
     f'<html><head><meta charset="gbk"><title>中文页面</title></head><body><p>{GBK_TEXT}</p></body></html>'
 ).encode("gbk")
-GBK_HEADER_ONLY = f"<html><head><title>中文页面</title></head><body><p>{GBK_TEXT}</p></body></html>".encode(
-    "gbk"
-)
+GBK_HEADER_ONLY = f"<html><head><title>中文页面</title></head><body><p>{GBK_TEXT}</p></body></html>".encode("gbk")
 PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"

@@ -111,16 +111,13 @@ class RequestRecord:
 _Static = tuple[int, bytes, str, Mapping[str, str] | None]
 
 
-def _s(
-    status: int, body: str | bytes, ctype: str = HTML, headers: Mapping[str, str] | None = None
-) -> _Static:
+def _s(status: int, body: str | bytes, ctype: str = HTML, headers: Mapping[str, str] | None = None) -> _Static:
     return (status, _b(body), ctype, headers)
 
 
 WX_CAPTCHA_PATH = "/mp/wappoc_appmsgcaptcha"
 WX_CAPTCHA_LOCATION = (
-    f"{WX_CAPTCHA_PATH}?poc_token=HBAbc&target_url="
-    "https%3A%2F%2Fmp.weixin.qq.com%2Fs%3F__biz%3DMzIyNjMxOTY0NA%3D%3D"
+    f"{WX_CAPTCHA_PATH}?poc_token=HBAbc&target_url=https%3A%2F%2Fmp.weixin.qq.com%2Fs%3F__biz%3DMzIyNjMxOTY0NA%3D%3D"
 )
 WX_DEL_ID = "P9cMowFQ-QahLRnfHponKw"
 WX_LIVE_IMG_ID = "JJyPUpHLM2bGvfk5FNvTUA"
@@ -175,9 +172,7 @@ ZH_PATHS: dict[str, _Static] = {
     "/question/100000001": _s(404, P.ZH_404),
     "/p/146643148": _s(403, P.ZH_ZSECK),
     "/question/1912780463006782640": _s(302, b"", headers={"Location": ZH_UNHUMAN_LOCATION}),
-    "/answer/157956365": _s(
-        302, b"", headers={"Location": "https://www.zhihu.com/signin?next=%2Fanswer%2F157956365"}
-    ),
+    "/answer/157956365": _s(302, b"", headers={"Location": "https://www.zhihu.com/signin?next=%2Fanswer%2F157956365"}),
     "/": _s(302, b"", headers={"Location": "https://www.zhihu.com/signin?next=%2F"}),
     "/api/v4/articles/1": _s(403, P.ZH_API_40362, JSON),
     "/account/unhuman": _s(200, P.ZH_UNHUMAN),
@@ -193,8 +188,7 @@ CSDN_PATHS: dict[str, _Static] = {
         302,
         b"",
         headers={
-            "Location": "/error/404.html?from="
-            "http%3a%2f%2fblog.csdn.net%2fsunsonfly%2farticle%2fdetails%2f13502993"
+            "Location": "/error/404.html?from=http%3a%2f%2fblog.csdn.net%2fsunsonfly%2farticle%2fdetails%2f13502993"
         },
     ),
     "/error/404.html": _s(404, P.CSDN_404),
@@ -271,9 +265,7 @@ class SimulatedWeb:
     # Paths of the fixture traps on mp.weixin.qq.com (use with ``url("mp.weixin.qq.com", …)``).
     TRAP_QUOTES_TOMBSTONE = f"/s/{WX_QUOTE_DELETED_ID}"  # (a) live, #js_content quotes the deleted notice
     TRAP_QUOTES_VERIFY = f"/s/{WX_QUOTE_VERIFY_ID}"  # live, quotes the verification text
-    TRAP_DELETED_LONG = (
-        "/s?__biz=MzA3MDM3NjE5NQ==&mid=2650000001&idx=1&sn=0123456789abcdef0123456789abcdef"  # (b)
-    )
+    TRAP_DELETED_LONG = "/s?__biz=MzA3MDM3NjE5NQ==&mid=2650000001&idx=1&sn=0123456789abcdef0123456789abcdef"  # (b)
     TRAP_CAPTCHA_THEN_LIVE = f"/s/{WX_CAPTCHA_ONCE_ID}"  # (c) captcha on the first request, live after
     TRAP_GZIP = f"/s/{WX_GZIP_ID}"  # (d) Content-Encoding: gzip
     TRAP_CHUNKED = f"/s/{WX_CHUNKED_ID}"  # (d) Transfer-Encoding: chunked
@@ -288,11 +280,15 @@ class SimulatedWeb:
         http_port: int = 0,
         https_port: int = 0,
         max_records: int = MAX_RECORDS,
+        aliases: Mapping[str, str] | None = None,
     ) -> None:
         if unknown_hosts not in ("nxdomain", "alive"):
             raise ValueError("unknown_hosts must be 'nxdomain' or 'alive'")
         self.unknown_hosts = unknown_hosts
         self.latency = latency
+        # "host/path?query" → a URL of the catalogue: that URL answers as if it were the fixture
+        # (the demo gives real blog URLs the behaviours of deleted articles, 404s, slow hosts …).
+        self.aliases: dict[str, str] = dict(aliases or {})
         self.max_records = max_records
         self.http_port = http_port
         self.https_port = https_port
@@ -511,11 +507,7 @@ class SimulatedWeb:
 
     def hits(self, host: str, path: str | None = None) -> int:
         """Requests seen for ``host`` (and exactly ``path``, without the query, when given)."""
-        return sum(
-            1
-            for r in self.requests
-            if r.host == host and (path is None or r.path_qs.partition("?")[0] == path)
-        )
+        return sum(1 for r in self.requests if r.host == host and (path is None or r.path_qs.partition("?")[0] == path))
 
     def reset_state(self) -> None:
         self.requests.clear()
@@ -541,9 +533,7 @@ class SimulatedWeb:
             request.path_qs,
             request.headers,
             time.monotonic(),
-            "https"
-            if request.transport is not None and request.transport.get_extra_info("sslcontext")
-            else "http",
+            "https" if request.transport is not None and request.transport.get_extra_info("sslcontext") else "http",
         )
         if len(self.requests) < self.max_records:
             self.requests.append(rec)
@@ -554,6 +544,11 @@ class SimulatedWeb:
         try:
             if self.latency:
                 await asyncio.sleep(self.latency)
+            if self.aliases:
+                target = self.aliases.get(host + request.path_qs)
+                if target is not None:
+                    host, _, path_qs = target.partition("://")[2].partition("/")
+                    request = request.clone(rel_url="/" + path_qs)
             handler = self._hosts.get(host)
             if handler is None:
                 if host.endswith(BENCH_SUFFIX):

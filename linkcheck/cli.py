@@ -1,0 +1,103 @@
+"""The command line: thin glue over the library. Only this layer knows about terminals."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from linkcheck.exitcodes import ExitCode
+
+app = typer.Typer(
+    name="linkcheck",
+    help="Guard a blog's outbound links: extract, check, classify, remember, archive.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+DEFAULT_PATHS = [Path("posts")]
+console = Console()
+err_console = Console(stderr=True)
+
+
+class ScanFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+PathsArg = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Files or directories to scan (default: posts/).", show_default=False),
+]
+SiteUrlOpt = Annotated[
+    str | None,
+    typer.Option("--site-url", help="Base URL of the blog; makes site-relative links checkable."),
+]
+
+
+def write_json_list(items) -> None:
+    """A JSON array with one object per line: greppable, and written in one call with the C encoder
+    (json.dump's many small writes cost seconds on an unbuffered stdout)."""
+    body = ",\n".join(json.dumps(item, ensure_ascii=False) for item in items)
+    sys.stdout.write(f"[\n{body}\n]\n" if body else "[]\n")
+
+
+def fail(message: str, code: ExitCode = ExitCode.USAGE) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(int(code))
+
+
+def _collect(paths: list[Path] | None, site_url: str | None):
+    from linkcheck.collect import MissingPathError, collect
+
+    try:
+        result = collect(paths or DEFAULT_PATHS, site_url=site_url)
+    except MissingPathError as exc:
+        raise fail(str(exc)) from None
+    for problem in result.problems:
+        err_console.print(f"[yellow]warning:[/] {problem.path}: {problem.message}", highlight=False)
+    return result
+
+
+@app.command()
+def scan(
+    paths: PathsArg = None,
+    output_format: Annotated[
+        ScanFormat, typer.Option("--format", "-f", help="table (terminal) or json (one object per URL).")
+    ] = ScanFormat.table,
+    site_url: SiteUrlOpt = None,
+) -> None:
+    """Extract every URL from the posts, with post, line and column. Fetches nothing."""
+    result = _collect(paths, site_url)
+    if output_format is ScanFormat.json:
+        write_json_list(link.to_dict() for link in result.links)
+        return
+    table = Table(title=f"{len(result.links)} unique URLs in {result.files} files", title_justify="left")
+    table.add_column("URL", overflow="fold")
+    table.add_column("count", justify="right")
+    table.add_column("first seen", overflow="fold")
+    table.add_column("skip", style="dim")
+    for link in result.links:
+        first = link.occurrences[0]
+        table.add_row(
+            link.url,
+            str(len(link.occurrences)),
+            f"{first.file}:{first.line}:{first.column}",
+            link.skip_reason or "",
+        )
+    console.print(table)
+
+
+def main() -> None:
+    app()
+
+
+# Each command group lives in its own module; importing it registers its commands on `app`.
+from linkcheck import cli_check, cli_db  # noqa: E402, F401

@@ -1,0 +1,416 @@
+"""CLI commands that run the pipeline (check, demo) and show its report (report)."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+from dataclasses import replace
+from datetime import timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from linkcheck.cli import PathsArg, SiteUrlOpt, app, console, err_console, fail, write_json_list
+from linkcheck.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from linkcheck.config import Config
+    from linkcheck.job import JobResult
+    from linkcheck.report import Report
+
+
+class CheckFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    csv = "csv"
+
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="Config file (default: ./linkcheck.toml, else [tool.linkcheck] in pyproject.toml)."),
+]
+DbOpt = Annotated[Path | None, typer.Option("--db", help="History database (default: state/linkcheck.db).")]
+
+
+def _load_config(path: Path | None) -> Config:
+    from linkcheck.config import ConfigError, load
+
+    try:
+        return load(Path("."), path)
+    except ConfigError as exc:
+        raise fail(f"config: {exc}") from None
+
+
+def _install_stop_handlers(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        # Not possible outside the main thread (in-process test runners): Ctrl-C then just raises.
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, stop.set)
+
+
+@app.command()
+def check(
+    paths: PathsArg = None,
+    config_file: ConfigOpt = None,
+    output_format: Annotated[
+        CheckFormat,
+        typer.Option("--format", "-f", help="table (terminal report) or json (one object per URL)."),
+    ] = CheckFormat.table,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; only the summary and problems.")] = False,
+    site_url: SiteUrlOpt = None,
+    db: DbOpt = None,
+    budget: Annotated[float | None, typer.Option(help="Start no new check after this many seconds.")] = None,
+    max_urls: Annotated[int | None, typer.Option(help="Check at most this many URLs this run.", min=1)] = None,
+    check_all: Annotated[bool, typer.Option("--all", help="Full sweep: every URL, due or not.")] = False,
+    recheck_after: Annotated[
+        float | None, typer.Option(help="Days after which an alive URL is due again [default: 5].", min=0)
+    ] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Requests in flight across all hosts [64].", min=1)] = None,
+    timeout: Annotated[float | None, typer.Option(help="Seconds for one attempt [30].")] = None,
+    connect_timeout: Annotated[float | None, typer.Option(help="Seconds to connect [10].")] = None,
+    max_attempts: Annotated[
+        int | None, typer.Option(help="Attempts per URL for transient failures [3].", min=1)
+    ] = None,
+    backoff: Annotated[float | None, typer.Option(help="First retry wait in seconds, doubling [1.0].")] = None,
+    proxy: Annotated[str | None, typer.Option(help="HTTP proxy URL (default: HTTP(S)_PROXY / NO_PROXY).")] = None,
+    ca_bundle: Annotated[Path | None, typer.Option(help="PEM CA file trusted instead of the system store.")] = None,
+    resolve: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--resolve",
+            help="HOST:PORT:ADDRESS[:TARGET_PORT] (curl style; * wildcards; ADDRESS may be nxdomain).",
+        ),
+    ] = None,
+    allow_private: Annotated[
+        bool | None,
+        typer.Option("--allow-private/--no-allow-private", help="Fetch loopback/private addresses (SSRF guard off)."),
+    ] = None,
+    canary: Annotated[
+        list[str] | None,
+        typer.Option(help="URL proving the network is up (repeatable); all failing = offline."),
+    ] = None,
+) -> None:
+    """Check the due URLs, classify what is really there, record every check in SQLite, report.
+
+    Exit codes: 0 healthy; 1 this run confirmed links dead (newly: they were not confirmed before);
+    2 usage/config/database error; 3 offline (nothing marked); 4 another run holds the lock;
+    130 interrupted (finished checks are kept).
+    """
+    import asyncio
+
+    from linkcheck.check import DEFAULT_CANARIES
+    from linkcheck.cli_progress import RunProgress
+    from linkcheck.collect import MissingPathError
+    from linkcheck.fetch import FetchSettings
+    from linkcheck.job import JobOptions, run_job
+    from linkcheck.lock import LockHeldError
+    from linkcheck.resolve import parse_resolve_rules
+    from linkcheck.sites import profile_for
+    from linkcheck.store import StoreError
+
+    config = _load_config(config_file)
+    try:
+        resolver = parse_resolve_rules(resolve) if resolve else None
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    bundle = ca_bundle or (Path(config.get("ca_bundle")) if config.get("ca_bundle") else None)
+    if bundle is not None and not bundle.is_file():
+        raise fail(f"ca_bundle {bundle}: no such file")
+    politeness = {}
+    headers = {}
+    for host, given in config.hosts.items():
+        wanted = {k: given[k] for k in ("concurrency", "interval") if given.get(k) is not None}
+        if wanted:
+            politeness[host] = replace(profile_for(host).politeness, **wanted)
+        if given.get("headers"):
+            headers[host] = {str(k): str(v) for k, v in given["headers"].items()}
+    settings = FetchSettings(
+        concurrency=config.get("concurrency", concurrency),
+        total_timeout=float(config.get("timeout", timeout)),
+        connect_timeout=float(config.get("connect_timeout", connect_timeout)),
+        max_attempts=config.get("max_attempts", max_attempts),
+        backoff_initial=float(config.get("backoff", backoff)),
+        proxy=config.get("proxy", proxy),
+        ca_bundle=str(bundle) if bundle else None,
+        allow_private=bool(config.get("allow_private", allow_private)),
+        politeness_overrides=politeness,
+        host_headers=headers,
+    )
+    canaries = canary or config.get("canaries") or list(DEFAULT_CANARIES)
+    options = JobOptions(
+        paths=paths or [Path(p) for p in config.get("paths")],
+        site_url=config.get("site_url", site_url),
+        db=Path(config.get("db", str(db) if db else None)),
+        max_urls=config.get("max_urls", max_urls),
+        budget_s=config.get("budget", budget),
+        check_all=check_all,
+        recheck_alive_after=timedelta(days=float(config.get("recheck_after_days", recheck_after))),
+        confirm_checks=config.values.get("confirm_checks"),
+        confirm_days=config.values.get("confirm_days"),
+        canaries=tuple(canaries),
+        exclude=tuple(config.get("exclude")),
+    )
+    progress = RunProgress(err_console, quiet=quiet or output_format is CheckFormat.json)
+
+    async def run() -> JobResult:
+        stop = asyncio.Event()
+        _install_stop_handlers(asyncio.get_running_loop(), stop)
+        with progress:
+            return await run_job(
+                options, settings, resolver=resolver, stop=stop,
+                on_result=progress.result, on_plan=progress.plan, on_fetcher=progress.attach,
+            )  # fmt: skip
+
+    try:
+        job = asyncio.run(run())
+    except (MissingPathError, StoreError) as exc:
+        raise fail(str(exc)) from None
+    except LockHeldError as exc:
+        raise fail(str(exc), ExitCode.LOCKED) from None
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted:[/] finished checks are kept.")
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    for problem in job.scan.problems:
+        err_console.print(f"[yellow]warning:[/] {problem.path}: {problem.message}", highlight=False)
+    if output_format is CheckFormat.json:
+        write_json_list(r.to_dict() for r in job.results)
+    else:
+        _print_run(job, quiet=quiet)
+        _print_report(console, _report_for(options.db, job.run_id), quiet=quiet)
+    raise typer.Exit(int(exit_code_for(job)))
+
+
+def exit_code_for(job: JobResult) -> ExitCode:
+    from linkcheck.check import RunStatus
+
+    status = job.summary.status
+    if status is RunStatus.OFFLINE:
+        err_console.print(
+            "[bold yellow]offline:[/] the network is unreachable (canaries failed); nothing was marked dead."
+        )
+        return ExitCode.OFFLINE
+    if status is RunStatus.INTERRUPTED:
+        err_console.print("[yellow]interrupted:[/] finished checks are kept; the next run carries on.")
+        return ExitCode.INTERRUPTED
+    return ExitCode.NEW_DEAD if job.newly_dead else ExitCode.OK
+
+
+def _report_for(db: Path, run_id: int | None) -> Report:
+    from linkcheck.report import build_report
+    from linkcheck.store import Store, StoreError
+
+    try:
+        with Store(db, create=False) as store:
+            return build_report(store, run_id)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+
+
+def _print_run(job: JobResult, *, quiet: bool) -> None:
+    """This run's own problems (the report shows the history-wide picture)."""
+    from linkcheck.cli_progress import VERDICT_STYLE
+
+    problems = [r for r in job.results if r.outcome.verdict.value in ("dead", "error")]
+    if quiet or not problems:
+        return
+    table = Table(title=f"This run: {len(problems)} dead or unresolved", title_justify="left")
+    table.add_column("verdict")
+    table.add_column("reason")
+    table.add_column("URL", overflow="fold")
+    table.add_column("cited at", overflow="fold")
+    for r in sorted(problems, key=lambda r: (r.outcome.verdict.value != "dead", r.link.canonical))[:50]:
+        first = r.link.occurrences[0]
+        verdict = r.outcome.verdict.value
+        table.add_row(
+            f"[{VERDICT_STYLE[verdict]}]{verdict}[/]",
+            r.outcome.reason,
+            r.link.url,
+            f"{first.file}:{first.line}",
+        )
+    console.print(table)
+    if len(problems) > 50:
+        console.print(f"… and {len(problems) - 50} more (`--format json` lists all)")
+
+
+def _print_report(out: Console, report: Report, *, quiet: bool = False) -> None:
+    from linkcheck.report import headline
+
+    out.print(f"[bold]{headline(report)}[/]", highlight=False)
+    changes = report.changes
+    titles = {
+        "confirmed_dead": ("Confirmed dead this run", "bold red"),
+        "newly_dead": ("Newly dead (confirmation pending)", "red"),
+        "recovered": ("Recovered", "green"),
+        "newly_blocked": ("Newly blocked", "yellow"),
+    }
+    changed = False
+    for key, (title, style) in titles.items():
+        rows = changes.get(key) or []
+        if not rows:
+            continue
+        changed = True
+        out.print(f"[{style}]{title}: {len(rows)}[/]")
+        for row in rows[:20]:
+            first = (row.get("occurrences") or [{}])[0]
+            where = f"{first.get('file')}:{first.get('line')}" if first else ""
+            out.print(f"  {row['canonical']}  [dim]{row['reason']}  {where}[/]", highlight=False)
+        if len(rows) > 20:
+            out.print(f"  … and {len(rows) - 20} more")
+    if not changed:
+        out.print("[dim]Nothing changed since the previous run.[/]")
+    if report.dead:
+        grouped = report.dead_by_post()
+        table = Table(title=f"Confirmed dead links ({len({d.url for d in report.dead})})", title_justify="left")
+        table.add_column("post:line", overflow="fold")
+        table.add_column("URL", overflow="fold")
+        table.add_column("reason")
+        table.add_column("dead since")
+        table.add_column("archive")
+        for post, links in grouped.items():
+            for link in links:
+                archive = "[green]yes[/] (linkcheck show)" if link.captured else "[dim]no[/]"
+                table.add_row(f"{post}:{link.line}", link.url, link.reason, (link.since or "")[:10], archive)
+        out.print(table)
+    if quiet:
+        return
+    sites = Table(title="By site", title_justify="left")
+    for column in ("site", "URLs", "alive", "dead", "blocked", "error", "unchecked", "archived"):
+        sites.add_column(column, justify="left" if column == "site" else "right")
+    for row in report.sites:
+        sites.add_row(
+            row.label, str(row.urls), f"[green]{row.alive}[/]", f"[red]{row.dead}[/]",
+            f"[yellow]{row.blocked}[/]", f"[magenta]{row.error}[/]", str(row.unchecked), str(row.captured),
+        )  # fmt: skip
+    out.print(sites)
+
+
+@app.command()
+def report(
+    db: DbOpt = None,
+    config_file: ConfigOpt = None,
+    output_format: Annotated[
+        ReportFormat,
+        typer.Option("--format", "-f", help="table (terminal), json, markdown or csv (dead links)."),
+    ] = ReportFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+    run_id: Annotated[int | None, typer.Option("--run", help="Report on this run (default: the latest).")] = None,
+) -> None:
+    """The morning report: last run, what changed, confirmed dead links by post, per-site table."""
+    from linkcheck.report import to_csv, to_json, to_markdown
+
+    config = _load_config(config_file)
+    data = _report_for(Path(config.get("db", str(db) if db else None)), run_id)
+    if output_format is ReportFormat.table:
+        if output is None:
+            _print_report(console, data)
+            return
+        with output.open("w", encoding="utf-8") as handle:
+            _print_report(Console(file=handle, width=120, color_system=None), data)
+        return
+    text = {ReportFormat.json: to_json, ReportFormat.markdown: to_markdown, ReportFormat.csv: to_csv}[output_format](
+        data
+    )
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"--output {output}: {exc.strerror}") from None
+
+
+@app.command()
+def demo(
+    paths: PathsArg = None,
+    nights: Annotated[int, typer.Option(help="Simulated nights, four days apart.", min=1, max=5)] = 3,
+    keep: Annotated[
+        Path | None, typer.Option(help="Keep the demo's state (database, archives) in this directory.")
+    ] = None,
+) -> None:
+    """See linkcheck work without internet: the real pipeline against a simulated web of your posts.
+
+    Starts a local simulated web (HTTPS with a throw-away CA) that answers for every host in the
+    posts, gives some of their URLs the behaviours of deleted WeChat articles, a Zhihu 404 and
+    challenge, a 404 and a slow host, then runs a few nights of `check` (days apart on an injected
+    clock, pacing shortened) into a temporary state directory and shows the progress and report.
+    """
+    import asyncio
+    import tempfile
+    from datetime import UTC, datetime
+
+    from linkcheck.cli_progress import RunProgress
+    from linkcheck.collect import MissingPathError, collect
+    from linkcheck.demo import aliases_for, plan_scenario
+    from linkcheck.fetch import FetchSettings
+    from linkcheck.job import JobOptions, run_job
+    from linkcheck.resolve import RoutingResolver
+    from linkcheck.simweb import serve_in_thread
+    from linkcheck.sites import Politeness, profile_for
+
+    chosen = paths or [Path("posts")]
+    try:
+        scan = collect(chosen)
+    except MissingPathError as exc:
+        raise fail(str(exc)) from None
+    assignments = plan_scenario(scan.links)
+    state = keep or Path(tempfile.mkdtemp(prefix="linkcheck-demo-"))
+    console.print(
+        f"[bold]linkcheck demo[/]: {len(scan.links)} unique URLs in {scan.files} files; "
+        f"a simulated web answers for all of them. State: {state}",
+        highlight=False,
+    )
+    table = Table(title="Scripted behaviours (everything else answers as its platform does)", title_justify="left")
+    table.add_column("blog URL", overflow="fold")
+    table.add_column("behaves as")
+    for assignment in assignments:
+        table.add_row(assignment.url, assignment.description)
+    console.print(table)
+    hosts = {link.host for link in scan.links if link.checkable}
+    # Real pacing (WeChat ~1 request/s) would make a demo of the whole blog take minutes.
+    fast = {
+        host: Politeness(concurrency=profile_for(host).politeness.concurrency, interval=0.01, jitter=0.2)
+        for host in hosts
+    }
+    start = datetime.now(UTC)
+    with serve_in_thread(unknown_hosts="alive", aliases=aliases_for(assignments)) as web:
+        settings = FetchSettings(
+            concurrency=32, total_timeout=2.0, connect_timeout=2.0, max_attempts=2, backoff_initial=0.1,
+            extra_ca_pem=web.ca_pem(), allow_private=True, politeness_overrides=fast,
+        )  # fmt: skip
+        options = JobOptions(
+            paths=chosen, db=state / "linkcheck.db", check_all=True, canaries=("https://behave.test/ok",)
+        )
+        job = None
+        for night in range(nights):
+            when = start + timedelta(days=4 * night)
+            console.rule(f"night {night + 1} of {nights} — {when:%Y-%m-%d} 03:00 (simulated clock)")
+            progress = RunProgress(err_console)
+
+            async def run(when: datetime = when, progress: RunProgress = progress) -> JobResult:
+                with progress:
+                    return await run_job(
+                        options, settings, resolver=RoutingResolver(web.route), now=lambda: when,
+                        on_result=progress.result, on_plan=progress.plan, on_fetcher=progress.attach,
+                    )  # fmt: skip
+
+            job = asyncio.run(run())
+            _print_report(console, _report_for(options.db, job.run_id), quiet=night + 1 < nights)
+    console.print(
+        f"\nTry: [bold]linkcheck dead --db {options.db}[/], "
+        f"[bold]linkcheck report --db {options.db} -f markdown[/], "
+        f'[bold]sqlite3 {options.db} "select canonical, reason, cited_in from dead_links"[/]',
+        highlight=False,
+    )

@@ -1,0 +1,389 @@
+"""CLI commands that read the history database (dead, history, status). Registered on import.
+
+They only read: a missing or empty database is an error (exit 2), never created; a database that
+is not linkcheck's, corrupt, or newer than this linkcheck is refused untouched (exit 2); one from
+an older linkcheck is upgraded in place first, like by any open. They take no run lock and can be
+used while a nightly run is writing (WAL readers never block it).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from linkcheck.cli import app, console, fail
+from linkcheck.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from linkcheck.store import Store
+
+DEFAULT_DB_PATH = Path("state/linkcheck.db")
+DbOpt = Annotated[
+    Path,
+    typer.Option("--db", help="History database (SQLite file).", dir_okay=False),
+]
+
+VERDICT_STYLE = {
+    "alive": "green",
+    "dead": "bold red",
+    "blocked": "yellow",
+    "error": "magenta",
+    "skipped": "dim",
+}
+CHANGE_TITLES = {
+    "confirmed_dead": "confirmed dead",
+    "newly_dead": "newly dead",
+    "recovered": "recovered",
+    "newly_blocked": "newly blocked",
+}
+
+
+class DeadFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+class TableOrJson(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@contextmanager
+def open_store(db: Path) -> Iterator[Store]:
+    """Open an existing history database for reading; StoreError → 'error: …', exit 2."""
+    from linkcheck.store import Store, StoreError
+
+    try:
+        store = Store(db, create=False)
+    except StoreError as exc:
+        raise fail(str(exc), ExitCode.USAGE) from None
+    try:
+        yield store
+    except StoreError as exc:
+        raise fail(str(exc), ExitCode.USAGE) from None
+    finally:
+        store.close()
+
+
+def _emit_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=1, default=str)
+    sys.stdout.write("\n")
+
+
+def _text(value: Any, style: str = "") -> Text:
+    """User data (URLs, paths, reasons) as Text, so '[' in a URL is never read as markup."""
+    return Text("" if value is None else str(value), style=style)
+
+
+def _day(value: str | None) -> str:
+    return value[:10] if value else ""
+
+
+def _where(occurrences: list[dict], limit: int = 3) -> str:
+    places = [f"{o['file']}:{o['line']}" for o in occurrences[:limit]]
+    if len(occurrences) > limit:
+        places.append(f"+{len(occurrences) - limit} more")
+    return ", ".join(places)
+
+
+# ---- dead ------------------------------------------------------------------------------------
+
+_DEAD_CSV_FIELDS = (
+    "file", "line", "column", "canonical", "site", "reason", "confirmed", "dead_checks",
+    "first_dead_at", "last_dead_at", "dead_days", "last_alive_at", "current_verdict",
+)  # fmt: skip
+
+
+def _dead_by_post(links: list[dict]) -> list[tuple[str, list[tuple[dict, dict | None]]]]:
+    """(post, [(link, occurrence)]) sorted by post then line; uncited-anywhere links under ''."""
+    posts: dict[str, list[tuple[dict, dict | None]]] = {}
+    for link in links:
+        if not link["occurrences"]:
+            posts.setdefault("", []).append((link, None))
+        for occurrence in link["occurrences"]:
+            posts.setdefault(occurrence["file"], []).append((link, occurrence))
+    for rows in posts.values():
+        rows.sort(key=lambda pair: (pair[1] or {}).get("line", 0))
+    return sorted(posts.items())
+
+
+def _md_cell(value: Any) -> str:
+    return str("" if value is None else value).replace("|", "\\|").replace("\n", " ")
+
+
+@app.command()
+def dead(
+    db: DbOpt = DEFAULT_DB_PATH,
+    output_format: Annotated[
+        DeadFormat,
+        typer.Option("--format", "-f", help="table, json, csv (one row per citation) or markdown."),
+    ] = DeadFormat.table,
+    include_suspected: Annotated[
+        bool,
+        typer.Option("--include-suspected", help="Also list dead links not confirmed yet (marked 'suspected')."),
+    ] = False,
+) -> None:
+    """Confirmed dead links and the posts and lines that cite them."""
+    with open_store(db) as store:
+        links = store.dead_links(include_suspected=include_suspected)
+        settings = store.settings()
+    rule = (
+        f"confirmed = at least {settings['confirm_checks']:g} dead checks spanning at least "
+        f"{settings['confirm_days']:g} days, no alive check in between"
+    )
+    if output_format is DeadFormat.json:
+        _emit_json(links)
+        return
+    if output_format is DeadFormat.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(_DEAD_CSV_FIELDS)
+        for _post, rows in _dead_by_post(links):
+            for link, occurrence in rows:
+                place = occurrence or {}
+                writer.writerow(
+                    [place.get("file", ""), place.get("line", ""), place.get("column", "")]
+                    + [link[f] for f in _DEAD_CSV_FIELDS[3:]]
+                )
+        return
+    state = "confirmed" if not include_suspected else "confirmed or suspected"
+    grouped = _dead_by_post(links)
+    if output_format is DeadFormat.markdown:
+        out = [f"# Dead links ({len(links)} {state}, in {len(grouped)} posts)", "", f"_{rule}._", ""]
+        columns = ["line", "URL", "reason", "dead since", "dead checks"]
+        if include_suspected:
+            columns.append("state")
+        for post, rows in grouped:
+            out += [f"## {post or '(not cited)'}", "", "| " + " | ".join(columns) + " |"]
+            out.append("|" + "---|" * len(columns))
+            for link, occurrence in rows:
+                cells = [
+                    (occurrence or {}).get("line", ""), f"<{link['canonical']}>", link["reason"],
+                    _day(link["first_dead_at"]), link["dead_checks"],
+                ]  # fmt: skip
+                if include_suspected:
+                    cells.append("confirmed" if link["confirmed"] else "suspected")
+                out.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+            out.append("")
+        sys.stdout.write("\n".join(out).rstrip("\n") + "\n")
+        return
+    if not links:
+        console.print(f"No {state} dead links. ({rule}.)", highlight=False)
+        return
+    table = Table(
+        title=f"{len(links)} {state} dead links in {len(grouped)} posts",
+        caption=rule,
+        title_justify="left",
+        caption_justify="left",
+    )
+    table.add_column("post", overflow="fold")
+    table.add_column("line", justify="right")
+    table.add_column("URL", overflow="fold")
+    table.add_column("reason", overflow="fold")
+    table.add_column("dead since")
+    table.add_column("checks", justify="right")
+    if include_suspected:
+        table.add_column("state")
+    for post, rows in grouped:
+        for index, (link, occurrence) in enumerate(rows):
+            cells = [
+                _text(post if index == 0 else "", "bold"),
+                _text((occurrence or {}).get("line", "")),
+                _text(link["canonical"]),
+                _text(link["reason"]),
+                _text(_day(link["first_dead_at"])),
+                _text(link["dead_checks"]),
+            ]
+            if include_suspected:
+                cells.append(_text("confirmed", "bold red") if link["confirmed"] else _text("suspected", "yellow"))
+            table.add_row(*cells, end_section=index == len(rows) - 1)
+    console.print(table)
+
+
+# ---- history ---------------------------------------------------------------------------------
+
+
+@app.command()
+def history(
+    url: Annotated[str, typer.Argument(help="The URL, as written in a post or in canonical form.")],
+    db: DbOpt = DEFAULT_DB_PATH,
+    output_format: Annotated[TableOrJson, typer.Option("--format", "-f", help="table or json.")] = TableOrJson.table,
+) -> None:
+    """Every check of one URL over time, with where it is cited and its current state."""
+    from linkcheck.canonical import canonicalize
+
+    with open_store(db) as store:
+        info = store.url_info(url)
+        if info is None:
+            canonical = canonicalize(url).canonical
+            shown = url if canonical == url else f"{url} (canonical: {canonical})"
+            raise fail(f"{shown}: not in the history database {db}", ExitCode.USAGE)
+        checks = store.history(info["canonical"])
+    if output_format is TableOrJson.json:
+        _emit_json({"url": info, "checks": checks})
+        return
+    lines = [f"[bold]{_escape(info['canonical'])}[/]  site {info['site']}"]
+    if info["occurrences"]:
+        lines.append(f"cited in {_escape(_where(info['occurrences'], limit=6))}")
+    else:
+        lines.append("[dim]no longer cited in any post[/]")
+    if info["verdict"]:
+        style = VERDICT_STYLE.get(info["verdict"], "")
+        state = f"now [{style}]{info['verdict']}[/] ({_escape(info['reason'] or '')})"
+        state += f" for {info['streak']} check(s) since {info['streak_since']}"
+        if info["dead_checks"]:
+            state += f"; {info['dead_checks']} dead check(s) since {info['first_dead_at']}" + (
+                " — [bold red]confirmed dead[/]" if info["confirmed"] else " — suspected"
+            )
+        if info["last_alive_at"]:
+            state += f"; last alive {info['last_alive_at']}"
+        lines.append(state)
+    else:
+        lines.append("never checked")
+    for line in lines:
+        console.print(line, highlight=False)
+    if not checks:
+        return
+    table = Table(title=f"{len(checks)} checks", title_justify="left")
+    for name, justify in (
+        ("checked at", "left"), ("run", "right"), ("verdict", "left"), ("reason", "left"),
+        ("HTTP", "right"), ("ms", "right"), ("final URL / error", "left"), ("change", "left"),
+    ):  # fmt: skip
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for check in checks:
+        detail = check["error"] or (check["final_url"] if check["final_url"] != info["canonical"] else "")
+        table.add_row(
+            _text(check["checked_at"]),
+            _text(check["run_id"]),
+            _text(check["verdict"], VERDICT_STYLE.get(check["verdict"], "")),
+            _text(check["reason"]),
+            _text(check["http_status"]),
+            _text(check["elapsed_ms"]),
+            _text(detail),
+            _text(check["change"], "bold"),
+        )
+    console.print(table)
+
+
+def _escape(value: str) -> str:
+    from rich.markup import escape
+
+    return escape(value)
+
+
+# ---- status ----------------------------------------------------------------------------------
+
+
+def _duration(start: str | None, end: str | None) -> str:
+    from linkcheck.store import parse_time
+
+    if not start or not end:
+        return ""
+    seconds = int((parse_time(end) - parse_time(start)).total_seconds())  # type: ignore[operator]
+    hours, rest = divmod(max(seconds, 0), 3600)
+    return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
+
+
+@app.command()
+def status(
+    db: DbOpt = DEFAULT_DB_PATH,
+    output_format: Annotated[TableOrJson, typer.Option("--format", "-f", help="table or json.")] = TableOrJson.table,
+    limit: Annotated[int, typer.Option("--limit", help="URLs listed per kind of change (table).", min=0)] = 20,
+) -> None:
+    """The latest run and what it changed: newly dead, confirmed dead, recovered, newly blocked."""
+    with open_store(db) as store:
+        latest = store.latest_run()
+        finished = store.latest_run(finished=True)
+        totals = store.totals()
+        summary = store.run_summary(finished["id"]) if finished else None
+        changes = store.changes(finished["id"]) if finished else {k: [] for k in CHANGE_TITLES}
+        running = latest if latest and latest["status"] == "running" else None
+        running_summary = store.run_summary(running["id"]) if running else None
+    if output_format is TableOrJson.json:
+        _emit_json(
+            {
+                "run": finished,
+                "summary": summary,
+                "changes": changes,
+                "running": running,
+                "running_summary": running_summary,
+                "totals": totals,
+            }
+        )
+        return
+    if running:
+        alive = running.get("pid_alive")
+        note = (
+            f"in progress since {running['started_at']} (pid {running['pid']})"
+            if alive
+            else f"marked running since {running['started_at']} but pid {running['pid']} is gone — "
+            "it was killed; the next run records it as interrupted"
+        )
+        console.print(
+            f"[bold]Run #{running['id']}[/] {note}; {running_summary['checked']} checks so far.",  # type: ignore[index]
+            highlight=False,
+        )
+    if finished is None:
+        console.print("No finished run yet.", highlight=False)
+    else:
+        assert summary is not None
+        verdicts = ", ".join(f"{v} {summary[v]:,}" for v in ("alive", "dead", "blocked", "error", "skipped"))
+        took = _duration(finished["started_at"], finished["finished_at"])
+        console.print(
+            f"[bold]Last run #{finished['id']}[/]: {finished['status']}, {finished['started_at']} → "
+            f"{finished['finished_at']}" + (f" ({took})" if took else ""),
+            highlight=False,
+        )
+        console.print(f"  checked {summary['checked']:,}: {verdicts}", highlight=False)
+    console.print(
+        f"[bold]History[/]: {totals['cited_checkable']:,} cited checkable URLs "
+        f"({totals['never_checked']:,} never checked); "
+        f"[red]{totals['confirmed_dead']:,} confirmed dead[/], {totals['suspected_dead']:,} suspected, "
+        f"{totals['flaky']:,} flaky; {totals['checks']:,} checks recorded",
+        highlight=False,
+    )
+    if finished is None:
+        return
+    if not any(changes.values()):
+        console.print(f"No changes in run #{finished['id']} (against each URL's previous check).", highlight=False)
+        return
+    table = Table(title=f"Changes in run #{finished['id']} (against each URL's previous check)", title_justify="left")
+    table.add_column("change")
+    table.add_column("URL", overflow="fold")
+    table.add_column("reason", overflow="fold")
+    table.add_column("cited in", overflow="fold")
+    for key, title in CHANGE_TITLES.items():
+        rows = changes.get(key, [])
+        style = "bold red" if key == "confirmed_dead" else "red" if key == "newly_dead" else ""
+        style = "green" if key == "recovered" else "yellow" if key == "newly_blocked" else style
+        for index, row in enumerate(rows[:limit]):
+            table.add_row(
+                _text(f"{title} ({len(rows)})" if index == 0 else "", style),
+                _text(row["canonical"]),
+                _text(row["reason"]),
+                _text(_where(row["occurrences"])),
+                end_section=index == min(len(rows), limit) - 1 and len(rows) <= limit,
+            )
+        if len(rows) > limit:
+            table.add_row(
+                _text(""),
+                _text(f"… and {len(rows) - limit} more", "dim"),
+                _text(""),
+                _text(""),
+                end_section=True,
+            )
+    console.print(table)
+
+
+__all__ = ["DEFAULT_DB_PATH", "DbOpt", "dead", "history", "open_store", "status"]

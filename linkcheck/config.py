@@ -1,0 +1,168 @@
+"""Configuration: ``linkcheck.toml`` in the blog root, or ``[tool.linkcheck]`` in ``pyproject.toml``.
+
+Every key is declared once in :data:`KEYS` (type, default, help); unknown keys and values of the
+wrong type are refused with the key's name. Command-line flags override the file. The commented
+example ``linkcheck.example.toml`` lists every key (a test keeps it complete).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILE = "linkcheck.toml"
+
+
+class ConfigError(Exception):
+    """A configuration problem; the message names the file and the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    type: type | tuple[type, ...]
+    default: Any
+    help: str
+    minimum: float | None = None
+
+
+# Top-level keys. Types: str, int, float, bool, list (of str).
+KEYS: dict[str, Key] = {
+    "paths": Key(list, ["posts"], "Files or directories to scan."),
+    "exclude": Key(list, [], "Regular expressions; a URL matching any is recorded but never fetched."),
+    "site_url": Key(str, None, "Base URL of the blog; makes site-relative links checkable."),
+    "db": Key(str, "state/linkcheck.db", "History database (SQLite)."),
+    "budget": Key((int, float), None, "Seconds after which a run starts no new check.", 0),
+    "max_urls": Key(int, None, "At most this many URLs per run.", 1),
+    "recheck_after_days": Key((int, float), 5, "Days after which an alive URL is due again.", 0),
+    "confirm_checks": Key(int, 3, "Dead checks needed to confirm a link dead.", 1),
+    "confirm_days": Key((int, float), 7, "Days the dead checks must span to confirm.", 0),
+    "concurrency": Key(int, 64, "Requests in flight across all hosts.", 1),
+    "timeout": Key((int, float), 30, "Seconds for one attempt (headers and capped body).", 0.1),
+    "connect_timeout": Key((int, float), 10, "Seconds to establish a connection.", 0.1),
+    "max_attempts": Key(int, 3, "Attempts per URL for transient failures.", 1),
+    "backoff": Key((int, float), 1.0, "First retry wait in seconds (doubles, jittered).", 0),
+    "proxy": Key(str, None, "HTTP proxy URL (default: HTTP(S)_PROXY / NO_PROXY)."),
+    "ca_bundle": Key(str, None, "PEM file of CA certificates trusted instead of the system store."),
+    "canaries": Key(list, None, "URLs that prove the network is up; all failing means offline."),
+    "allow_private": Key(bool, False, "Fetch loopback/private/link-local addresses (SSRF guard off)."),
+}
+ARCHIVE_KEYS: dict[str, Key] = {
+    "enabled": Key(bool, True, "Archive live pages into WARC files during `check`."),
+    "dir": Key(str, "state/warc", "Where WARC files are written."),
+    "max_pages": Key(int, 200, "Pages captured per run at most.", 0),
+    "max_resource_mb": Key((int, float), 20, "Size cap per captured resource (larger is truncated).", 0),
+    "max_age_days": Key((int, float), 90, "Recapture a page whose capture is older (if it changed).", 0),
+    "rotate_mb": Key((int, float), 1000, "Start a new WARC file at this size.", 1),
+}
+HOST_KEYS: dict[str, Key] = {
+    "concurrency": Key(int, None, "Requests in flight to this host.", 1),
+    "interval": Key((int, float), None, "Minimum seconds between request starts to this host.", 0),
+    "headers": Key(dict, None, "Extra request headers for this host."),
+}
+
+
+@dataclass(slots=True)
+class Config:
+    values: dict[str, Any] = field(default_factory=dict)
+    archive: dict[str, Any] = field(default_factory=dict)
+    hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: Path | None = None
+
+    def get(self, key: str, override: Any = None) -> Any:
+        """The command-line value if given, else the file's, else the default."""
+        if override is not None:
+            return override
+        if key in self.values:
+            return self.values[key]
+        return KEYS[key].default
+
+    def archive_get(self, key: str) -> Any:
+        return self.archive.get(key, ARCHIVE_KEYS[key].default)
+
+
+def _check_value(where: str, key: str, spec: Key, value: Any) -> Any:
+    types = spec.type if isinstance(spec.type, tuple) else (spec.type,)
+    # bool is an int in Python; a number where a bool is wanted (or the reverse) is a mistake.
+    if isinstance(value, bool) and bool not in types:
+        raise ConfigError(f"{where}: {key} must be {_type_names(types)}, not a boolean")
+    if not isinstance(value, types):
+        raise ConfigError(f"{where}: {key} must be {_type_names(types)}, not {type(value).__name__}")
+    if list in types and not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{where}: {key} must be a list of strings")
+    if spec.minimum is not None and isinstance(value, int | float) and value < spec.minimum:
+        raise ConfigError(f"{where}: {key} must be at least {spec.minimum}")
+    return value
+
+
+def _type_names(types: tuple[type, ...]) -> str:
+    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false", list: "a list",
+             dict: "a table"}  # fmt: skip
+    return " or ".join(names.get(t, t.__name__) for t in types)
+
+
+def parse(data: dict[str, Any], where: str) -> Config:
+    config = Config()
+    for key, value in data.items():
+        if key == "archive":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: archive must be a table ([archive])")
+            for sub, sub_value in value.items():
+                if sub not in ARCHIVE_KEYS:
+                    raise ConfigError(f"{where}: unknown key archive.{sub} (known: {', '.join(ARCHIVE_KEYS)})")
+                config.archive[sub] = _check_value(where, f"archive.{sub}", ARCHIVE_KEYS[sub], sub_value)
+        elif key == "hosts":
+            if not isinstance(value, dict):
+                raise ConfigError(f'{where}: hosts must be a table of tables ([hosts."example.com"])')
+            for host, table in value.items():
+                if not isinstance(table, dict):
+                    raise ConfigError(f'{where}: hosts."{host}" must be a table')
+                parsed: dict[str, Any] = {}
+                for sub, sub_value in table.items():
+                    if sub not in HOST_KEYS:
+                        raise ConfigError(f'{where}: unknown key hosts."{host}".{sub} (known: {", ".join(HOST_KEYS)})')
+                    parsed[sub] = _check_value(where, f'hosts."{host}".{sub}', HOST_KEYS[sub], sub_value)
+                config.hosts[host.lower()] = parsed
+        elif key in KEYS:
+            config.values[key] = _check_value(where, key, KEYS[key], value)
+        else:
+            raise ConfigError(f"{where}: unknown key {key!r} (see linkcheck.example.toml for every key)")
+    for pattern in config.values.get("exclude", []):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"{where}: exclude pattern {pattern!r} is not a valid regex: {exc}") from None
+    return config
+
+
+def load(root: Path = Path("."), explicit: Path | None = None) -> Config:
+    """Read ``explicit``, else ``linkcheck.toml``, else ``[tool.linkcheck]`` of pyproject.toml."""
+    candidates: list[tuple[Path, bool]] = []
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: no such config file")
+        candidates.append((explicit, False))
+    else:
+        candidates += [(root / CONFIG_FILE, False), (root / "pyproject.toml", True)]
+    for path, in_pyproject in candidates:
+        if not path.is_file():
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        if in_pyproject:
+            data = data.get("tool", {}).get("linkcheck")
+            if data is None:
+                continue
+            where = f"{path} [tool.linkcheck]"
+        else:
+            where = str(path)
+        config = parse(data, where)
+        config.source = path
+        return config
+    return Config()

@@ -1,0 +1,73 @@
+"""``linkcheck demo``: the real pipeline against a simulated web built from the blog's own URLs.
+
+A machine without internet still shows what linkcheck does: the simulated web answers every host
+of the posts (unknown hosts with a live page) and gives a few of the blog's real URLs the
+behaviours of the real platforms — deleted and banned WeChat articles, a WeChat verification wall,
+a Zhihu 404 and its 403 challenge, a plain 404, a host too slow to answer. Three nights, days
+apart (an injected clock), show how a dead link gets *confirmed* and what the report says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from linkcheck.models import Link
+from linkcheck.sites import profile_for
+
+# Behaviours handed out to the blog's URLs, by site: catalogue URLs of the simulated web.
+WECHAT_BEHAVIOURS = (
+    ("https://mp.weixin.qq.com/s/P9cMowFQ-QahLRnfHponKw", "deleted by its author"),
+    ("https://mp.weixin.qq.com/s/-WZT_VzhmSkJRAjb6GwsUA", "removed for a violation"),
+    ("https://mp.weixin.qq.com/s/acct000000000000000000", "account closed"),
+    ("https://mp.weixin.qq.com/s/freq000000000000000000", "verification wall"),
+)
+ZHIHU_BEHAVIOURS = (
+    ("https://zhuanlan.zhihu.com/p/100000001", "Zhihu 404 page"),
+    ("https://zhuanlan.zhihu.com/p/486808688", "live (browser-like client)"),
+)
+OTHER_BEHAVIOURS = (
+    ("https://behave.test/status/404", "HTTP 404"),
+    ("https://behave.test/status/410", "HTTP 410"),
+    ("https://behave.test/slow?ms=60000", "too slow to answer"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    url: str  # the blog's URL (canonical)
+    behaves_as: str  # the catalogue URL that answers for it
+    description: str
+
+
+def plan_scenario(links: Iterable[Link]) -> list[Assignment]:
+    """Give the first WeChat, Zhihu and other checkable URLs of the posts a scripted behaviour.
+
+    Everything else answers as the platform normally does: WeChat and GitHub pages live, other
+    Zhihu pages with the 403 challenge, unknown hosts with a small live page.
+    """
+    pools = {
+        "weixin": list(WECHAT_BEHAVIOURS),
+        "zhihu": list(ZHIHU_BEHAVIOURS),
+        "other": list(OTHER_BEHAVIOURS),
+    }
+    assignments: list[Assignment] = []
+    for link in links:
+        if not link.checkable:
+            continue
+        site = profile_for(link.host).name
+        pool = pools.get(site, pools["other"] if site == "generic" else [])
+        if pool:
+            target, description = pool.pop(0)
+            assignments.append(Assignment(link.canonical, target, description))
+    return assignments
+
+
+def aliases_for(assignments: Iterable[Assignment]) -> dict[str, str]:
+    """The simulated web's alias table: ``host/path?query`` of the blog URL → catalogue URL."""
+    table: dict[str, str] = {}
+    for assignment in assignments:
+        rest = assignment.url.split("://", 1)[1]
+        host, _, path = rest.partition("/")
+        table[f"{host}/{path}"] = assignment.behaves_as
+    return table

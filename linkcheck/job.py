@@ -1,0 +1,139 @@
+"""The nightly job: scan → remember the links → plan → check politely → record every outcome.
+
+This is the library form of ``linkcheck check``: the CLI only parses options and formats. Each
+outcome is committed the moment it arrives, so a kill loses only the checks in flight; the run row
+says ``completed``, ``interrupted`` or ``offline`` (and a run found still ``running`` by the next
+one is marked ``interrupted``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from aiohttp.abc import AbstractResolver
+
+from linkcheck.check import DEFAULT_CANARIES, RunStatus, RunSummary, run_checks, skipped_outcome
+from linkcheck.collect import ScanResult, collect
+from linkcheck.fetch import Fetcher, FetchSettings
+from linkcheck.lock import RunLock, lock_path_for
+from linkcheck.models import CheckResult, Link, Outcome
+from linkcheck.schedule import plan
+from linkcheck.store import Store, utc_now
+
+DEFAULT_DB = Path("state/linkcheck.db")
+
+
+@dataclass(slots=True)
+class JobOptions:
+    paths: list[Path] = field(default_factory=lambda: [Path("posts")])
+    site_url: str | None = None
+    db: Path = DEFAULT_DB
+    max_urls: int | None = None
+    budget_s: float | None = None  # start no new check after this many seconds
+    check_all: bool = False
+    recheck_alive_after: timedelta = timedelta(days=5)
+    confirm_checks: int | None = None  # None: keep what the database says (default 3)
+    confirm_days: float | None = None  # None: keep what the database says (default 7)
+    canaries: tuple[str, ...] = DEFAULT_CANARIES
+    exclude: tuple[str, ...] = ()  # regexes: matching URLs are recorded, never fetched
+
+    def recorded(self) -> dict:
+        """What the run row remembers about how it was started."""
+        return {
+            "paths": [str(p) for p in self.paths],
+            "max_urls": self.max_urls,
+            "budget_s": self.budget_s,
+            "check_all": self.check_all,
+            "recheck_alive_after_days": self.recheck_alive_after.total_seconds() / 86400,
+        }
+
+
+@dataclass(slots=True)
+class JobResult:
+    run_id: int
+    summary: RunSummary
+    scan: ScanResult
+    results: list[CheckResult]  # this run's checks plus the never-fetched (skipped) links
+    newly_dead: list[dict]  # confirmed dead by this run
+    changes: dict[str, list[dict]]
+    planned_total: int  # due URLs before max_urls/budget cut
+
+
+async def run_job(
+    options: JobOptions,
+    settings: FetchSettings,
+    *,
+    resolver: AbstractResolver | None = None,
+    stop: asyncio.Event | None = None,
+    on_result: Callable[[Link, Outcome], None] | None = None,
+    on_plan: Callable[[int], None] | None = None,
+    on_fetcher: Callable[[Fetcher], None] | None = None,
+    now: Callable[[], datetime] = utc_now,
+) -> JobResult:
+    """Run one job. Raises LockHeldError, StoreError, MissingPathError before any check."""
+    scan = collect(options.paths, site_url=options.site_url)
+    exclude_links(scan.links, options.exclude)
+    with (
+        RunLock(lock_path_for(options.db)),
+        Store(options.db, confirm_checks=options.confirm_checks, confirm_days=options.confirm_days) as store,
+    ):
+        store.sync_links(scan.links, now=now())
+        due = plan(
+            store.link_states(),
+            now=now(),
+            check_all=options.check_all,
+            recheck_alive_after=options.recheck_alive_after,
+        )
+        chosen = due[: options.max_urls] if options.max_urls is not None else due
+        by_canonical = {link.canonical: link for link in scan.links if link.checkable}
+        links = [by_canonical[c] for c in chosen if c in by_canonical]
+        if on_plan is not None:
+            on_plan(len(links))
+        run_id = store.begin_run(options.recorded(), now=now())
+        results = [CheckResult(link, skipped_outcome(link)) for link in scan.links if not link.checkable]
+
+        def record(link: Link, outcome: Outcome) -> None:
+            store.record_check(run_id, link.canonical, outcome, now=now())
+            results.append(CheckResult(link, outcome))
+            if on_result is not None:
+                on_result(link, outcome)
+
+        deadline = time.monotonic() + options.budget_s if options.budget_s else None
+        summary = RunSummary(status=RunStatus.INTERRUPTED, planned=len(links))
+        try:
+            async with Fetcher(settings, resolver=resolver) as fetcher:
+                if on_fetcher is not None:
+                    on_fetcher(fetcher)
+                summary = await run_checks(
+                    links, fetcher, on_result=record, canaries=options.canaries, deadline=deadline, stop=stop
+                )
+        finally:
+            # Also on cancellation or an unexpected error: the run row must not stay 'running'.
+            counts = {**summary.counts, "checked": summary.checked, "planned": summary.planned}
+            store.finish_run(run_id, summary.status.value, counts, now=now())
+        return JobResult(
+            run_id=run_id,
+            summary=summary,
+            scan=scan,
+            results=results,
+            newly_dead=store.newly_confirmed_dead(run_id),
+            changes=store.changes(run_id),
+            planned_total=len(due),
+        )
+
+
+def exclude_links(links: list[Link], patterns: tuple[str, ...]) -> None:
+    """Mark links matching any pattern (as written or canonical) as not checkable: 'excluded'."""
+    if not patterns:
+        return
+    combined = re.compile("|".join(f"(?:{p})" for p in patterns))
+    for link in links:
+        if link.checkable and (combined.search(link.url) or combined.search(link.canonical)):
+            link.checkable = False
+            link.skip_reason = "excluded"

@@ -1,0 +1,224 @@
+"""The morning report as data, and its plain-text forms (JSON, Markdown, CSV).
+
+:func:`build_report` reads the history database; the renderers here are for machines and for
+pasting into an issue. The terminal rendering (rich) lives in the CLI.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from linkcheck.sites import GENERIC, PROFILES
+from linkcheck.store import Store
+
+VERDICTS = ("alive", "dead", "blocked", "error", "skipped")
+_LABELS = {p.name: p.label for p in (*PROFILES, GENERIC)}
+_SITE_ORDER = {p.name: i for i, p in enumerate((*PROFILES, GENERIC))}
+
+
+@dataclass(slots=True)
+class DeadLink:
+    url: str
+    site: str
+    reason: str
+    since: str | None  # first dead check of the current streak
+    dead_checks: int
+    captured: bool
+    file: str
+    line: int
+
+
+@dataclass(slots=True)
+class SiteRow:
+    site: str
+    label: str
+    urls: int
+    alive: int = 0
+    dead: int = 0
+    blocked: int = 0
+    error: int = 0
+    skipped: int = 0
+    unchecked: int = 0
+    captured: int = 0
+
+
+@dataclass(slots=True)
+class Report:
+    run: dict[str, Any] | None
+    totals: dict[str, int]
+    changes: dict[str, list[dict[str, Any]]]
+    dead: list[DeadLink] = field(default_factory=list)
+    sites: list[SiteRow] = field(default_factory=list)
+
+    def dead_by_post(self) -> dict[str, list[DeadLink]]:
+        grouped: dict[str, list[DeadLink]] = defaultdict(list)
+        for link in self.dead:
+            grouped[link.file].append(link)
+        return dict(sorted(grouped.items()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run": self.run,
+            "totals": self.totals,
+            "changes": {key: [_change_row(row) for row in rows] for key, rows in self.changes.items()},
+            "dead": [asdict(link) for link in self.dead],
+            "sites": [asdict(row) for row in self.sites],
+        }
+
+
+def _change_row(row: dict[str, Any]) -> dict[str, Any]:
+    first = (row.get("occurrences") or [{}])[0]
+    return {
+        "url": row["canonical"],
+        "site": row["site"],
+        "verdict": row["verdict"],
+        "reason": row["reason"],
+        "checked_at": row["checked_at"],
+        "file": first.get("file"),
+        "line": first.get("line"),
+    }
+
+
+def _captured_urls(store: Store) -> set[int]:
+    if "captures" not in store.db.table_names():
+        return set()
+    return {row["url_id"] for row in store.db.query("SELECT DISTINCT url_id FROM captures")}
+
+
+def build_report(store: Store, run_id: int | None = None) -> Report:
+    """The report for ``run_id`` (default: the latest finished run)."""
+    if run_id is None:
+        latest = store.latest_run(finished=True)
+        run_id = latest["id"] if latest else None
+    run = None
+    if run_id is not None:
+        row = store.get_run(run_id)
+        if row is not None:
+            run = {**row, **store.run_summary(run_id)}
+    captured = _captured_urls(store)
+    dead: list[DeadLink] = []
+    for row in store.dead_links():
+        for occurrence in row["occurrences"] or [{"file": "", "line": 0}]:
+            dead.append(
+                DeadLink(
+                    url=row["canonical"],
+                    site=row["site"],
+                    reason=row["reason"],
+                    since=row["first_dead_at"],
+                    dead_checks=row["dead_checks"],
+                    captured=row["url_id"] in captured,
+                    file=occurrence["file"],
+                    line=occurrence["line"],
+                )
+            )
+    sites: dict[str, SiteRow] = {}
+    for row in store.db.query(
+        "SELECT u.id AS url_id, u.site, s.verdict FROM urls u LEFT JOIN url_state s ON s.url_id = u.id "
+        "WHERE u.cited = 1 AND u.checkable = 1"
+    ):
+        site = row["site"] or "generic"
+        entry = sites.setdefault(site, SiteRow(site, _LABELS.get(site, site), 0))
+        entry.urls += 1
+        if row["verdict"] in VERDICTS:
+            setattr(entry, row["verdict"], getattr(entry, row["verdict"]) + 1)
+        else:
+            entry.unchecked += 1
+        if row["url_id"] in captured:
+            entry.captured += 1
+    return Report(
+        run=run,
+        totals=store.totals(),
+        changes=store.changes(run_id) if run_id is not None else {},
+        dead=sorted(dead, key=lambda d: (d.file, d.line)),
+        sites=sorted(sites.values(), key=lambda r: (_SITE_ORDER.get(r.site, 99), r.site)),
+    )
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(report.to_dict(), ensure_ascii=False, indent=1)
+
+
+def to_csv(report: Report) -> str:
+    """One row per place a confirmed dead link is cited: what a spreadsheet or script wants."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["file", "line", "url", "site", "reason", "dead_since", "dead_checks", "archived"])
+    for link in report.dead:
+        writer.writerow(
+            [link.file, link.line, link.url, link.site, link.reason, link.since or "", link.dead_checks,
+             "yes" if link.captured else "no"]
+        )  # fmt: skip
+    return out.getvalue()
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def headline(report: Report) -> str:
+    run = report.run
+    if run is None:
+        return "No finished run yet."
+    checked = run.get("checked", 0)
+    counts = ", ".join(f"{run.get(v, 0)} {v}" for v in VERDICTS if run.get(v))
+    return (
+        f"Run #{run['id']} {run['status']} ({run['started_at']} → {run['finished_at'] or '…'}): "
+        f"{checked} of {report.totals.get('cited_checkable', 0)} URLs checked" + (f" — {counts}" if counts else "")
+    )
+
+
+def to_markdown(report: Report) -> str:
+    lines = ["# linkcheck report", "", headline(report), ""]
+    changes = report.changes
+    lines.append("## What changed since the last run")
+    lines.append("")
+    any_change = False
+    for key, title in (
+        ("confirmed_dead", "Confirmed dead"),
+        ("newly_dead", "Newly dead (not yet confirmed)"),
+        ("recovered", "Recovered"),
+        ("newly_blocked", "Newly blocked"),
+    ):
+        rows = changes.get(key) or []
+        if not rows:
+            continue
+        any_change = True
+        lines.append(f"### {title} ({len(rows)})")
+        lines.append("")
+        for row in rows:
+            first = (row.get("occurrences") or [{}])[0]
+            where = f" — {first['file']}:{first['line']}" if first else ""
+            lines.append(f"- {row['canonical']} ({row['reason']}){where}")
+        lines.append("")
+    if not any_change:
+        lines += ["Nothing changed.", ""]
+    lines.append(f"## Confirmed dead links ({len({d.url for d in report.dead})})")
+    lines.append("")
+    if not report.dead:
+        lines += ["None.", ""]
+    for post, links in report.dead_by_post().items():
+        lines.append(f"### {post}")
+        lines.append("")
+        lines.append("| line | URL | reason | dead since | archived |")
+        lines.append("|---:|---|---|---|---|")
+        for link in links:
+            archived = "yes (`linkcheck show`)" if link.captured else "no"
+            since = (link.since or "")[:10]
+            lines.append(f"| {link.line} | {_md_escape(link.url)} | {link.reason} | {since} | {archived} |")
+        lines.append("")
+    lines.append("## By site")
+    lines.append("")
+    lines.append("| site | URLs | alive | dead | blocked | error | unchecked | archived |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for row in report.sites:
+        lines.append(
+            f"| {row.label} | {row.urls} | {row.alive} | {row.dead} | {row.blocked} | {row.error} "
+            f"| {row.unchecked} | {row.captured} |"
+        )
+    lines.append("")
+    return "\n".join(lines)

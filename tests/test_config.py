@@ -1,0 +1,119 @@
+"""linkcheck.toml / [tool.linkcheck]: every key known, bad ones named, flags win."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from linkcheck.config import ARCHIVE_KEYS, HOST_KEYS, KEYS, ConfigError, load, parse
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "linkcheck.example.toml"
+
+
+def _uncommented_example() -> dict:
+    """The example with every commented-out `key = value` line switched on."""
+    lines = []
+    for line in EXAMPLE.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^# (\[[^\]]+\]|[a-z_]+ = .*)$", line)
+        lines.append(match.group(1) if match else line)
+    return tomllib.loads("\n".join(lines))
+
+
+def test_example_config_lists_every_key_and_loads():
+    data = _uncommented_example()
+    assert set(data) - {"archive", "hosts"} == set(KEYS)
+    assert set(data["archive"]) == set(ARCHIVE_KEYS)
+    assert {key for table in data["hosts"].values() for key in table} == set(HOST_KEYS)
+    config = parse(data, "example")
+    assert config.get("concurrency") == 64
+    assert config.hosts["mp.weixin.qq.com"]["interval"] == 2.0
+
+
+def test_example_defaults_match_the_code():
+    """The values the example shows are the real defaults, not a stale copy."""
+    data = _uncommented_example()
+    for key, spec in KEYS.items():
+        if spec.default is not None and key not in ("exclude", "canaries"):
+            assert data[key] == spec.default, key
+    for key, spec in ARCHIVE_KEYS.items():
+        assert data["archive"][key] == spec.default, key
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("concurency = 3", "concurency"),
+        ("concurrency = 'many'", "concurrency"),
+        ("concurrency = 0", "concurrency"),
+        ("allow_private = 1", "allow_private"),
+        ("timeout = true", "timeout"),
+        ("[archive]\nenabeld = false", "archive.enabeld"),
+        ('[hosts."mp.weixin.qq.com"]\nintervall = 2', "intervall"),
+        ("exclude = ['(unclosed']", "exclude"),
+        ("paths = 'posts'", "paths"),
+    ],
+)
+def test_bad_keys_and_values_are_named(tmp_path: Path, text: str, named: str):
+    (tmp_path / "linkcheck.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path)
+    assert named in str(caught.value)
+
+
+def test_pyproject_tool_section_is_read(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text("[tool.linkcheck]\nmax_urls = 7\n", encoding="utf-8")
+    assert load(tmp_path).get("max_urls") == 7
+    assert load(tmp_path).get("max_urls", 3) == 3  # a flag overrides the file
+
+
+def test_linkcheck_toml_wins_over_pyproject(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text("[tool.linkcheck]\nmax_urls = 7\n", encoding="utf-8")
+    (tmp_path / "linkcheck.toml").write_text("max_urls = 9\n", encoding="utf-8")
+    assert load(tmp_path).get("max_urls") == 9
+
+
+def test_invalid_toml_is_a_clear_error(tmp_path: Path):
+    (tmp_path / "linkcheck.toml").write_text("max_urls = = 3", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load(tmp_path)
+
+
+def test_cli_reports_config_error_with_exit_2(tmp_path: Path):
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "linkcheck.toml").write_text("budgte = 10\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "linkcheck", "check"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "budgte" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "state").exists()  # nothing was started
+
+
+def test_config_exclude_and_db_are_used(tmp_path: Path, simweb):
+    """Keys in linkcheck.toml reach the run: db path, excludes (recorded, never fetched)."""
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "p.md").write_text(
+        "https://behave.test/ok\n\nhttps://behave.test/status/404\n", encoding="utf-8"
+    )
+    (tmp_path / "ca.pem").write_bytes(simweb.ca_pem())
+    (tmp_path / "linkcheck.toml").write_text(
+        'db = "hist/links.db"\nexclude = ["status/404$"]\nallow_private = true\nca_bundle = "ca.pem"\n'
+        'canaries = ["https://behave.test/ok"]\n',
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "linkcheck", "check", "-f", "json",
+         "--resolve", f"*:443:127.0.0.1:{simweb.https_port}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = {row["url"]: row for row in __import__("json").loads(done.stdout)}
+    assert rows["https://behave.test/status/404"]["reason"] == "excluded"
+    assert rows["https://behave.test/ok"]["verdict"] == "alive"
+    assert (tmp_path / "hist" / "links.db").is_file()
+    assert simweb.hits("behave.test", "/status/404") == 0

@@ -1,0 +1,191 @@
+"""The nightly job end to end: real posts, the real CLI in a subprocess, the simulated web, SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from linkcheck.job import JobOptions, run_job
+from linkcheck.lock import RunLock, lock_path_for
+from linkcheck.resolve import RoutingResolver
+from tests.support import fast_politeness, fast_settings
+
+POST = """---
+layout: post
+title: 测试
+---
+深入解读Airbnb推荐算法
+
+https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw
+
+已删除的文章https://mp.weixin.qq.com/s/P9cMowFQ-QahLRnfHponKw看看
+
+知乎专栏（https://zhuanlan.zhihu.com/p/146643148）
+
+[不存在](https://behave.test/status/404) and <https://behave.test/ok>
+
+![](/images/local.png) `https://behave.test/in-code`
+"""
+
+EXPECTED = {
+    "https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw": ("alive", "live-marker"),
+    "https://mp.weixin.qq.com/s/P9cMowFQ-QahLRnfHponKw": ("dead", "tombstone:weixin-deleted"),
+    "https://zhuanlan.zhihu.com/p/146643148": ("blocked", "antibot:zhihu-403"),
+    "https://behave.test/status/404": ("dead", "http-404"),
+    "https://behave.test/ok": ("alive", "http-200"),
+    "/images/local.png": ("skipped", "site-relative"),
+    "https://behave.test/in-code": ("skipped", "in-code"),
+}
+
+
+@pytest.fixture()
+def blog(tmp_path: Path, simweb) -> Path:
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "2020-1-1-test.md").write_text(POST, encoding="utf-8")
+    (tmp_path / "ca.pem").write_bytes(simweb.ca_pem())
+    return tmp_path
+
+
+def cli_args(web, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-m", "linkcheck", "check",
+        "--resolve", f"*:443:127.0.0.1:{web.https_port}",
+        "--resolve", f"*:80:127.0.0.1:{web.http_port}",
+        "--ca-bundle", "ca.pem", "--allow-private",
+        "--canary", "https://behave.test/ok",
+        "--backoff", "0.05",
+        *extra,
+    ]  # fmt: skip
+
+
+def test_check_cli_classifies_records_and_reports(blog, simweb):
+    done = subprocess.run(cli_args(simweb, "--format", "json"), cwd=blog, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    got = {row["url"]: (row["verdict"], row["reason"]) for row in json.loads(done.stdout)}
+    assert got == EXPECTED
+    # Every fetched URL is in the history database, one check each, in a completed run.
+    db = sqlite3.connect(blog / "state" / "linkcheck.db")
+    assert db.execute("select status from runs").fetchall() == [("completed",)]
+    assert db.execute("select count(*) from checks").fetchone()[0] == 5
+    assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+    # Politeness from the server's side: WeChat was asked one request at a time.
+    assert simweb.max_in_flight("mp.weixin.qq.com") == 1
+
+
+def test_check_cli_table_report_and_lock(blog, simweb):
+    with RunLock(lock_path_for(blog / "state" / "linkcheck.db")):
+        locked = subprocess.run(cli_args(simweb), cwd=blog, capture_output=True, text=True, timeout=60)
+    assert locked.returncode == 4
+    assert "Traceback" not in locked.stderr and "another" in locked.stderr.lower()
+    done = subprocess.run(
+        cli_args(simweb),
+        cwd=blog,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "tombstone:weixin-deleted" in done.stdout
+    assert "completed" in done.stdout
+
+
+def test_check_cli_offline_exit_code_and_nothing_marked(blog):
+    """No name resolves (as on a machine without network): exit 3, the run is 'offline', no check."""
+    args = [sys.executable, "-m", "linkcheck", "check", "--resolve", "*:*:nxdomain", "--ca-bundle", "ca.pem"]
+    done = subprocess.run(args, cwd=blog, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3, done.stderr
+    assert "offline" in done.stderr
+    db = sqlite3.connect(blog / "state" / "linkcheck.db")
+    assert db.execute("select status from runs").fetchall() == [("offline",)]
+    assert db.execute("select count(*) from checks").fetchone()[0] == 0
+
+
+def test_bad_input_gives_clear_errors(blog, simweb, tmp_path):
+    missing = subprocess.run(cli_args(simweb, "nope/"), cwd=blog, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "nope" in missing.stderr and "Traceback" not in missing.stderr
+    foreign = blog / "foreign.db"
+    foreign.write_bytes(b"this is not a database" * 100)
+    bad_db = subprocess.run(
+        cli_args(simweb, "--db", str(foreign)), cwd=blog, capture_output=True, text=True, timeout=60
+    )
+    assert bad_db.returncode == 2 and "Traceback" not in bad_db.stderr
+    assert foreign.read_bytes() == b"this is not a database" * 100
+
+
+def test_dead_is_confirmed_over_days_and_drives_exit_code(blog, simweb):
+    """Three nights a few days apart: the deleted article becomes confirmed dead on the third."""
+    days = [datetime(2026, 11, 1, 3, tzinfo=UTC) + timedelta(days=d) for d in (0, 4, 8)]
+
+    async def night(when: datetime):
+        options = JobOptions(
+            paths=[blog / "posts"],
+            db=blog / "state" / "linkcheck.db",
+            check_all=True,
+            canaries=("https://behave.test/ok",),
+        )
+        settings = fast_settings(simweb, politeness_overrides=fast_politeness(["mp.weixin.qq.com"]))
+        return await run_job(options, settings, resolver=RoutingResolver(simweb.route), now=lambda: when)
+
+    results = [asyncio.run(night(when)) for when in days]
+    assert [len(r.newly_dead) for r in results] == [0, 0, 2]
+    assert {row["canonical"] for row in results[2].newly_dead} == {
+        "https://mp.weixin.qq.com/s/P9cMowFQ-QahLRnfHponKw",
+        "https://behave.test/status/404",
+    }
+    dead_view = sqlite3.connect(blog / "state" / "linkcheck.db").execute("select * from dead_links").fetchall()
+    assert len(dead_view) == 2
+
+
+@pytest.mark.parametrize("kill_after_checks", [1, 4, 9])
+def test_sigkill_mid_run_loses_nothing_committed(tmp_path, simweb, kill_after_checks):
+    """kill -9 at several points: the DB stays sound, committed checks stay, the next run works."""
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    urls = [f"https://h{i}.bench.test/page/{i}" for i in range(30)]
+    (posts / "many.md").write_text("\n\n".join(urls), encoding="utf-8")
+    (tmp_path / "ca.pem").write_bytes(simweb.ca_pem())
+    simweb.latency = 0.2
+    db_path = tmp_path / "state" / "linkcheck.db"
+    proc = subprocess.Popen(cli_args(simweb, "--concurrency", "2"), cwd=tmp_path, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    seen = 0
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            if db_path.exists():
+                try:
+                    reader = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1)
+                    seen = reader.execute("select count(*) from checks").fetchone()[0]
+                    reader.close()
+                except sqlite3.Error:
+                    seen = 0
+            if seen >= kill_after_checks:
+                break
+            time.sleep(0.02)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert seen >= kill_after_checks
+    db = sqlite3.connect(db_path)
+    assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+    assert db.execute("select count(*) from checks").fetchone()[0] >= seen
+    db.close()
+    simweb.latency = 0.0
+    again = subprocess.run(cli_args(simweb), cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    db = sqlite3.connect(db_path)
+    statuses = [row[0] for row in db.execute("select status from runs order by id")]
+    assert statuses == ["interrupted", "completed"]
+    # The second run checked what the first never reached: every URL now has a check.
+    assert db.execute("select count(distinct url_id) from checks").fetchone()[0] == 30
