@@ -307,7 +307,7 @@ def _indented_run(text: str, line_start: int) -> tuple[int, int, bool]:
 class _Scanner:
     """Collects occurrences, turning offsets into (line, column) incrementally."""
 
-    __slots__ = ("file", "indented", "line", "offset", "out", "text")
+    __slots__ = ("_ls", "_ls_from", "file", "indented", "line", "offset", "out", "text")
 
     def __init__(self, text: str, file: str) -> None:
         self.text = text
@@ -316,6 +316,22 @@ class _Scanner:
         self.offset = 0
         self.out: list[tuple[str, Occurrence]] = []
         self.indented = (-1, -1, False)  # the last indented run looked at
+        self._ls_from = 0  # line_start() cache: the start of the line holding offset _ls_from
+        self._ls = 0
+
+    def line_start(self, pos: int) -> int:
+        """Offset of the first character of pos's line.
+
+        Scanning moves forward, so only the text since the last call is searched: a 50 MB file
+        that is one long line stays linear instead of searching back to its start at every URL.
+        """
+        if pos >= self._ls_from:
+            found = self.text.rfind("\n", self._ls_from, pos)
+            if found >= 0:
+                self._ls = found + 1
+            self._ls_from = pos
+            return self._ls
+        return self.text.rfind("\n", 0, pos) + 1
 
     def emit(self, url: str, pos: int, kind: LinkKind) -> None:
         text = self.text
@@ -324,7 +340,7 @@ class _Scanner:
         else:
             self.line -= text.count("\n", pos, self.offset)
         self.offset = pos
-        column = pos - text.rfind("\n", 0, pos)
+        column = pos - self.line_start(pos) + 1
         self.out.append((url, Occurrence(self.file, self.line, column, kind)))
 
     def bare(self, start: int, end: int, kind: LinkKind) -> None:
@@ -352,7 +368,7 @@ class _Scanner:
         pos = start
         while (m := search(text, pos, end)) is not None:
             mstart = pos = m.start()
-            line_start = text.rfind("\n", 0, mstart) + 1
+            line_start = self.line_start(mstart)
             if text[line_start] in " \t" and _is_indented(text, line_start):
                 run_start, run_end, is_code = self.indented
                 if not run_start <= mstart < run_end:
@@ -384,7 +400,7 @@ class _Scanner:
                 self.dest(m.group(group), m.start(group), kind)
                 pos = m.end()
             elif group == "rdest":
-                prefix = text[text.rfind("\n", 0, mstart) + 1 : mstart]
+                prefix = text[self.line_start(mstart) : mstart]
                 if len(prefix) <= 3 and not prefix.strip(" "):
                     self.dest(m.group("rdest"), m.start("rdest"), LinkKind.REFERENCE_DEFINITION)
                     pos = m.end()
@@ -407,7 +423,8 @@ class _Scanner:
 
     def _in_tag(self, pos: int) -> bool:
         text = self.text
-        line_start = text.rfind("\n", 0, pos) + 1
+        # A tag is not longer than this: bounded look-back keeps one-line files linear.
+        line_start = max(self.line_start(pos), pos - 8192)
         return text.rfind("<", line_start, pos) > text.rfind(">", line_start, pos)
 
     def _code_span(self, start: int, opener_end: int, end: int) -> int:
