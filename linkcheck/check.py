@@ -144,14 +144,28 @@ async def run_checks(
         for host, queue in queues.items()
         for _ in range(min(len(queue), max(1, fetcher.gates[host].politeness.concurrency)))
     ]
+    # Finished workers report themselves (asyncio.wait over every pending worker, once per finished
+    # worker, costs O(workers²) callback registrations: thousands of workers on a full sweep).
+    finished: deque[asyncio.Task] = deque()
+    wake = asyncio.Event()
+
+    def on_done(task: asyncio.Task) -> None:
+        finished.append(task)
+        wake.set()
+
+    for task in workers:
+        task.add_done_callback(on_done)
     stop_waiter = asyncio.create_task(stop.wait())
+    stop_waiter.add_done_callback(lambda _: wake.set())
     try:
         pending = set(workers)
         while pending:
-            done, pending = await asyncio.wait(pending | {stop_waiter}, return_when=asyncio.FIRST_COMPLETED)
-            pending.discard(stop_waiter)
-            for task in done:
-                if task is not stop_waiter and task.exception() is not None:
+            await wake.wait()
+            wake.clear()
+            while finished:
+                task = finished.popleft()
+                pending.discard(task)
+                if task.exception() is not None:
                     raise task.exception()  # type: ignore[misc]
             if stop.is_set():
                 for task in pending:

@@ -57,9 +57,19 @@ class FetchSettings:
     proxy: str | None = None  # else HTTP(S)_PROXY / NO_PROXY from the environment
     ca_bundle: str | None = None
     extra_ca_pem: bytes | None = None  # trusted in addition to the system store (tests, demo)
-    allow_private: bool = False  # fetch loopback/private addresses (the simulated web needs it)
+    allow_private: bool = False  # fetch loopback/private addresses (SSRF guard off)
+    # Names allowed to resolve to loopback/private addresses while the guard stays on: the
+    # simulated web's hosts in the guard's own tests. IP literals are never "trusted".
+    trusted_hosts: frozenset[str] = frozenset()
+    head_first: bool = True  # False: GET every URL (reads the capped body everywhere)
     politeness_overrides: dict[str, Politeness] = field(default_factory=dict)
     host_headers: dict[str, dict[str, str]] = field(default_factory=dict)  # per-host extra headers
+
+    def refusal(self, host: str) -> str | None:
+        """Why a URL's host (name or IP literal) must not be contacted, or None (SSRF guard)."""
+        if self.allow_private or host in self.trusted_hosts:
+            return None
+        return address_skip_reason(host)
 
 
 def _ssl_context(settings: FetchSettings) -> ssl.SSLContext:
@@ -91,28 +101,16 @@ def _network_outcome(exc: BaseException, url: str, started: float, redirects: tu
         code = getattr(os_error, "errno", None)
         # NXDOMAIN is an answer (the name is gone); a failed lookup is not.
         if code in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
-            return Outcome(
-                Verdict.DEAD, "dns", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail
-            )
-        return Outcome(
-            Verdict.ERROR, "dns", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail
-        )
+            return Outcome(Verdict.DEAD, "dns", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
+        return Outcome(Verdict.ERROR, "dns", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
     if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError | ssl.SSLError):
-        return Outcome(
-            Verdict.ERROR, "tls", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail
-        )
+        return Outcome(Verdict.ERROR, "tls", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
     if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
-        return Outcome(
-            Verdict.ERROR, "timeout", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail
-        )
+        return Outcome(Verdict.ERROR, "timeout", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return Outcome(
-            Verdict.ERROR, "connect", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail
-        )
+        return Outcome(Verdict.ERROR, "connect", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
     if isinstance(exc, aiohttp.ClientPayloadError):
-        return Outcome(
-            Verdict.ERROR, "truncated", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail
-        )
+        return Outcome(Verdict.ERROR, "truncated", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
     if isinstance(exc, aiohttp.ServerDisconnectedError | ConnectionResetError) or (
         isinstance(exc, aiohttp.ClientOSError) and exc.errno in (errno.ECONNRESET, errno.EPIPE)
     ):
@@ -172,7 +170,9 @@ class Fetcher:
         sleep: Callable[[float], object] = asyncio.sleep,
     ) -> None:
         self.settings = settings or FetchSettings()
-        self._resolver = GuardedResolver(resolver, allow_private=self.settings.allow_private)
+        self._resolver = GuardedResolver(
+            resolver, allow_private=self.settings.allow_private, trusted_hosts=self.settings.trusted_hosts
+        )
         self._sleep = sleep
         self._global = asyncio.Semaphore(self.settings.concurrency)
         self.gates = HostGates(self._politeness_for)
@@ -267,8 +267,8 @@ class Fetcher:
                         raise _RedirectRefused("redirect-loop", target, tuple(redirects))
                     if len(redirects) > s.max_redirects:
                         raise _RedirectRefused("too-many-redirects", target, tuple(redirects))
-                    skip = address_skip_reason(urlsplit(target).hostname or "")
-                    if skip and not s.allow_private:
+                    skip = s.refusal(urlsplit(target).hostname or "")
+                    if skip:
                         raise _RedirectRefused(f"ssrf:{skip}", target, tuple(redirects))
                     seen.add(target)
                     current = target
@@ -312,7 +312,7 @@ class Fetcher:
         started = time.monotonic()
         async with gate.slot(), self._global:
             try:
-                if profile.needs_body:
+                if profile.needs_body or not self.settings.head_first:
                     page = await self._request("GET", url, profile, headers)
                 else:
                     page = await self._request("HEAD", url, profile, headers)

@@ -121,15 +121,22 @@ _RULE = re.compile(r"(?P<host>[^:\s]+):(?P<port>\d+|\*):(?P<address>\[[0-9a-fA-F
 class GuardedResolver(AbstractResolver):
     """Wraps a resolver and drops refused addresses; raises when nothing acceptable is left."""
 
-    def __init__(self, inner: AbstractResolver | None = None, *, allow_private: bool = False) -> None:
+    def __init__(
+        self,
+        inner: AbstractResolver | None = None,
+        *,
+        allow_private: bool = False,
+        trusted_hosts: frozenset[str] = frozenset(),
+    ) -> None:
         self._inner = inner
         self.allow_private = allow_private
+        self.trusted_hosts = trusted_hosts
 
     async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[ResolveResult]:
         if self._inner is None:
             self._inner = DefaultResolver()
         results = await self._inner.resolve(host, port, family)
-        if self.allow_private:
+        if self.allow_private or host in self.trusted_hosts:
             return results
         kept: list[ResolveResult] = []
         refused: tuple[str, str] | None = None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import json
 import logging
 import socket
@@ -30,6 +31,7 @@ import trustme
 from aiohttp import web
 from aiohttp.web_request import BaseRequest
 
+from linkcheck.simweb import challenge, hostile
 from linkcheck.simweb import pages as P
 
 log = logging.getLogger("linkcheck.simweb")
@@ -320,6 +322,7 @@ class SimulatedWeb:
             (GITHUB_HOSTS, self._github),
             (BEHAVE_HOSTS, self._behave),
             ((BADTLS_HOST,), self._behave),
+            ((hostile.HOSTILE_HOST, *hostile.TLS_HOSTS), self._hostile),
         ):
             for host in hosts:
                 self._hosts[host] = handler
@@ -461,8 +464,16 @@ class SimulatedWeb:
             ctx = self._ctx_cache.get(key)
         if ctx is None:
             ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            ca = self._foreign_ca if name == BADTLS_HOST else self.ca
-            ca.issue_cert(key).configure_cert(ctx)
+            if name == hostile.EXPIRED_HOST:
+                past = datetime.datetime(2019, 1, 1, tzinfo=datetime.UTC)
+                leaf = self.ca.issue_cert(key, not_before=past, not_after=past + datetime.timedelta(days=365))
+            elif name == hostile.WRONGHOST_HOST:
+                leaf = self.ca.issue_cert("some-other-name.test")
+            elif name in (BADTLS_HOST, hostile.SELFSIGNED_HOST):
+                leaf = self._foreign_ca.issue_cert(key)
+            else:
+                leaf = self.ca.issue_cert(key)
+            leaf.configure_cert(ctx)
             if len(self._ctx_cache) > 4096:
                 self._ctx_cache.clear()
             self._ctx_cache[key] = ctx
@@ -578,6 +589,18 @@ class SimulatedWeb:
             return _resp(b"not found", 404, TEXT)
         return _resp(P.OK)
 
+    @property
+    def stopping(self) -> bool:
+        """True once stop() has begun: endless behaviours end then."""
+        return self._stopping is not None and self._stopping.is_set()
+
+    async def pause(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True when the server is stopping (for behaviour modules)."""
+        return await self._pause(seconds)
+
+    async def _hostile(self, request: BaseRequest, host: str) -> web.StreamResponse:
+        return await hostile.handle(self, request, host)
+
     async def _pause(self, seconds: float) -> bool:
         """Sleep ``seconds`` (at most NEVER_SECONDS); True when the server is stopping."""
         assert self._stopping is not None
@@ -680,11 +703,12 @@ class SimulatedWeb:
         if "Mozilla/" not in ua:
             return _static(ZH_IPBAN)
         fixed = ZH_PATHS.get(path)
-        if fixed is not None:
+        if fixed is not None and (fixed[0] != 403 or path.startswith("/api/")):
             return _static(fixed)
         if path.startswith("/api/"):
             return _static(ZH_API_DEFAULT)
-        return _static(ZH_CHALLENGE)
+        # Page paths answer 403 + the __zse_ck challenge; with its cookie, the page behind it.
+        return challenge.zhihu_gate(request)
 
     # -- other platforms -------------------------------------------------------------------------
 
