@@ -183,6 +183,9 @@ def check(
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted:[/] finished checks are kept.")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except OSError as exc:  # a read-only or full state directory, a vanished file …
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise fail(f"{where}{exc.strerror or exc}; finished checks are kept") from None
     for problem in job.scan.problems:
         err_console.print(f"[yellow]warning:[/] {problem.path}: {problem.message}", highlight=False)
     if output_format is CheckFormat.json:

@@ -9,6 +9,7 @@ one is marked ``interrupted``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from linkcheck.fetch import Fetcher, FetchSettings
 from linkcheck.lock import RunLock, lock_path_for
 from linkcheck.models import CheckResult, Link, Outcome
 from linkcheck.schedule import plan
-from linkcheck.store import Store, utc_now
+from linkcheck.store import Store, StoreError, utc_now
 
 DEFAULT_DB = Path("state/linkcheck.db")
 
@@ -105,7 +106,6 @@ async def run_job(
                 on_result(link, outcome)
 
         deadline = time.monotonic() + options.budget_s if options.budget_s else None
-        summary = RunSummary(status=RunStatus.INTERRUPTED, planned=len(links))
         try:
             async with Fetcher(settings, resolver=resolver) as fetcher:
                 if on_fetcher is not None:
@@ -113,10 +113,15 @@ async def run_job(
                 summary = await run_checks(
                     links, fetcher, on_result=record, canaries=options.canaries, deadline=deadline, stop=stop
                 )
-        finally:
-            # Also on cancellation or an unexpected error: the run row must not stay 'running'.
-            counts = {**summary.counts, "checked": summary.checked, "planned": summary.planned}
-            store.finish_run(run_id, summary.status.value, counts, now=now())
+        except BaseException:
+            # Cancelled, or the database failed (disk full …): what was committed stays; the run
+            # row should not stay 'running' — unless the database cannot even take that, in which
+            # case the next run marks it interrupted. The original error is the one to report.
+            with contextlib.suppress(StoreError):
+                store.finish_run(run_id, RunStatus.INTERRUPTED.value, {"error": "aborted"}, now=now())
+            raise
+        counts = {**summary.counts, "checked": summary.checked, "planned": summary.planned}
+        store.finish_run(run_id, summary.status.value, counts, now=now())
         return JobResult(
             run_id=run_id,
             summary=summary,
