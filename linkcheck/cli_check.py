@@ -31,6 +31,11 @@ class CheckFormat(StrEnum):
     json = "json"
 
 
+class RequestMethod(StrEnum):
+    head = "head"
+    get = "get"
+
+
 class ReportFormat(StrEnum):
     table = "table"
     json = "json"
@@ -102,6 +107,10 @@ def check(
         list[str] | None,
         typer.Option(help="URL proving the network is up (repeatable); all failing = offline."),
     ] = None,
+    method: Annotated[
+        RequestMethod | None,
+        typer.Option(help="head: HEAD first, GET when it says nothing (default); get: always GET (reads bodies)."),
+    ] = None,
 ) -> None:
     """Check the due URLs, classify what is really there, record every check in SQLite, report.
 
@@ -148,6 +157,7 @@ def check(
         allow_private=bool(config.get("allow_private", allow_private)),
         politeness_overrides=politeness,
         host_headers=headers,
+        head_first=config.get("method", method.value if method else None) == "head",
     )
     canaries = canary or config.get("canaries") or list(DEFAULT_CANARIES)
     options = JobOptions(

@@ -26,6 +26,7 @@ class Key:
     default: Any
     help: str
     minimum: float | None = None
+    choices: tuple[str, ...] | None = None
 
 
 # Top-level keys. Types: str, int, float, bool, list (of str).
@@ -48,6 +49,9 @@ KEYS: dict[str, Key] = {
     "ca_bundle": Key(str, None, "PEM file of CA certificates trusted instead of the system store."),
     "canaries": Key(list, None, "URLs that prove the network is up; all failing means offline."),
     "allow_private": Key(bool, False, "Fetch loopback/private/link-local addresses (SSRF guard off)."),
+    "method": Key(
+        str, "head", "head: HEAD first, GET when HEAD says nothing; get: always GET.", choices=("head", "get")
+    ),
 }
 ARCHIVE_KEYS: dict[str, Key] = {
     "enabled": Key(bool, True, "Archive live pages into WARC files during `check`."),
@@ -92,6 +96,8 @@ def _check_value(where: str, key: str, spec: Key, value: Any) -> Any:
         raise ConfigError(f"{where}: {key} must be {_type_names(types)}, not {type(value).__name__}")
     if list in types and not all(isinstance(item, str) for item in value):
         raise ConfigError(f"{where}: {key} must be a list of strings")
+    if spec.choices is not None and value not in spec.choices:
+        raise ConfigError(f"{where}: {key} must be one of {', '.join(spec.choices)}, not {value!r}")
     if spec.minimum is not None and isinstance(value, int | float) and value < spec.minimum:
         raise ConfigError(f"{where}: {key} must be at least {spec.minimum}")
     return value
