@@ -39,14 +39,14 @@ class Canonical:
     profile: SiteProfile = field(repr=False)
 
 
-def address_skip_reason(host: str) -> str | None:
-    """Why a host written as a name or an IP literal must never be fetched, or None."""
-    if host in {"localhost", "localhost.localdomain"} or host.endswith(".localhost"):
-        return "loopback"
+def address_refusal(address: str) -> str | None:
+    """Why an IP address must never be contacted (loopback, private, link-local …), or None."""
     try:
-        ip = ipaddress.ip_address(host.strip("[]"))
+        ip = ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
     except ValueError:
         return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
     if ip.is_loopback:
         return "loopback"
     if ip.is_link_local:
@@ -56,6 +56,13 @@ def address_skip_reason(host: str) -> str | None:
     if ip.is_private or ip.is_reserved or ip.is_unspecified:
         return "private-address"
     return None
+
+
+def address_skip_reason(host: str) -> str | None:
+    """Why a host written as a name or an IP literal must never be fetched, or None."""
+    if host in {"localhost", "localhost.localdomain"} or host.endswith(".localhost"):
+        return "loopback"
+    return address_refusal(host)
 
 
 def _encode_host(host: str) -> str:

@@ -23,6 +23,7 @@ app = typer.Typer(
 )
 
 DEFAULT_PATHS = [Path("posts")]
+VERDICT_STYLE = {"alive": "green", "dead": "bold red", "blocked": "yellow", "error": "magenta", "skipped": "dim"}
 console = Console()
 err_console = Console(stderr=True)
 

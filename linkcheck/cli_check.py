@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from linkcheck.cli import PathsArg, SiteUrlOpt, app, console, err_console, fail, write_json_list
+from linkcheck.cli import VERDICT_STYLE, PathsArg, SiteUrlOpt, app, console, err_console, fail, write_json_list
 from linkcheck.exitcodes import ExitCode
 
 if TYPE_CHECKING:
@@ -234,8 +234,6 @@ def _report_for(db: Path, run_id: int | None) -> Report:
 
 def _print_run(job: JobResult, *, quiet: bool) -> None:
     """This run's own problems (the report shows the history-wide picture)."""
-    from linkcheck.cli_progress import VERDICT_STYLE
-
     problems = [r for r in job.results if r.outcome.verdict.value in ("dead", "error")]
     if quiet or not problems:
         return

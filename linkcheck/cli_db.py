@@ -21,7 +21,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from linkcheck.cli import app, console, fail
+from linkcheck.cli import VERDICT_STYLE, app, console, fail
 from linkcheck.exitcodes import ExitCode
 
 if TYPE_CHECKING:
@@ -33,13 +33,6 @@ DbOpt = Annotated[
     typer.Option("--db", help="History database (SQLite file).", dir_okay=False),
 ]
 
-VERDICT_STYLE = {
-    "alive": "green",
-    "dead": "bold red",
-    "blocked": "yellow",
-    "error": "magenta",
-    "skipped": "dim",
-}
 CHANGE_TITLES = {
     "confirmed_dead": "confirmed dead",
     "newly_dead": "newly dead",

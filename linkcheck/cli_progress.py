@@ -16,18 +16,12 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from linkcheck.cli import VERDICT_STYLE
 from linkcheck.models import Link, Outcome
 
 if TYPE_CHECKING:
     from linkcheck.fetch import Fetcher
 
-VERDICT_STYLE = {
-    "alive": "green",
-    "dead": "bold red",
-    "blocked": "yellow",
-    "error": "magenta",
-    "skipped": "dim",
-}
 BUSIEST_HOSTS = 6
 PLAIN_EVERY_S = 30.0
 

@@ -10,7 +10,6 @@ of the client path (TLS with SNI, Host header, redirects, retries) is exactly wh
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import socket
 from collections.abc import Callable
@@ -18,6 +17,8 @@ from typing import Any
 
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
+
+from linkcheck.canonical import address_refusal
 
 Route = Callable[[str, int], tuple[str, int] | None]
 
@@ -30,25 +31,6 @@ class BlockedAddressError(OSError):
         self.host = host
         self.address = address
         self.why = why
-
-
-def refused_address_reason(address: str) -> str | None:
-    """Why an IP address must not be contacted, or None if it is a public address."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return None
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip.is_loopback:
-        return "loopback"
-    if ip.is_link_local:
-        return "link-local"
-    if ip.is_multicast:
-        return "multicast"
-    if ip.is_private or ip.is_reserved or ip.is_unspecified:
-        return "private-address"
-    return None
 
 
 def _result(host: str, address: str, port: int) -> ResolveResult:
@@ -141,7 +123,7 @@ class GuardedResolver(AbstractResolver):
         kept: list[ResolveResult] = []
         refused: tuple[str, str] | None = None
         for item in results:
-            why = refused_address_reason(item["host"])
+            why = address_refusal(item["host"])
             if why is None:
                 kept.append(item)
             elif refused is None:
