@@ -51,7 +51,7 @@ def write_json_list(items) -> None:
 
 
 def fail(message: str, code: ExitCode = ExitCode.USAGE) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(int(code))
 
 
@@ -101,4 +101,4 @@ def main() -> None:
 
 
 # Each command group lives in its own module; importing it registers its commands on `app`.
-from linkcheck import cli_check, cli_db  # noqa: E402, F401
+from linkcheck import cli_archive, cli_check, cli_db  # noqa: E402, F401

@@ -111,6 +111,16 @@ def check(
         RequestMethod | None,
         typer.Option(help="head: HEAD first, GET when it says nothing (default); get: always GET (reads bodies)."),
     ] = None,
+    archive: Annotated[
+        bool | None,
+        typer.Option(
+            "--archive/--no-archive",
+            help="After the checks, capture alive pages into WARC files, WeChat and Zhihu first [archive.enabled: on].",
+        ),
+    ] = None,
+    archive_budget: Annotated[
+        float | None, typer.Option(help="Seconds for the archive stage at most (--budget also applies).", min=0)
+    ] = None,
 ) -> None:
     """Check the due URLs, classify what is really there, record every check in SQLite, report.
 
@@ -120,6 +130,7 @@ def check(
     """
     import asyncio
 
+    from linkcheck.archive import ArchiveSettings
     from linkcheck.check import DEFAULT_CANARIES
     from linkcheck.cli_progress import RunProgress
     from linkcheck.collect import MissingPathError
@@ -172,6 +183,15 @@ def check(
         confirm_days=config.values.get("confirm_days"),
         canaries=tuple(canaries),
         exclude=tuple(config.get("exclude")),
+        archive=config.archive_get("enabled") if archive is None else archive,
+        archive_dir=Path(config.archive["dir"]) if "dir" in config.archive else None,
+        archive_limit=config.archive_get("max_pages") or None,
+        archive_budget_s=archive_budget,
+        archive_max_age=timedelta(days=float(config.archive_get("max_age_days"))),
+        archive_settings=ArchiveSettings(
+            max_resource_bytes=int(config.archive_get("max_resource_mb") * 1024 * 1024),
+            rotate_bytes=int(config.archive_get("rotate_mb") * 1024 * 1024),
+        ),
     )
     progress = RunProgress(err_console, quiet=quiet or output_format is CheckFormat.json)
 
@@ -234,6 +254,16 @@ def _report_for(db: Path, run_id: int | None) -> Report:
 
 def _print_run(job: JobResult, *, quiet: bool) -> None:
     """This run's own problems (the report shows the history-wide picture)."""
+    archived = job.archive
+    if archived is not None:
+        if archived.status == "error":
+            err_console.print(f"[yellow]warning:[/] the archive stage stopped: {archived.error}", highlight=False)
+        elif archived.attempted or not quiet:
+            err_console.print(
+                f"archived {archived.captured} page(s), {archived.unchanged} unchanged, {archived.failed} failed "
+                f"({archived.requisites} images; {archived.pending_total - archived.attempted} still pending)",
+                highlight=False,
+            )
     problems = [r for r in job.results if r.outcome.verdict.value in ("dead", "error")]
     if quiet or not problems:
         return

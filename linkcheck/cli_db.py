@@ -95,7 +95,7 @@ def _where(occurrences: list[dict], limit: int = 3) -> str:
 
 _DEAD_CSV_FIELDS = (
     "file", "line", "column", "canonical", "site", "reason", "confirmed", "dead_checks",
-    "first_dead_at", "last_dead_at", "dead_days", "last_alive_at", "current_verdict",
+    "first_dead_at", "last_dead_at", "dead_days", "last_alive_at", "current_verdict", "captured",
 )  # fmt: skip
 
 
@@ -154,7 +154,7 @@ def dead(
     grouped = _dead_by_post(links)
     if output_format is DeadFormat.markdown:
         out = [f"# Dead links ({len(links)} {state}, in {len(grouped)} posts)", "", f"_{rule}._", ""]
-        columns = ["line", "URL", "reason", "dead since", "dead checks"]
+        columns = ["line", "URL", "reason", "dead since", "dead checks", "archived"]
         if include_suspected:
             columns.append("state")
         for post, rows in grouped:
@@ -163,7 +163,7 @@ def dead(
             for link, occurrence in rows:
                 cells = [
                     (occurrence or {}).get("line", ""), f"<{link['canonical']}>", link["reason"],
-                    _day(link["first_dead_at"]), link["dead_checks"],
+                    _day(link["first_dead_at"]), link["dead_checks"], _archived(link),
                 ]  # fmt: skip
                 if include_suspected:
                     cells.append("confirmed" if link["confirmed"] else "suspected")
@@ -186,6 +186,7 @@ def dead(
     table.add_column("reason", overflow="fold")
     table.add_column("dead since")
     table.add_column("checks", justify="right")
+    table.add_column("archive")
     if include_suspected:
         table.add_column("state")
     for post, rows in grouped:
@@ -197,11 +198,19 @@ def dead(
                 _text(link["reason"]),
                 _text(_day(link["first_dead_at"])),
                 _text(link["dead_checks"]),
+                _text(_archived(link), "green" if link.get("captured") else "dim"),
             ]
             if include_suspected:
                 cells.append(_text("confirmed", "bold red") if link["confirmed"] else _text("suspected", "yellow"))
             table.add_row(*cells, end_section=index == len(rows) - 1)
     console.print(table)
+
+
+def _archived(link: dict) -> str:
+    """Whether a WARC capture of the dead link exists (`linkcheck show URL` prints it)."""
+    if not link.get("captured"):
+        return "no"
+    return f"yes, {_day(link.get('last_captured_at'))}"
 
 
 # ---- history ---------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from aiohttp.abc import AbstractResolver
 
+from linkcheck.archive import DEFAULT_MAX_AGE, ArchiveSettings, ArchiveSummary, archive_pending
 from linkcheck.check import DEFAULT_CANARIES, RunStatus, RunSummary, run_checks, skipped_outcome
 from linkcheck.collect import ScanResult, collect
 from linkcheck.fetch import Fetcher, FetchSettings
@@ -43,6 +44,12 @@ class JobOptions:
     confirm_days: float | None = None  # None: keep what the database says (default 7)
     canaries: tuple[str, ...] = DEFAULT_CANARIES
     exclude: tuple[str, ...] = ()  # regexes: matching URLs are recorded, never fetched
+    archive: bool = True  # after the checks, capture alive pages into WARC files (--no-archive: off)
+    archive_dir: Path | None = None  # None: warc/ next to the database (state/warc)
+    archive_limit: int | None = 200  # pages captured per run at most; None: no limit
+    archive_budget_s: float | None = None  # seconds for the archive stage (the run's budget_s also applies)
+    archive_max_age: timedelta = DEFAULT_MAX_AGE  # a page captured longer ago is fetched again
+    archive_settings: ArchiveSettings = field(default_factory=ArchiveSettings)
 
     def recorded(self) -> dict:
         """What the run row remembers about how it was started."""
@@ -52,6 +59,7 @@ class JobOptions:
             "budget_s": self.budget_s,
             "check_all": self.check_all,
             "recheck_alive_after_days": self.recheck_alive_after.total_seconds() / 86400,
+            "archive": self.archive,
         }
 
 
@@ -64,6 +72,7 @@ class JobResult:
     newly_dead: list[dict]  # confirmed dead by this run
     changes: dict[str, list[dict]]
     planned_total: int  # due URLs before max_urls/budget cut
+    archive: ArchiveSummary | None = None  # None: the archive stage did not run
 
 
 async def run_job(
@@ -113,6 +122,24 @@ async def run_job(
                 summary = await run_checks(
                     links, fetcher, on_result=record, canaries=options.canaries, deadline=deadline, stop=stop
                 )
+                archived = None
+                if options.archive and summary.status is RunStatus.COMPLETED:
+                    archive_deadline = deadline
+                    if options.archive_budget_s is not None:
+                        own = time.monotonic() + options.archive_budget_s
+                        archive_deadline = own if deadline is None else min(deadline, own)
+                    archived = await archive_pending(
+                        store,
+                        fetcher,
+                        warc_dir=options.archive_dir or options.db.parent / "warc",
+                        limit=options.archive_limit,
+                        deadline=archive_deadline,
+                        max_age=options.archive_max_age,
+                        settings=options.archive_settings,
+                        stop=stop,
+                        run_id=run_id,
+                        now=now,
+                    )
         except BaseException:
             # Cancelled, or the database failed (disk full …): what was committed stays; the run
             # row should not stay 'running' — unless the database cannot even take that, in which
@@ -121,6 +148,8 @@ async def run_job(
                 store.finish_run(run_id, RunStatus.INTERRUPTED.value, {"error": "aborted"}, now=now())
             raise
         counts = {**summary.counts, "checked": summary.checked, "planned": summary.planned}
+        if archived is not None:
+            counts["archive"] = {k: v for k, v in archived.to_dict().items() if k not in ("pages", "repaired")}
         store.finish_run(run_id, summary.status.value, counts, now=now())
         return JobResult(
             run_id=run_id,
@@ -130,6 +159,7 @@ async def run_job(
             newly_dead=store.newly_confirmed_dead(run_id),
             changes=store.changes(run_id),
             planned_total=len(due),
+            archive=archived,
         )
 
 

@@ -116,6 +116,19 @@ class CanonicalRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Requisites:
+    """Which embedded resources of a site's pages are archived with the page.
+
+    ``hosts``: the resource hosts (full match); ``attrs``: the ``<img>`` attributes holding their
+    URLs, in order of preference. The Referer sent is the page's origin (what a browser sends under
+    the default ``strict-origin-when-cross-origin`` policy: ``https://mp.weixin.qq.com/``).
+    """
+
+    hosts: re.Pattern[str]
+    attrs: tuple[str, ...] = ("data-src", "src")
+
+
+@dataclass(frozen=True, slots=True)
 class SiteProfile:
     name: str
     label: str  # for reports
@@ -138,6 +151,8 @@ class SiteProfile:
     # A tombstone that names its successor (WeChat account migration): group 1 is the new URL.
     successor: re.Pattern[str] | None = None
     canonical: tuple[CanonicalRule, ...] = ()
+    # Images archived with a page (WeChat's mmbiz images need the WeChat Referer).
+    requisites: Requisites | None = None
 
     def request_headers(self) -> dict[str, str]:
         return {**DEFAULT_HEADERS, **self.headers}
@@ -202,6 +217,7 @@ WEIXIN = SiteProfile(
     ),
     live_required=True,
     successor=_re(r"var\s+transferTargetLink\s*=\s*'([^']+)'"),
+    requisites=Requisites(re.compile(r"mmbiz\.qpic\.cn|mmbiz\.qlogo\.cn"), ("data-src", "src")),
     canonical=(
         CanonicalRule(_re(r"^/s/[A-Za-z0-9_-]+$"), keep_query=()),
         CanonicalRule(
@@ -253,6 +269,7 @@ ZHIHU = SiteProfile(
     ),
     live_required=True,
     canonical=(CanonicalRule(_re(r""), keep_query=(), strip_trailing_slash=True),),
+    requisites=Requisites(re.compile(r"pic\d*\.zhimg\.com"), ("data-original", "data-actualsrc", "src")),
 )
 
 CSDN = SiteProfile(
@@ -390,6 +407,7 @@ __all__ = [
     "CanonicalRule",
     "Marker",
     "Politeness",
+    "Requisites",
     "SiteProfile",
     "UrlRule",
     "profile_by_name",

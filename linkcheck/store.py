@@ -35,7 +35,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -52,6 +52,7 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 RUN_STATUSES = ("running", "completed", "interrupted", "offline")
 VERDICTS = ("alive", "dead", "blocked", "error", "skipped")
 CHANGES = ("newly-dead", "confirmed-dead", "recovered", "newly-blocked")
+CAPTURE_KINDS = ("page", "redirect", "requisite")
 # One letter per verdict in url_state.recent (oldest first).
 _LETTER = {"alive": "A", "dead": "D", "blocked": "B", "error": "E", "skipped": "S"}
 
@@ -188,7 +189,8 @@ CREATE INDEX url_state_dead ON url_state (dead_checks) WHERE dead_checks > 0;
 _CITED_IN = """(SELECT group_concat(file || ':' || line, ', ')
           FROM (SELECT file, line FROM occurrences o WHERE o.url_id = u.id ORDER BY file, line))"""
 
-VIEWS: dict[str, str] = {
+# The views as migration 1 created them. Frozen: :data:`VIEWS` is the current set.
+_VIEWS_V1: dict[str, str] = {
     "link_status": """
 SELECT u.id AS url_id, u.canonical, u.site, u.host, u.cited, u.checkable,
        s.verdict, s.reason, s.http_status,
@@ -265,16 +267,84 @@ def _migrate_1(db: Database) -> None:
         db.execute(statement)
     db.execute("INSERT INTO meta (key, value) VALUES ('app', ?)", [APP_ID])
     for key, (value, description) in DEFAULT_SETTINGS.items():
-        db.execute(
-            "INSERT INTO settings (key, value, description) VALUES (?, ?, ?)", [key, value, description]
-        )
-    for name, sql in VIEWS.items():
+        db.execute("INSERT INTO settings (key, value, description) VALUES (?, ?, ?)", [key, value, description])
+    for name, sql in _VIEWS_V1.items():
         db.create_view(name, sql.strip())
+
+
+_SCHEMA_V2 = """
+CREATE TABLE captures (
+    id INTEGER PRIMARY KEY,
+    url_id INTEGER REFERENCES urls (id),
+    url TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('page', 'redirect', 'requisite')),
+    page_capture_id INTEGER REFERENCES captures (id),
+    run_id INTEGER REFERENCES runs (id),
+    captured_at TEXT NOT NULL,
+    warc_date TEXT NOT NULL,
+    warc_file TEXT NOT NULL,
+    warc_offset INTEGER NOT NULL,
+    warc_length INTEGER NOT NULL,
+    warc_record_id TEXT NOT NULL,
+    record_type TEXT NOT NULL CHECK (record_type IN ('response', 'revisit')),
+    refers_to INTEGER REFERENCES captures (id),
+    payload_digest TEXT NOT NULL,
+    payload_length INTEGER NOT NULL,
+    truncated TEXT,
+    http_status INTEGER,
+    content_type TEXT,
+    title TEXT,
+    excerpt TEXT
+);
+CREATE INDEX captures_page ON captures (url_id, captured_at) WHERE url_id IS NOT NULL;
+CREATE INDEX captures_url ON captures (url, id);
+CREATE INDEX captures_digest ON captures (payload_digest, id) WHERE record_type = 'response';
+CREATE INDEX captures_file ON captures (warc_file, warc_offset);
+"""
+
+# The latest capture of a URL's page (any record type), for the views.
+_LAST_CAPTURED = """(SELECT max(c.captured_at) FROM captures c WHERE c.url_id = u.id AND c.kind = 'page')"""
+
+_VIEWS_V2: dict[str, str] = {
+    "dead_candidates": f"""
+SELECT u.id AS url_id, u.canonical, u.site,
+       s.dead_reason AS reason,
+       s.verdict AS current_verdict,
+       s.dead_checks, s.first_dead_at, s.last_dead_at,
+       round((strftime('%s', s.last_dead_at) - strftime('%s', s.first_dead_at)) / 86400.0, 2)
+           AS dead_days,
+       s.failing_since AS first_failed_at, s.last_alive_at, s.last_checked_at,
+       (s.dead_checks >= (SELECT value FROM settings WHERE key = 'confirm_checks')
+        AND strftime('%s', s.last_dead_at) - strftime('%s', s.first_dead_at)
+            >= 86400 * (SELECT value FROM settings WHERE key = 'confirm_days')) AS confirmed,
+       {_CITED_IN} AS cited_in,
+       {_LAST_CAPTURED} IS NOT NULL AS captured,
+       {_LAST_CAPTURED} AS last_captured_at
+  FROM url_state s JOIN urls u ON u.id = s.url_id
+ WHERE s.dead_checks > 0 AND u.cited = 1""",
+    "dead_links": """
+SELECT url_id, canonical, site, reason, current_verdict, dead_checks, first_dead_at, last_dead_at,
+       dead_days, first_failed_at, last_alive_at, last_checked_at, cited_in,
+       captured, last_captured_at
+  FROM dead_candidates WHERE confirmed""",
+}
+
+VIEWS: dict[str, str] = {**_VIEWS_V1, **_VIEWS_V2}
+
+
+def _migrate_2(db: Database) -> None:
+    """Captures (WARC records of live pages) and a ``captured`` column on the dead-link views."""
+    for statement in _statements(_SCHEMA_V2):
+        db.execute(statement)
+    db.execute("DROP VIEW dead_links")  # it reads dead_candidates: drop it first
+    db.execute("DROP VIEW dead_candidates")
+    for name in ("dead_candidates", "dead_links"):
+        db.create_view(name, _VIEWS_V2[name].strip())
 
 
 # MIGRATIONS[i] upgrades a database at schema version i to version i + 1. Append only: never edit
 # a released migration; a later one that changes a view drops and recreates it.
-MIGRATIONS: list[Callable[[Database], None]] = [_migrate_1]
+MIGRATIONS: list[Callable[[Database], None]] = [_migrate_1, _migrate_2]
 
 
 def code_schema_version() -> int:
@@ -349,9 +419,7 @@ def _advance(
 ) -> tuple[_State, str | None]:
     """The URL's state after one more check, and what that check changed (``CHANGES``)."""
     if old is None:
-        new = _State(
-            check_id, at, verdict, reason, http_status, 0, at, None, None, 0, None, None, None, 0, "", 0
-        )
+        new = _State(check_id, at, verdict, reason, http_status, 0, at, None, None, 0, None, None, None, 0, "", 0)
     else:
         new = _State(*(getattr(old, name) for name in _STATE_COLUMNS))
     new.last_check_id, new.last_checked_at = check_id, at
@@ -469,9 +537,7 @@ class Store:
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn = sqlite3.connect(
-                str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
-            )
+            conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot open database: {exc}") from exc
         self._conn = conn
@@ -517,16 +583,12 @@ class Store:
                 )
             ]
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{self.path}: not a usable SQLite database ({exc}); refusing to touch it"
-            ) from exc
+            raise StoreError(f"{self.path}: not a usable SQLite database ({exc}); refusing to touch it") from exc
         if not names:
             return 0
         if "meta" not in names:
             shown = ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
-            raise StoreError(
-                f"{self.path}: not a linkcheck database (it holds: {shown}); refusing to touch it"
-            )
+            raise StoreError(f"{self.path}: not a linkcheck database (it holds: {shown}); refusing to touch it")
         try:
             meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
@@ -536,9 +598,7 @@ class Store:
         try:
             return int(meta.get("schema_version", "0"))
         except ValueError:
-            raise StoreError(
-                f"{self.path}: unreadable schema_version {meta.get('schema_version')!r}"
-            ) from None
+            raise StoreError(f"{self.path}: unreadable schema_version {meta.get('schema_version')!r}") from None
 
     def _open(self, create: bool) -> None:
         conn = self._require_conn()
@@ -700,8 +760,7 @@ class Store:
         with self._write() as conn:
             self._interrupt_running(conn, at)
             cursor = conn.execute(
-                "INSERT INTO runs (started_at, status, pid, options, counts) "
-                "VALUES (?, 'running', ?, ?, '{}')",
+                "INSERT INTO runs (started_at, status, pid, options, counts) VALUES (?, 'running', ?, ?, '{}')",
                 (at, os.getpid(), json.dumps(options, ensure_ascii=False, sort_keys=True, default=str)),
             )
             return int(cursor.lastrowid or 0)
@@ -711,9 +770,7 @@ class Store:
         for run_id in stale:
             counts = self._verdict_counts(conn, run_id)
             counts["note"] = f"found still running at {at}; the process had died"
-            (last,) = conn.execute(
-                "SELECT max(checked_at) FROM checks WHERE run_id = ?", (run_id,)
-            ).fetchone()
+            (last,) = conn.execute("SELECT max(checked_at) FROM checks WHERE run_id = ?", (run_id,)).fetchone()
             conn.execute(
                 "UPDATE runs SET status = 'interrupted', finished_at = coalesce(?, started_at), "
                 "counts = ? WHERE id = ?",
@@ -734,9 +791,7 @@ class Store:
     @_guarded
     def finish_run(self, run_id: int, status: str, counts: dict, *, now: datetime | None = None) -> None:
         if status not in RUN_STATUSES or status == "running":
-            raise ValueError(
-                f"finish_run status must be one of completed/interrupted/offline, not {status!r}"
-            )
+            raise ValueError(f"finish_run status must be one of completed/interrupted/offline, not {status!r}")
         with self._write() as conn:
             cursor = conn.execute(
                 "UPDATE runs SET status = ?, finished_at = ?, counts = ? WHERE id = ?",
@@ -796,9 +851,7 @@ class Store:
     # ---- links ---------------------------------------------------------------------------
 
     @_guarded
-    def sync_links(
-        self, links: list[Link], *, now: datetime | None = None, files: Iterable[str] | None = None
-    ) -> None:
+    def sync_links(self, links: list[Link], *, now: datetime | None = None, files: Iterable[str] | None = None) -> None:
         """Record a scan: upsert every URL, replace its occurrences, mark the rest not cited.
 
         ``files``: the scan covered only these post files (a partial scan); only their
@@ -826,9 +879,7 @@ class Store:
             for link in merged.values():
                 site = profile_for(link.host).name
                 if link.canonical in ids:
-                    updates.append(
-                        (link.host, site, int(link.checkable), link.skip_reason, at, ids[link.canonical])
-                    )
+                    updates.append((link.host, site, int(link.checkable), link.skip_reason, at, ids[link.canonical]))
                 else:
                     inserts.append(
                         (
@@ -1078,9 +1129,7 @@ class Store:
         """
         where = "" if include_suspected else "WHERE confirmed"
         rows = list(
-            self.db.query(
-                f"SELECT * FROM dead_candidates {where} ORDER BY confirmed DESC, first_dead_at, canonical"
-            )
+            self.db.query(f"SELECT * FROM dead_candidates {where} ORDER BY confirmed DESC, first_dead_at, canonical")
         )
         for row in rows:
             row["confirmed"] = bool(row["confirmed"])
@@ -1157,8 +1206,230 @@ class Store:
             **{f"now_{v}": by_verdict.get(v, 0) for v in VERDICTS},
         }
 
+    # ---- captures (WARC records written by linkcheck.archive) ----------------------------
+
+    _CAPTURE_FIELDS = (
+        "url", "kind", "page_capture_id", "run_id", "warc_date", "warc_file", "warc_offset",
+        "warc_length", "warc_record_id", "record_type", "refers_to", "payload_digest",
+        "payload_length", "truncated", "http_status", "content_type", "title", "excerpt",
+    )  # fmt: skip
+
+    @_guarded
+    def record_capture(self, *, canonical: str | None = None, now: datetime | None = None, **fields: Any) -> int:
+        """Remember one response/revisit record written to a WARC file; returns the capture id.
+
+        ``canonical``: the cited URL this record captures (kind ``page``); a URL not in ``urls``
+        yet is added as not cited. Requisites and redirect hops pass ``page_capture_id`` instead.
+        Call it only after the record is flushed to the WARC file.
+        """
+        unknown = set(fields) - set(self._CAPTURE_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown capture fields: {', '.join(sorted(unknown))}")
+        if fields.get("kind") not in CAPTURE_KINDS:
+            raise ValueError(f"capture kind must be one of {CAPTURE_KINDS}, not {fields.get('kind')!r}")
+        at = iso(now)
+        with self._write() as conn:
+            url_id = None
+            if canonical is not None:
+                row = conn.execute("SELECT id FROM urls WHERE canonical = ?", (canonical,)).fetchone()
+                url_id = int(row[0]) if row is not None else self._ensure_url(conn, canonical, at)
+            names = ["url_id", "captured_at", *fields]
+            cursor = conn.execute(
+                f"INSERT INTO captures ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                (url_id, at, *fields.values()),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def _capture_row(self, row: dict | None) -> dict | None:
+        """A captures row plus ``original``: the row holding the payload (itself unless a revisit)."""
+        if row is None:
+            return None
+        row = dict(row)
+        original = row
+        seen = {row["id"]}
+        while original["record_type"] == "revisit" and original["refers_to"] is not None:
+            found = list(self.db.query("SELECT * FROM captures WHERE id = ?", [original["refers_to"]]))
+            if not found or found[0]["id"] in seen:
+                break
+            original = found[0]
+            seen.add(original["id"])
+        row["original"] = original if original is not row else None
+        return row
+
+    @_guarded
+    def capture(self, capture_id: int) -> dict | None:
+        """One captures row by id (with ``original`` for a revisit), or None."""
+        rows = list(self.db.query("SELECT * FROM captures WHERE id = ?", [capture_id]))
+        return self._capture_row(rows[0]) if rows else None
+
+    @_guarded
+    def latest_capture(self, url: str) -> dict | None:
+        """The newest capture of ``url``: a cited page (raw or canonical form), else any captured URL.
+
+        The row has the captures columns, ``canonical`` (None for requisites) and ``original``:
+        for a revisit, the earlier response whose payload it repeats (else None).
+        """
+        found = self._find_url(url)
+        rows: list[dict] = []
+        if found is not None:
+            rows = list(
+                self.db.query(
+                    "SELECT c.*, u.canonical FROM captures c JOIN urls u ON u.id = c.url_id "
+                    "WHERE c.url_id = ? AND c.kind = 'page' ORDER BY c.captured_at DESC, c.id DESC LIMIT 1",
+                    [found[0]],
+                )
+            )
+        if not rows:
+            rows = list(
+                self.db.query(
+                    "SELECT c.*, u.canonical FROM captures c LEFT JOIN urls u ON u.id = c.url_id "
+                    "WHERE c.url = ? ORDER BY c.captured_at DESC, c.id DESC LIMIT 1",
+                    [url.strip()],
+                )
+            )
+        return self._capture_row(rows[0]) if rows else None
+
+    @_guarded
+    def captures_of(self, url: str) -> list[dict]:
+        """Every page capture of a cited URL (raw or canonical), oldest first."""
+        found = self._find_url(url)
+        if found is None:
+            return []
+        return list(
+            self.db.query(
+                "SELECT * FROM captures WHERE url_id = ? AND kind = 'page' ORDER BY captured_at, id",
+                [found[0]],
+            )
+        )
+
+    @_guarded
+    def capture_by_digest(self, digest: str) -> dict | None:
+        """The newest complete (not truncated) response record with this payload digest, or None."""
+        rows = list(
+            self.db.query(
+                "SELECT * FROM captures WHERE payload_digest = ? AND record_type = 'response' "
+                "AND truncated IS NULL ORDER BY id DESC LIMIT 1",
+                [digest],
+            )
+        )
+        return rows[0] if rows else None
+
+    @_guarded
+    def pending_captures(
+        self, *, max_age: timedelta | None = None, now: datetime | None = None, limit: int | None = None
+    ) -> list[dict]:
+        """Cited, checkable URLs whose last check said ``alive`` and that need a capture.
+
+        Needed: never captured, or (``max_age`` given) the newest page capture is older than it.
+        Order: never-captured first, then by the site's ``archive_priority`` (decay risk: WeChat,
+        Zhihu, CSDN, …), then the oldest capture, then the order the URLs were first seen.
+        """
+        from linkcheck.sites import GENERIC, profile_by_name
+
+        cutoff = iso(to_utc(now) - max_age) if max_age is not None else None
+        rows = list(
+            self.db.query(
+                "SELECT u.id AS url_id, u.canonical, u.site, u.host, s.last_alive_at, "
+                f"{_LAST_CAPTURED} AS last_captured_at "
+                "FROM urls u JOIN url_state s ON s.url_id = u.id "
+                "WHERE u.cited = 1 AND u.checkable = 1 AND s.verdict = 'alive'"
+            )
+        )
+
+        def priority(site: str) -> int:
+            try:
+                return profile_by_name(site).archive_priority
+            except KeyError:
+                return GENERIC.archive_priority
+
+        due = [
+            row
+            for row in rows
+            if row["last_captured_at"] is None or (cutoff is not None and row["last_captured_at"] <= cutoff)
+        ]
+        for row in due:
+            row["priority"] = priority(row["site"])
+        due.sort(
+            key=lambda r: (
+                r["last_captured_at"] is not None,
+                r["priority"],
+                r["last_captured_at"] or "",
+                r["url_id"],
+            )
+        )
+        return due[:limit] if limit is not None else due
+
+    @_guarded
+    def forget_captures_beyond(self, warc_file: str, size: int) -> int:
+        """Drop captures whose record lies past ``size`` bytes of ``warc_file`` (cut by a repair).
+
+        Revisits of a dropped record go too (their payload is gone); requisites of a dropped page
+        keep their row with no page. Returns how many rows were dropped.
+        """
+        with self._write() as conn:
+            lost = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT id FROM captures WHERE warc_file = ? AND warc_offset + warc_length > ?",
+                    (warc_file, size),
+                )
+            ]
+            dropped = 0
+            while lost:
+                marks = ", ".join("?" * len(lost))
+                conn.execute(f"UPDATE captures SET page_capture_id = NULL WHERE page_capture_id IN ({marks})", lost)
+                dependants = [
+                    row[0]
+                    for row in conn.execute(
+                        f"SELECT id FROM captures WHERE refers_to IN ({marks}) AND id NOT IN ({marks})",
+                        lost + lost,
+                    )
+                ]
+                conn.execute(f"UPDATE captures SET refers_to = NULL WHERE refers_to IN ({marks})", lost)
+                dropped += conn.execute(f"DELETE FROM captures WHERE id IN ({marks})", lost).rowcount
+                lost = dependants
+            return dropped
+
+    @_guarded
+    def capture_files(self) -> list[str]:
+        """The WARC file names that hold captures, oldest first."""
+        return [
+            row[0]
+            for row in self._require_conn().execute(
+                "SELECT warc_file FROM captures GROUP BY warc_file ORDER BY min(id)"
+            )
+        ]
+
+    @_guarded
+    def page_captures(self) -> list[dict]:
+        """Every page capture (response or revisit), oldest first, with the page's canonical URL."""
+        return list(
+            self.db.query(
+                "SELECT c.*, u.canonical FROM captures c JOIN urls u ON u.id = c.url_id "
+                "WHERE c.kind = 'page' ORDER BY c.id"
+            )
+        )
+
+    @_guarded
+    def capture_totals(self) -> dict[str, int]:
+        """How many pages are captured, records by type, and payload bytes stored."""
+        conn = self._require_conn()
+        pages, records, responses, revisits, stored = conn.execute(
+            "SELECT count(DISTINCT url_id), count(*), coalesce(sum(record_type = 'response'), 0), "
+            "coalesce(sum(record_type = 'revisit'), 0), "
+            "coalesce(sum(CASE WHEN record_type = 'response' THEN payload_length END), 0) FROM captures"
+        ).fetchone()
+        return {
+            "pages_captured": pages,
+            "records": records,
+            "responses": responses,
+            "revisits": revisits,
+            "payload_bytes": stored,
+        }
+
 
 __all__ = [
+    "CAPTURE_KINDS",
     "CHANGES",
     "DEFAULT_DB",
     "MIGRATIONS",

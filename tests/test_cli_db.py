@@ -116,7 +116,7 @@ def test_dead_include_suspected_csv_and_markdown(db: Path) -> None:
     result = invoke("dead", "--db", str(db), "-f", "markdown", "--include-suspected")
     assert result.exit_code == 0, result.output
     assert "## posts/b.md" in result.output
-    assert f"| 40 | <{FRESH}> | tombstone:zhihu-404 | 2025-01-08 | 1 | suspected |" in result.output
+    assert f"| 40 | <{FRESH}> | tombstone:zhihu-404 | 2025-01-08 | 1 | no | suspected |" in result.output
     table = invoke("dead", "--db", str(db), "--include-suspected")
     assert "suspected" in table.output
     assert "confirmed" in table.output

@@ -1,0 +1,391 @@
+"""CLI commands over the web archive (archive, show, export). Registered on import.
+
+``archive`` captures the alive pages that need it into WARC files without a check run (it takes
+the run lock, like ``check``); ``show`` prints the latest capture of a URL from its WARC record;
+``export --wacz`` packages every WARC file into one WACZ for ReplayWeb.page. WARC files live in
+``--warc-dir``, by default ``warc/`` next to the database (``state/warc/``).
+
+Exit codes: 0 done; 2 usage, database error, or nothing to show/export (a URL never captured, a
+missing WARC file); 4 another run holds the lock; 130 interrupted (finished captures are kept).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from linkcheck.cli import app, console, err_console, fail
+from linkcheck.exitcodes import ExitCode
+
+DEFAULT_DB_PATH = Path("state/linkcheck.db")
+DbOpt = Annotated[Path, typer.Option("--db", help="History database (SQLite file).", dir_okay=False)]
+WarcDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--warc-dir",
+        help="Where the WARC files are (default: [archive] dir of the config, else warc/ next to the database).",
+        file_okay=False,
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="Config file (default: ./linkcheck.toml, else [tool.linkcheck] in pyproject.toml)."),
+]
+
+
+class TextOrJson(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _open_store(db: Path):
+    from linkcheck.store import Store, StoreError
+
+    try:
+        return Store(db, create=False)
+    except StoreError as exc:
+        raise fail(str(exc), ExitCode.USAGE) from None
+
+
+def _emit_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=1, default=str)
+    sys.stdout.write("\n")
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{n} B"
+
+
+# ---- archive ---------------------------------------------------------------------------------
+
+
+@app.command()
+def archive(
+    db: Annotated[Path | None, typer.Option("--db", help="History database (default: state/linkcheck.db).")] = None,
+    warc_dir: WarcDirOpt = None,
+    config_file: ConfigOpt = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(help="Capture at most this many pages; 0: no limit [archive.max_pages: 200].", min=0),
+    ] = None,
+    budget: Annotated[float | None, typer.Option(help="Start no new capture after this many seconds.")] = None,
+    max_age: Annotated[
+        float | None,
+        typer.Option(help="Days before a captured page is fetched again (unchanged: a revisit) [90].", min=0),
+    ] = None,
+    max_resource_mb: Annotated[
+        float | None, typer.Option(help="Cut a longer body, recorded with WARC-Truncated: length [20].", min=0.001)
+    ] = None,
+    rotate_mb: Annotated[float | None, typer.Option(help="New WARC file past this size [1000].", min=0.001)] = None,
+    requisites: Annotated[
+        bool, typer.Option(help="Also capture article images (WeChat mmbiz.qpic.cn, Zhihu zhimg.com).")
+    ] = True,
+    concurrency: Annotated[int, typer.Option(help="Pages in flight (per-host politeness still applies).", min=1)] = 4,
+    timeout: Annotated[float, typer.Option(help="Seconds for one request, body included.")] = 120.0,
+    connect_timeout: Annotated[float | None, typer.Option(help="Seconds to establish a connection [10].")] = None,
+    proxy: Annotated[str | None, typer.Option(help="HTTP proxy URL (default: HTTP(S)_PROXY / NO_PROXY).")] = None,
+    ca_bundle: Annotated[
+        Path | None, typer.Option(help="PEM file of CA certificates to trust instead of the system store.")
+    ] = None,
+    resolve: Annotated[
+        list[str] | None,
+        typer.Option("--resolve", help="HOST:PORT:ADDRESS[:TARGET_PORT] (curl style; * wildcards)."),
+    ] = None,
+    allow_private: Annotated[
+        bool | None,
+        typer.Option("--allow-private/--no-allow-private", help="Fetch loopback/private addresses (SSRF guard off)."),
+    ] = None,
+    output_format: Annotated[TextOrJson, typer.Option("--format", "-f", help="text or json.")] = TextOrJson.text,
+) -> None:
+    """Capture alive pages into WARC files now, without a check run: WeChat and Zhihu first.
+
+    Pages never captured come first, then by decay risk; a page captured less than --max-age days
+    ago is left alone. Options left out come from the config file ([archive], hosts, proxy …).
+    Exit codes: 0 done; 2 usage/config/database error, or the disk failed (full …); 4 another run
+    holds the lock; 130 interrupted (finished captures are kept).
+    """
+    import asyncio
+    import time
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from linkcheck.archive import ArchiveSettings, archive_pending
+    from linkcheck.fetch import Fetcher, FetchSettings
+    from linkcheck.lock import LockHeldError, RunLock, lock_path_for
+    from linkcheck.resolve import parse_resolve_rules
+    from linkcheck.sites import profile_for
+    from linkcheck.store import StoreError
+
+    config = _load_config(config_file)
+    try:
+        resolver = parse_resolve_rules(resolve) if resolve else None
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    bundle = ca_bundle or (Path(config.get("ca_bundle")) if config.get("ca_bundle") else None)
+    if bundle is not None and not bundle.is_file():
+        raise fail(f"ca_bundle {bundle}: no such file")
+    politeness, headers = {}, {}
+    for host, given in config.hosts.items():
+        wanted = {k: given[k] for k in ("concurrency", "interval") if given.get(k) is not None}
+        if wanted:
+            politeness[host] = replace(profile_for(host).politeness, **wanted)
+        if given.get("headers"):
+            headers[host] = {str(k): str(v) for k, v in given["headers"].items()}
+    settings = FetchSettings(
+        total_timeout=timeout,
+        connect_timeout=float(config.get("connect_timeout", connect_timeout)),
+        proxy=config.get("proxy", proxy),
+        ca_bundle=str(bundle) if bundle else None,
+        allow_private=bool(config.get("allow_private", allow_private)),
+        politeness_overrides=politeness,
+        host_headers=headers,
+    )
+    archive_settings = ArchiveSettings(
+        max_resource_bytes=max(1, int(_pick(max_resource_mb, config, "max_resource_mb") * 1024 * 1024)),
+        rotate_bytes=max(1, int(_pick(rotate_mb, config, "rotate_mb") * 1024 * 1024)),
+        requisites=requisites,
+        concurrency=concurrency,
+        timeout=timeout,
+    )
+    pages = int(_pick(limit, config, "max_pages"))
+    db_path = Path(config.get("db", str(db) if db else None))
+    directory = _warc_dir(db_path, warc_dir, config)
+
+    async def run(store):
+        stop = asyncio.Event()
+        _install_stop_handlers(asyncio.get_running_loop(), stop)
+        deadline = time.monotonic() + budget if budget else None
+        async with Fetcher(settings, resolver=resolver) as fetcher:
+            return await archive_pending(
+                store,
+                fetcher,
+                warc_dir=directory,
+                limit=pages or None,
+                deadline=deadline,
+                max_age=timedelta(days=float(_pick(max_age, config, "max_age_days"))),
+                settings=archive_settings,
+                stop=stop,
+            )
+
+    try:
+        with RunLock(lock_path_for(db_path)):
+            store = _open_store(db_path)
+            try:
+                summary = asyncio.run(run(store))
+            finally:
+                store.close()
+    except LockHeldError as exc:
+        raise fail(str(exc), ExitCode.LOCKED) from None
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted:[/] finished captures are kept.")
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except OSError as exc:  # a read-only or full state directory …
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise fail(f"{where}{exc.strerror or exc}; finished captures are kept") from None
+    if output_format is TextOrJson.json:
+        _emit_json(summary.to_dict())
+    else:
+        _print_archive_report(summary, directory)
+    if summary.status == "error":
+        raise fail(f"the archive stage stopped: {summary.error}; finished captures are kept")
+    if summary.status == "stopped":
+        err_console.print("[yellow]interrupted:[/] finished captures are kept.")
+        raise typer.Exit(int(ExitCode.INTERRUPTED))
+
+
+def _pick(given: float | None, config, key: str) -> float:
+    """The command-line value, else the config file's [archive] value, else its default."""
+    return given if given is not None else config.archive_get(key)
+
+
+def _load_config(path: Path | None):
+    from linkcheck.config import ConfigError, load
+
+    try:
+        return load(Path("."), path)
+    except ConfigError as exc:
+        raise fail(f"config: {exc}") from None
+
+
+def _warc_dir(db: Path, given: Path | None, config) -> Path:
+    """--warc-dir, else [archive] dir from the config file, else warc/ next to the database."""
+    if given is not None:
+        return given
+    if "dir" in config.archive:
+        return Path(config.archive["dir"])
+    return db.parent / "warc"
+
+
+def _install_stop_handlers(loop, stop) -> None:
+    import contextlib
+    import signal
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, stop.set)
+
+
+def _print_archive_report(summary, directory: Path) -> None:
+    for repair in summary.repaired:
+        what = "removed (nothing complete)" if repair.removed else f"cut {repair.cut_bytes:,} bytes and closed"
+        err_console.print(
+            f"[yellow]repaired[/] {repair.name}.open from an interrupted run: {what}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    console.print(
+        f"[bold]Archive[/] {summary.status}: {summary.attempted} of {summary.pending_total} pending pages in "
+        f"{summary.elapsed_s:.1f}s — [green]{summary.captured} captured[/], {summary.unchanged} unchanged, "
+        f"{summary.skipped} not alive now, [magenta]{summary.failed} failed[/]; {summary.requisites} images; "
+        f"{_size(summary.bytes_written)} written to {directory}",
+        highlight=False,
+    )
+    notable = [p for p in summary.pages if p.outcome in ("failed", "skipped")]
+    if not notable:
+        return
+    table = Table(title="Not captured", title_justify="left")
+    table.add_column("outcome")
+    table.add_column("reason", overflow="fold")
+    table.add_column("URL", overflow="fold")
+    for page in notable:
+        table.add_row(page.outcome, page.reason, page.url)
+    console.print(table)
+
+
+# ---- show ------------------------------------------------------------------------------------
+
+
+@app.command()
+def show(
+    url: Annotated[str, typer.Argument(help="The URL, as written in a post or in canonical form.")],
+    db: DbOpt = DEFAULT_DB_PATH,
+    warc_dir: WarcDirOpt = None,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="Write the archived body itself (Content-Encoding undone) to stdout.")
+    ] = False,
+    output_format: Annotated[TextOrJson, typer.Option("--format", "-f", help="text or json.")] = TextOrJson.text,
+    config_file: ConfigOpt = None,
+) -> None:
+    """The title and readable text of a URL's latest capture, read from its WARC record.
+
+    Says when it was captured. --raw writes the original bytes (the capture time goes to stderr).
+    A URL never captured is an error (exit 2).
+    """
+    from linkcheck.archive import CaptureMissingError, read_capture
+    from linkcheck.store import StoreError
+
+    directory = _warc_dir(db, warc_dir, _load_config(config_file))
+    store = _open_store(db)
+    try:
+        row = store.latest_capture(url)
+        info = store.url_info(url) if row is None else None
+        count = len(store.captures_of(url)) if row is not None else 0
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.close()
+    if row is None:
+        if info is None:
+            raise fail(f"{url}: not in the history database {db} and never captured", ExitCode.USAGE)
+        state = f"last check: {info['verdict']}" if info["verdict"] else "never checked"
+        raise fail(
+            f"{info['canonical']}: never captured ({state}); `linkcheck archive` captures alive pages",
+            ExitCode.USAGE,
+        )
+    try:
+        stored = read_capture(directory, row)
+    except (CaptureMissingError, OSError) as exc:
+        raise fail(f"{url}: capture {row['id']} cannot be read: {exc}", ExitCode.USAGE) from None
+    when = _when(row)
+    if raw:
+        err_console.print(when, highlight=False, markup=False, soft_wrap=True)
+        sys.stdout.buffer.write(stored.body)
+        sys.stdout.buffer.flush()
+        return
+    digest = stored.digest()
+    title = digest.title or row.get("title") or ""
+    if output_format is TextOrJson.json:
+        capture = {k: v for k, v in row.items() if k != "original"}
+        capture["original"] = row["original"]
+        _emit_json(
+            {
+                "capture": capture,
+                "captures": count,
+                "status_line": stored.status_line,
+                "title": title,
+                "text": digest.text,
+            }
+        )
+        return
+    out = sys.stdout
+    out.write(f"{title or '(no title)'}\n")
+    out.write(f"{row['url']}\n")
+    out.write(f"{when}\n")
+    if count > 1:
+        out.write(f"{count} captures of this page; this is the latest.\n")
+    if stored.truncated:
+        out.write(f"Note: the body was cut when captured (WARC-Truncated: {stored.truncated}).\n")
+    out.write("\n")
+    out.write(digest.text + "\n")
+
+
+def _when(row: dict) -> str:
+    original = row.get("original")
+    text = (
+        f"Captured {row['warc_date']} (HTTP {row['http_status']}) in {row['warc_file']} at offset {row['warc_offset']}"
+    )
+    if original is not None:
+        text += f"; unchanged since {original['warc_date']} (the content is stored with that capture)"
+    return text
+
+
+# ---- export ----------------------------------------------------------------------------------
+
+
+@app.command()
+def export(
+    wacz: Annotated[Path, typer.Option("--wacz", help="The WACZ file to write.", dir_okay=False)],
+    db: DbOpt = DEFAULT_DB_PATH,
+    warc_dir: WarcDirOpt = None,
+    title: Annotated[str, typer.Option(help="Collection title shown by ReplayWeb.page.")] = "linkcheck captures",
+    config_file: ConfigOpt = None,
+) -> None:
+    """Package every WARC file and the captured pages into one WACZ (open it in ReplayWeb.page)."""
+    from linkcheck.archive import ExportError, export_wacz
+    from linkcheck.store import StoreError
+
+    directory = _warc_dir(db, warc_dir, _load_config(config_file))
+    store = _open_store(db)
+    try:
+        result = export_wacz(store, directory, wacz, title=title)
+    except (ExportError, StoreError) as exc:
+        raise fail(str(exc), ExitCode.USAGE) from None
+    finally:
+        store.close()
+    for name in result["skipped_open"]:
+        err_console.print(
+            f"[yellow]warning:[/] {name} is still being written (or a run was killed); not exported — "
+            "the next `linkcheck archive`/`check` closes it",
+            highlight=False,
+        )
+    console.print(
+        f"Wrote {wacz}: {len(result['files'])} WARC file(s), {result['pages']} page(s). "
+        "Open it at https://replayweb.page (runs in the browser; nothing is uploaded).",
+        highlight=False,
+    )
+
+
+__all__ = ["archive", "export", "show"]
