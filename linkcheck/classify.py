@@ -78,7 +78,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = parsedate_to_datetime(value)
@@ -102,17 +102,19 @@ def _outcome(page: Page, verdict: Verdict, reason: str, marker: str | None = Non
     )
 
 
-def _profiles(page: Page) -> list[SiteProfile]:
+def _profiles(page: Page, origin: SiteProfile | None = None) -> list[SiteProfile]:
     """The origin's profile first; the landing host's too when a redirect changed host."""
-    origin = profile_for(urlsplit(page.url).hostname or "")
+    if origin is None:
+        origin = profile_for(urlsplit(page.url).hostname or "")
     if page.final_url == page.url:  # no redirect: one host
         return [origin]
     landing = profile_for(urlsplit(page.final_url).hostname or "")
     return [origin] if landing is origin else [origin, landing]
 
 
-def classify(page: Page) -> Outcome:
-    profiles = _profiles(page)
+def classify(page: Page, origin: SiteProfile | None = None) -> Outcome:
+    """The verdict on ``page``. ``origin``: the profile of ``page.url``'s host, if the caller has it."""
+    profiles = _profiles(page, origin)
     status = page.status
     landed_elsewhere = page.final_url != page.url
 

@@ -318,7 +318,7 @@ class Fetcher:
                     page = await self._request("HEAD", url, profile, headers)
                     if page.status in _HEAD_FALLBACK_STATUSES:
                         page = await self._request("GET", url, profile, headers)
-                outcome = classify(page)
+                outcome = classify(page, profile)
             except _RedirectRefused as refused:
                 verdict = Verdict.SKIPPED if refused.reason.startswith("ssrf:") else Verdict.ERROR
                 outcome = Outcome(

@@ -31,6 +31,7 @@ TLS_HOSTS = (EXPIRED_HOST, WRONGHOST_HOST, SELFSIGNED_HOST)
 
 CHUNK = b"x" * 65536
 FOREVER_S = 300.0  # every endless behaviour still ends by itself, or at the server's stop
+ENDLESS_MAX_BYTES = 1 << 30  # "endless" = far beyond any cap a client should read (64 KB / 2 MB)
 
 
 def _gone(request: BaseRequest) -> bool:
@@ -54,8 +55,15 @@ async def _endless(web_: SimulatedWeb, request: BaseRequest) -> web.StreamRespon
     await resp.prepare(request)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + FOREVER_S
-    while loop.time() < deadline and not web_.stopping and not _gone(request):
-        await resp.write(CHUNK)
+    sent = 0
+    # Bounded all the same: over TLS a vanished client is not always visible to the handler, and
+    # writes into a dead connection return at once — an unbounded loop would starve the server.
+    while loop.time() < deadline and sent < ENDLESS_MAX_BYTES and not web_.stopping and not _gone(request):
+        try:
+            await resp.write(CHUNK)
+        except (ConnectionError, RuntimeError):
+            break
+        sent += len(CHUNK)
     return resp
 
 
@@ -66,7 +74,10 @@ async def _slow_drip(web_: SimulatedWeb, request: BaseRequest) -> web.StreamResp
     loop = asyncio.get_running_loop()
     deadline = loop.time() + FOREVER_S
     while loop.time() < deadline and not _gone(request):
-        await resp.write(b".")
+        try:
+            await resp.write(b".")
+        except (ConnectionError, RuntimeError):
+            break
         if await web_.pause(1.0):
             break
     return resp

@@ -941,7 +941,12 @@ class SimulatedWeb:
                 if request.transport is not None:
                     request.transport.close()
                 return resp
-            await resp.write(chunk)  # write() waits for the socket to drain: memory stays flat
+            if request.transport is None or request.transport.is_closing():
+                return resp  # the client hung up (it read its cap): stop producing
+            try:
+                await resp.write(chunk)  # write() waits for the socket to drain: memory stays flat
+            except (ConnectionError, RuntimeError):
+                return resp
         if tail:
             await resp.write(tail)
         await resp.write_eof()
