@@ -121,6 +121,16 @@ def check(
     archive_budget: Annotated[
         float | None, typer.Option(help="Seconds for the archive stage at most (--budget also applies).", min=0)
     ] = None,
+    browser: Annotated[
+        bool | None,
+        typer.Option(
+            "--browser/--no-browser",
+            help="Re-check blocked Zhihu/WeChat links in headless Chromium (needs linkcheck[browser], chromium).",
+        ),
+    ] = None,
+    chromium: Annotated[
+        Path | None, typer.Option("--chromium", help="Chromium executable (default: /usr/bin/chromium, else PATH).")
+    ] = None,
 ) -> None:
     """Check the due URLs, classify what is really there, record every check in SQLite, report.
 
@@ -192,6 +202,8 @@ def check(
             max_resource_bytes=int(config.archive_get("max_resource_mb") * 1024 * 1024),
             rotate_bytes=int(config.archive_get("rotate_mb") * 1024 * 1024),
         ),
+        browser=bool(config.get("browser", browser)),
+        browser_options=_browser_options(config, chromium),
     )
     progress = RunProgress(err_console, quiet=quiet or output_format is CheckFormat.json)
 
@@ -224,6 +236,13 @@ def check(
         _print_run(job, quiet=quiet)
         _print_report(console, _report_for(options.db, job.run_id), quiet=quiet)
     raise typer.Exit(int(exit_code_for(job)))
+
+
+def _browser_options(config: Config, chromium: Path | None):
+    from linkcheck.browser import BrowserSettings
+
+    path = chromium or (Path(config.get("chromium")) if config.get("chromium") else None)
+    return BrowserSettings(executable=str(path) if path else None)
 
 
 def exit_code_for(job: JobResult) -> ExitCode:
@@ -287,9 +306,12 @@ def _print_run(job: JobResult, *, quiet: bool) -> None:
 
 
 def _print_report(out: Console, report: Report, *, quiet: bool = False) -> None:
-    from linkcheck.report import headline
+    from linkcheck.report import browser_line, headline
 
     out.print(f"[bold]{headline(report)}[/]", highlight=False)
+    browser = browser_line(report)
+    if browser:
+        out.print(browser, highlight=False)
     changes = report.changes
     titles = {
         "confirmed_dead": ("Confirmed dead this run", "bold red"),

@@ -49,6 +49,8 @@ KEYS: dict[str, Key] = {
     "ca_bundle": Key(str, None, "PEM file of CA certificates trusted instead of the system store."),
     "canaries": Key(list, None, "URLs that prove the network is up; all failing means offline."),
     "allow_private": Key(bool, False, "Fetch loopback/private/link-local addresses (SSRF guard off)."),
+    "browser": Key(bool, False, "Re-check blocked Zhihu/WeChat links in headless Chromium (linkcheck[browser])."),
+    "chromium": Key(str, None, "Chromium executable for --browser (default: /usr/bin/chromium, else PATH)."),
     "method": Key(
         str, "head", "head: HEAD first, GET when HEAD says nothing; get: always GET.", choices=("head", "get")
     ),

@@ -13,9 +13,10 @@ import contextlib
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp.abc import AbstractResolver
 
@@ -27,6 +28,9 @@ from linkcheck.lock import RunLock, lock_path_for
 from linkcheck.models import CheckResult, Link, Outcome
 from linkcheck.schedule import plan
 from linkcheck.store import Store, StoreError, utc_now
+
+if TYPE_CHECKING:
+    from linkcheck.browser import BrowserSettings, RecheckSummary
 
 DEFAULT_DB = Path("state/linkcheck.db")
 
@@ -50,6 +54,10 @@ class JobOptions:
     archive_budget_s: float | None = None  # seconds for the archive stage (the run's budget_s also applies)
     archive_max_age: timedelta = DEFAULT_MAX_AGE  # a page captured longer ago is fetched again
     archive_settings: ArchiveSettings = field(default_factory=ArchiveSettings)
+    # Re-check `blocked` links of sites that allow it in headless Chromium (linkcheck.browser);
+    # without Playwright/Chromium the links stay blocked and JobResult.browser says why.
+    browser: bool = False
+    browser_options: BrowserSettings | None = None  # Chromium path, timeouts (WARC dir: archive_dir)
 
     def recorded(self) -> dict:
         """What the run row remembers about how it was started."""
@@ -60,6 +68,7 @@ class JobOptions:
             "check_all": self.check_all,
             "recheck_alive_after_days": self.recheck_alive_after.total_seconds() / 86400,
             "archive": self.archive,
+            "browser": self.browser,
         }
 
 
@@ -73,6 +82,7 @@ class JobResult:
     changes: dict[str, list[dict]]
     planned_total: int  # due URLs before max_urls/budget cut
     archive: ArchiveSummary | None = None  # None: the archive stage did not run
+    browser: RecheckSummary | None = None  # None: the browser re-check was not enabled
 
 
 async def run_job(
@@ -108,13 +118,54 @@ async def run_job(
         run_id = store.begin_run(options.recorded(), now=now())
         results = [CheckResult(link, skipped_outcome(link)) for link in scan.links if not link.checkable]
 
-        def record(link: Link, outcome: Outcome) -> None:
+        def commit(link: Link, outcome: Outcome) -> None:
             store.record_check(run_id, link.canonical, outcome, now=now())
             results.append(CheckResult(link, outcome))
             if on_result is not None:
                 on_result(link, outcome)
 
+        # Blocked outcomes the browser may resolve wait for it: one recorded check per link and run
+        # (the browser's where it checked the link, else the HTTP one), so a Zhihu link does not
+        # alternate blocked/alive in its history. A kill loses only these held `blocked` verdicts.
+        held: dict[str, tuple[Link, Outcome]] = {}
+        browser_summary: RecheckSummary | None = None
+        warc_dir = options.archive_dir or options.db.parent / "warc"
+        if options.browser:
+            from linkcheck.browser import BrowserSettings, wants_browser
+
+            browser_options = options.browser_options or BrowserSettings()
+            if options.archive and browser_options.warc_dir is None:
+                browser_options = replace(browser_options, warc_dir=warc_dir)
+
+        def record(link: Link, outcome: Outcome) -> None:
+            if options.browser and wants_browser(link, outcome, browser_options):
+                held[link.canonical] = (link, outcome)
+            else:
+                commit(link, outcome)
+
+        def release(link: Link, outcome: Outcome) -> None:
+            """Commit a held link with its final outcome (the browser's, or its HTTP one)."""
+            _link, first = held.pop(link.canonical, (link, outcome))
+            if outcome is not first:
+                summary.counts[first.verdict.value] -= 1
+                summary.counts[outcome.verdict.value] += 1
+            commit(link, outcome)
+
+        async def browser_pass() -> RecheckSummary:
+            from linkcheck.browser import RecheckSummary, recheck_blocked, route_of, store_sink
+
+            if not held or summary.status is not RunStatus.COMPLETED:
+                return RecheckSummary(eligible=len(held), not_attempted=len(held))
+            route, fallback = route_of(resolver)
+            rechecked = await recheck_blocked(
+                list(held.values()), settings=settings, options=browser_options,
+                route=route, route_fallback=fallback, deadline=deadline, stop=stop,
+                on_result=release, on_capture=store_sink(store, run_id) if browser_options.warc_dir else None,
+            )  # fmt: skip
+            return rechecked.summary
+
         deadline = time.monotonic() + options.budget_s if options.budget_s else None
+        summary = RunSummary(status=RunStatus.INTERRUPTED, planned=len(links))
         try:
             async with Fetcher(settings, resolver=resolver) as fetcher:
                 if on_fetcher is not None:
@@ -122,6 +173,12 @@ async def run_job(
                 summary = await run_checks(
                     links, fetcher, on_result=record, canaries=options.canaries, deadline=deadline, stop=stop
                 )
+                if options.browser:
+                    browser_summary = await browser_pass()
+                    for link, outcome in list(held.values()):  # not re-checked: the HTTP outcome stands
+                        release(link, outcome)
+                    if stop is not None and stop.is_set():
+                        summary.status = RunStatus.INTERRUPTED
                 archived = None
                 if options.archive and summary.status is RunStatus.COMPLETED:
                     archive_deadline = deadline
@@ -141,6 +198,9 @@ async def run_job(
                         now=now,
                     )
         except BaseException:
+            for link, outcome in list(held.values()):
+                with contextlib.suppress(Exception):
+                    release(link, outcome)
             # Cancelled, or the database failed (disk full …): what was committed stays; the run
             # row should not stay 'running' — unless the database cannot even take that, in which
             # case the next run marks it interrupted. The original error is the one to report.
@@ -148,6 +208,8 @@ async def run_job(
                 store.finish_run(run_id, RunStatus.INTERRUPTED.value, {"error": "aborted"}, now=now())
             raise
         counts = {**summary.counts, "checked": summary.checked, "planned": summary.planned}
+        if browser_summary is not None:
+            counts["browser"] = browser_summary.to_dict()
         if archived is not None:
             counts["archive"] = {k: v for k, v in archived.to_dict().items() if k not in ("pages", "repaired")}
         store.finish_run(run_id, summary.status.value, counts, now=now())
@@ -160,6 +222,7 @@ async def run_job(
             changes=store.changes(run_id),
             planned_total=len(due),
             archive=archived,
+            browser=browser_summary,
         )
 
 

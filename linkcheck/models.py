@@ -90,6 +90,7 @@ class Outcome:
     error: str | None = None  # exception class / message for network failures
     retry_after: float | None = None  # seconds the server asked us to wait (429/503)
     follow_url: str | None = None  # a tombstone that names a successor (WeChat migration)
+    via: str = "http"  # "browser": decided by the headless-browser re-check (linkcheck.browser)
 
     @property
     def retryable(self) -> bool:
@@ -121,6 +122,7 @@ class Outcome:
             "elapsed_ms": self.elapsed_ms,
             "marker": self.marker,
             "error": self.error,
+            "via": self.via,
         }
 
 

@@ -172,8 +172,22 @@ def headline(report: Report) -> str:
     )
 
 
+def browser_line(report: Report) -> str | None:
+    """What the run's browser re-check resolved ("how many blocked links, and how"), if it ran."""
+    counts = (report.run or {}).get("counts") or {}
+    data = counts.get("browser") if isinstance(counts, dict) else None
+    if not data:
+        return None
+    from linkcheck.browser import RecheckSummary
+
+    return RecheckSummary.from_dict(data).describe()
+
+
 def to_markdown(report: Report) -> str:
     lines = ["# linkcheck report", "", headline(report), ""]
+    browser = browser_line(report)
+    if browser:
+        lines += [browser, ""]
     changes = report.changes
     lines.append("## What changed since the last run")
     lines.append("")

@@ -151,6 +151,9 @@ class SiteProfile:
     # A tombstone that names its successor (WeChat account migration): group 1 is the new URL.
     successor: re.Pattern[str] | None = None
     canonical: tuple[CanonicalRule, ...] = ()
+    # Its `blocked` answers may be re-checked in a headless browser (linkcheck.browser): the wall is
+    # one a browser gets past (Zhihu's JS challenge, WeChat's occasional verification page).
+    browser_recheck: bool = False
     # Images archived with a page (WeChat's mmbiz images need the WeChat Referer).
     requisites: Requisites | None = None
 
@@ -217,6 +220,7 @@ WEIXIN = SiteProfile(
     ),
     live_required=True,
     successor=_re(r"var\s+transferTargetLink\s*=\s*'([^']+)'"),
+    browser_recheck=True,
     requisites=Requisites(re.compile(r"mmbiz\.qpic\.cn|mmbiz\.qlogo\.cn"), ("data-src", "src")),
     canonical=(
         CanonicalRule(_re(r"^/s/[A-Za-z0-9_-]+$"), keep_query=()),
@@ -269,6 +273,7 @@ ZHIHU = SiteProfile(
     ),
     live_required=True,
     canonical=(CanonicalRule(_re(r""), keep_query=(), strip_trailing_slash=True),),
+    browser_recheck=True,
     requisites=Requisites(re.compile(r"pic\d*\.zhimg\.com"), ("data-original", "data-actualsrc", "src")),
 )
 
