@@ -102,16 +102,22 @@ def main() -> None:
         f"timeout = 5\nbackoff = 0.1\n\n[archive]\nmax_pages = 1000\n\n{hosts}\n",
         encoding="utf-8",
     )
-    command = [sys.executable, "-m", "linkcheck", "check", "--all", "--quiet",
-               "--resolve", f"*:443:127.0.0.1:{ports[1]}", "--resolve", f"*:80:127.0.0.1:{ports[0]}"]  # fmt: skip
+    resolve = ["--resolve", f"*:443:127.0.0.1:{ports[1]}", "--resolve", f"*:80:127.0.0.1:{ports[0]}"]
+    command = [sys.executable, "-m", "linkcheck", "check", "--all", "--quiet", *resolve]
+    # Kills alternate between a whole nightly run (checks, then archiving) and the archive stage
+    # alone, so that they land in checks, in captures and between them.
+    archive_command = [sys.executable, "-m", "linkcheck", "archive", "--limit", "0", *resolve]
     db = work / "state" / "linkcheck.db"
     warc_dir = work / "state" / "warc"
     lost = 0
     problems: list[str] = []
     warcs_checked = 0
     try:
+        # A first run without archiving gives the archive stage alive pages to capture.
+        subprocess.run([*command, "--no-archive"], cwd=work, capture_output=True, env=env, timeout=1800)
         for kill in range(1, args.kills + 1):
-            proc = subprocess.Popen(command, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+            victim = archive_command if kill % 2 else command
+            proc = subprocess.Popen(victim, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
             time.sleep(rng.uniform(0.3, 4.0))
             before = committed_checks(db)
             proc.send_signal(signal.SIGKILL)
@@ -129,8 +135,12 @@ def main() -> None:
             problems += bad
             if integrity != "ok":
                 problems.append(f"kill {kill}: integrity_check = {integrity}")
-            print(f"kill {kill:2}: checks committed before {before:5} after {after:5}  integrity {integrity}  "
-                  f"closed WARCs ok {checked - len(bad)}/{checked}")  # fmt: skip
+            stage = "archive" if victim is archive_command else "check  "
+            open_files = len(list(warc_dir.glob("*.open")))
+            print(
+                f"kill {kill:2} ({stage}): checks committed before {before:5} after {after:5}  "
+                f"integrity {integrity}  closed WARCs ok {checked - len(bad)}/{checked}, .open {open_files}"
+            )
         final = subprocess.run(command, cwd=work, capture_output=True, text=True, env=env, timeout=1800)
         final_ok = final.returncode in (0, 1)
         checked, bad = warc_problems(warc_dir, include_open=True)
