@@ -34,6 +34,9 @@ BEHAVIOURS = [
 ]  # fmt: skip
 
 
+RSS_BOUND_MB = 150  # the checker's memory must not grow with what hostile servers send
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--copies", type=int, default=5, help="each behaviour cited this many times")
@@ -92,9 +95,14 @@ def main() -> None:
     print(f"exit code           {code}")
     print(f"wall time           {wall:.1f} s")
     print(f"checker CPU         {usage.ru_utime + usage.ru_stime:.2f} s")
-    print(f"checker peak RSS    {usage.ru_maxrss / 1024:.1f} MB")
+    peak_mb = usage.ru_maxrss / 1024
+    verdict = "ok" if peak_mb <= RSS_BOUND_MB else "EXCEEDED"
+    print(f"checker peak RSS    {peak_mb:.1f} MB  (bound {RSS_BOUND_MB} MB: {verdict})")
+    missing = [url for url in BEHAVIOURS if url not in by_behaviour]
     if code not in (0, 1):
         print(stderr[-2000:])
+    # A behaviour with no verdict, a crash or an unbounded memory peak fails the script.
+    sys.exit(0 if code in (0, 1) and not missing and peak_mb <= RSS_BOUND_MB else 1)
 
 
 if __name__ == "__main__":
