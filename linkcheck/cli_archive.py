@@ -21,6 +21,7 @@ import typer
 from rich.table import Table
 
 from linkcheck.cli import app, console, err_console, fail
+from linkcheck.cli_check import load_config_or_fail, transport_options
 from linkcheck.exitcodes import ExitCode
 
 DEFAULT_DB_PATH = Path("state/linkcheck.db")
@@ -117,31 +118,15 @@ def archive(
     """
     import asyncio
     import time
-    from dataclasses import replace
     from datetime import timedelta
 
     from linkcheck.archive import ArchiveSettings, archive_pending
     from linkcheck.fetch import Fetcher, FetchSettings
     from linkcheck.lock import LockHeldError, RunLock, lock_path_for
-    from linkcheck.resolve import parse_resolve_rules
-    from linkcheck.sites import profile_for
     from linkcheck.store import StoreError
 
-    config = _load_config(config_file)
-    try:
-        resolver = parse_resolve_rules(resolve) if resolve else None
-    except ValueError as exc:
-        raise fail(str(exc)) from None
-    bundle = ca_bundle or (Path(config.get("ca_bundle")) if config.get("ca_bundle") else None)
-    if bundle is not None and not bundle.is_file():
-        raise fail(f"ca_bundle {bundle}: no such file")
-    politeness, headers = {}, {}
-    for host, given in config.hosts.items():
-        wanted = {k: given[k] for k in ("concurrency", "interval") if given.get(k) is not None}
-        if wanted:
-            politeness[host] = replace(profile_for(host).politeness, **wanted)
-        if given.get("headers"):
-            headers[host] = {str(k): str(v) for k, v in given["headers"].items()}
+    config = load_config_or_fail(config_file)
+    resolver, bundle, politeness, headers = transport_options(config, resolve, ca_bundle)
     settings = FetchSettings(
         total_timeout=timeout,
         connect_timeout=float(config.get("connect_timeout", connect_timeout)),
@@ -211,15 +196,6 @@ def _pick(given: float | None, config, key: str) -> float:
     return given if given is not None else config.archive_get(key)
 
 
-def _load_config(path: Path | None):
-    from linkcheck.config import ConfigError, load
-
-    try:
-        return load(Path("."), path)
-    except ConfigError as exc:
-        raise fail(f"config: {exc}") from None
-
-
 def _warc_dir(db: Path, given: Path | None, config) -> Path:
     """--warc-dir, else [archive] dir from the config file, else warc/ next to the database."""
     if given is not None:
@@ -287,7 +263,7 @@ def show(
     from linkcheck.archive import CaptureMissingError, read_capture
     from linkcheck.store import StoreError
 
-    directory = _warc_dir(db, warc_dir, _load_config(config_file))
+    directory = _warc_dir(db, warc_dir, load_config_or_fail(config_file))
     store = _open_store(db)
     try:
         row = store.latest_capture(url)
@@ -367,7 +343,7 @@ def export(
     from linkcheck.archive import ExportError, export_wacz
     from linkcheck.store import StoreError
 
-    directory = _warc_dir(db, warc_dir, _load_config(config_file))
+    directory = _warc_dir(db, warc_dir, load_config_or_fail(config_file))
     store = _open_store(db)
     try:
         result = export_wacz(store, directory, wacz, title=title)

@@ -50,13 +50,36 @@ ConfigOpt = Annotated[
 DbOpt = Annotated[Path | None, typer.Option("--db", help="History database (default: state/linkcheck.db).")]
 
 
-def _load_config(path: Path | None) -> Config:
+def load_config_or_fail(path: Path | None) -> Config:
     from linkcheck.config import ConfigError, load
 
     try:
         return load(Path("."), path)
     except ConfigError as exc:
         raise fail(f"config: {exc}") from None
+
+
+def transport_options(config: Config, resolve: list[str] | None, ca_bundle: Path | None):
+    """What every fetching command derives from its flags and the config file, checked:
+    (resolver, CA bundle, per-host politeness overrides, per-host headers)."""
+    from linkcheck.resolve import parse_resolve_rules
+    from linkcheck.sites import profile_for
+
+    try:
+        resolver = parse_resolve_rules(resolve) if resolve else None
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    bundle = ca_bundle or (Path(config.get("ca_bundle")) if config.get("ca_bundle") else None)
+    if bundle is not None and not bundle.is_file():
+        raise fail(f"ca_bundle {bundle}: no such file")
+    politeness, headers = {}, {}
+    for host, given in config.hosts.items():
+        wanted = {k: given[k] for k in ("concurrency", "interval") if given.get(k) is not None}
+        if wanted:
+            politeness[host] = replace(profile_for(host).politeness, **wanted)
+        if given.get("headers"):
+            headers[host] = {str(k): str(v) for k, v in given["headers"].items()}
+    return resolver, bundle, politeness, headers
 
 
 def _install_stop_handlers(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
@@ -147,26 +170,10 @@ def check(
     from linkcheck.fetch import FetchSettings
     from linkcheck.job import JobOptions, run_job
     from linkcheck.lock import LockHeldError
-    from linkcheck.resolve import parse_resolve_rules
-    from linkcheck.sites import profile_for
     from linkcheck.store import StoreError
 
-    config = _load_config(config_file)
-    try:
-        resolver = parse_resolve_rules(resolve) if resolve else None
-    except ValueError as exc:
-        raise fail(str(exc)) from None
-    bundle = ca_bundle or (Path(config.get("ca_bundle")) if config.get("ca_bundle") else None)
-    if bundle is not None and not bundle.is_file():
-        raise fail(f"ca_bundle {bundle}: no such file")
-    politeness = {}
-    headers = {}
-    for host, given in config.hosts.items():
-        wanted = {k: given[k] for k in ("concurrency", "interval") if given.get(k) is not None}
-        if wanted:
-            politeness[host] = replace(profile_for(host).politeness, **wanted)
-        if given.get("headers"):
-            headers[host] = {str(k): str(v) for k, v in given["headers"].items()}
+    config = load_config_or_fail(config_file)
+    resolver, bundle, politeness, headers = transport_options(config, resolve, ca_bundle)
     settings = FetchSettings(
         concurrency=config.get("concurrency", concurrency),
         total_timeout=float(config.get("timeout", timeout)),
@@ -374,7 +381,7 @@ def report(
     """The morning report: last run, what changed, confirmed dead links by post, per-site table."""
     from linkcheck.report import to_csv, to_json, to_markdown
 
-    config = _load_config(config_file)
+    config = load_config_or_fail(config_file)
     data = _report_for(Path(config.get("db", str(db) if db else None)), run_id)
     if output_format is ReportFormat.table:
         if output is None:
