@@ -66,6 +66,7 @@ from linkcheck.canonical import address_refusal, address_skip_reason
 from linkcheck.classify import Page, classify
 from linkcheck.models import Link, Outcome, Verdict
 from linkcheck.ratelimit import HostGates
+from linkcheck.resolve import RoutingResolver
 from linkcheck.sites import SiteProfile, profile_for
 
 if TYPE_CHECKING:
@@ -632,10 +633,9 @@ def _verifying_context(settings: FetchSettings) -> ssl.SSLContext:
 def route_of(resolver: Any) -> tuple[Route | None, bool]:
     """The routing function and system-fallback flag of a :class:`~linkcheck.resolve.RoutingResolver`
     (``(None, True)`` for anything else: the browser then resolves names itself)."""
-    route = getattr(resolver, "route_function", None) or getattr(resolver, "_route", None)
-    if route is None:
+    if not isinstance(resolver, RoutingResolver):
         return None, True
-    return route, bool(getattr(resolver, "_system_fallback", False))
+    return resolver.route_function, resolver.system_fallback
 
 
 # --------------------------------------------------------------------------------------------

@@ -64,6 +64,16 @@ class RoutingResolver(AbstractResolver):
             raise socket.gaierror(socket.EAI_NONAME, f"{host}: name not known (routing resolver)")
         return [_result(host, address, target_port)]
 
+    @property
+    def route_function(self) -> Route:
+        """The routing function (the browser re-check maps the same names for Chromium)."""
+        return self._route
+
+    @property
+    def system_fallback(self) -> bool:
+        """Whether names the routing function does not know go to the system resolver."""
+        return self._system_fallback
+
     async def close(self) -> None:
         if self._fallback is not None:
             await self._fallback.close()

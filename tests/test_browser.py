@@ -185,7 +185,9 @@ def test_cookie_is_reused_and_pages_are_polite(simweb: SimulatedWeb) -> None:
     starts = [r.started for r in seen[1:]]  # the reload is the same page; pacing is between pages
     starts[0] = seen[0].started
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert min(gaps) >= interval - 0.1, gaps
+    # Paced on the client; the server sees the starts with Chromium's and loopback's scheduling noise.
+    assert min(gaps) >= interval - 0.2, gaps
+    assert sorted(gaps)[len(gaps) // 2] >= interval - 0.05, gaps
 
 
 @needs_browser
