@@ -44,10 +44,18 @@ SiteUrlOpt = Annotated[
 
 
 def write_json_list(items) -> None:
-    """A JSON array with one object per line: greppable, and written in one call with the C encoder
-    (json.dump's many small writes cost seconds on an unbuffered stdout)."""
-    body = ",\n".join(json.dumps(item, ensure_ascii=False) for item in items)
-    sys.stdout.write(f"[\n{body}\n]\n" if body else "[]\n")
+    """A JSON array with one object per line: greppable, encoded in one call of the C encoder and
+    written at once (json.dump's many small writes cost seconds on an unbuffered stdout).
+
+    Objects are put on lines of their own by their first key: a JSON string cannot contain an
+    unescaped quote, so ``}, {"url": `` only occurs between objects."""
+    items = list(items)
+    if not items:
+        sys.stdout.write("[]\n")
+        return
+    key = json.dumps(next(iter(items[0])), ensure_ascii=False)
+    text = json.dumps(items, ensure_ascii=False).replace(f"}}, {{{key}: ", f"}},\n{{{key}: ")
+    sys.stdout.write(f"[\n{text[1:-1]}\n]\n")
 
 
 def fail(message: str, code: ExitCode = ExitCode.USAGE) -> typer.Exit:
