@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -90,22 +89,11 @@ asyncio.run(main())
 
 
 def start_web(tmp: Path) -> tuple[subprocess.Popen, int, Path]:
-    ca = tmp / "ca.pem"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "linkcheck.simweb", "--duration", "3600", "--ca-file", str(ca)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    match = re.search(r"https 127\.0\.0\.1:(\d+)", line)
-    if not match:
-        proc.kill()
-        raise SystemExit(f"simulated web did not start: {line!r}")
-    while not ca.exists():
-        time.sleep(0.05)
-    return proc, int(match.group(1)), ca
+    sys.path.insert(0, str(ROOT))
+    from linkcheck.simweb.process import spawn
+
+    web = spawn(tmp / "ca.pem")
+    return web.proc, web.https_port, web.ca_file
 
 
 def make_db(path: Path, urls: list[str]) -> None:

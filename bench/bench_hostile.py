@@ -22,6 +22,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from linkcheck.simweb.process import spawn
+
 BEHAVIOURS = [
     "https://hostile.test/endless", "https://hostile.test/slow-drip", "https://hostile.test/gzip-bomb",
     "https://hostile.test/huge-length", "https://hostile.test/dropped", "https://hostile.test/bad-header",
@@ -42,29 +44,16 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=5, help="each behaviour cited this many times")
     parser.add_argument("--timeout", type=float, default=3.0, help="seconds per attempt")
     args = parser.parse_args()
-    repo = Path(__file__).resolve().parent.parent
     work = Path(tempfile.mkdtemp(prefix="bench-hostile-"))
     (work / "posts").mkdir()
     urls = [f"{url}{'&' if '?' in url else '?'}copy={i}" for i in range(args.copies) for url in BEHAVIOURS]
     (work / "posts" / "hostile.md").write_text("\n\n".join(urls), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "linkcheck.simweb", "--duration", "600", "--ca-file", str(work / "ca.pem")],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=repo, env=env,
-    )  # fmt: skip
+    server = spawn(work / "ca.pem")
     try:
-        assert server.stdout is not None
-        ports = None
-        while ports is None:
-            line = server.stdout.readline()
-            if not line:
-                raise SystemExit("simulated web did not start")
-            found = re.search(r"http 127\.0\.0\.1:(\d+)\s+https 127\.0\.0\.1:(\d+)", line)
-            if found:
-                ports = int(found.group(1)), int(found.group(2))
         command = [
             sys.executable, "-m", "linkcheck", "check", "-f", "json", "--method", "get",
-            "--resolve", f"*:443:127.0.0.1:{ports[1]}", "--resolve", f"*:80:127.0.0.1:{ports[0]}",
+            *server.resolve_args(),
             "--ca-bundle", str(work / "ca.pem"), "--canary", "https://behave.test/ok",
             "--timeout", str(args.timeout), "--connect-timeout", str(args.timeout), "--max-attempts", "2",
             "--backoff", "0.2", "--db", str(work / "state" / "linkcheck.db"),
@@ -79,8 +68,7 @@ def main() -> None:
         stderr = child.stderr.read() if child.stderr else ""
         code = os.waitstatus_to_exitcode(status)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
     rows = json.loads((work / "out.json").read_text(encoding="utf-8") or "[]")
     by_behaviour: dict[str, Counter] = {}
     for row in rows:

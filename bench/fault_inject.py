@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import shutil
 import signal
 import sqlite3
@@ -29,6 +28,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from linkcheck.simweb.process import spawn
 
 BIN = Path(sys.executable).parent
 
@@ -79,20 +80,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="fault-inject-"))
     shutil.copytree(args.posts, work / "posts")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "linkcheck.simweb", "--alive", "--latency", str(args.latency), "--duration", "3600",
-         "--ca-file", str(work / "ca.pem")],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
-    )  # fmt: skip
-    assert server.stdout is not None
-    ports = None
-    while ports is None:
-        line = server.stdout.readline()
-        if not line:
-            raise SystemExit("the simulated web did not start")
-        found = re.search(r"http 127\.0\.0\.1:(\d+)\s+https 127\.0\.0\.1:(\d+)", line)
-        if found:
-            ports = int(found.group(1)), int(found.group(2))
+    server = spawn(work / "ca.pem", "--alive", "--latency", str(args.latency))
     # Real pacing (WeChat ~1 request/s) would make every run minutes long; the point here is the kills.
     hosts = "\n".join(
         f'[hosts."{h}"]\ninterval = 0.01' for h in ("mp.weixin.qq.com", "zhuanlan.zhihu.com", "www.zhihu.com")
@@ -102,7 +90,7 @@ def main() -> None:
         f"timeout = 5\nbackoff = 0.1\n\n[archive]\nmax_pages = 1000\n\n{hosts}\n",
         encoding="utf-8",
     )
-    resolve = ["--resolve", f"*:443:127.0.0.1:{ports[1]}", "--resolve", f"*:80:127.0.0.1:{ports[0]}"]
+    resolve = server.resolve_args()
     command = [sys.executable, "-m", "linkcheck", "check", "--all", "--quiet", *resolve]
     # Kills alternate between a whole nightly run (checks, then archiving) and the archive stage
     # alone, so that they land in checks, in captures and between them.
@@ -148,8 +136,7 @@ def main() -> None:
         problems += bad
         statuses = sqlite3.connect(db).execute("select status, count(*) from runs group by status").fetchall()
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
     print()
     print(f"kills                     {args.kills}")
     print(f"checks lost               {lost}")
