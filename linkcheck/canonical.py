@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from functools import partial
+from typing import NamedTuple
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 from linkcheck.sites import GENERIC, TRACKING_PARAMS, SiteProfile, profile_for
@@ -27,16 +28,25 @@ _LOWER_ESCAPE = re.compile(r"%(?:[0-9a-f][0-9a-fA-F]|[0-9A-F][a-f])")
 # "localhost" names take the general path.
 _SIMPLE = re.compile(r"(https?)://([a-z0-9](?:[a-z0-9.\-]*[a-z])?)(/[A-Za-z0-9\-._~/!$'()*+,;=:@]*)?(?:#.*)?", re.S)
 
+_simple_url = _SIMPLE.fullmatch
 _PROFILE_CACHE: dict[str, SiteProfile] = {}
 
 
-@dataclass(frozen=True, slots=True)
-class Canonical:
+class Canonical(NamedTuple):
+    """A URL's canonical form, its host, whether it may be checked (else why not) and its site.
+
+    (A named tuple: made once per distinct URL of a scan, and cheaper to build than a frozen
+    dataclass.)"""
+
     canonical: str
     host: str
     checkable: bool
     skip_reason: str | None
-    profile: SiteProfile = field(repr=False)
+    profile: SiteProfile
+
+
+# Canonical((…)) without the Python-level __new__ of a named tuple (the fast path's one allocation).
+_new_canonical = partial(tuple.__new__, Canonical)
 
 
 def address_refusal(address: str) -> str | None:
@@ -115,9 +125,9 @@ def _canonical_query(query: str, profile: SiteProfile, path: str) -> str:
 
 def canonicalize(url: str, site_url: str | None = None) -> Canonical:
     """Canonical form of ``url`` as written in a post (site-relative when it starts with '/')."""
-    simple = _SIMPLE.fullmatch(url)
-    if simple is not None and "localhost" not in simple.group(2):
-        scheme, host, path = simple.groups()
+    simple = _simple_url(url)
+    if simple is not None and "localhost" not in (parts := simple.groups())[1]:
+        scheme, host, path = parts
         profile = _PROFILE_CACHE.get(host)
         if profile is None:
             profile = _PROFILE_CACHE[host] = profile_for(host)
@@ -129,7 +139,7 @@ def canonicalize(url: str, site_url: str | None = None) -> Canonical:
             rule = next((r for r in profile.canonical if r.path.search(path)), None)
             if rule is not None and rule.strip_trailing_slash:
                 path = path.rstrip("/") or "/"
-        return Canonical(f"{scheme}://{host}{path}", host, True, None, profile)
+        return _new_canonical((f"{scheme}://{host}{path}", host, True, None, profile))
     return _canonicalize(url, site_url)
 
 

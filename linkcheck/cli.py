@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from linkcheck.cli_json import write_json_list
 from linkcheck.exitcodes import ExitCode
 
 app = typer.Typer(
@@ -43,21 +42,6 @@ SiteUrlOpt = Annotated[
 ]
 
 
-def write_json_list(items) -> None:
-    """A JSON array with one object per line: greppable, encoded in one call of the C encoder and
-    written at once (json.dump's many small writes cost seconds on an unbuffered stdout).
-
-    Objects are put on lines of their own by their first key: a JSON string cannot contain an
-    unescaped quote, so ``}, {"url": `` only occurs between objects."""
-    items = list(items)
-    if not items:
-        sys.stdout.write("[]\n")
-        return
-    key = json.dumps(next(iter(items[0])), ensure_ascii=False)
-    text = json.dumps(items, ensure_ascii=False).replace(f"}}, {{{key}: ", f"}},\n{{{key}: ")
-    sys.stdout.write(f"[\n{text[1:-1]}\n]\n")
-
-
 def fail(message: str, code: ExitCode = ExitCode.USAGE) -> typer.Exit:
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(int(code))
@@ -70,9 +54,14 @@ def _collect(paths: list[Path] | None, site_url: str | None):
         result = collect(paths or DEFAULT_PATHS, site_url=site_url)
     except MissingPathError as exc:
         raise fail(str(exc)) from None
-    for problem in result.problems:
-        err_console.print(f"[yellow]warning:[/] {problem.path}: {problem.message}", highlight=False)
+    warn_problems(result.problems)
     return result
+
+
+def warn_problems(problems) -> None:
+    """One warning line per file that could not be read cleanly (the scan went on without it)."""
+    for problem in problems:
+        err_console.print(f"[yellow]warning:[/] {problem.path}: {problem.message}", highlight=False)
 
 
 @app.command()

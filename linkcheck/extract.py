@@ -53,8 +53,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 
 from linkcheck.models import LinkKind, Occurrence
+
+# Occurrence((file, line, column, kind)) without the Python-level __new__ of a named tuple.
+_occurrence = partial(tuple.__new__, Occurrence)
 
 # ---------------------------------------------------------------------------------------------
 # Character classes
@@ -149,6 +153,7 @@ _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 # Last characters of a raw run that may need trimming.
 _MAYBE_TRIM = _TRAILING | frozenset(")]")
 _TICK_CLOSERS: dict[int, re.Pattern[str]] = {}
+_BARE_KIND = LinkKind.BARE
 
 
 def _tick_closer(n: int) -> re.Pattern[str]:
@@ -341,7 +346,7 @@ class _Scanner:
             self.line -= text.count("\n", pos, self.offset)
         self.offset = pos
         column = pos - self.line_start(pos) + 1
-        self.out.append((url, Occurrence(self.file, self.line, column, kind)))
+        self.out.append((url, _occurrence((self.file, self.line, column, kind))))
 
     def bare(self, start: int, end: int, kind: LinkKind) -> None:
         """Bare URLs only (code regions)."""
@@ -384,7 +389,7 @@ class _Scanner:
                 if url:
                     self.line += text.count("\n", self.offset, mstart)
                     self.offset = mstart
-                    occurrence = Occurrence(self.file, self.line, mstart - line_start + 1, LinkKind.BARE)
+                    occurrence = _occurrence((self.file, self.line, mstart - line_start + 1, _BARE_KIND))
                     self.out.append((url, occurrence))
                     pos += len(url)  # what was cut off may hold the next URL
                 else:

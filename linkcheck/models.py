@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class LinkKind(StrEnum):
@@ -22,9 +23,11 @@ class LinkKind(StrEnum):
     CODE = "code"
 
 
-@dataclass(frozen=True, slots=True)
-class Occurrence:
-    """One place a URL is written: post file, 1-based line and column (in characters)."""
+class Occurrence(NamedTuple):
+    """One place a URL is written: post file, 1-based line and column (in characters).
+
+    (A named tuple: a scan makes one per URL written, and the extractor builds them with
+    ``tuple.__new__``, without a Python-level constructor call.)"""
 
     file: str
     line: int

@@ -1,0 +1,112 @@
+"""The `linkcheck` entry point: a plain JSON scan runs without typer/rich, and says exactly what
+the typer app would say for the same arguments."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from linkcheck.__main__ import plain_json_scan
+
+REPO = Path(__file__).resolve().parent.parent
+# The two routes to the same interface: the entry point (console script / `python -m`) and the
+# typer app called directly.
+ENTRY = [sys.executable, "-m", "linkcheck"]
+APP = [sys.executable, "-c", "from linkcheck.cli import main; main()"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["-f", "json"], ([], None)),
+        (["posts", "--format", "json"], (["posts"], None)),
+        (["--format=json", "a", "b"], (["a", "b"], None)),
+        (["-fjson", "a"], (["a"], None)),
+        (["-f", "table", "a", "-f", "json"], (["a"], None)),  # the last one wins, as in click
+        (["a", "--site-url", "https://blog.example", "-f", "json"], (["a"], "https://blog.example")),
+        (["--site-url=https://b.example/", "-f", "json"], ([], "https://b.example/")),
+        (["-f", "json", "--", "-odd-name.md"], (["-odd-name.md"], None)),
+        # Not a plain JSON scan: left to the app.
+        (["posts"], None),
+        (["-f", "table"], None),
+        (["-f", "JSON"], None),
+        (["-f"], None),
+        (["--site-url"], None),
+        (["-f", "json", "--help"], None),
+        (["-f", "json", "--verbose"], None),
+        (["-f", "json", "-"], None),
+        (["-f", "json", ""], None),
+        (["--form", "json"], None),
+    ],
+)
+def test_plain_json_scan_parses_like_click(args: list[str], expected: tuple | None) -> None:
+    parsed = plain_json_scan(args)
+    if expected is None:
+        assert parsed is None
+    else:
+        paths, site_url = expected
+        assert parsed == ([Path(p) for p in paths], site_url)
+
+
+@pytest.fixture(scope="module")
+def messy_posts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Posts with every kind of link, plus files the scan warns about."""
+    root = tmp_path_factory.mktemp("blog")
+    posts = root / "posts"
+    posts.mkdir()
+    (posts / "a.md").write_text(
+        "看这里https://mp.weixin.qq.com/s/_b5wRtOMwmGi8N5fxgMFEw看破\n"
+        "[图](/images/x.png) <https://github.com/a/b> `http://in.code/x`\n"
+        '<a href="https://zhuanlan.zhihu.com/p/1">知乎</a> http://192.168.1.1 www.gtk.org\n',
+        encoding="utf-8",
+    )
+    (posts / "b.md").write_bytes("GBK 编码 http://gbk.example.cn/页面 完\n".encode("gb18030"))
+    (posts / "c.md").write_bytes(b"\x00\x01binary")
+    (posts / "d.md").write_bytes(b"broken \xff utf-8 https://broken.example/ok " + "中文".encode() * 10)
+    return root
+
+
+def run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=60)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["scan", "-f", "json"],
+        ["scan", "posts", "--format=json", "--site-url", "https://blog.example"],
+        ["scan", "-fjson", "posts/a.md", "posts/b.md"],
+        ["scan", "posts", "missing-dir", "-f", "json"],  # a usage error: exit 2, nothing printed
+        ["scan", "-f", "json", "--no-such-option"],
+    ],
+)
+def test_entry_point_and_app_say_the_same(messy_posts: Path, args: list[str]) -> None:
+    via_entry = run([*ENTRY, *args], messy_posts)
+    via_app = run([*APP, *args], messy_posts)
+    assert via_entry.returncode == via_app.returncode
+    assert via_entry.stdout == via_app.stdout
+    # Usage messages name the program as it was invoked; everything else must match exactly.
+    if via_app.returncode == 0:
+        assert via_entry.stderr == via_app.stderr
+        scans_whole_dir = "posts/a.md" not in args
+        assert (b"warning:" in via_app.stderr) == scans_whole_dir  # the binary and broken files
+        assert json.loads(via_entry.stdout)
+    else:
+        assert via_entry.returncode == 2 and not via_entry.stdout
+        assert via_entry.stderr.splitlines()[-1] == via_app.stderr.splitlines()[-1]
+
+
+def test_plain_json_scan_imports_no_terminal_libraries() -> None:
+    probe = (
+        "import sys; from linkcheck.__main__ import main; main(['scan', 'posts', '-f', 'json']); "
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'click', 'rich', 'aiohttp'}); "
+        "print(heavy, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "[]"
+    assert len(json.loads(done.stdout)) > 100
