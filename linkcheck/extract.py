@@ -370,10 +370,19 @@ class _Scanner:
     def prose(self, start: int, end: int) -> None:
         text = self.text
         search = _MASTER.search
+        append = self.out.append
+        file = self.file
         pos = start
         while (m := search(text, pos, end)) is not None:
             mstart = pos = m.start()
-            line_start = self.line_start(mstart)
+            if mstart >= self._ls_from:  # line_start(), inlined for the usual forward step
+                found = text.rfind("\n", self._ls_from, mstart)
+                if found >= 0:
+                    self._ls = found + 1
+                self._ls_from = mstart
+                line_start = self._ls
+            else:
+                line_start = self.line_start(mstart)
             if text[line_start] in " \t" and _is_indented(text, line_start):
                 run_start, run_end, is_code = self.indented
                 if not run_start <= mstart < run_end:
@@ -389,8 +398,7 @@ class _Scanner:
                 if url:
                     self.line += text.count("\n", self.offset, mstart)
                     self.offset = mstart
-                    occurrence = _occurrence((self.file, self.line, mstart - line_start + 1, _BARE_KIND))
-                    self.out.append((url, occurrence))
+                    append((url, _occurrence((file, self.line, mstart - line_start + 1, _BARE_KIND))))
                     pos += len(url)  # what was cut off may hold the next URL
                 else:
                     pos = m.end()

@@ -23,6 +23,10 @@ class LinkKind(StrEnum):
     CODE = "code"
 
 
+# kind → its plain string (a dict lookup is several times cheaper than the enum's .value).
+_KIND_VALUE: dict[str, str] = {kind: kind.value for kind in LinkKind}
+
+
 class Occurrence(NamedTuple):
     """One place a URL is written: post file, 1-based line and column (in characters).
 
@@ -54,7 +58,8 @@ class Link:
             "checkable": self.checkable,
             "skip_reason": self.skip_reason,
             "occurrences": [
-                {"file": o.file, "line": o.line, "column": o.column, "kind": o.kind.value} for o in self.occurrences
+                {"file": file, "line": line, "column": column, "kind": _KIND_VALUE[kind]}
+                for file, line, column, kind in self.occurrences
             ],
         }
 
