@@ -11,7 +11,7 @@ repository). In one run it
    ``/`` for an empty path, no fragment; lychee skips code blocks and site-relative links, so
    those of ours are left out), with examples of URLs only one side has;
 4. breaks our time down (bare interpreter, imports, collect, JSON encoding) so it is clear where it
-   goes.
+   goes. (``scan -f json`` does not import the typer app: ``linkcheck.__main__`` runs it directly.)
 
 Each child command runs once to warm the page cache and byte-code cache, then ``--repeat`` times
 (default 3); the best (least disturbed) run is reported. ``PYTHONUNBUFFERED`` and
@@ -23,7 +23,6 @@ into a million ``write`` calls), and the report says so.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import resource
@@ -114,6 +113,7 @@ def normalise(url: str) -> str | None:
 def in_process_breakdown(corpus: Path, repeat: int) -> dict[str, float]:
     """CPU seconds of the phases of a scan, measured in this process (best of ``repeat``)."""
     sys.path.insert(0, str(REPO))
+    from linkcheck.cli_json import json_list_bytes
     from linkcheck.collect import collect
 
     def best(fn) -> tuple[float, object]:
@@ -127,11 +127,9 @@ def in_process_breakdown(corpus: Path, repeat: int) -> dict[str, float]:
     collect_s, result = best(lambda: collect([corpus]))
     links = result.links
     to_dict_s, dicts = best(lambda: [link.to_dict() for link in links])
-    # What the CLI does: json.dump(..., indent=1) streamed to a text stream (the pure-Python
-    # encoder; indent disables the C one), versus one json.dumps without indent (C encoder).
-    indent_s, _ = best(lambda: json.dump(dicts, io.StringIO(), ensure_ascii=False, indent=1))
-    compact_s, _ = best(lambda: io.StringIO().write(json.dumps(dicts, ensure_ascii=False)))
-    return {"collect": collect_s, "to_dict": to_dict_s, "json_indent": indent_s, "json_c": compact_s}
+    # What the CLI writes: one JSON array, one object per line (orjson).
+    json_s, _ = best(lambda: json_list_bytes(dicts))
+    return {"collect": collect_s, "to_dict": to_dict_s, "json": json_s}
 
 
 def python_cpu(code: str, repeat: int) -> float:
@@ -174,7 +172,7 @@ def main() -> int:
 
     # 4. (measured now, printed below) where our time goes
     bare = python_cpu("pass", args.repeat)
-    imp_collect = python_cpu("import linkcheck.collect", args.repeat)
+    imp_collect = python_cpu("import linkcheck.collect, linkcheck.cli_json", args.repeat)
     imp_cli = python_cpu("import linkcheck.cli", args.repeat)
     phases = in_process_breakdown(corpus, args.repeat)
 
@@ -219,12 +217,11 @@ def main() -> int:
 
     print("\nwhere our CPU goes (child processes; in-process phases best of runs)")
     print(f"  python start-up              {bare:.3f} s")
-    print(f"  + import linkcheck.collect   {imp_collect - bare:.3f} s")
-    print(f"  + import linkcheck.cli       {imp_cli - bare:.3f} s  (typer, rich, click)")
+    print(f"  + imports of the JSON scan   {imp_collect - bare:.3f} s  (linkcheck.collect, cli_json)")
+    print(f"  (import linkcheck.cli        {imp_cli - bare:.3f} s: the typer app, which `scan -f json` skips)")
     print(f"  collect() (read+extract+canonicalise)  {phases['collect']:.3f} s")
     print(f"  Link.to_dict for all links   {phases['to_dict']:.3f} s")
-    print(f"  json.dump(indent=1) to a stream, as the CLI does (pure Python)  {phases['json_indent']:.3f} s")
-    print(f"  json.dumps without indent, one write (C encoder)                {phases['json_c']:.3f} s")
+    print(f"  JSON encoding (orjson)       {phases['json']:.3f} s")
     return 0
 
 
