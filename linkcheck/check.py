@@ -1,8 +1,8 @@
 """The run: hand each link to its host's workers, collect outcomes, tell 'offline' from 'dead'.
 
 Work is queued per host so that a slow, paced host (WeChat at ~1 request/s) never holds the
-workers other hosts could use. Outcomes reach the caller through ``on_result`` as they arrive so
-they can be committed at once (a kill loses only what was in flight).
+workers other hosts could use. Outcomes reach the caller through ``on_result`` as they arrive (the
+job commits them in groups, at the latest a second later).
 
 **Offline is not dead.** Connection-level failures (DNS, connect, timeout, reset) are held back
 until the network is shown to work — by any HTTP answer in the meantime or by a canary probe. If
@@ -136,7 +136,7 @@ async def run_checks(
     async def host_worker(queue: deque[Link]) -> None:
         while queue and not should_stop():
             link = queue.popleft()
-            outcome = await fetcher.check(link.canonical)
+            outcome = await fetcher.check(link.canonical, link.host)
             if stop.is_set():
                 return  # an interrupted run keeps what finished before the interrupt only
             await guard.offer(link, outcome)

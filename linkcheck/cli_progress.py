@@ -56,7 +56,9 @@ class RunProgress:
 
     def __enter__(self) -> RunProgress:
         if self.live_mode:
-            self._live = Live(self._render(), console=self.console, refresh_per_second=4, transient=True)
+            # The display is built when rich refreshes it (4 times a second), not per result: a
+            # sweep of 25,000 URLs would otherwise rebuild it 25,000 times.
+            self._live = Live(console=self.console, refresh_per_second=4, transient=True, get_renderable=self._render)
             self._live.__enter__()
         return self
 
@@ -80,11 +82,7 @@ class RunProgress:
         self.done += 1
         self.verdicts[outcome.verdict.value] += 1
         self.done_by_host[link.host] += 1
-        elapsed = max(time.monotonic() - self._started, 1e-6)
-        self._progress.update(self._task, completed=self.done, rate=self.done / elapsed)
-        if self._live is not None:
-            self._live.update(self._render())
-        elif not self.quiet:
+        if self._live is None and not self.quiet:
             self._maybe_plain_line()
 
     # -- rendering -----------------------------------------------------------------------------
@@ -130,4 +128,6 @@ class RunProgress:
         return table
 
     def _render(self) -> Group:
+        elapsed = max(time.monotonic() - self._started, 1e-6)
+        self._progress.update(self._task, completed=self.done, rate=self.done / elapsed)
         return Group(self._progress, self._verdict_table(), self._hosts_table())

@@ -350,9 +350,13 @@ class Fetcher:
         host = urlsplit(outcome.final_url or "").hostname or ""
         return not self.gates[host].tripped
 
-    async def check(self, url: str) -> Outcome:
-        """Check ``url`` with retries (tenacity, exponential backoff with jitter, Retry-After)."""
-        host = urlsplit(url).hostname or ""
+    async def check(self, url: str, host: str | None = None) -> Outcome:
+        """Check ``url`` with retries (tenacity, exponential backoff with jitter, Retry-After).
+
+        ``host``: ``url``'s host name when the caller knows it (a collected link does), which
+        saves parsing the URL again."""
+        if host is None:
+            host = urlsplit(url).hostname or ""
         gate = self.gates[host]
         if gate.tripped:
             return Outcome(Verdict.BLOCKED, "host-paused", marker=gate.tripped_reason)

@@ -15,8 +15,9 @@ plain ``sqlite3``. Design rules:
   ``alive`` number at least ``confirm_checks`` and the first and last of them are at least
   ``confirm_days`` apart. Both thresholds live in the ``settings`` table, which the views read, so
   plain SQL and the commands agree.
-* WAL journal, ``synchronous=NORMAL``, one small transaction per :meth:`Store.record_check`: a
-  ``kill -9`` loses at most the check in flight.
+* WAL journal, ``synchronous=NORMAL``. :meth:`Store.record_check` is one transaction;
+  :meth:`Store.record_checks` writes a group of checks in one (the nightly job commits at the
+  latest a second after a check arrives, so a ``kill -9`` loses at most that second's checks).
 * Opening never recreates or overwrites: a file that is not SQLite, a SQLite file that is not a
   linkcheck database, or a database from a newer linkcheck raises :class:`StoreError` untouched;
   an older schema is upgraded by numbered migrations in one transaction.
@@ -32,7 +33,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -390,6 +391,13 @@ class _State:
 
 
 _STATE_COLUMNS = tuple(f.name for f in fields(_State))
+# Bound parameters per statement when reading states set-wise (SQLite's limit is 32,766 since 3.32).
+_SQL_VARIABLES = 500
+
+
+def astuple_state(state: _State) -> tuple:
+    """The state's values in ``_STATE_COLUMNS`` order."""
+    return tuple(getattr(state, column) for column in _STATE_COLUMNS)
 
 
 def _transitions(recent: str) -> int:
@@ -478,6 +486,13 @@ class UrlState:
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _verdict_value(outcome: Outcome) -> str:
+    verdict = getattr(outcome.verdict, "value", outcome.verdict)
+    if verdict not in _LETTER:
+        raise ValueError(f"unknown verdict {verdict!r}")
+    return verdict
 
 
 def _guarded(method: _F) -> _F:
@@ -692,8 +707,8 @@ class Store:
     def batch(self) -> Iterator[Store]:
         """Group many writes into one transaction (bulk imports, benchmarks, simulations).
 
-        The nightly runner should not use it: outside a batch each record_check commits, which is
-        what bounds the loss of a crash to the check in flight.
+        The nightly runner does not: its group commit (:meth:`record_checks`, ``linkcheck.job``)
+        bounds how much a crash can lose to the last second's checks.
         """
         try:
             with self._write():
@@ -941,7 +956,6 @@ class Store:
 
     # ---- checks --------------------------------------------------------------------------
 
-    @_guarded
     def record_check(
         self, run_id: int | None, canonical: str, outcome: Outcome, *, now: datetime | None = None
     ) -> str | None:
@@ -950,51 +964,94 @@ class Store:
         Returns what the check changed: 'newly-dead', 'confirmed-dead', 'recovered',
         'newly-blocked' or None.
         """
-        at = iso(now)
-        verdict = getattr(outcome.verdict, "value", outcome.verdict)
-        if verdict not in _LETTER:
-            raise ValueError(f"unknown verdict {verdict!r}")
+        return self.record_checks(run_id, [(canonical, outcome, now)])[0]
+
+    @_guarded
+    def record_checks(
+        self, run_id: int | None, checks: Sequence[tuple[str, Outcome, datetime | None]]
+    ) -> list[str | None]:
+        """Append several checks (canonical URL, outcome, when) in order, in one committed
+        transaction: all or none. The nightly job's group commit (``linkcheck.job``): a
+        transaction per check costs more than the check itself on a fast network. Returns each
+        check's change (see :meth:`record_check`).
+
+        Set-wise: one query reads the URLs' states, two ``executemany`` write the checks and the
+        new states. Check ids are given explicitly (the next ids after the largest, read inside
+        this write transaction), so each new state names its check without a round trip.
+        """
+        verdicts = [_verdict_value(outcome) for _, outcome, _ in checks]  # all valid before writing
+        if not checks:
+            return []
         with self._write() as conn:
-            row = conn.execute(
-                "SELECT u.id, " + ", ".join(f"s.{c}" for c in _STATE_COLUMNS) + " FROM urls u "
-                "LEFT JOIN url_state s ON s.url_id = u.id WHERE u.canonical = ?",
-                (canonical,),
-            ).fetchone()
-            if row is None:
-                url_id, old = self._ensure_url(conn, canonical, at), None
-            else:
-                url_id = row[0]
-                old = _State(*row[1:]) if row[1] is not None else None
-            # The change is known before the insert, so the append-only row is written once.
-            new, change = _advance(old, 0, at, verdict, outcome.reason, outcome.http_status, self.rules)
-            cursor = conn.execute(
-                "INSERT INTO checks (url_id, run_id, checked_at, verdict, reason, http_status, final_url, "
-                "redirects, elapsed_ms, error, marker, change) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    url_id,
-                    run_id,
-                    at,
-                    verdict,
-                    outcome.reason,
-                    outcome.http_status,
-                    outcome.final_url,
-                    json.dumps(list(outcome.redirects), ensure_ascii=False),
-                    outcome.elapsed_ms,
-                    outcome.error,
-                    outcome.marker,
-                    change,
-                ),
+            states = self._states_of(conn, {canonical for canonical, _, _ in checks})
+            next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM checks").fetchone()[0]
+            rows: list[tuple] = []
+            changes: list[str | None] = []
+            touched: dict[int, _State] = {}
+            for (canonical, outcome, when), verdict in zip(checks, verdicts, strict=True):
+                at = iso(when)
+                found = states.get(canonical)
+                if found is None:
+                    url_id, old = self._ensure_url(conn, canonical, at), None
+                else:
+                    url_id, old = found
+                # The change is known before the insert, so the append-only row is written once.
+                new, change = _advance(old, next_id, at, verdict, outcome.reason, outcome.http_status, self.rules)
+                rows.append(
+                    (
+                        next_id,
+                        url_id,
+                        run_id,
+                        at,
+                        verdict,
+                        outcome.reason,
+                        outcome.http_status,
+                        outcome.final_url,
+                        json.dumps(list(outcome.redirects), ensure_ascii=False) if outcome.redirects else "[]",
+                        outcome.elapsed_ms,
+                        outcome.error,
+                        outcome.marker,
+                        change,
+                    )
+                )
+                changes.append(change)
+                states[canonical] = (url_id, new)
+                touched[url_id] = new
+                next_id += 1
+            conn.executemany(
+                "INSERT INTO checks (id, url_id, run_id, checked_at, verdict, reason, http_status, final_url, "
+                "redirects, elapsed_ms, error, marker, change) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
             )
-            new.last_check_id = int(cursor.lastrowid or 0)
-            self._write_state(conn, url_id, new)
-            return change
+            conn.executemany(
+                f"INSERT OR REPLACE INTO url_state (url_id, {', '.join(_STATE_COLUMNS)}) "
+                f"VALUES (?, {', '.join('?' * len(_STATE_COLUMNS))})",
+                [(url_id, *astuple_state(state)) for url_id, state in touched.items()],
+            )
+            return changes
+
+    @staticmethod
+    def _states_of(conn: sqlite3.Connection, canonicals: set[str]) -> dict[str, tuple[int, _State | None]]:
+        """canonical -> (url id, current state or None) for the URLs among ``canonicals`` known."""
+        found: dict[str, tuple[int, _State | None]] = {}
+        wanted = list(canonicals)
+        columns = ", ".join(f"s.{c}" for c in _STATE_COLUMNS)
+        for start in range(0, len(wanted), _SQL_VARIABLES):
+            chunk = wanted[start : start + _SQL_VARIABLES]
+            for canonical, url_id, *state in conn.execute(
+                f"SELECT u.canonical, u.id, {columns} FROM urls u LEFT JOIN url_state s ON s.url_id = u.id "
+                f"WHERE u.canonical IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ):
+                found[canonical] = (url_id, _State(*state) if state[0] is not None else None)
+        return found
 
     @staticmethod
     def _write_state(conn: sqlite3.Connection, url_id: int, state: _State) -> None:
         conn.execute(
             f"INSERT OR REPLACE INTO url_state (url_id, {', '.join(_STATE_COLUMNS)}) "
             f"VALUES (?, {', '.join('?' * len(_STATE_COLUMNS))})",
-            (url_id, *(getattr(state, c) for c in _STATE_COLUMNS)),
+            (url_id, *astuple_state(state)),
         )
 
     @_guarded

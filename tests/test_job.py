@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck.job import JobOptions, run_job
+from linkcheck.job import GroupCommit, JobOptions, run_job
 from linkcheck.lock import RunLock, lock_path_for
+from linkcheck.models import Outcome, Verdict
 from linkcheck.resolve import RoutingResolver
+from linkcheck.store import Store, StoreError
 from tests.support import fast_politeness, fast_settings
 
 POST = """---
@@ -189,3 +191,97 @@ def test_sigkill_mid_run_loses_nothing_committed(tmp_path, simweb, kill_after_ch
     assert statuses == ["interrupted", "completed"]
     # The second run checked what the first never reached: every URL now has a check.
     assert db.execute("select count(distinct url_id) from checks").fetchone()[0] == 30
+
+
+# ---- group commit ---------------------------------------------------------------------------
+
+
+def committed(db_path: Path) -> int:
+    """Checks another process would see now."""
+    reader = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return reader.execute("select count(*) from checks").fetchone()[0]
+    finally:
+        reader.close()
+
+
+def test_group_commit_writes_when_full_when_old_and_when_flushed(tmp_path: Path) -> None:
+    db_path = tmp_path / "h.db"
+    alive = Outcome(Verdict.ALIVE, "http-200", 200)
+
+    async def scenario() -> list[int]:
+        seen = []
+        with Store(db_path) as store:
+            run = store.begin_run({})
+            group = GroupCommit(store, run, now=lambda: datetime.now(UTC), max_checks=3, max_delay=0.2)
+            group.add("https://a.example/1", alive)
+            group.add("https://a.example/2", alive)
+            seen.append(committed(db_path))  # pending, not yet written
+            group.add("https://a.example/3", alive)
+            seen.append(committed(db_path))  # full: written at once
+            group.add("https://a.example/4", alive)
+            seen.append(committed(db_path))
+            await asyncio.sleep(0.5)  # nothing else arrives: the timer writes it
+            seen.append(committed(db_path))
+            group.add("https://a.example/5", alive)
+            group.flush()
+            seen.append(committed(db_path))
+        return seen
+
+    assert asyncio.run(scenario()) == [0, 3, 3, 4, 5]
+
+
+def test_group_commit_timer_failure_is_raised_by_the_next_call(tmp_path: Path, monkeypatch) -> None:
+    db_path = tmp_path / "h.db"
+
+    def disk_full(*args, **kwargs):
+        raise StoreError("database error: database or disk is full")
+
+    async def scenario() -> None:
+        with Store(db_path) as store:
+            run = store.begin_run({})
+            group = GroupCommit(store, run, now=lambda: datetime.now(UTC), max_checks=100, max_delay=0.05)
+            monkeypatch.setattr(store, "record_checks", disk_full)
+            group.add("https://a.example/1", Outcome(Verdict.ALIVE, "http-200", 200))
+            await asyncio.sleep(0.3)  # the timer's flush fails inside the event loop
+            with pytest.raises(StoreError, match="disk is full"):
+                group.add("https://a.example/2", Outcome(Verdict.ALIVE, "http-200", 200))
+
+    asyncio.run(scenario())
+
+
+def test_interrupted_run_commits_every_reported_check(tmp_path: Path, simweb, monkeypatch) -> None:
+    """Stopped mid-run (Ctrl-C, SIGTERM): what was reported finished is in the database, though
+    no group was full or old enough to be written before the stop."""
+    import linkcheck.job as job_module
+
+    monkeypatch.setattr(job_module, "COMMIT_EVERY_S", 600.0)
+    monkeypatch.setattr(job_module, "COMMIT_EVERY_CHECKS", 10_000)
+    (tmp_path / "posts").mkdir()
+    urls = [f"https://behave.test/ok?n={i}" for i in range(40)]
+    (tmp_path / "posts" / "many.md").write_text("\n\n".join(urls), encoding="utf-8")
+    reported: list[str] = []
+
+    async def night() -> None:
+        stop = asyncio.Event()
+
+        def on_result(link, outcome) -> None:
+            reported.append(link.canonical)
+            if len(reported) == 5:
+                stop.set()
+
+        options = JobOptions(
+            paths=[tmp_path / "posts"], db=tmp_path / "state" / "h.db", canaries=("https://behave.test/ok",)
+        )
+        settings = fast_settings(simweb, concurrency=2)
+        result = await run_job(
+            options, settings, resolver=RoutingResolver(simweb.route), stop=stop, on_result=on_result
+        )
+        assert result.summary.status.value == "interrupted"
+
+    asyncio.run(night())
+    rows = sqlite3.connect(tmp_path / "state" / "h.db").execute(
+        "select u.canonical from checks c join urls u on u.id = c.url_id"
+    )
+    assert sorted(r[0] for r in rows) == sorted(reported)
+    assert 5 <= len(reported) < 40

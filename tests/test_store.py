@@ -608,3 +608,58 @@ def test_state_advance_counts_transitions_ignoring_walls() -> None:
     assert state is not None
     assert state.recent == "ABADBDA"
     assert state.transitions == 2
+
+
+# ---- group writes (the nightly job's group commit) ------------------------------------------
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b", "c", "new"]), st.sampled_from(VERDICT_LIST), st.integers(0, 3 * 24 * 60)),
+        min_size=1,
+        max_size=30,
+    ),
+    st.integers(min_value=1, max_value=7),
+)
+def test_record_checks_in_groups_equals_one_at_a_time(tmp_path_factory, steps, group_size) -> None:
+    """Grouped writes leave exactly the rows (ids, changes, states) that single writes leave,
+    including a URL checked twice in one group and a URL unknown until checked."""
+    databases = []
+    for grouped in (False, True):
+        path = tmp_path_factory.mktemp("group") / "h.db"
+        with Store(path) as store:
+            store.sync_links([link(f"https://{n}.example/p", ("posts/a.md", 1)) for n in "abc"], now=T0)
+            run = store.begin_run({}, now=T0)
+            moment, checks = T0, []
+            for name, verdict, gap in steps:
+                moment += timedelta(minutes=gap)
+                checks.append((f"https://{name}.example/p", outcome(verdict), moment))
+            if grouped:
+                changes = []
+                for start in range(0, len(checks), group_size):
+                    changes += store.record_checks(run, checks[start : start + group_size])
+            else:
+                changes = [store.record_check(run, url, result, now=when) for url, result, when in checks]
+        databases.append(
+            (
+                changes,
+                sql(path, "SELECT * FROM checks ORDER BY id"),
+                sql(path, "SELECT * FROM url_state ORDER BY url_id"),
+                sql(path, "SELECT * FROM urls ORDER BY id"),
+            )
+        )
+    assert databases[0] == databases[1]
+
+
+def test_record_checks_is_all_or_nothing(store: Store, db_path: Path) -> None:
+    store.sync_links([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
+    run = store.begin_run({}, now=day(0))
+    bad = Outcome("sideways", "r")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        store.record_checks(
+            run, [("https://a.example/x", outcome("dead"), day(0)), ("https://a.example/x", bad, day(0))]
+        )
+    assert sql(db_path, "SELECT count(*) FROM checks") == [(0,)]
+    assert store.record_checks(run, []) == []
+    assert store.record_checks(run, [("https://a.example/x", outcome("dead"), day(0))]) == ["newly-dead"]
