@@ -10,6 +10,7 @@ run both routes on the same arguments and compare their output byte for byte.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -87,8 +88,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     if args[:1] == ["scan"]:
         request = plain_json_scan(args[1:])
-        if request is not None and _scan_json(*request):
-            return
+        try:
+            if request is not None and _scan_json(*request):
+                return
+        except BrokenPipeError:
+            # The reader went away (`linkcheck scan -f json | head`): as the app (click) does,
+            # exit 1 quietly, with stdout pointed at /dev/null so the final flush cannot fail too.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
     from linkcheck.cli import app
 
     app(args=args)

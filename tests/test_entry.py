@@ -110,3 +110,20 @@ def test_plain_json_scan_imports_no_terminal_libraries() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip() == "[]"
     assert len(json.loads(done.stdout)) > 100
+
+
+def test_a_reader_that_goes_away_ends_the_scan_quietly(tmp_path: Path) -> None:
+    """`linkcheck scan -f json | head -c 10`: exit 1 and no traceback, by either route."""
+    (tmp_path / "posts").mkdir()
+    urls = "\n".join(f"https://mp.weixin.qq.com/s/article{i:05d}" for i in range(5000))
+    (tmp_path / "posts" / "many.md").write_text(urls, encoding="utf-8")  # a report far over a pipe's buffer
+    for cmd in (ENTRY, APP):
+        proc = subprocess.Popen(
+            [*cmd, "scan", "-f", "json"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.read(10)
+        proc.stdout.close()
+        err = proc.stderr.read()
+        assert proc.wait(timeout=60) == 1, err
+        assert b"Traceback" not in err
