@@ -80,7 +80,7 @@ def _scan_json(paths: list[Path], site_url: str | None) -> bool:
         from linkcheck.cli import warn_problems
 
         warn_problems(result.problems)
-    write_json_list(link.to_dict() for link in result.links)
+    write_json_list(result.links)  # Link dataclasses, encoded as they are
     return True
 
 

@@ -75,7 +75,7 @@ def scan(
     """Extract every URL from the posts, with post, line and column. Fetches nothing."""
     result = _collect(paths, site_url)
     if output_format is ScanFormat.json:
-        write_json_list(link.to_dict() for link in result.links)
+        write_json_list(result.links)  # Link dataclasses, encoded as they are
         return
     table = Table(title=f"{len(result.links)} unique URLs in {result.files} files", title_justify="left")
     table.add_column("URL", overflow="fold")

@@ -53,12 +53,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import partial
 
 from linkcheck.models import LinkKind, Occurrence
-
-# Occurrence((file, line, column, kind)) without the Python-level __new__ of a named tuple.
-_occurrence = partial(tuple.__new__, Occurrence)
 
 # ---------------------------------------------------------------------------------------------
 # Character classes
@@ -346,7 +342,7 @@ class _Scanner:
             self.line -= text.count("\n", pos, self.offset)
         self.offset = pos
         column = pos - self.line_start(pos) + 1
-        self.out.append((url, _occurrence((self.file, self.line, column, kind))))
+        self.out.append((url, Occurrence(self.file, self.line, column, kind)))
 
     def bare(self, start: int, end: int, kind: LinkKind) -> None:
         """Bare URLs only (code regions)."""
@@ -398,7 +394,7 @@ class _Scanner:
                 if url:
                     self.line += text.count("\n", self.offset, mstart)
                     self.offset = mstart
-                    append((url, _occurrence((file, self.line, mstart - line_start + 1, _BARE_KIND))))
+                    append((url, Occurrence(file, self.line, mstart - line_start + 1, _BARE_KIND)))
                     pos += len(url)  # what was cut off may hold the next URL
                 else:
                     pos = m.end()
