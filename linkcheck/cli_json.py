@@ -12,8 +12,8 @@ import orjson
 def json_list_chunks(items: Iterable[object]) -> list[bytes | memoryview]:
     """A JSON array (UTF-8) with one object per line, as chunks to write in order: greppable, and
     encoded in one call. Items are dicts or dataclasses (which orjson encodes field by field, in
-    order, with no Python code per object). (Chunks, not one bytes object: the report of the whole blog is megabytes,
-    and every copy of it costs as much as a tenth of the encoding.)
+    order, with no Python code per object). (Chunks, not one bytes object: the report of the
+    whole blog is megabytes, and every copy of it costs as much as a tenth of the encoding.)
 
     Objects are put on lines of their own by their first key: a JSON string cannot contain an
     unescaped quote, so ``},{"url":`` only occurs between objects."""
