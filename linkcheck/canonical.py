@@ -29,7 +29,6 @@ _LOWER_ESCAPE = re.compile(r"%(?:[0-9a-f][0-9a-fA-F]|[0-9A-F][a-f])")
 _SIMPLE = re.compile(r"(https?)://([a-z0-9](?:[a-z0-9.\-]*[a-z])?)(/[A-Za-z0-9\-._~/!$'()*+,;=:@]*)?(?:#.*)?", re.S)
 
 _simple_url = _SIMPLE.fullmatch
-_PROFILE_CACHE: dict[str, SiteProfile] = {}
 
 
 class Canonical(NamedTuple):
@@ -128,9 +127,7 @@ def canonicalize(url: str, site_url: str | None = None) -> Canonical:
     simple = _simple_url(url)
     if simple is not None and "localhost" not in (parts := simple.groups())[1]:
         scheme, host, path = parts
-        profile = _PROFILE_CACHE.get(host)
-        if profile is None:
-            profile = _PROFILE_CACHE[host] = profile_for(host)
+        profile = profile_for(host)
         if profile.force_https:
             scheme = "https"
         if not path:
