@@ -400,6 +400,7 @@ async def _floor(urls: list[str], concurrency: int) -> Counter:
 def _engine(args: argparse.Namespace) -> dict:
     """collect + run_checks with the CLI's settings: our checker without history or report."""
     sys.path.insert(0, str(REPO))
+    from linkcheck import eventloop
     from linkcheck.check import run_checks
     from linkcheck.collect import collect
     from linkcheck.fetch import Fetcher, FetchSettings
@@ -421,13 +422,16 @@ def _engine(args: argparse.Namespace) -> dict:
             return await run_checks(links, fetcher, on_result=tally, canaries=[canary])
 
     started = time.process_time()
-    asyncio.run(run())
+    eventloop.run(run())
     return {"counts": counts, "run_checks_cpu": time.process_time() - started}
 
 
 def _inner(args: argparse.Namespace) -> int:
     if args.inner == "floor":
-        counts = asyncio.run(_floor(_urls_in(Path(args.inner_file)), args.concurrency))
+        sys.path.insert(0, str(REPO))
+        from linkcheck import eventloop  # the same event loop as ours: a floor for any aiohttp client here
+
+        counts = eventloop.run(_floor(_urls_in(Path(args.inner_file)), args.concurrency))
         print(json.dumps({"counts": counts}))
     else:
         print(json.dumps(_engine(args)))
@@ -565,6 +569,7 @@ def main() -> int:
     elif pinned:
         where += f" pinned to CPU {_cpus(pinned[0])}; the tools on any CPU"
     print(f"machine: {os.cpu_count()} cores; {where}")
+    print(f"event loop of ours, the floor and the engine: {_event_loop_name()}")
     if args.repeat > 1:
         print(f"{args.repeat} runs per tool, the one with the least CPU shown")
     print()
@@ -636,6 +641,19 @@ def pin_cpus(args: argparse.Namespace) -> tuple[set[int], set[int]] | None:
 
 def _cpus(cpus: set[int]) -> str:
     return ",".join(str(c) for c in sorted(cpus))
+
+
+def _event_loop_name() -> str:
+    """The loop linkcheck.eventloop picks in the children (their environment is this one's)."""
+    sys.path.insert(0, str(REPO))
+    from linkcheck import eventloop
+
+    factory = eventloop.loop_factory()
+    if factory is None:
+        return f"asyncio's own ({eventloop.ENV_VAR}={os.environ.get(eventloop.ENV_VAR, '')!r} or no uvloop)"
+    import uvloop
+
+    return f"uvloop {uvloop.__version__} ({eventloop.ENV_VAR}=asyncio for asyncio's own)"
 
 
 def _mark(good: bool) -> str:

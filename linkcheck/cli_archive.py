@@ -120,6 +120,7 @@ def archive(
     import time
     from datetime import timedelta
 
+    from linkcheck import eventloop
     from linkcheck.archive import ArchiveSettings, archive_pending
     from linkcheck.fetch import Fetcher, FetchSettings
     from linkcheck.lock import LockHeldError, RunLock, lock_path_for
@@ -167,7 +168,7 @@ def archive(
         with RunLock(lock_path_for(db_path)):
             store = _open_store(db_path)
             try:
-                summary = asyncio.run(run(store))
+                summary = eventloop.run(run(store))
             finally:
                 store.close()
     except LockHeldError as exc:

@@ -163,6 +163,7 @@ def check(
     """
     import asyncio
 
+    from linkcheck import eventloop
     from linkcheck.archive import ArchiveSettings
     from linkcheck.check import DEFAULT_CANARIES
     from linkcheck.cli_progress import RunProgress
@@ -224,7 +225,7 @@ def check(
             )  # fmt: skip
 
     try:
-        job = asyncio.run(run())
+        job = eventloop.run(run())
     except (MissingPathError, StoreError) as exc:
         raise fail(str(exc)) from None
     except LockHeldError as exc:
@@ -417,10 +418,10 @@ def demo(
     challenge, a 404 and a slow host, then runs a few nights of `check` (days apart on an injected
     clock, pacing shortened) into a temporary state directory and shows the progress and report.
     """
-    import asyncio
     import tempfile
     from datetime import UTC, datetime
 
+    from linkcheck import eventloop
     from linkcheck.cli_progress import RunProgress
     from linkcheck.collect import MissingPathError, collect
     from linkcheck.demo import aliases_for, plan_scenario
@@ -476,7 +477,7 @@ def demo(
                         on_result=progress.result, on_plan=progress.plan, on_fetcher=progress.attach,
                     )  # fmt: skip
 
-            job = asyncio.run(run())
+            job = eventloop.run(run())
             _print_report(console, _report_for(options.db, job.run_id), quiet=night + 1 < nights)
     console.print(
         f"\nTry: [bold]linkcheck dead --db {options.db}[/], "

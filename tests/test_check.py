@@ -10,8 +10,20 @@ import asyncio
 
 import pytest
 
+from linkcheck import eventloop
 from linkcheck.models import Verdict
 from tests.support import check_many
+
+# The verdict tables run on both event loops the CLI can use (uvloop by default, asyncio's own with
+# LINKCHECK_EVENT_LOOP=asyncio): timeouts, resets, TLS and DNS failures surface through the loop's
+# transports, so each loop must map them to the same verdicts.
+LOOPS = pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
+
+
+def run_on(loop: str, monkeypatch: pytest.MonkeyPatch, main):
+    monkeypatch.setenv(eventloop.ENV_VAR, loop)
+    return eventloop.run(main)
+
 
 WX = "https://mp.weixin.qq.com"
 ZL = "https://zhuanlan.zhihu.com"
@@ -78,9 +90,10 @@ VERDICT_TABLE: list[tuple[str, Verdict, str]] = [
 ]
 
 
-def test_verdict_table(simweb):
+@LOOPS
+def test_verdict_table(simweb, loop, monkeypatch):
     urls = [url for url, _, _ in VERDICT_TABLE]
-    outcomes = asyncio.run(check_many(simweb, urls))
+    outcomes = run_on(loop, monkeypatch, check_many(simweb, urls))
     wrong = [
         (url, f"want {verdict.value}:{reason}", f"got {o.verdict.value}:{o.reason}", o.http_status, o.error)
         for (url, verdict, reason), o in zip(VERDICT_TABLE, outcomes.values(), strict=True)
@@ -162,12 +175,13 @@ def test_gbk_pages_are_decoded(simweb, path):
     assert "中文" in decode_body(page.body, page.content_type)
 
 
-def test_every_catalogue_fixture_gets_its_verdict(simweb):
+@LOOPS
+def test_every_catalogue_fixture_gets_its_verdict(simweb, loop, monkeypatch):
     """The simulated web's whole catalogue, through the real checker (one source of truth)."""
     from linkcheck.simweb import FIXTURES
 
     cases = [f for f in FIXTURES if not f.headers]  # header variants are exercised by test_simweb
-    outcomes = asyncio.run(check_many(simweb, [f.url for f in cases], max_retry_after=1.0))
+    outcomes = run_on(loop, monkeypatch, check_many(simweb, [f.url for f in cases], max_retry_after=1.0))
     wrong = [
         (f.id, f.url, f"want {f.verdict}:{f.reason}", f"got {o.verdict.value}:{o.reason}")
         for f, o in zip(cases, outcomes.values(), strict=True)
@@ -177,14 +191,15 @@ def test_every_catalogue_fixture_gets_its_verdict(simweb):
     assert not wrong, "\n".join(map(str, wrong))
 
 
-def test_network_failures_are_verdicts_not_crashes(simweb):
+@LOOPS
+def test_network_failures_are_verdicts_not_crashes(simweb, loop, monkeypatch):
     from linkcheck.simweb import NETWORK_FAILURES
 
     # /truncated lies in its Content-Length; a generic host is checked with HEAD, which reads no body
     # and so cannot notice. Only body-reading checks (content sites) see truncation.
     failures = {url: want for url, want in NETWORK_FAILURES.items() if not url.endswith("/truncated")}
     urls = list(failures)
-    outcomes = asyncio.run(check_many(simweb, urls, total_timeout=0.5, max_attempts=2))
+    outcomes = run_on(loop, monkeypatch, check_many(simweb, urls, total_timeout=0.5, max_attempts=2))
     wrong = [
         (url, want, outcomes[url].reason, outcomes[url].error)
         for url, want in failures.items()
