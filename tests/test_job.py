@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -205,7 +206,16 @@ def committed(db_path: Path) -> int:
         reader.close()
 
 
-def test_group_commit_writes_when_full_when_old_and_when_flushed(tmp_path: Path) -> None:
+async def committed_soon(db_path: Path, want: int, within: float = 5.0) -> int:
+    """Checks another process sees once the writer thread has had time (bounded wait)."""
+    deadline = time.monotonic() + within
+    while (seen := committed(db_path)) < want and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    return seen
+
+
+@pytest.mark.parametrize("background", [True, False])
+def test_group_commit_writes_when_full_when_old_and_when_flushed(tmp_path: Path, background: bool) -> None:
     db_path = tmp_path / "h.db"
     alive = Outcome(Verdict.ALIVE, "http-200", 200)
 
@@ -213,22 +223,59 @@ def test_group_commit_writes_when_full_when_old_and_when_flushed(tmp_path: Path)
         seen = []
         with Store(db_path) as store:
             run = store.begin_run({})
-            group = GroupCommit(store, run, now=lambda: datetime.now(UTC), max_checks=3, max_delay=0.2)
+            group = GroupCommit(
+                store, run, now=lambda: datetime.now(UTC), max_checks=3, max_delay=0.2, background=background
+            )
             group.add("https://a.example/1", alive)
             group.add("https://a.example/2", alive)
+            await asyncio.sleep(0.05)
             seen.append(committed(db_path))  # pending, not yet written
             group.add("https://a.example/3", alive)
-            seen.append(committed(db_path))  # full: written at once
+            seen.append(await committed_soon(db_path, 3))  # full: written at once (by the writer)
             group.add("https://a.example/4", alive)
             seen.append(committed(db_path))
             await asyncio.sleep(0.5)  # nothing else arrives: the timer writes it
             seen.append(committed(db_path))
             group.add("https://a.example/5", alive)
-            group.flush()
-            seen.append(committed(db_path))
+            group.close()
+            seen.append(committed(db_path))  # close (flush) returns once everything is written
         return seen
 
     assert asyncio.run(scenario()) == [0, 3, 3, 4, 5]
+
+
+def test_group_commit_keeps_the_order_and_the_event_loop_free(tmp_path: Path, monkeypatch) -> None:
+    """Groups are written one after another in the order handed over, on a thread that is not the
+    event loop's; flush waits for all of them."""
+    db_path = tmp_path / "h.db"
+    writes: list[tuple[str, list[str]]] = []
+
+    async def scenario() -> None:
+        with Store(db_path) as store:
+            real = store.record_checks
+
+            def slow_record(run_id, group):
+                time.sleep(0.05)  # a slow disk: the loop must not wait for it
+                writes.append((threading.current_thread().name, [canonical for canonical, _, _ in group]))
+                return real(run_id, group)
+
+            monkeypatch.setattr(store, "record_checks", slow_record)
+            run = store.begin_run({})
+            group = GroupCommit(store, run, now=lambda: datetime.now(UTC), max_checks=2, max_delay=10.0)
+            started = time.monotonic()
+            for i in range(10):
+                group.add(f"https://a.example/{i}", Outcome(Verdict.ALIVE, "http-200", 200))
+            handed_over_in = time.monotonic() - started
+            group.close()
+            assert handed_over_in < 0.05 * 5 / 2  # five slow writes, not waited for by add()
+            assert committed(db_path) == 10
+
+    asyncio.run(scenario())
+    assert [urls for _, urls in writes] == [
+        [f"https://a.example/{i}", f"https://a.example/{i + 1}"] for i in (0, 2, 4, 6, 8)
+    ]
+    assert {name for name, _ in writes} != {threading.current_thread().name}
+    assert all(name.startswith("linkcheck-commit") for name, _ in writes)
 
 
 def test_group_commit_timer_failure_is_raised_by_the_next_call(tmp_path: Path, monkeypatch) -> None:
@@ -243,11 +290,29 @@ def test_group_commit_timer_failure_is_raised_by_the_next_call(tmp_path: Path, m
             group = GroupCommit(store, run, now=lambda: datetime.now(UTC), max_checks=100, max_delay=0.05)
             monkeypatch.setattr(store, "record_checks", disk_full)
             group.add("https://a.example/1", Outcome(Verdict.ALIVE, "http-200", 200))
-            await asyncio.sleep(0.3)  # the timer's flush fails inside the event loop
+            await asyncio.sleep(0.3)  # the timer's group fails on the writer
             with pytest.raises(StoreError, match="disk is full"):
                 group.add("https://a.example/2", Outcome(Verdict.ALIVE, "http-200", 200))
+            group.close()
 
     asyncio.run(scenario())
+
+
+def test_group_commit_failure_on_the_writer_is_raised_by_flush(tmp_path: Path, monkeypatch) -> None:
+    db_path = tmp_path / "h.db"
+
+    def disk_full(*args, **kwargs):
+        time.sleep(0.05)
+        raise StoreError("database error: database or disk is full")
+
+    with Store(db_path) as store:
+        run = store.begin_run({})
+        group = GroupCommit(store, run, now=lambda: datetime.now(UTC), max_checks=1, max_delay=10.0)
+        monkeypatch.setattr(store, "record_checks", disk_full)
+        group.add("https://a.example/1", Outcome(Verdict.ALIVE, "http-200", 200))  # handed over, still writing
+        with pytest.raises(StoreError, match="disk is full"):
+            group.close()
+        group.close()  # the failure was reported once; the writer is stopped
 
 
 def test_interrupted_run_commits_every_reported_check(tmp_path: Path, simweb, monkeypatch) -> None:
