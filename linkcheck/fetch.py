@@ -72,7 +72,12 @@ class FetchSettings:
         return address_skip_reason(host)
 
 
-def _ssl_context(settings: FetchSettings) -> ssl.SSLContext:
+def _ssl_context(settings: FetchSettings) -> ssl.SSLContext | bool:
+    """The client's TLS context: ``True`` (aiohttp's verified default context, the system's trust
+    store) unless a CA bundle or extra CA is configured. aiohttp builds its default context when
+    it is imported; building the same context again costs about 40 ms of every run's start-up."""
+    if settings.ca_bundle is None and not settings.extra_ca_pem:
+        return True
     context = ssl.create_default_context(cafile=settings.ca_bundle)
     if settings.extra_ca_pem:
         context.load_verify_locations(cadata=settings.extra_ca_pem.decode("ascii"))

@@ -206,3 +206,15 @@ def test_network_failures_are_verdicts_not_crashes(simweb, loop, monkeypatch):
         if outcomes[url].reason != want
     ]
     assert not wrong, "\n".join(map(str, wrong))
+
+
+@LOOPS
+def test_without_a_configured_ca_the_system_trust_store_decides(simweb, loop, monkeypatch):
+    """No CA bundle and no extra CA: aiohttp's default context (the system's trust store) verifies,
+    so the simulated web's test certificate is a TLS verdict, never silently accepted; with its
+    CA trusted the same URL is alive."""
+    url = f"{BH}/ok"
+    untrusted = run_on(loop, monkeypatch, check_many(simweb, [url], extra_ca_pem=None, max_attempts=1))[url]
+    assert (untrusted.verdict, untrusted.reason) == (Verdict.ERROR, "tls")
+    trusted = run_on(loop, monkeypatch, check_many(simweb, [url], max_attempts=1))[url]
+    assert (trusted.verdict, trusted.reason) == (Verdict.ALIVE, "http-200")
