@@ -151,8 +151,25 @@ class CheckResult:
         return data
 
     def json_object(self) -> dict:
-        """:meth:`to_dict` for orjson: the same JSON, with the occurrences left as dataclasses
-        (encoded natively; a check report of the whole blog has tens of thousands)."""
-        data = vars(self.link).copy()
-        data.update(self.outcome.to_dict())
-        return data
+        """:meth:`to_dict` for orjson: the same JSON, with the occurrences, the verdict and the
+        redirects left as they are (dataclasses, a StrEnum, a tuple: orjson encodes them natively).
+        One dict display: a check report of the whole blog has tens of thousands of these, and
+        building it from the two ``to_dict`` forms costs twice as much."""
+        link, outcome = self.link, self.outcome
+        return {
+            "url": link.url,
+            "canonical": link.canonical,
+            "host": link.host,
+            "checkable": link.checkable,
+            "skip_reason": link.skip_reason,
+            "occurrences": link.occurrences,
+            "verdict": outcome.verdict,
+            "reason": outcome.reason,
+            "http_status": outcome.http_status,
+            "final_url": outcome.final_url,
+            "redirects": outcome.redirects,
+            "elapsed_ms": outcome.elapsed_ms,
+            "marker": outcome.marker,
+            "error": outcome.error,
+            "via": outcome.via,
+        }
