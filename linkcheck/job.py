@@ -32,7 +32,8 @@ from linkcheck.fetch import Fetcher, FetchSettings
 from linkcheck.lock import RunLock, lock_path_for
 from linkcheck.models import CheckResult, Link, Outcome
 from linkcheck.schedule import plan
-from linkcheck.store import Store, StoreError, utc_now
+from linkcheck.sites import profile_for
+from linkcheck.store import Store, StoreError, UrlState, utc_now
 
 if TYPE_CHECKING:
     from linkcheck.browser import BrowserSettings, RecheckSummary
@@ -81,7 +82,8 @@ class GroupCommit:
         self._timer: asyncio.TimerHandle | None = None
         self._failure: StoreError | None = None
         self._writer: ThreadPoolExecutor | None = None
-        self._written: deque[Future[object]] = deque()  # groups handed to the writer, oldest first
+        self._written: deque[Future[object]] = deque()  # writes handed to the writer, oldest first
+        self._broken = False  # a write on the writer failed: later ones are not attempted
 
     def add(self, canonical: str, outcome: Outcome) -> None:
         self._settle_finished()
@@ -99,6 +101,8 @@ class GroupCommit:
         self._cancel_timer()
         while self._written:
             self._settle(self._written.popleft(), wait=True)
+        if self.pending and self._broken:
+            self.pending = []  # see _on_writer
         if self.pending:
             group, self.pending = self.pending, []
             try:
@@ -106,6 +110,11 @@ class GroupCommit:
             except StoreError as exc:
                 self._failure = self._failure or exc
         self._raise_failure()
+
+    def write(self, method: Callable[..., object], *args: object, **kwargs: object) -> None:
+        """Another store write to make in order with the groups (on the writer with
+        ``background``): the run's ``sync_links``, which must precede its first group."""
+        self._submit(method, *args, **kwargs)
 
     def close(self) -> None:
         """Flush, then stop the writer thread (idempotent)."""
@@ -123,15 +132,29 @@ class GroupCommit:
         if not self.pending:
             return
         group, self.pending = self.pending, []
+        self._submit(self.store.record_checks, self.run_id, group)
+
+    def _submit(self, method: Callable[..., object], *args: object, **kwargs: object) -> None:
         if not self.background:
             try:
-                self.store.record_checks(self.run_id, group)
+                method(*args, **kwargs)
             except StoreError as exc:
                 self._failure = self._failure or exc
             return
         if self._writer is None:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkcheck-commit")
-        self._written.append(self._writer.submit(self.store.record_checks, self.run_id, group))
+        self._written.append(self._writer.submit(self._on_writer, method, *args, **kwargs))
+
+    def _on_writer(self, method: Callable[..., object], *args: object, **kwargs: object) -> object:
+        # After a failed write (the sync of new URLs, say) the next ones would build on what is
+        # missing: they are dropped, like the checks a kill -9 loses, and the run stops.
+        if self._broken:
+            raise StoreError("not written: an earlier write of this run failed")
+        try:
+            return method(*args, **kwargs)
+        except BaseException:
+            self._broken = True
+            raise
 
     def _settle_finished(self) -> None:
         while self._written and self._written[0].done():
@@ -215,22 +238,24 @@ async def run_job(
     on_fetcher: Callable[[Fetcher], None] | None = None,
     now: Callable[[], datetime] = utc_now,
 ) -> JobResult:
-    """Run one job. Raises LockHeldError, StoreError, MissingPathError before any check."""
+    """Run one job. Raises LockHeldError, MissingPathError before any check, StoreError before
+    any check or, when recording the scan fails, at the first group commit."""
     scan = collect(options.paths, site_url=options.site_url)
     exclude_links(scan.links, options.exclude)
     with (
         RunLock(lock_path_for(options.db)),
         Store(options.db, confirm_checks=options.confirm_checks, confirm_days=options.confirm_days) as store,
     ):
-        store.sync_links(scan.links, now=now())
+        by_canonical = {link.canonical: link for link in scan.links if link.checkable}
+        # Planned from the states recorded so far and the scan, so that checking starts while the
+        # scan is still being recorded (sync_links, the first write on the writer thread).
         due = plan(
-            store.link_states(),
+            states_to_plan(store.link_states(cited_only=False, checkable_only=False), scan.links),
             now=now(),
             check_all=options.check_all,
             recheck_alive_after=options.recheck_alive_after,
         )
         chosen = due[: options.max_urls] if options.max_urls is not None else due
-        by_canonical = {link.canonical: link for link in scan.links if link.checkable}
         links = [by_canonical[c] for c in chosen if c in by_canonical]
         if on_plan is not None:
             on_plan(len(links))
@@ -288,6 +313,7 @@ async def run_job(
         deadline = time.monotonic() + options.budget_s if options.budget_s else None
         summary = RunSummary(status=RunStatus.INTERRUPTED, planned=len(links))
         try:
+            group.write(store.sync_links, scan.links, now=now())  # before the first group, on the writer
             async with Fetcher(settings, resolver=resolver) as fetcher:
                 if on_fetcher is not None:
                     on_fetcher(fetcher)
@@ -320,6 +346,7 @@ async def run_job(
                         run_id=run_id,
                         now=now,
                     )
+            group.close()
         except BaseException:
             for link, outcome in list(held.values()):
                 with contextlib.suppress(Exception):
@@ -332,7 +359,6 @@ async def run_job(
             with contextlib.suppress(StoreError):
                 store.finish_run(run_id, RunStatus.INTERRUPTED.value, {"error": "aborted"}, now=now())
             raise
-        group.close()
         counts = {**summary.counts, "checked": summary.checked, "planned": summary.planned}
         if browser_summary is not None:
             counts["browser"] = browser_summary.to_dict()
@@ -350,6 +376,21 @@ async def run_job(
             archive=archived,
             browser=browser_summary,
         )
+
+
+def states_to_plan(recorded: list[UrlState], links: list[Link]) -> list[UrlState]:
+    """What ``Store.link_states()`` will say once ``links`` (a full scan) are synced, from what it
+    says before: the recorded states of the scan's checkable URLs (in the store's order), then
+    the URLs new to the store as never checked (in scan order, as sync_links will add them)."""
+    checkable = {link.canonical: link for link in links if link.checkable}
+    states = [state for state in recorded if state.canonical in checkable]
+    known = {state.canonical for state in recorded}
+    states.extend(
+        UrlState(link.canonical, profile_for(link.host).name, link.host, None, None)
+        for link in checkable.values()
+        if link.canonical not in known
+    )
+    return states
 
 
 def exclude_links(links: list[Link], patterns: tuple[str, ...]) -> None:

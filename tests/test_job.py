@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import signal
 import sqlite3
 import subprocess
@@ -16,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck.job import GroupCommit, JobOptions, run_job
+from linkcheck.canonical import canonicalize
+from linkcheck.job import GroupCommit, JobOptions, run_job, states_to_plan
 from linkcheck.lock import RunLock, lock_path_for
-from linkcheck.models import Outcome, Verdict
+from linkcheck.models import Link, Occurrence, Outcome, Verdict
 from linkcheck.resolve import RoutingResolver
+from linkcheck.schedule import plan
 from linkcheck.store import Store, StoreError
 from tests.support import fast_politeness, fast_settings
 
@@ -350,3 +353,69 @@ def test_interrupted_run_commits_every_reported_check(tmp_path: Path, simweb, mo
     )
     assert sorted(r[0] for r in rows) == sorted(reported)
     assert 5 <= len(reported) < 40
+
+
+# ---- planning before the scan is recorded ---------------------------------------------------
+
+
+def _link(url: str, *, checkable: bool = True) -> Link:
+    c = canonicalize(url)
+    return Link(
+        url, c.canonical, c.host, checkable, None if checkable else "excluded", [Occurrence("p.md", 1, 1, "bare")]
+    )
+
+
+def test_plan_from_recorded_states_equals_plan_after_sync(tmp_path: Path) -> None:
+    """run_job plans before sync_links has run (it runs on the writer thread while checking starts):
+    over nights of changing posts (URLs added, dropped, cited again, excluded) and mixed outcomes,
+    that plan must equal the plan made from the states after the sync."""
+    rng = random.Random(7)
+    pool = [f"https://h{i % 7}.example/p/{i}" for i in range(120)]
+    outcomes = [
+        Outcome(Verdict.ALIVE, "http-200", 200),
+        Outcome(Verdict.DEAD, "http-404", 404),
+        Outcome(Verdict.ERROR, "timeout"),
+        Outcome(Verdict.BLOCKED, "antibot:zhihu-403", 403),
+    ]
+    start = datetime(2026, 1, 1, 3, tzinfo=UTC)
+    with Store(tmp_path / "h.db") as store:
+        for night in range(12):
+            now = start + timedelta(days=night)
+            cited = rng.sample(pool, rng.randint(40, 100))
+            links = [_link(url, checkable=rng.random() > 0.1) for url in cited]
+            before = store.link_states(cited_only=False, checkable_only=False)
+            store.sync_links(links, now=now)
+            for max_urls in (None, 25):
+                expected = plan(store.link_states(), now=now, max_urls=max_urls)
+                assert plan(states_to_plan(before, links), now=now, max_urls=max_urls) == expected, (night, max_urls)
+            run = store.begin_run({}, now=now)
+            due = plan(store.link_states(), now=now, max_urls=30)
+            store.record_checks(run, [(url, rng.choice(outcomes), now) for url in due])
+            store.finish_run(run, "completed", {}, now=now)
+
+
+def test_a_failed_sync_on_the_writer_stops_the_run_and_records_no_check(blog, simweb, monkeypatch) -> None:
+    """sync_links fails (disk full) on the writer thread after checking has started: the run stops
+    with the StoreError, its row says interrupted, and no check is written for URLs the sync did not
+    record (they would otherwise be created as uncited)."""
+
+    import linkcheck.job as job_module
+
+    def disk_full(self, *args, **kwargs):
+        time.sleep(1.5)  # checks finish meanwhile, and their groups queue up behind the sync
+        raise StoreError("database error: database or disk is full")
+
+    monkeypatch.setattr(Store, "sync_links", disk_full)
+    monkeypatch.setattr(job_module, "COMMIT_EVERY_S", 0.02)
+    # A slow URL keeps the run going until the sync has failed: the groups before it are handed to
+    # the writer (timed), not written by the final flush.
+    with (blog / "posts" / "2020-1-1-test.md").open("a", encoding="utf-8") as post:
+        post.write("\nhttps://behave.test/slow?ms=2500\n")
+    options = JobOptions(paths=[blog / "posts"], db=blog / "state" / "h.db", canaries=("https://behave.test/ok",))
+    settings = fast_settings(simweb, politeness_overrides=fast_politeness(["behave.test", "mp.weixin.qq.com"]))
+    with pytest.raises(StoreError, match="disk is full"):
+        asyncio.run(run_job(options, settings, resolver=RoutingResolver(simweb.route)))
+    conn = sqlite3.connect(blog / "state" / "h.db")
+    assert conn.execute("SELECT count(*) FROM checks").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM urls").fetchone()[0] == 0
+    assert [status for (status,) in conn.execute("SELECT status FROM runs")] == ["interrupted"]
