@@ -101,12 +101,10 @@ class GroupCommit:
         self._cancel_timer()
         while self._written:
             self._settle(self._written.popleft(), wait=True)
-        if self.pending and self._broken:
-            self.pending = []  # see _on_writer
         if self.pending:
             group, self.pending = self.pending, []
             try:
-                self.store.record_checks(self.run_id, group)
+                self._write_in_order(self.store.record_checks, self.run_id, group)
             except StoreError as exc:
                 self._failure = self._failure or exc
         self._raise_failure()
@@ -137,17 +135,19 @@ class GroupCommit:
     def _submit(self, method: Callable[..., object], *args: object, **kwargs: object) -> None:
         if not self.background:
             try:
-                method(*args, **kwargs)
+                self._write_in_order(method, *args, **kwargs)
             except StoreError as exc:
                 self._failure = self._failure or exc
             return
         if self._writer is None:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkcheck-commit")
-        self._written.append(self._writer.submit(self._on_writer, method, *args, **kwargs))
+        self._written.append(self._writer.submit(self._write_in_order, method, *args, **kwargs))
 
-    def _on_writer(self, method: Callable[..., object], *args: object, **kwargs: object) -> object:
-        # After a failed write (the sync of new URLs, say) the next ones would build on what is
-        # missing: they are dropped, like the checks a kill -9 loses, and the run stops.
+    def _write_in_order(self, method: Callable[..., object], *args: object, **kwargs: object) -> object:
+        """One write, unless an earlier one failed (on the writer, or here once it is idle).
+
+        After a failed write (the sync of new URLs, say) the next ones would build on what is
+        missing: they are dropped, like the checks a kill -9 loses, and the run stops."""
         if self._broken:
             raise StoreError("not written: an earlier write of this run failed")
         try:

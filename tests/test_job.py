@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -419,3 +420,28 @@ def test_a_failed_sync_on_the_writer_stops_the_run_and_records_no_check(blog, si
     assert conn.execute("SELECT count(*) FROM checks").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM urls").fetchone()[0] == 0
     assert [status for (status,) in conn.execute("SELECT status FROM runs")] == ["interrupted"]
+
+
+@pytest.mark.parametrize("background", [True, False])
+def test_writes_after_a_failed_write_are_dropped(tmp_path: Path, background: bool) -> None:
+    """Once a write of the run failed, the groups after it are not written (they would build on
+    what is missing), on the writer thread or not; the first failure is the one raised."""
+    db_path = tmp_path / "h.db"
+
+    def failing_sync(*args, **kwargs):
+        raise StoreError("database error: database or disk is full")
+
+    with Store(db_path) as store:
+        run = store.begin_run({})
+        group = GroupCommit(
+            store, run, now=lambda: datetime.now(UTC), max_checks=1, max_delay=10.0, background=background
+        )
+        group.write(failing_sync)
+        with contextlib.suppress(StoreError):  # raised here already when not on the writer
+            group.add("https://a.example/1", Outcome(Verdict.ALIVE, "http-200", 200))
+        with pytest.raises(StoreError) as raised:
+            group.add("https://a.example/2", Outcome(Verdict.ALIVE, "http-200", 200))
+            group.close()
+        assert "disk is full" in str(raised.value) or "earlier write" in str(raised.value)
+        group.close()
+    assert committed(db_path) == 0
