@@ -8,6 +8,7 @@ Playwright). Where Playwright or Chromium is missing they are skipped with the r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -236,6 +237,20 @@ def test_browser_failures_are_verdicts(simweb: SimulatedWeb) -> None:
     assert all(o.error for url, o in outcomes.items() if o.verdict is Verdict.ERROR)
 
 
+def _chromium_roots(psutil) -> list:
+    """The Chromium processes under this one whose parent is not Chromium. Chromium starts and ends
+    helper processes all the time: one may vanish between being listed and being looked at."""
+    roots = []
+    for process in psutil.Process().children(recursive=True):
+        try:
+            parent = process.parent()
+            if "chrom" in process.name().lower() and "chrom" not in (parent.name().lower() if parent else ""):
+                roots.append(process)
+        except psutil.NoSuchProcess:
+            continue
+    return roots
+
+
 @needs_browser
 def test_a_killed_browser_is_a_verdict_and_is_relaunched(simweb: SimulatedWeb) -> None:
     psutil = pytest.importorskip("psutil", reason="psutil finds the Chromium process to kill")
@@ -245,8 +260,7 @@ def test_a_killed_browser_is_a_verdict_and_is_relaunched(simweb: SimulatedWeb) -
             _settings(simweb), B.BrowserSettings(page_timeout=10), route=simweb.route, route_hosts=["behave.test"]
         ) as browser:
             await browser.check("https://behave.test/ok")
-            tree = [p for p in psutil.Process().children(recursive=True) if "chrom" in p.name().lower()]
-            roots = [p for p in tree if "chrom" not in (p.parent().name().lower() if p.parent() else "")]
+            roots = _chromium_roots(psutil)
 
             async def kill() -> None:
                 for _ in range(200):  # once the page's request is on the server (a loaded machine is slow)
@@ -255,7 +269,8 @@ def test_a_killed_browser_is_a_verdict_and_is_relaunched(simweb: SimulatedWeb) -
                     await asyncio.sleep(0.05)
                 await asyncio.sleep(0.2)
                 for process in roots:
-                    process.kill()
+                    with contextlib.suppress(psutil.NoSuchProcess):
+                        process.kill()
 
             crashed, _ = await asyncio.gather(browser.check("https://behave.test/slow?ms=3000"), kill())
             after = await browser.check("https://behave.test/ok")
