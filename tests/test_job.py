@@ -238,8 +238,8 @@ def test_group_commit_writes_when_full_when_old_and_when_flushed(tmp_path: Path,
             seen.append(await committed_soon(db_path, 3))  # full: written at once (by the writer)
             group.add("https://a.example/4", alive)
             seen.append(committed(db_path))
-            await asyncio.sleep(0.5)  # nothing else arrives: the timer writes it
-            seen.append(committed(db_path))
+            await asyncio.sleep(0.3)  # nothing else arrives: the timer (0.2 s) writes it
+            seen.append(await committed_soon(db_path, 4))
             group.add("https://a.example/5", alive)
             group.close()
             seen.append(committed(db_path))  # close (flush) returns once everything is written
