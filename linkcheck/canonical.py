@@ -13,6 +13,7 @@ from functools import partial
 from typing import NamedTuple
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
+from linkcheck.native import speedups
 from linkcheck.sites import GENERIC, TRACKING_PARAMS, SiteProfile, profile_for
 
 CHECKABLE_SCHEMES = frozenset({"http", "https"})
@@ -28,7 +29,20 @@ _LOWER_ESCAPE = re.compile(r"%(?:[0-9a-f][0-9a-fA-F]|[0-9A-F][a-f])")
 # "localhost" names take the general path.
 _SIMPLE = re.compile(r"(https?)://([a-z0-9](?:[a-z0-9.\-]*[a-z])?)(/[A-Za-z0-9\-._~/!$'()*+,;=:@]*)?(?:#.*)?", re.S)
 
-_simple_url = _SIMPLE.fullmatch
+# The same for a plain site-relative link (``/images/x.png``, a tenth of the blog's links) when no
+# site URL is configured: its canonical form is itself without the fragment.
+_SIMPLE_RELATIVE = re.compile(r"(/(?!/)[A-Za-z0-9\-._~/!$'()*+,;=:@]*)(?:#.*)?", re.S)
+_simple_relative = _SIMPLE_RELATIVE.fullmatch
+
+
+def _simple_parts(url: str) -> tuple[str, str, str | None] | None:
+    """(scheme, host, path or None) of a URL the fast path takes, else None."""
+    m = _SIMPLE.fullmatch(url)
+    return None if m is None else m.groups()  # type: ignore[return-value]
+
+
+if speedups is not None:  # the same fullmatch in C (tests/test_speedups.py compares the two)
+    _simple_parts = speedups.simple_url
 
 
 class Canonical(NamedTuple):
@@ -124,8 +138,8 @@ def _canonical_query(query: str, profile: SiteProfile, path: str) -> str:
 
 def canonicalize(url: str, site_url: str | None = None) -> Canonical:
     """Canonical form of ``url`` as written in a post (site-relative when it starts with '/')."""
-    simple = _simple_url(url)
-    if simple is not None and "localhost" not in (parts := simple.groups())[1]:
+    parts = _simple_parts(url)
+    if parts is not None and "localhost" not in parts[1]:
         scheme, host, path = parts
         profile = profile_for(host)
         if profile.force_https:
@@ -137,6 +151,8 @@ def canonicalize(url: str, site_url: str | None = None) -> Canonical:
             if rule is not None and rule.strip_trailing_slash:
                 path = path.rstrip("/") or "/"
         return _new_canonical((f"{scheme}://{host}{path}", host, True, None, profile))
+    if site_url is None and (relative := _simple_relative(url)) is not None:
+        return _new_canonical((relative.group(1), "", False, "site-relative", GENERIC))
     return _canonicalize(url, site_url)
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkcheck.canonical import _SIMPLE, _canonicalize, canonicalize
+from linkcheck.canonical import _SIMPLE, _SIMPLE_RELATIVE, _canonicalize, canonicalize
 
 
 def canon(url: str, site_url: str | None = None) -> str:
@@ -210,6 +210,19 @@ def test_fast_path_equals_general_path(url: str) -> None:
         slow.skip_reason,
         slow.profile,
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.from_regex(_SIMPLE_RELATIVE, fullmatch=True),
+        st.builds(lambda path, frag: path + frag, _PATH, st.sampled_from(["", "#x", "#", "#a b"])),
+        _PATH.map(lambda p: "/" + p),  # scheme-relative: not a site-relative link
+    )
+)
+def test_relative_fast_path_equals_general_path(url: str) -> None:
+    assert canonicalize(url) == _canonicalize(url, None)
+    assert canonicalize(url, "https://blog.example/") == _canonicalize(url, "https://blog.example/")
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,0 +1,209 @@
+"""The native fast paths (linkcheck/_speedups.c) against the Python rules they shortcut.
+
+The Python code is the definition; the native route must give the same occurrences, objects and
+canonical forms, on the real blog and on generated text. Without the compiled module (no C compiler
+at install) these tests skip, unless LINKCHECK_EXPECT_SPEEDUPS=1 (.ci/run sets it: CI has gcc, so
+a build that silently fell back to pure Python fails here instead of only running slower).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from linkcheck import canonical, extract
+from linkcheck.collect import _walk, collect, decode
+from linkcheck.models import LinkKind, Occurrence
+from linkcheck.native import speedups
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus" / "_posts"
+
+if speedups is None:
+    if os.environ.get("LINKCHECK_EXPECT_SPEEDUPS") == "1":
+        pytest.fail("linkcheck._speedups was not built (is a C compiler installed?)", pytrace=False)
+    pytest.skip("linkcheck._speedups not built: the pure-Python rules are all there is", allow_module_level=True)
+
+
+def _python_route(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(extract, "_native_bare_prose", None)
+    monkeypatch.setattr(canonical, "_simple_parts", _python_simple_parts)
+
+
+def _python_simple_parts(url: str) -> tuple[str, str, str | None] | None:
+    m = canonical._SIMPLE.fullmatch(url)
+    return None if m is None else m.groups()  # type: ignore[return-value]
+
+
+def _extracted(text: str) -> list[tuple[str, Occurrence]]:
+    return list(extract.extract_urls(text, "post.md"))
+
+
+def _both_routes(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[list, list]:
+    native = _extracted(text)
+    with monkeypatch.context() as patch:
+        _python_route(patch)
+        python = _extracted(text)
+    return native, python
+
+
+def _same(native: list[tuple[str, Occurrence]], python: list[tuple[str, Occurrence]]) -> None:
+    assert native == python
+    for (_, a), (_, b) in zip(native, python, strict=True):
+        # Built without __init__: same type, same attributes in the same order (the JSON key order).
+        assert type(a) is type(b) is Occurrence
+        assert list(a.__dict__.items()) == list(b.__dict__.items())
+        assert orjson.dumps(a) == orjson.dumps(b)
+
+
+# --- generated text -------------------------------------------------------------------------------
+
+_PIECES = st.sampled_from(
+    [
+        *"ab/:.?#&=()[]<>`~!*_-,;'\" \n\t\\^{}|%",
+        *("http://", "https://", "http:/", "htt", "www.", "www.a.b", "ftp://", "sftp://", "xhttp://"),
+        *("](", "![", "[x]: ", "```", "~~~", "    ", "\t", "href=", 'src="', "<a ", "<http://a>"),
+        *("中", "（", "）", "，", "。", "–", "é", "\u3000", "\xa0", "\x1c", "\x7f", "\U00020000", "\r"),
+    ]
+)
+_TEXT = st.lists(_PIECES, max_size=80).map("".join)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_TEXT)
+def test_generated_text_gives_the_same_occurrences(text: str) -> None:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _same(*_both_routes(text, monkeypatch))
+
+
+# Every character that could sit before or after a URL: ASCII, Latin-1, and the whitespace, CJK and
+# full-width characters the rules name.
+_NEIGHBOURS = [
+    *map(chr, range(0x250)),
+    *"\u2014\u2018\u2019\u201c\u201d\u2026\u2028\u2029\u3000\u3001\u3002\u4e2d\uff08\uff09\uff0c\uff1a\uff41\ufeff",
+    "\U00020000",
+]
+
+
+def test_every_neighbouring_character_gives_the_same_occurrences(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exhaustive over the characters before and after each kind of bare URL (the lookbehinds,
+    the end of the raw run, trimming): one text per character, both routes."""
+    urls = ["http://a.example/p", "https://a.example", "ftp://f.example/x", "www.w.example/y", "www.w.e"]
+    for ch in _NEIGHBOURS:
+        text = "\n".join(f"{ch}{url}{ch}x {url}{ch}" for url in urls)
+        _same(*_both_routes(text, monkeypatch))
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_TEXT, st.integers(0, 90), st.integers(0, 90))
+def test_bare_prose_stops_before_every_match_it_does_not_emit(text: str, pos: int, end: int) -> None:
+    """What the native walk promises ``_Scanner._next_native``: each URL it emits is the match
+    ``_MASTER.search`` finds there, a plain bare URL; and no match starts before where it stops."""
+    end = min(end, len(text))
+    out: list[tuple[str, Occurrence]] = []
+    stop, *_ = speedups.bare_prose(text, pos, end, 1, 0, 0, 0, "f", out, Occurrence, LinkKind.BARE)
+    cursor = pos
+    for url, occ in out:
+        m = extract._MASTER.search(text, cursor, end)
+        assert m is not None and m.lastgroup is None and m.group() == url
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        assert (occ.line, occ.column) == (text.count("\n", 0, m.start()) + 1, m.start() - line_start + 1)
+        cursor = m.end()
+    m = extract._MASTER.search(text, cursor, end)
+    if stop < 0:
+        assert m is None
+    else:
+        assert cursor <= stop < end
+        assert m is None or m.start() >= stop
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.one_of(
+        st.from_regex(canonical._SIMPLE, fullmatch=True),
+        st.lists(
+            st.sampled_from([*"aZ09.-_/#:?%&@~!$'()*+,;= ", "http://", "https://", "中", "é", "\n"]), max_size=30
+        ).map("".join),
+    )
+)
+def test_simple_url_is_the_simple_fullmatch(url: str) -> None:
+    assert speedups.simple_url(url) == _python_simple_parts(url)
+
+
+def test_string_widths_and_positions() -> None:
+    """One-, two- and four-byte strings: the walk reads each width, columns count characters."""
+    for lead in ("é ", "中 ", "\U00020000 "):
+        text = f"{lead}http://a.example/x\n{lead}www.b.example/y `http://c.example/` ![i](/i.png)"
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            native, python = _both_routes(text, monkeypatch)
+        _same(native, python)
+        assert [(u, o.line, o.column) for u, o in native][:2] == [
+            ("http://a.example/x", 1, 3),
+            ("www.b.example/y", 2, 3),
+        ]
+
+
+def test_bare_prose_rejects_wrong_arguments() -> None:
+    with pytest.raises(TypeError):
+        speedups.bare_prose("x", 0, 1)
+    with pytest.raises(TypeError):
+        speedups.bare_prose(b"x", 0, 1, 1, 0, 0, 0, "f", [], Occurrence, LinkKind.BARE)
+    with pytest.raises(TypeError):
+        speedups.simple_url(b"http://a")
+
+
+# --- the real blog --------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not beside the repository")
+def test_corpus_gives_the_same_occurrences(monkeypatch: pytest.MonkeyPatch) -> None:
+    total = 0
+    for _display, path in _walk([CORPUS], []):
+        text, _ = decode(path.read_bytes())
+        native, python = _both_routes(text, monkeypatch)
+        _same(native, python)
+        total += len(native)
+    assert total > 25_000
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not beside the repository")
+def test_corpus_gives_the_same_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    native = [link.to_dict() for link in collect([CORPUS]).links]
+    _python_route(monkeypatch)
+    python = [link.to_dict() for link in collect([CORPUS]).links]
+    assert native == python
+    assert len(native) > 25_000
+
+
+def test_pure_python_switch_gives_the_same_json(tmp_path: Path) -> None:
+    """LINKCHECK_PURE_PYTHON=1 (linkcheck.native) runs the whole scan without the module, same bytes."""
+    source = CORPUS if CORPUS.is_dir() else REPO / "posts"
+
+    def scan(**env: str) -> bytes:
+        run = subprocess.run(
+            [sys.executable, "-m", "linkcheck", "scan", "-f", "json", str(source)],
+            capture_output=True,
+            check=True,
+            env={**os.environ, **env},
+            cwd=tmp_path,
+        )
+        return run.stdout
+
+    probe = subprocess.run(
+        [sys.executable, "-c", "from linkcheck.native import speedups; print(speedups is None)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "LINKCHECK_PURE_PYTHON": "1"},
+    )
+    assert probe.stdout.strip() == "True"
+    native = scan()
+    assert native == scan(LINKCHECK_PURE_PYTHON="1")
+    assert len(orjson.loads(native)) > 10
