@@ -192,30 +192,42 @@ skip_plain(const Text *t, Py_ssize_t q)
     return q;
 }
 
-/* Occurrence(file, line, column, kind), without running the dataclass's generated __init__ (a
- * Python frame per URL, a third of this module's time): object.__new__ and the four attributes it
- * would set, in its order. models.Occurrence is a plain dataclass with no __post_init__; the
- * tests compare what both routes build. */
+/* An instance of a plain dataclass without running its generated __init__ (a Python frame per
+ * object, a third of this module's time): object.__new__, then the attributes __init__ would set,
+ * in its order (the order of __dict__, and so of the JSON keys). models.Occurrence and models.Link
+ * are plain dataclasses with no __post_init__; the tests compare what both routes build. */
 static PyObject *str_file, *str_line, *str_column, *str_kind, *empty_tuple;
+static PyObject *str_url, *str_canonical, *str_host, *str_checkable, *str_skip_reason, *str_occurrences;
+static PyObject *str_force_https, *str_localhost, *str_http_prefix, *str_www;
+
+static PyObject *
+new_plain(PyTypeObject *type, int n, PyObject *const *names, PyObject *const *values)
+{
+    PyObject *obj = type->tp_new(type, empty_tuple, NULL);
+    if (obj == NULL)
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        if (PyObject_SetAttr(obj, names[i], values[i]) < 0) {
+            Py_DECREF(obj);
+            return NULL;
+        }
+    }
+    return obj;
+}
 
 static PyObject *
 new_occurrence(PyTypeObject *type, PyObject *file, Py_ssize_t line, Py_ssize_t column, PyObject *kind)
 {
-    PyObject *occ = type->tp_new(type, empty_tuple, NULL);
-    if (occ == NULL)
-        return NULL;
     PyObject *line_obj = PyLong_FromSsize_t(line);
     PyObject *column_obj = PyLong_FromSsize_t(column);
-    if (line_obj == NULL || column_obj == NULL || PyObject_SetAttr(occ, str_file, file) < 0
-        || PyObject_SetAttr(occ, str_line, line_obj) < 0 || PyObject_SetAttr(occ, str_column, column_obj) < 0
-        || PyObject_SetAttr(occ, str_kind, kind) < 0) {
-        Py_XDECREF(line_obj);
-        Py_XDECREF(column_obj);
-        Py_DECREF(occ);
-        return NULL;
+    PyObject *occ = NULL;
+    if (line_obj != NULL && column_obj != NULL) {
+        PyObject *names[] = {str_file, str_line, str_column, str_kind};
+        PyObject *values[] = {file, line_obj, column_obj, kind};
+        occ = new_plain(type, 4, names, values);
     }
-    Py_DECREF(line_obj);
-    Py_DECREF(column_obj);
+    Py_XDECREF(line_obj);
+    Py_XDECREF(column_obj);
     return occ;
 }
 
@@ -356,13 +368,15 @@ is_simple_path_char(Py_UCS4 c)
     }
 }
 
-static PyObject *
-simple_url(PyObject *module, PyObject *url)
+typedef struct {
+    int https;
+    Py_ssize_t host_start, host_end, path_start, path_end; /* path_start -1: no path */
+} SimpleParts;
+
+/* The _SIMPLE fullmatch; 0 when it does not match. */
+static int
+parse_simple(PyObject *url, SimpleParts *p)
 {
-    if (!PyUnicode_Check(url)) {
-        PyErr_SetString(PyExc_TypeError, "simple_url() takes a str");
-        return NULL;
-    }
     Text t = {PyUnicode_KIND(url), PyUnicode_DATA(url), PyUnicode_GET_LENGTH(url)};
     Py_ssize_t i;
     if (starts_with(&t, 0, "https://"))
@@ -370,50 +384,217 @@ simple_url(PyObject *module, PyObject *url)
     else if (starts_with(&t, 0, "http://"))
         i = 7;
     else
-        Py_RETURN_NONE;
-    Py_ssize_t host_start = i;
-    /* [a-z0-9](?:[a-z0-9.\-]*[a-z])? : the longest run of host characters, then back off to
-     * its last letter (the group must end in [a-z] unless it is one [a-z0-9] character) */
+        return 0;
+    p->https = i == 8;
+    p->host_start = i;
+    /* [a-z0-9](?:[a-z0-9.\-]*[a-z])? then '/', '#' or the end: none of those is a host character,
+     * so the host is the whole run of host characters, and must end in a letter when longer than
+     * one character. */
     while (i < t.end && is_host_char(AT(&t, i)))
         i++;
-    Py_ssize_t run = i;
-    if (run == host_start)
-        Py_RETURN_NONE;
-    Py_UCS4 first = AT(&t, host_start);
+    p->host_end = i;
+    if (i == p->host_start)
+        return 0;
+    Py_UCS4 first = AT(&t, p->host_start);
     if (!((first >= 'a' && first <= 'z') || (first >= '0' && first <= '9')))
-        Py_RETURN_NONE;
-    /* What follows the host must be '/', '#' or the end. The host can only end before `run` if a
-     * '/' or '#' sits there, and inside the run there is none: so the host is the whole run. */
-    Py_ssize_t host_end = run;
-    if (host_end - host_start > 1) {
-        Py_UCS4 last = AT(&t, host_end - 1);
+        return 0;
+    if (i - p->host_start > 1) {
+        Py_UCS4 last = AT(&t, i - 1);
         if (!(last >= 'a' && last <= 'z'))
-            Py_RETURN_NONE;
+            return 0;
     }
-    Py_ssize_t path_start = -1, path_end = -1;
-    i = host_end;
+    p->path_start = p->path_end = -1;
     if (i < t.end && AT(&t, i) == '/') {
-        path_start = i;
+        p->path_start = i;
         while (i < t.end && is_simple_path_char(AT(&t, i)))
             i++;
-        path_end = i;
+        p->path_end = i;
     }
-    if (i < t.end && AT(&t, i) != '#')
-        Py_RETURN_NONE;
-    PyObject *scheme = PyUnicode_FromString(host_start == 8 ? "https" : "http");
-    PyObject *host = PyUnicode_Substring(url, host_start, host_end);
-    PyObject *path = path_start >= 0 ? PyUnicode_Substring(url, path_start, path_end) : Py_NewRef(Py_None);
-    if (scheme == NULL || host == NULL || path == NULL) {
-        Py_XDECREF(scheme);
-        Py_XDECREF(host);
-        Py_XDECREF(path);
+    return i == t.end || AT(&t, i) == '#';
+}
+
+static PyObject *
+simple_url(PyObject *module, PyObject *url)
+{
+    if (!PyUnicode_Check(url)) {
+        PyErr_SetString(PyExc_TypeError, "simple_url() takes a str");
         return NULL;
     }
-    PyObject *result = PyTuple_Pack(3, scheme, host, path);
-    Py_DECREF(scheme);
-    Py_DECREF(host);
-    Py_DECREF(path);
+    SimpleParts p;
+    if (!parse_simple(url, &p))
+        Py_RETURN_NONE;
+    PyObject *scheme = PyUnicode_FromString(p.https ? "https" : "http");
+    PyObject *host = PyUnicode_Substring(url, p.host_start, p.host_end);
+    PyObject *path = p.path_start >= 0 ? PyUnicode_Substring(url, p.path_start, p.path_end) : Py_NewRef(Py_None);
+    PyObject *result = NULL;
+    if (scheme != NULL && host != NULL && path != NULL)
+        result = PyTuple_Pack(3, scheme, host, path);
+    Py_XDECREF(scheme);
+    Py_XDECREF(host);
+    Py_XDECREF(path);
     return result;
+}
+
+/* canonicalize()'s fast path (canonical.py): a new reference to the Canonical, NULL with no error
+ * set when the URL is not one the fast path takes whole (then Python decides), NULL with an error
+ * on failure. */
+static PyObject *
+fast_canonical(PyObject *url, PyObject *profile_for, PyObject *canonical_type)
+{
+    SimpleParts p;
+    if (!parse_simple(url, &p))
+        return NULL;
+    PyObject *host = PyUnicode_Substring(url, p.host_start, p.host_end);
+    if (host == NULL)
+        return NULL;
+    int has_localhost = PyUnicode_Find(host, str_localhost, 0, PyUnicode_GET_LENGTH(host), 1) >= 0;
+    if (has_localhost) {
+        Py_DECREF(host);
+        return NULL;
+    }
+    PyObject *profile = PyObject_CallOneArg(profile_for, host);
+    if (profile == NULL) {
+        Py_DECREF(host);
+        return NULL;
+    }
+    PyObject *result = NULL, *canonical = NULL, *path = NULL, *items = NULL, *args = NULL;
+    PyObject *force = PyObject_GetAttr(profile, str_force_https);
+    if (force == NULL)
+        goto done;
+    int https = p.https || PyObject_IsTrue(force);
+    Py_DECREF(force);
+    Py_ssize_t path_len = p.path_start < 0 ? 0 : p.path_end - p.path_start;
+    if (path_len > 1 && PyUnicode_READ_CHAR(url, p.path_end - 1) == '/') {
+        /* a trailing slash the site's canonical rules may strip: Python's part */
+        PyObject *rules = PyObject_GetAttr(profile, str_canonical);
+        if (rules == NULL)
+            goto done;
+        int has_rules = PyObject_IsTrue(rules);
+        Py_DECREF(rules);
+        if (has_rules != 0)
+            goto done; /* NULL: with an error when IsTrue failed, else "not fast" */
+    }
+    path = path_len ? PyUnicode_Substring(url, p.path_start, p.path_end) : PyUnicode_FromString("/");
+    if (path == NULL)
+        goto done;
+    canonical = PyUnicode_FromFormat("%s://%U%U", https ? "https" : "http", host, path);
+    if (canonical == NULL)
+        goto done;
+    items = PyTuple_Pack(5, canonical, host, Py_True, Py_None, profile);
+    if (items == NULL)
+        goto done;
+    args = PyTuple_Pack(1, items);
+    if (args == NULL)
+        goto done;
+    result = PyTuple_Type.tp_new((PyTypeObject *)canonical_type, args, NULL); /* tuple.__new__ */
+done:
+    Py_XDECREF(args);
+    Py_XDECREF(items);
+    Py_XDECREF(canonical);
+    Py_XDECREF(path);
+    Py_DECREF(profile);
+    Py_DECREF(host);
+    return result;
+}
+
+static int
+append_occurrence(PyObject *link, PyObject *occ)
+{
+    PyObject *occurrences = PyObject_GetAttr(link, str_occurrences);
+    if (occurrences == NULL)
+        return -1;
+    int failed = PyList_Append(occurrences, occ);
+    Py_DECREF(occurrences);
+    return failed;
+}
+
+/* merge(pairs, by_url, by_canonical, canonicalize, profile_for, canonical_type, link_type)
+ *
+ * collect._merge_python in C: each (url, occurrence) joins the Link of its canonical form, a new
+ * Link for a new form. canonicalize (one argument) is called for what fast_canonical does not take.
+ */
+static PyObject *
+merge(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError, "merge() takes 7 arguments");
+        return NULL;
+    }
+    PyObject *pairs = args[0], *by_url = args[1], *by_canonical = args[2], *canonicalize = args[3];
+    PyObject *profile_for = args[4], *canonical_type = args[5], *link_type = args[6];
+    if (!PyList_Check(pairs) || !PyDict_Check(by_url) || !PyDict_Check(by_canonical) || !PyType_Check(canonical_type)
+        || !PyType_IsSubtype((PyTypeObject *)canonical_type, &PyTuple_Type) || !PyType_Check(link_type)) {
+        PyErr_SetString(PyExc_TypeError, "merge(): wrong argument types");
+        return NULL;
+    }
+    for (Py_ssize_t n = 0; n < PyList_GET_SIZE(pairs); n++) {
+        PyObject *pair = PyList_GET_ITEM(pairs, n);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 || !PyUnicode_Check(PyTuple_GET_ITEM(pair, 0))) {
+            PyErr_SetString(PyExc_TypeError, "merge(): pairs must be (str, occurrence) tuples");
+            return NULL;
+        }
+        PyObject *url = PyTuple_GET_ITEM(pair, 0), *occ = PyTuple_GET_ITEM(pair, 1);
+        PyObject *link = PyDict_GetItemWithError(by_url, url); /* borrowed */
+        if (link != NULL) {
+            if (append_occurrence(link, occ) < 0)
+                return NULL;
+            continue;
+        }
+        if (PyErr_Occurred())
+            return NULL;
+        /* ``www.``-style bare URLs are canonicalised as http://www.… */
+        Py_ssize_t www = PyUnicode_Tailmatch(url, str_www, 0, PY_SSIZE_T_MAX, -1);
+        if (www < 0)
+            return NULL;
+        PyObject *full = www ? PyUnicode_Concat(str_http_prefix, url) : Py_NewRef(url);
+        if (full == NULL)
+            return NULL;
+        PyObject *canon = fast_canonical(full, profile_for, canonical_type);
+        if (canon == NULL && !PyErr_Occurred())
+            canon = PyObject_CallOneArg(canonicalize, full);
+        Py_DECREF(full);
+        if (canon == NULL)
+            return NULL;
+        if (!PyTuple_Check(canon) || PyTuple_GET_SIZE(canon) != 5) {
+            Py_DECREF(canon);
+            PyErr_SetString(PyExc_TypeError, "merge(): canonicalize must return a Canonical");
+            return NULL;
+        }
+        PyObject *key = PyTuple_GET_ITEM(canon, 0);
+        link = PyDict_GetItemWithError(by_canonical, key); /* borrowed */
+        if (link != NULL) {
+            Py_INCREF(link);
+            if (append_occurrence(link, occ) < 0) {
+                Py_DECREF(link);
+                Py_DECREF(canon);
+                return NULL;
+            }
+        }
+        else {
+            PyObject *occurrences = PyErr_Occurred() ? NULL : PyList_New(1);
+            if (occurrences == NULL) {
+                Py_DECREF(canon);
+                return NULL;
+            }
+            PyList_SET_ITEM(occurrences, 0, Py_NewRef(occ));
+            PyObject *names[] = {str_url, str_canonical, str_host, str_checkable, str_skip_reason, str_occurrences};
+            PyObject *values[] = {url, key, PyTuple_GET_ITEM(canon, 1), PyTuple_GET_ITEM(canon, 2),
+                                  PyTuple_GET_ITEM(canon, 3), occurrences};
+            link = new_plain((PyTypeObject *)link_type, 6, names, values);
+            Py_DECREF(occurrences);
+            if (link == NULL || PyDict_SetItem(by_canonical, key, link) < 0) {
+                Py_XDECREF(link);
+                Py_DECREF(canon);
+                return NULL;
+            }
+        }
+        Py_DECREF(canon);
+        int failed = PyDict_SetItem(by_url, url, link);
+        Py_DECREF(link);
+        if (failed)
+            return NULL;
+    }
+    Py_RETURN_NONE;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -422,6 +603,8 @@ static PyMethodDef speedups_methods[] = {
     {"bare_prose", (PyCFunction)(void (*)(void))bare_prose, METH_FASTCALL,
      "Emit the plain bare URLs of prose; return where Python must look next."},
     {"simple_url", simple_url, METH_O, "The _SIMPLE fullmatch of canonical.py: (scheme, host, path) or None."},
+    {"merge", (PyCFunction)(void (*)(void))merge, METH_FASTCALL,
+     "collect._merge_python: join (url, occurrence) pairs into Links by canonical form."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -436,8 +619,21 @@ PyInit__speedups(void)
     str_line = PyUnicode_InternFromString("line");
     str_column = PyUnicode_InternFromString("column");
     str_kind = PyUnicode_InternFromString("kind");
+    str_url = PyUnicode_InternFromString("url");
+    str_canonical = PyUnicode_InternFromString("canonical");
+    str_host = PyUnicode_InternFromString("host");
+    str_checkable = PyUnicode_InternFromString("checkable");
+    str_skip_reason = PyUnicode_InternFromString("skip_reason");
+    str_occurrences = PyUnicode_InternFromString("occurrences");
+    str_force_https = PyUnicode_InternFromString("force_https");
+    str_localhost = PyUnicode_InternFromString("localhost");
+    str_http_prefix = PyUnicode_InternFromString("http://");
+    str_www = PyUnicode_InternFromString("www.");
     empty_tuple = PyTuple_New(0);
-    if (str_file == NULL || str_line == NULL || str_column == NULL || str_kind == NULL || empty_tuple == NULL)
+    if (str_file == NULL || str_line == NULL || str_column == NULL || str_kind == NULL || str_url == NULL
+        || str_canonical == NULL || str_host == NULL || str_checkable == NULL || str_skip_reason == NULL
+        || str_occurrences == NULL || str_force_https == NULL || str_localhost == NULL || str_http_prefix == NULL
+        || str_www == NULL || empty_tuple == NULL)
         return NULL;
     return PyModule_Create(&speedups_module);
 }

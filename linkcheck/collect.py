@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
-from linkcheck.canonical import canonicalize
-from linkcheck.extract import extract_urls
-from linkcheck.models import Link, LinkKind
+from linkcheck.canonical import Canonical, canonicalize
+from linkcheck.extract import extracted_list
+from linkcheck.models import Link, LinkKind, Occurrence
+from linkcheck.native import speedups
+from linkcheck.sites import profile_for
 
 SCANNED_SUFFIXES = frozenset({".md", ".markdown", ".html", ".txt"})
 BINARY_SNIFF_BYTES = 8192
@@ -142,12 +145,49 @@ def collect(paths: Sequence[str | Path], *, site_url: str | None = None) -> Scan
             gc.enable()
 
 
+def _merge_python(
+    pairs: list[tuple[str, Occurrence]],
+    by_url: dict[str, Link],
+    by_canonical: dict[str, Link],
+    to_canonical: Callable[[str], Canonical],
+) -> None:
+    """Each (url, occurrence) joins the Link of its canonical form; a new form makes a new Link."""
+    for url, occurrence in pairs:
+        link = by_url.get(url)
+        if link is not None:
+            link.occurrences.append(occurrence)
+            continue
+        canon = to_canonical("http://" + url if url.startswith("www.") else url)
+        key = canon.canonical
+        link = by_canonical.get(key)
+        if link is None:
+            link = Link(url, key, canon.host, canon.checkable, canon.skip_reason, [occurrence])
+            by_canonical[key] = link
+        else:
+            link.occurrences.append(occurrence)
+        by_url[url] = link
+
+
+def _merge_native(
+    pairs: list[tuple[str, Occurrence]],
+    by_url: dict[str, Link],
+    by_canonical: dict[str, Link],
+    to_canonical: Callable[[str], Canonical],
+) -> None:
+    """:func:`_merge_python` in C, with canonicalize()'s fast path inlined (tests/test_speedups.py)."""
+    speedups.merge(pairs, by_url, by_canonical, to_canonical, profile_for, Canonical, Link)  # type: ignore[union-attr]
+
+
+merge = _merge_python if speedups is None else _merge_native
+
+
 def _collect(given: list[Path], site_url: str | None) -> ScanResult:
     problems: list[FileProblem] = []
     files = _walk(given, problems)
     by_canonical: dict[str, Link] = {}
     # Per distinct URL string: the Link it belongs to (canonicalize runs once per string).
     by_url: dict[str, Link] = {}
+    to_canonical = partial(canonicalize, site_url=site_url)
     scanned = 0
     total_bytes = 0
     for display, path in files:
@@ -165,20 +205,7 @@ def _collect(given: list[Path], site_url: str | None) -> ScanResult:
             problems.append(FileProblem(display, trouble))
         scanned += 1
         total_bytes += len(data)
-        for url, occurrence in extract_urls(text, display):
-            link = by_url.get(url)
-            if link is not None:
-                link.occurrences.append(occurrence)
-                continue
-            canon = canonicalize("http://" + url if url.startswith("www.") else url, site_url)
-            key = canon.canonical
-            link = by_canonical.get(key)
-            if link is None:
-                link = Link(url, key, canon.host, canon.checkable, canon.skip_reason, [occurrence])
-                by_canonical[key] = link
-            else:
-                link.occurrences.append(occurrence)
-            by_url[url] = link
+        merge(extracted_list(text, display), by_url, by_canonical, to_canonical)
 
     code = LinkKind.CODE
     for link in by_canonical.values():

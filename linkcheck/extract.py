@@ -479,6 +479,11 @@ class _Scanner:
 
 def extract_urls(text: str, file: str) -> Iterator[tuple[str, Occurrence]]:
     """Every URL written in ``text`` as ``(url as written, Occurrence)``, in text order."""
+    return iter(extracted_list(text, file))
+
+
+def extracted_list(text: str, file: str) -> list[tuple[str, Occurrence]]:
+    """:func:`extract_urls` as a list."""
     scanner = _Scanner(text, file)
     pos = 0
     for start, end in _code_regions(text):
@@ -488,7 +493,7 @@ def extract_urls(text: str, file: str) -> Iterator[tuple[str, Occurrence]]:
         pos = end
     if pos < len(text):
         scanner.prose(pos, len(text))
-    return iter(scanner.out)
+    return scanner.out
 
 
-__all__ = ["extract_urls"]
+__all__ = ["extract_urls", "extracted_list"]

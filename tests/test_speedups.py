@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -19,8 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linkcheck import canonical, extract
+from linkcheck import collect as collect_module
 from linkcheck.collect import _walk, collect, decode
-from linkcheck.models import LinkKind, Occurrence
+from linkcheck.models import Link, LinkKind, Occurrence
 from linkcheck.native import speedups
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,6 +37,7 @@ if speedups is None:
 def _python_route(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(extract, "_native_bare_prose", None)
     monkeypatch.setattr(canonical, "_simple_parts", _python_simple_parts)
+    monkeypatch.setattr(collect_module, "merge", collect_module._merge_python)
 
 
 def _python_simple_parts(url: str) -> tuple[str, str, str | None] | None:
@@ -137,6 +140,41 @@ def test_simple_url_is_the_simple_fullmatch(url: str) -> None:
     assert speedups.simple_url(url) == _python_simple_parts(url)
 
 
+_URLS = st.one_of(
+    st.from_regex(canonical._SIMPLE, fullmatch=True),
+    st.builds(
+        lambda scheme, host, path, tail: f"{scheme}{host}{path}{tail}",
+        st.sampled_from(["http://", "https://", "HTTP://", "//", "", "ftp://"]),
+        st.sampled_from(["mp.weixin.qq.com", "zhuanlan.zhihu.com", "github.com", "a.localhost", "localhost", "x1"]),
+        st.sampled_from(["", "/", "/s/abc", "/s/abc/", "/p/1/", "/a b", "/中", "/x/", "/%e4"]),
+        st.sampled_from(["", "#rd", "?__biz=1&mid=2&chksm=3", "?", ":80"]),
+    ),
+    st.builds(lambda path: "www.a.example" + path, st.sampled_from(["", "/", "/x/"])),
+    st.sampled_from(["/images/a.png", "/images/a.png#x", "//cdn.example/x", "/a b", "mailto:x@y"]),
+)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_URLS, max_size=12), st.sampled_from([None, "https://blog.example/"]))
+def test_merge_gives_the_same_links(urls: list[str], site_url: str | None) -> None:
+    """speedups.merge (with canonicalize()'s fast path inlined) against collect._merge_python."""
+    pairs = [(url, Occurrence("p.md", i + 1, 1, LinkKind.BARE)) for i, url in enumerate(urls)]
+    to_canonical = partial(canonical.canonicalize, site_url=site_url)
+    results = []
+    for merge in (collect_module._merge_native, collect_module._merge_python):
+        by_url: dict[str, Link] = {}
+        by_canonical: dict[str, Link] = {}
+        merge(list(pairs), by_url, by_canonical, to_canonical)
+        results.append(([link.to_dict() for link in by_canonical.values()], {u: id(v) for u, v in by_url.items()}))
+        for link in by_canonical.values():
+            assert type(link) is Link
+            assert list(link.__dict__) == ["url", "canonical", "host", "checkable", "skip_reason", "occurrences"]
+            assert orjson.dumps(link) == orjson.dumps(Link(**link.__dict__))
+    (native_links, native_ids), (python_links, python_ids) = results
+    assert native_links == python_links
+    assert native_ids.keys() == python_ids.keys()
+
+
 def test_string_widths_and_positions() -> None:
     """One-, two- and four-byte strings: the walk reads each width, columns count characters."""
     for lead in ("é ", "中 ", "\U00020000 "):
@@ -157,6 +195,10 @@ def test_bare_prose_rejects_wrong_arguments() -> None:
         speedups.bare_prose(b"x", 0, 1, 1, 0, 0, 0, "f", [], Occurrence, LinkKind.BARE)
     with pytest.raises(TypeError):
         speedups.simple_url(b"http://a")
+    with pytest.raises(TypeError):
+        speedups.merge([("u", None)], {}, {}, print, print, tuple, Link)  # canonicalize returned no Canonical
+    with pytest.raises(TypeError):
+        speedups.merge([("u",)], {}, {}, print, print, canonical.Canonical, Link)
 
 
 # --- the real blog --------------------------------------------------------------------------------
