@@ -231,6 +231,82 @@ new_occurrence(PyTypeObject *type, PyObject *file, Py_ssize_t line, Py_ssize_t c
     return occ;
 }
 
+/* The start of q's line, through _Scanner's forward cache (ls: the start of ls_from's line). */
+static inline Py_ssize_t
+line_start_of(const Text *t, Py_ssize_t q, Py_ssize_t *ls_from, Py_ssize_t *ls)
+{
+    if (q >= *ls_from) {
+        for (Py_ssize_t j = q - 1; j >= *ls_from; j--) {
+            if (AT(t, j) == '\n') {
+                *ls = j + 1;
+                break;
+            }
+        }
+        *ls_from = q;
+        return *ls;
+    }
+    for (Py_ssize_t j = q - 1; j >= 0; j--) {
+        if (AT(t, j) == '\n')
+            return j + 1;
+    }
+    return 0;
+}
+
+/* _BLANK_LINE (\n[ \t\r]*\n) anywhere in [from, to)? */
+static int
+has_blank_line(const Text *t, Py_ssize_t from, Py_ssize_t to)
+{
+    for (Py_ssize_t i = from; i < to; i++) {
+        if (AT(t, i) != '\n')
+            continue;
+        Py_ssize_t j = i + 1;
+        while (j < to && (AT(t, j) == ' ' || AT(t, j) == '\t' || AT(t, j) == '\r'))
+            j++;
+        if (j < to && AT(t, j) == '\n')
+            return 1;
+    }
+    return 0;
+}
+
+/* _Scanner._code_span for the backtick run at q: where scanning resumes, or -1 when the span
+ * holds a bare URL (reported with kind ``code`` by Python). */
+static Py_ssize_t
+code_span_resume(const Text *t, Py_ssize_t q)
+{
+    Py_ssize_t opener_end = q + 1;
+    while (opener_end < t->end && AT(t, opener_end) == '`')
+        opener_end++;
+    Py_ssize_t n = opener_end - q;
+    /* The closer, (?<!`)`{n}(?!`): a run of exactly n backticks (cut at the end of the search)
+     * that does not continue the opener. */
+    Py_ssize_t p = opener_end, closer_start = -1, closer_end = -1;
+    while (p < t->end) {
+        if (AT(t, p) != '`') {
+            p++;
+            continue;
+        }
+        Py_ssize_t run_start = p;
+        while (p < t->end && AT(t, p) == '`')
+            p++;
+        if (p - run_start == n && AT(t, run_start - 1) != '`') {
+            closer_start = run_start;
+            closer_end = p;
+            break;
+        }
+    }
+    if (closer_start < 0 || has_blank_line(t, opener_end, closer_start))
+        return opener_end; /* a literal backtick run */
+    Text span = *t;
+    span.end = closer_start;
+    for (Py_ssize_t i = opener_end; i < closer_start; i++) {
+        Py_UCS4 c = AT(t, i);
+        int ascii = 1;
+        if ((c == 'h' || c == 'f' || c == 'w') && bare_match_end(&span, i, &ascii) >= 0)
+            return -1;
+    }
+    return closer_end;
+}
+
 /* bare_prose(text, pos, end, line, offset, ls_from, ls, file, out, occurrence, kind)
  *   -> (q, line, offset, ls_from, ls)
  *
@@ -271,6 +347,16 @@ bare_prose(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (q >= t.end)
             break;
         Py_UCS4 c = AT(&t, q);
+        if (c == '`') { /* an inline code span, on a line that is not indented: _Scanner._code_span */
+            Py_UCS4 lead = AT(&t, line_start_of(&t, q, &ls_from, &ls));
+            Py_ssize_t resume = lead == ' ' || lead == '\t' ? -1 : code_span_resume(&t, q);
+            if (resume < 0) {
+                stop = q;
+                break;
+            }
+            q = resume;
+            continue;
+        }
         if (c != 'h' && c != 'f' && c != 'w') {
             if (c < 0x80 && other_may_start(&t, q, c)) {
                 stop = q;
@@ -289,27 +375,7 @@ bare_prose(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             q++;
             continue;
         }
-        /* _Scanner.prose: the start of q's line, through the same forward cache */
-        Py_ssize_t line_start;
-        if (q >= ls_from) {
-            for (Py_ssize_t j = q - 1; j >= ls_from; j--) {
-                if (AT(&t, j) == '\n') {
-                    ls = j + 1;
-                    break;
-                }
-            }
-            ls_from = q;
-            line_start = ls;
-        }
-        else {
-            line_start = 0;
-            for (Py_ssize_t j = q - 1; j >= 0; j--) {
-                if (AT(&t, j) == '\n') {
-                    line_start = j + 1;
-                    break;
-                }
-            }
-        }
+        Py_ssize_t line_start = line_start_of(&t, q, &ls_from, &ls);
         Py_UCS4 lead = AT(&t, line_start);
         if (!ascii || lead == ' ' || lead == '\t' || maybe_trim(AT(&t, r - 1))) {
             stop = q; /* CJK rules, trimming or a possibly indented code block: Python's part */

@@ -73,6 +73,7 @@ _PIECES = st.sampled_from(
         *"ab/:.?#&=()[]<>`~!*_-,;'\" \n\t\\^{}|%",
         *("http://", "https://", "http:/", "htt", "www.", "www.a.b", "ftp://", "sftp://", "xhttp://"),
         *("](", "![", "[x]: ", "```", "~~~", "    ", "\t", "href=", 'src="', "<a ", "<http://a>"),
+        *("\n\n", "`h.a`", "[t](/p)"),
         *("中", "（", "）", "，", "。", "–", "é", "\u3000", "\xa0", "\x1c", "\x7f", "\U00020000", "\r"),
     ]
 )
@@ -106,25 +107,30 @@ def test_every_neighbouring_character_gives_the_same_occurrences(monkeypatch: py
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_TEXT, st.integers(0, 90), st.integers(0, 90))
-def test_bare_prose_stops_before_every_match_it_does_not_emit(text: str, pos: int, end: int) -> None:
-    """What the native walk promises ``_Scanner._next_native``: each URL it emits is the match
-    ``_MASTER.search`` finds there, a plain bare URL; and no match starts before where it stops."""
+def test_bare_prose_stops_before_every_match_it_does_not_handle(text: str, pos: int, end: int) -> None:
+    """What the native walk promises ``_Scanner._next_native``: every ``_MASTER`` match it passes
+    over is a plain bare URL, which it emits as Python would, or an inline code span holding no
+    URL, which it skips as ``_Scanner._code_span`` does; and it stops at or before any other."""
     end = min(end, len(text))
     out: list[tuple[str, Occurrence]] = []
     stop, *_ = speedups.bare_prose(text, pos, end, 1, 0, 0, 0, "f", out, Occurrence, LinkKind.BARE)
+    expected = []
     cursor = pos
-    for url, occ in out:
-        m = extract._MASTER.search(text, cursor, end)
-        assert m is not None and m.lastgroup is None and m.group() == url
+    while (m := extract._MASTER.search(text, cursor, end)) is not None:
+        if 0 <= stop <= m.start():
+            break
         line_start = text.rfind("\n", 0, m.start()) + 1
-        assert (occ.line, occ.column) == (text.count("\n", 0, m.start()) + 1, m.start() - line_start + 1)
-        cursor = m.end()
-    m = extract._MASTER.search(text, cursor, end)
-    if stop < 0:
-        assert m is None
-    else:
-        assert cursor <= stop < end
-        assert m is None or m.start() >= stop
+        assert text[line_start] not in " \t"
+        if m.lastgroup is None:
+            expected.append((m.group(), text.count("\n", 0, m.start()) + 1, m.start() - line_start + 1))
+            cursor = m.end()
+        else:
+            assert m.lastgroup == "tick"
+            scanner = extract._Scanner(text, "f")
+            cursor = scanner._code_span(m.start(), m.end(), end)
+            assert scanner.out == []
+    assert [(url, occ.line, occ.column) for url, occ in out] == expected
+    assert stop < 0 or cursor <= stop < end
 
 
 @settings(max_examples=1500, deadline=None)
@@ -173,6 +179,33 @@ def test_merge_gives_the_same_links(urls: list[str], site_url: str | None) -> No
     (native_links, native_ids), (python_links, python_ids) = results
     assert native_links == python_links
     assert native_ids.keys() == python_ids.keys()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "`a\n\nhttp://x.example ` http://y.example",  # a blank line: a literal backtick, then prose
+        "`a\n \t\r\nhttp://x.example ` http://y.example",
+        "`a\n\n![i](/i.png) and [t](/p) `",  # no bare URL in the would-be span: links after a literal tick
+        "`a\n![i](/i.png)` http://y.example",
+        "`a\nhttp://x.example ` http://y.example",  # one newline: still a code span
+        "``a`http://x.example`` http://y.example",
+        "`` http://x.example ` `` http://y.example",
+        "```http://x.example``` http://y.example",
+        "`www.x.example/a` www.y.example/b",
+        "`ftp://x.example/a` sftp://y.example/b",
+        "`http://x.example http://y.example",  # unclosed
+        "\\`x` http://y.example `",
+        "```` `` ```` http://x.example",
+        "a`b``c`d http://x.example`",
+        "`http://x.example`",
+        "- item\n    `http://x.example` http://y.example\n\n    `http://z.example`",  # indented lines
+    ],
+)
+def test_code_spans_give_the_same_occurrences(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    native, python = _both_routes(text, monkeypatch)
+    _same(native, python)
+    assert native  # every case holds a URL somewhere
 
 
 def test_string_widths_and_positions() -> None:
