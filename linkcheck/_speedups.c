@@ -198,7 +198,7 @@ skip_plain(const Text *t, Py_ssize_t q)
  * are plain dataclasses with no __post_init__; the tests compare what both routes build. */
 static PyObject *str_file, *str_line, *str_column, *str_kind, *empty_tuple;
 static PyObject *str_url, *str_canonical, *str_host, *str_checkable, *str_skip_reason, *str_occurrences;
-static PyObject *str_force_https, *str_localhost, *str_http_prefix, *str_www;
+static PyObject *str_force_https, *str_http_prefix, *str_www, *str_slash, *str_site_relative;
 
 static PyObject *
 new_plain(PyTypeObject *type, int n, PyObject *const *names, PyObject *const *values)
@@ -501,66 +501,121 @@ simple_url(PyObject *module, PyObject *url)
     return result;
 }
 
-/* canonicalize()'s fast path (canonical.py): a new reference to the Canonical, NULL with no error
- * set when the URL is not one the fast path takes whole (then Python decides), NULL with an error
- * on failure. */
+/* A new ASCII str: the concatenation of up to three ASCII pieces (str slices or C strings). */
 static PyObject *
-fast_canonical(PyObject *url, PyObject *profile_for, PyObject *canonical_type)
+ascii_concat(const char *prefix, PyObject *a, Py_ssize_t a_start, Py_ssize_t a_end, PyObject *b, Py_ssize_t b_start,
+             Py_ssize_t b_end)
 {
+    Py_ssize_t prefix_len = (Py_ssize_t)strlen(prefix);
+    Py_ssize_t a_len = a_end - a_start, b_len = b == NULL ? 0 : b_end - b_start;
+    PyObject *out = PyUnicode_New(prefix_len + a_len + b_len, 127);
+    if (out == NULL)
+        return NULL;
+    Py_UCS1 *d = PyUnicode_1BYTE_DATA(out);
+    memcpy(d, prefix, (size_t)prefix_len);
+    /* the pieces are ASCII (checked by the callers' parsers), so 1-byte strings */
+    memcpy(d + prefix_len, PyUnicode_1BYTE_DATA(a) + a_start, (size_t)a_len);
+    if (b_len)
+        memcpy(d + prefix_len + a_len, PyUnicode_1BYTE_DATA(b) + b_start, (size_t)b_len);
+    return out;
+}
+
+/* The site profile of a host: profile_for(host), memoised in the `profiles` dict. Borrowed. */
+static PyObject *
+profile_of(PyObject *host, PyObject *profile_for, PyObject *profiles)
+{
+    PyObject *profile = PyDict_GetItemWithError(profiles, host);
+    if (profile != NULL || PyErr_Occurred())
+        return profile;
+    profile = PyObject_CallOneArg(profile_for, host);
+    if (profile == NULL)
+        return NULL;
+    int failed = PyDict_SetItem(profiles, host, profile);
+    Py_DECREF(profile); /* the dict holds it */
+    return failed ? NULL : profile;
+}
+
+/* What canonicalize() gives, for the Link: new references in *canonical and *host. */
+typedef struct {
+    PyObject *canonical, *host, *checkable, *skip_reason; /* the last two borrowed */
+} Canon;
+
+/* canonicalize()'s fast paths (canonical.py). 1: filled; 0: not a URL they take whole (Python
+ * decides); -1: error. */
+static int
+fast_canonical(PyObject *url, int site_relative_fast, PyObject *profile_for, PyObject *profiles, Canon *out)
+{
+    if (!PyUnicode_IS_ASCII(url))
+        return 0; /* both fast paths take ASCII only */
+    Py_ssize_t n = PyUnicode_GET_LENGTH(url);
+    const Py_UCS1 *d = PyUnicode_1BYTE_DATA(url);
+    if (n && d[0] == '/') {
+        /* _SIMPLE_RELATIVE, with no site URL: /(?!/)[path chars]*(?:#.*)? -> itself, fragment dropped */
+        if (!site_relative_fast || (n > 1 && d[1] == '/'))
+            return 0;
+        Py_ssize_t i = 1;
+        while (i < n && is_simple_path_char(d[i]))
+            i++;
+        if (i < n && d[i] != '#')
+            return 0;
+        out->canonical = PyUnicode_Substring(url, 0, i);
+        out->host = PyUnicode_New(0, 127);
+        out->checkable = Py_False;
+        out->skip_reason = str_site_relative;
+        if (out->canonical == NULL || out->host == NULL) {
+            Py_CLEAR(out->canonical);
+            Py_CLEAR(out->host);
+            return -1;
+        }
+        return 1;
+    }
     SimpleParts p;
     if (!parse_simple(url, &p))
-        return NULL;
+        return 0;
+    for (Py_ssize_t i = p.host_start; i + 9 <= p.host_end; i++) {
+        if (memcmp(d + i, "localhost", 9) == 0)
+            return 0; /* "localhost" names take the general path */
+    }
     PyObject *host = PyUnicode_Substring(url, p.host_start, p.host_end);
     if (host == NULL)
-        return NULL;
-    int has_localhost = PyUnicode_Find(host, str_localhost, 0, PyUnicode_GET_LENGTH(host), 1) >= 0;
-    if (has_localhost) {
-        Py_DECREF(host);
-        return NULL;
-    }
-    PyObject *profile = PyObject_CallOneArg(profile_for, host);
+        return -1;
+    PyObject *profile = profile_of(host, profile_for, profiles);
     if (profile == NULL) {
         Py_DECREF(host);
-        return NULL;
+        return -1;
     }
-    PyObject *result = NULL, *canonical = NULL, *path = NULL, *items = NULL, *args = NULL;
     PyObject *force = PyObject_GetAttr(profile, str_force_https);
-    if (force == NULL)
-        goto done;
-    int https = p.https || PyObject_IsTrue(force);
-    Py_DECREF(force);
+    int https = force == NULL ? -1 : PyObject_IsTrue(force);
+    Py_XDECREF(force);
+    if (https < 0) {
+        Py_DECREF(host);
+        return -1;
+    }
+    https = https || p.https;
     Py_ssize_t path_len = p.path_start < 0 ? 0 : p.path_end - p.path_start;
-    if (path_len > 1 && PyUnicode_READ_CHAR(url, p.path_end - 1) == '/') {
+    if (path_len > 1 && d[p.path_end - 1] == '/') {
         /* a trailing slash the site's canonical rules may strip: Python's part */
         PyObject *rules = PyObject_GetAttr(profile, str_canonical);
-        if (rules == NULL)
-            goto done;
-        int has_rules = PyObject_IsTrue(rules);
-        Py_DECREF(rules);
-        if (has_rules != 0)
-            goto done; /* NULL: with an error when IsTrue failed, else "not fast" */
+        int has_rules = rules == NULL ? -1 : PyObject_IsTrue(rules);
+        Py_XDECREF(rules);
+        if (has_rules != 0) {
+            Py_DECREF(host);
+            return has_rules < 0 ? -1 : 0;
+        }
     }
-    path = path_len ? PyUnicode_Substring(url, p.path_start, p.path_end) : PyUnicode_FromString("/");
-    if (path == NULL)
-        goto done;
-    canonical = PyUnicode_FromFormat("%s://%U%U", https ? "https" : "http", host, path);
-    if (canonical == NULL)
-        goto done;
-    items = PyTuple_Pack(5, canonical, host, Py_True, Py_None, profile);
-    if (items == NULL)
-        goto done;
-    args = PyTuple_Pack(1, items);
-    if (args == NULL)
-        goto done;
-    result = PyTuple_Type.tp_new((PyTypeObject *)canonical_type, args, NULL); /* tuple.__new__ */
-done:
-    Py_XDECREF(args);
-    Py_XDECREF(items);
-    Py_XDECREF(canonical);
-    Py_XDECREF(path);
-    Py_DECREF(profile);
-    Py_DECREF(host);
-    return result;
+    /* f"{scheme}://{host}{path}", the path "/" when there is none */
+    out->canonical = path_len ? ascii_concat(https ? "https://" : "http://", url, p.host_start, p.host_end, url,
+                                             p.path_start, p.path_end)
+                              : ascii_concat(https ? "https://" : "http://", url, p.host_start, p.host_end, str_slash,
+                                             0, 1);
+    if (out->canonical == NULL) {
+        Py_DECREF(host);
+        return -1;
+    }
+    out->host = host;
+    out->checkable = Py_True;
+    out->skip_reason = Py_None;
+    return 1;
 }
 
 static int
@@ -574,25 +629,27 @@ append_occurrence(PyObject *link, PyObject *occ)
     return failed;
 }
 
-/* merge(pairs, by_url, by_canonical, canonicalize, profile_for, canonical_type, link_type)
+/* merge(pairs, by_url, by_canonical, site_url, canonicalize, profile_for, profiles, link_type)
  *
  * collect._merge_python in C: each (url, occurrence) joins the Link of its canonical form, a new
- * Link for a new form. canonicalize (one argument) is called for what fast_canonical does not take.
+ * Link for a new form. canonicalize(url, site_url) is called for what fast_canonical does not take;
+ * `profiles` memoises profile_for.
  */
 static PyObject *
 merge(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 7) {
-        PyErr_SetString(PyExc_TypeError, "merge() takes 7 arguments");
+    if (nargs != 8) {
+        PyErr_SetString(PyExc_TypeError, "merge() takes 8 arguments");
         return NULL;
     }
-    PyObject *pairs = args[0], *by_url = args[1], *by_canonical = args[2], *canonicalize = args[3];
-    PyObject *profile_for = args[4], *canonical_type = args[5], *link_type = args[6];
-    if (!PyList_Check(pairs) || !PyDict_Check(by_url) || !PyDict_Check(by_canonical) || !PyType_Check(canonical_type)
-        || !PyType_IsSubtype((PyTypeObject *)canonical_type, &PyTuple_Type) || !PyType_Check(link_type)) {
+    PyObject *pairs = args[0], *by_url = args[1], *by_canonical = args[2], *site_url = args[3];
+    PyObject *canonicalize = args[4], *profile_for = args[5], *profiles = args[6], *link_type = args[7];
+    if (!PyList_Check(pairs) || !PyDict_Check(by_url) || !PyDict_Check(by_canonical) || !PyDict_Check(profiles)
+        || !PyType_Check(link_type)) {
         PyErr_SetString(PyExc_TypeError, "merge(): wrong argument types");
         return NULL;
     }
+    int site_relative_fast = site_url == Py_None;
     for (Py_ssize_t n = 0; n < PyList_GET_SIZE(pairs); n++) {
         PyObject *pair = PyList_GET_ITEM(pairs, n);
         if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 || !PyUnicode_Check(PyTuple_GET_ITEM(pair, 0))) {
@@ -615,48 +672,57 @@ merge(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyObject *full = www ? PyUnicode_Concat(str_http_prefix, url) : Py_NewRef(url);
         if (full == NULL)
             return NULL;
-        PyObject *canon = fast_canonical(full, profile_for, canonical_type);
-        if (canon == NULL && !PyErr_Occurred())
-            canon = PyObject_CallOneArg(canonicalize, full);
+        Canon canon = {NULL, NULL, NULL, NULL};
+        PyObject *general = NULL; /* canonicalize()'s Canonical, when it decided */
+        int fast = fast_canonical(full, site_relative_fast, profile_for, profiles, &canon);
+        if (fast == 0) {
+            general = PyObject_CallFunctionObjArgs(canonicalize, full, site_url, NULL);
+            if (general != NULL && (!PyTuple_Check(general) || PyTuple_GET_SIZE(general) != 5)) {
+                PyErr_SetString(PyExc_TypeError, "merge(): canonicalize must return a Canonical");
+                Py_CLEAR(general);
+            }
+            if (general != NULL) {
+                canon.canonical = Py_NewRef(PyTuple_GET_ITEM(general, 0));
+                canon.host = Py_NewRef(PyTuple_GET_ITEM(general, 1));
+                canon.checkable = PyTuple_GET_ITEM(general, 2);
+                canon.skip_reason = PyTuple_GET_ITEM(general, 3);
+            }
+        }
         Py_DECREF(full);
-        if (canon == NULL)
-            return NULL;
-        if (!PyTuple_Check(canon) || PyTuple_GET_SIZE(canon) != 5) {
-            Py_DECREF(canon);
-            PyErr_SetString(PyExc_TypeError, "merge(): canonicalize must return a Canonical");
+        if (canon.canonical == NULL) {
+            Py_XDECREF(general);
             return NULL;
         }
-        PyObject *key = PyTuple_GET_ITEM(canon, 0);
+        PyObject *key = canon.canonical;
+        int failed = 0;
         link = PyDict_GetItemWithError(by_canonical, key); /* borrowed */
         if (link != NULL) {
             Py_INCREF(link);
-            if (append_occurrence(link, occ) < 0) {
-                Py_DECREF(link);
-                Py_DECREF(canon);
-                return NULL;
-            }
+            failed = append_occurrence(link, occ) < 0;
+        }
+        else if (PyErr_Occurred()) {
+            failed = 1;
         }
         else {
-            PyObject *occurrences = PyErr_Occurred() ? NULL : PyList_New(1);
+            PyObject *occurrences = PyList_New(1);
             if (occurrences == NULL) {
-                Py_DECREF(canon);
-                return NULL;
+                failed = 1;
             }
-            PyList_SET_ITEM(occurrences, 0, Py_NewRef(occ));
-            PyObject *names[] = {str_url, str_canonical, str_host, str_checkable, str_skip_reason, str_occurrences};
-            PyObject *values[] = {url, key, PyTuple_GET_ITEM(canon, 1), PyTuple_GET_ITEM(canon, 2),
-                                  PyTuple_GET_ITEM(canon, 3), occurrences};
-            link = new_plain((PyTypeObject *)link_type, 6, names, values);
-            Py_DECREF(occurrences);
-            if (link == NULL || PyDict_SetItem(by_canonical, key, link) < 0) {
-                Py_XDECREF(link);
-                Py_DECREF(canon);
-                return NULL;
+            else {
+                PyList_SET_ITEM(occurrences, 0, Py_NewRef(occ));
+                PyObject *names[] = {str_url, str_canonical, str_host, str_checkable, str_skip_reason, str_occurrences};
+                PyObject *values[] = {url, key, canon.host, canon.checkable, canon.skip_reason, occurrences};
+                link = new_plain((PyTypeObject *)link_type, 6, names, values);
+                Py_DECREF(occurrences);
+                failed = link == NULL || PyDict_SetItem(by_canonical, key, link) < 0;
             }
         }
-        Py_DECREF(canon);
-        int failed = PyDict_SetItem(by_url, url, link);
-        Py_DECREF(link);
+        Py_DECREF(canon.canonical);
+        Py_DECREF(canon.host);
+        Py_XDECREF(general); /* after: checkable and skip_reason were borrowed from it */
+        if (!failed)
+            failed = PyDict_SetItem(by_url, url, link) < 0;
+        Py_XDECREF(link);
         if (failed)
             return NULL;
     }
@@ -692,13 +758,14 @@ PyInit__speedups(void)
     str_skip_reason = PyUnicode_InternFromString("skip_reason");
     str_occurrences = PyUnicode_InternFromString("occurrences");
     str_force_https = PyUnicode_InternFromString("force_https");
-    str_localhost = PyUnicode_InternFromString("localhost");
+    str_slash = PyUnicode_InternFromString("/");
+    str_site_relative = PyUnicode_InternFromString("site-relative");
     str_http_prefix = PyUnicode_InternFromString("http://");
     str_www = PyUnicode_InternFromString("www.");
     empty_tuple = PyTuple_New(0);
     if (str_file == NULL || str_line == NULL || str_column == NULL || str_kind == NULL || str_url == NULL
         || str_canonical == NULL || str_host == NULL || str_checkable == NULL || str_skip_reason == NULL
-        || str_occurrences == NULL || str_force_https == NULL || str_localhost == NULL || str_http_prefix == NULL
+        || str_occurrences == NULL || str_force_https == NULL || str_slash == NULL || str_site_relative == NULL || str_http_prefix == NULL
         || str_www == NULL || empty_tuple == NULL)
         return NULL;
     return PyModule_Create(&speedups_module);

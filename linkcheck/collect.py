@@ -20,16 +20,15 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
-from linkcheck.canonical import Canonical, canonicalize
+from linkcheck.canonical import canonicalize
 from linkcheck.extract import extracted_list
 from linkcheck.models import Link, LinkKind, Occurrence
 from linkcheck.native import speedups
-from linkcheck.sites import profile_for
+from linkcheck.sites import SiteProfile, profile_for
 
 SCANNED_SUFFIXES = frozenset({".md", ".markdown", ".html", ".txt"})
 BINARY_SNIFF_BYTES = 8192
@@ -149,7 +148,7 @@ def _merge_python(
     pairs: list[tuple[str, Occurrence]],
     by_url: dict[str, Link],
     by_canonical: dict[str, Link],
-    to_canonical: Callable[[str], Canonical],
+    site_url: str | None,
 ) -> None:
     """Each (url, occurrence) joins the Link of its canonical form; a new form makes a new Link."""
     for url, occurrence in pairs:
@@ -157,7 +156,7 @@ def _merge_python(
         if link is not None:
             link.occurrences.append(occurrence)
             continue
-        canon = to_canonical("http://" + url if url.startswith("www.") else url)
+        canon = canonicalize("http://" + url if url.startswith("www.") else url, site_url)
         key = canon.canonical
         link = by_canonical.get(key)
         if link is None:
@@ -168,14 +167,18 @@ def _merge_python(
         by_url[url] = link
 
 
+# profile_for() of each host the native merge has met (the table is fixed for the process).
+_profiles: dict[str, SiteProfile] = {}
+
+
 def _merge_native(
     pairs: list[tuple[str, Occurrence]],
     by_url: dict[str, Link],
     by_canonical: dict[str, Link],
-    to_canonical: Callable[[str], Canonical],
+    site_url: str | None,
 ) -> None:
-    """:func:`_merge_python` in C, with canonicalize()'s fast path inlined (tests/test_speedups.py)."""
-    speedups.merge(pairs, by_url, by_canonical, to_canonical, profile_for, Canonical, Link)  # type: ignore[union-attr]
+    """:func:`_merge_python` in C, with canonicalize()'s fast paths inlined (tests/test_speedups.py)."""
+    speedups.merge(pairs, by_url, by_canonical, site_url, canonicalize, profile_for, _profiles, Link)  # type: ignore[union-attr]
 
 
 merge = _merge_python if speedups is None else _merge_native
@@ -187,7 +190,6 @@ def _collect(given: list[Path], site_url: str | None) -> ScanResult:
     by_canonical: dict[str, Link] = {}
     # Per distinct URL string: the Link it belongs to (canonicalize runs once per string).
     by_url: dict[str, Link] = {}
-    to_canonical = partial(canonicalize, site_url=site_url)
     scanned = 0
     total_bytes = 0
     for display, path in files:
@@ -205,7 +207,7 @@ def _collect(given: list[Path], site_url: str | None) -> ScanResult:
             problems.append(FileProblem(display, trouble))
         scanned += 1
         total_bytes += len(data)
-        merge(extracted_list(text, display), by_url, by_canonical, to_canonical)
+        merge(extracted_list(text, display), by_url, by_canonical, site_url)
 
     code = LinkKind.CODE
     for link in by_canonical.values():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -58,8 +59,48 @@ TRACKING_PARAMS: frozenset[str] = frozenset(
 )
 
 
-def _re(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.S)
+class LazyPattern:
+    """A regular expression compiled when first used.
+
+    The table holds some sixty patterns, and compiling them all (sre's compiler is Python) cost a
+    scan of the whole blog about a twentieth of its CPU although a scan uses none of them. The
+    methods the code calls are those of :class:`re.Pattern`; equality is by pattern and flags, as
+    it is for compiled patterns."""
+
+    __slots__ = ("_compiled", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = re.compile(self.pattern, self.flags)
+        return compiled
+
+    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        return self.compiled.search(string, pos, endpos)
+
+    def fullmatch(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        return self.compiled.fullmatch(string, pos, endpos)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LazyPattern):
+            return NotImplemented
+        return (self.pattern, self.flags) == (other.pattern, other.flags)
+
+    def __hash__(self) -> int:
+        return hash((self.pattern, self.flags))
+
+    def __repr__(self) -> str:
+        return f"LazyPattern({self.pattern!r}, {self.flags!r})"
+
+
+def _re(pattern: str) -> LazyPattern:
+    return LazyPattern(pattern, re.S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +112,7 @@ class Marker:
     """
 
     reason: str
-    pattern: re.Pattern[str]
+    pattern: LazyPattern
     statuses: frozenset[int] | None = None
     unless_live: bool = True
 
@@ -86,7 +127,7 @@ class UrlRule:
     """A signature in the URL a request ends at (after redirects)."""
 
     reason: str
-    pattern: re.Pattern[str]
+    pattern: LazyPattern
 
     def matches(self, url: str) -> bool:
         return self.pattern.search(url) is not None
@@ -109,7 +150,7 @@ class CanonicalRule:
     when none of ``keep_query`` is present keep the rest instead (WeChat temporary links).
     """
 
-    path: re.Pattern[str]
+    path: LazyPattern
     keep_query: tuple[str, ...] | None = None
     aliases: Mapping[str, str] = field(default_factory=dict)
     fallback_to_all: bool = False
@@ -125,7 +166,7 @@ class Requisites:
     the default ``strict-origin-when-cross-origin`` policy: ``https://mp.weixin.qq.com/``).
     """
 
-    hosts: re.Pattern[str]
+    hosts: LazyPattern
     attrs: tuple[str, ...] = ("data-src", "src")
 
 
@@ -145,12 +186,12 @@ class SiteProfile:
     tombstone_markers: tuple[Marker, ...] = ()
     transient_markers: tuple[Marker, ...] = ()
     # Every group must match at least one of its patterns for the page to count as live.
-    live_markers: tuple[tuple[re.Pattern[str], ...], ...] = ()
+    live_markers: tuple[tuple[LazyPattern, ...], ...] = ()
     # Where live markers exist, a 200 page without them is 'unrecognized' (error), never alive.
     live_required: bool = False
     dead_statuses: frozenset[int] = frozenset({404, 410})
     # A tombstone that names its successor (WeChat account migration): group 1 is the new URL.
-    successor: re.Pattern[str] | None = None
+    successor: LazyPattern | None = None
     canonical: tuple[CanonicalRule, ...] = ()
     # Its `blocked` answers may be re-checked in a headless browser (linkcheck.browser): the wall is
     # one a browser gets past (Zhihu's JS challenge, WeChat's occasional verification page).
@@ -222,7 +263,7 @@ WEIXIN = SiteProfile(
     live_required=True,
     successor=_re(r"var\s+transferTargetLink\s*=\s*'([^']+)'"),
     browser_recheck=True,
-    requisites=Requisites(re.compile(r"mmbiz\.qpic\.cn|mmbiz\.qlogo\.cn"), ("data-src", "src")),
+    requisites=Requisites(LazyPattern(r"mmbiz\.qpic\.cn|mmbiz\.qlogo\.cn"), ("data-src", "src")),
     canonical=(
         CanonicalRule(_re(r"^/s/[A-Za-z0-9_-]+$"), keep_query=()),
         CanonicalRule(
@@ -275,7 +316,7 @@ ZHIHU = SiteProfile(
     live_required=True,
     canonical=(CanonicalRule(_re(r""), keep_query=(), strip_trailing_slash=True),),
     browser_recheck=True,
-    requisites=Requisites(re.compile(r"pic\d*\.zhimg\.com"), ("data-original", "data-actualsrc", "src")),
+    requisites=Requisites(LazyPattern(r"pic\d*\.zhimg\.com"), ("data-original", "data-actualsrc", "src")),
 )
 
 CSDN = SiteProfile(
@@ -415,6 +456,7 @@ __all__ = [
     "GENERIC",
     "PROFILES",
     "CanonicalRule",
+    "LazyPattern",
     "Marker",
     "Politeness",
     "Requisites",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from functools import partial
 from pathlib import Path
 
 import orjson
@@ -156,7 +155,8 @@ _URLS = st.one_of(
         st.sampled_from(["", "#rd", "?__biz=1&mid=2&chksm=3", "?", ":80"]),
     ),
     st.builds(lambda path: "www.a.example" + path, st.sampled_from(["", "/", "/x/"])),
-    st.sampled_from(["/images/a.png", "/images/a.png#x", "//cdn.example/x", "/a b", "mailto:x@y"]),
+    st.sampled_from(["/images/a.png", "/images/a.png#x", "//cdn.example/x", "/a b", "mailto:x@y", "/", "/#", "/a?b"]),
+    st.lists(st.sampled_from([*"/a-._~!$'()*+,;=:@#%? &"]), max_size=8).map(lambda p: "/" + "".join(p)),
 )
 
 
@@ -165,12 +165,11 @@ _URLS = st.one_of(
 def test_merge_gives_the_same_links(urls: list[str], site_url: str | None) -> None:
     """speedups.merge (with canonicalize()'s fast path inlined) against collect._merge_python."""
     pairs = [(url, Occurrence("p.md", i + 1, 1, LinkKind.BARE)) for i, url in enumerate(urls)]
-    to_canonical = partial(canonical.canonicalize, site_url=site_url)
     results = []
     for merge in (collect_module._merge_native, collect_module._merge_python):
         by_url: dict[str, Link] = {}
         by_canonical: dict[str, Link] = {}
-        merge(list(pairs), by_url, by_canonical, to_canonical)
+        merge(list(pairs), by_url, by_canonical, site_url)
         results.append(([link.to_dict() for link in by_canonical.values()], {u: id(v) for u, v in by_url.items()}))
         for link in by_canonical.values():
             assert type(link) is Link
@@ -228,10 +227,12 @@ def test_bare_prose_rejects_wrong_arguments() -> None:
         speedups.bare_prose(b"x", 0, 1, 1, 0, 0, 0, "f", [], Occurrence, LinkKind.BARE)
     with pytest.raises(TypeError):
         speedups.simple_url(b"http://a")
+    with pytest.raises(TypeError):  # canonicalize returned no Canonical
+        speedups.merge([("u", None)], {}, {}, None, print, print, {}, Link)
     with pytest.raises(TypeError):
-        speedups.merge([("u", None)], {}, {}, print, print, tuple, Link)  # canonicalize returned no Canonical
+        speedups.merge([("u",)], {}, {}, None, canonical.canonicalize, print, {}, Link)
     with pytest.raises(TypeError):
-        speedups.merge([("u",)], {}, {}, print, print, canonical.Canonical, Link)
+        speedups.merge([], {}, {}, None, canonical.canonicalize, print, [], Link)
 
 
 # --- the real blog --------------------------------------------------------------------------------
