@@ -9,6 +9,9 @@
  *                    that needs the CJK or trimming rules) it stops and returns that position.
  *   simple_url(url)  the `_SIMPLE` fullmatch of linkcheck/canonical.py: (scheme, host, path) or
  *                    None.
+ *   merge(...)       collect._merge_python, with canonicalize()'s fast paths inlined.
+ *   fence_starts(t)  extract._fence_starts in one pass.
+ *   bytes_replace    bytes.replace for cli_json's line breaks between objects.
  *
  * tests/test_speedups.py runs both against the Python definitions on the real corpus and on
  * generated text. Building this module is optional (setuptools `optional = true`): without a C
@@ -730,11 +733,129 @@ merge(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* fence_starts                                                                                */
+
+#define FENCE_SCAN(T)                                                                          \
+    do {                                                                                       \
+        const T *d = (const T *)PyUnicode_DATA(text);                                          \
+        for (Py_ssize_t i = 0; i + 2 < n; i += 3) {                                            \
+            /* a run starting at i, i+1 or i+2 covers i+2: look there first */                 \
+            if (d[i + 2] != '`' && d[i + 2] != '~')                                            \
+                continue;                                                                      \
+            for (Py_ssize_t j = i; j <= i + 2 && j + 2 < n; j++) {                             \
+                T c = d[j];                                                                    \
+                if ((c == '`' || c == '~') && d[j + 1] == c && d[j + 2] == c) {                \
+                    PyObject *at = PyLong_FromSsize_t(j);                                      \
+                    if (at == NULL || PyList_Append(found, at) < 0) {                          \
+                        Py_XDECREF(at);                                                        \
+                        Py_DECREF(found);                                                      \
+                        return NULL;                                                           \
+                    }                                                                          \
+                    Py_DECREF(at);                                                             \
+                }                                                                              \
+            }                                                                                  \
+        }                                                                                      \
+    } while (0)
+
+/* extract._fence_starts: every offset where ``` or ~~~ starts, overlapping runs included. */
+static PyObject *
+fence_starts(PyObject *module, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "fence_starts() takes a str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    PyObject *found = PyList_New(0);
+    if (found == NULL)
+        return NULL;
+    switch (PyUnicode_KIND(text)) {
+    case PyUnicode_1BYTE_KIND:
+        FENCE_SCAN(Py_UCS1);
+        break;
+    case PyUnicode_2BYTE_KIND:
+        FENCE_SCAN(Py_UCS2);
+        break;
+    default:
+        FENCE_SCAN(Py_UCS4);
+        break;
+    }
+    return found;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* bytes_replace                                                                               */
+
+/* data.replace(old, new) for bytes. CPython's replace runs a fresh two-way search (needle
+ * preprocessing included) for every occurrence in a long haystack; the JSON report has one per
+ * link, and that cost a twentieth of a whole scan. Here: memchr for the first byte, memcmp. */
+static PyObject *
+bytes_replace(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyBytes_Check(args[0]) || !PyBytes_Check(args[1]) || !PyBytes_Check(args[2])
+        || PyBytes_GET_SIZE(args[1]) == 0) {
+        PyErr_SetString(PyExc_TypeError, "bytes_replace(data, old, new): three bytes, old not empty");
+        return NULL;
+    }
+    const char *data = PyBytes_AS_STRING(args[0]), *old = PyBytes_AS_STRING(args[1]);
+    const char *repl = PyBytes_AS_STRING(args[2]);
+    Py_ssize_t n = PyBytes_GET_SIZE(args[0]), m = PyBytes_GET_SIZE(args[1]), r = PyBytes_GET_SIZE(args[2]);
+    /* first pass: count (non-overlapping, left to right, as bytes.replace) */
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = 0; i + m <= n;) {
+        const char *hit = memchr(data + i, old[0], (size_t)(n - m + 1 - i));
+        if (hit == NULL)
+            break;
+        i = hit - data;
+        if (memcmp(hit, old, (size_t)m) == 0) {
+            count++;
+            i += m;
+        }
+        else {
+            i++;
+        }
+    }
+    if (count == 0)
+        return Py_NewRef(args[0]);
+    if (r > m && count > (PY_SSIZE_T_MAX - n) / (r - m)) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n + count * (r - m));
+    if (out == NULL)
+        return NULL;
+    char *dst = PyBytes_AS_STRING(out);
+    Py_ssize_t i = 0, copied = 0;
+    while (i + m <= n) {
+        const char *hit = memchr(data + i, old[0], (size_t)(n - m + 1 - i));
+        if (hit == NULL)
+            break;
+        i = hit - data;
+        if (memcmp(hit, old, (size_t)m) == 0) {
+            memcpy(dst, data + copied, (size_t)(i - copied));
+            dst += i - copied;
+            memcpy(dst, repl, (size_t)r);
+            dst += r;
+            i += m;
+            copied = i;
+        }
+        else {
+            i++;
+        }
+    }
+    memcpy(dst, data + copied, (size_t)(n - copied));
+    return out;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 static PyMethodDef speedups_methods[] = {
     {"bare_prose", (PyCFunction)(void (*)(void))bare_prose, METH_FASTCALL,
      "Emit the plain bare URLs of prose; return where Python must look next."},
     {"simple_url", simple_url, METH_O, "The _SIMPLE fullmatch of canonical.py: (scheme, host, path) or None."},
+    {"bytes_replace", (PyCFunction)(void (*)(void))bytes_replace, METH_FASTCALL,
+     "bytes.replace(data, old, new) with one memchr/memcmp pass per occurrence."},
+    {"fence_starts", fence_starts, METH_O, "extract._fence_starts: offsets where ``` or ~~~ starts."},
     {"merge", (PyCFunction)(void (*)(void))merge, METH_FASTCALL,
      "collect._merge_python: join (url, occurrence) pairs into Links by canonical form."},
     {NULL, NULL, 0, NULL},

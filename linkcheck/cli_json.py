@@ -8,6 +8,12 @@ from collections.abc import Iterable
 
 import orjson
 
+from linkcheck.native import speedups
+
+# bytes.replace, or the native one (CPython's searches afresh, needle preprocessing and all, for
+# every occurrence in a long haystack: a twentieth of a whole scan; tests/test_speedups.py).
+_replace = bytes.replace if speedups is None else speedups.bytes_replace
+
 
 def json_list_chunks(items: Iterable[object]) -> list[bytes | memoryview]:
     """A JSON array (UTF-8) with one object per line, as chunks to write in order: greppable, and
@@ -23,7 +29,7 @@ def json_list_chunks(items: Iterable[object]) -> list[bytes | memoryview]:
     first = items[0]
     fields = getattr(first, "__dataclass_fields__", None)
     key = orjson.dumps(next(iter(first if fields is None else fields)))
-    text = orjson.dumps(items).replace(b"},{" + key + b":", b"},\n{" + key + b":")
+    text = _replace(orjson.dumps(items), b"},{" + key + b":", b"},\n{" + key + b":")
     return [b"[\n", memoryview(text)[1:-1], b"\n]\n"]
 
 

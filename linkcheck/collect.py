@@ -76,18 +76,20 @@ def decode(data: bytes) -> tuple[str, str | None]:
     return lossy, f"invalid UTF-8 at byte {first_error}: {broken} undecodable sequence(s) replaced"
 
 
-def _walk(paths: Sequence[Path], problems: list[FileProblem]) -> list[tuple[str, Path]]:
-    """(display path, path) of every file to scan, in order, each real file once."""
+def _walk(paths: Sequence[Path], problems: list[FileProblem]) -> list[str]:
+    """The path of every file to scan, as displayed (``str(Path)`` of it), in order, each real
+    file once. (Paths below a directory are built as strings: a Path object per post cost more
+    than listing the directories.)"""
     seen: set[tuple[int, int]] = set()
-    found: list[tuple[str, Path]] = []
+    found: list[str] = []
 
-    def visit_file(path: Path, st: os.stat_result) -> None:
+    def visit_file(path: str, st: os.stat_result) -> None:
         key = (st.st_dev, st.st_ino)
         if key not in seen:
             seen.add(key)
-            found.append((str(path), path))
+            found.append(path)
 
-    def visit_dir(path: Path, st: os.stat_result) -> None:
+    def visit_dir(path: str, st: os.stat_result) -> None:
         key = (st.st_dev, st.st_ino)
         if key in seen:
             return  # a symlink loop, or a directory reachable twice
@@ -96,17 +98,19 @@ def _walk(paths: Sequence[Path], problems: list[FileProblem]) -> list[tuple[str,
             with os.scandir(path) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            problems.append(FileProblem(str(path), f"cannot list directory: {exc.strerror or exc}"))
+            problems.append(FileProblem(path, f"cannot list directory: {exc.strerror or exc}"))
             return
+        # Children written as str(Path(path) / name) writes them (`path` is already normalised).
+        prefix = "" if path == "." else path if path.endswith(os.sep) else path + os.sep
         for entry in entries:
-            child = path / entry.name
+            child = prefix + entry.name
             try:
                 child_st = entry.stat()  # follows symlinks
             except OSError as exc:
                 if entry.is_symlink():
-                    problems.append(FileProblem(str(child), f"broken symbolic link: {exc.strerror or exc}"))
+                    problems.append(FileProblem(child, f"broken symbolic link: {exc.strerror or exc}"))
                     continue
-                problems.append(FileProblem(str(child), f"cannot stat: {exc.strerror or exc}"))
+                problems.append(FileProblem(child, f"cannot stat: {exc.strerror or exc}"))
                 continue
             if entry.is_dir():
                 visit_dir(child, child_st)
@@ -120,9 +124,9 @@ def _walk(paths: Sequence[Path], problems: list[FileProblem]) -> list[tuple[str,
             problems.append(FileProblem(str(path), f"cannot stat: {exc.strerror or exc}"))
             continue
         if path.is_dir():
-            visit_dir(path, st)
+            visit_dir(str(path), st)
         else:
-            visit_file(path, st)
+            visit_file(str(path), st)
     return found
 
 
@@ -192,9 +196,9 @@ def _collect(given: list[Path], site_url: str | None) -> ScanResult:
     by_url: dict[str, Link] = {}
     scanned = 0
     total_bytes = 0
-    for display, path in files:
+    for display in files:
         try:
-            with open(path, "rb") as fh:
+            with open(display, "rb") as fh:
                 data = fh.read()
         except OSError as exc:
             problems.append(FileProblem(display, f"cannot read: {exc.strerror or exc}"))

@@ -249,10 +249,19 @@ def _find_all(text: str, needle: str) -> list[int]:
     return found
 
 
+def _fence_starts(text: str) -> list[int]:
+    """Every offset where ```` ``` ```` or ``~~~`` starts (overlapping runs included), in order."""
+    return sorted(_find_all(text, "```") + _find_all(text, "~~~"))
+
+
+if speedups is not None:  # one pass in C instead of two searches (tests/test_speedups.py)
+    _fence_starts = speedups.fence_starts
+
+
 def _code_regions(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of fenced code blocks, in order."""
     regions: list[tuple[int, int]] = []
-    candidates = sorted(_find_all(text, "```") + _find_all(text, "~~~"))
+    candidates = _fence_starts(text)
     pos = 0
     for start in candidates:
         if start < pos:

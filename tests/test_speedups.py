@@ -37,6 +37,11 @@ def _python_route(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(extract, "_native_bare_prose", None)
     monkeypatch.setattr(canonical, "_simple_parts", _python_simple_parts)
     monkeypatch.setattr(collect_module, "merge", collect_module._merge_python)
+    monkeypatch.setattr(extract, "_fence_starts", _python_fence_starts)
+
+
+def _python_fence_starts(text: str) -> list[int]:
+    return sorted(extract._find_all(text, "```") + extract._find_all(text, "~~~"))
 
 
 def _python_simple_parts(url: str) -> tuple[str, str, str | None] | None:
@@ -207,6 +212,22 @@ def test_code_spans_give_the_same_occurrences(text: str, monkeypatch: pytest.Mon
     assert native  # every case holds a URL somewhere
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["`", "~", "a", "\n", "中", "\U00020000", "é"]), max_size=40).map("".join))
+def test_fence_starts_are_the_two_searches(text: str) -> None:
+    assert speedups.fence_starts(text) == sorted(extract._find_all(text, "```") + extract._find_all(text, "~~~"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from([b"a", b"}", b",", b"{", b"}}", b"},{", b"\n"]), max_size=30).map(b"".join),
+    st.sampled_from([b"},{", b"}", b"}}", b"a", b"aa", b'},{"url":']),
+    st.sampled_from([b"", b"},\n{", b"X", b"longer replacement"]),
+)
+def test_bytes_replace_is_bytes_replace(data: bytes, old: bytes, new: bytes) -> None:
+    assert speedups.bytes_replace(data, old, new) == data.replace(old, new)
+
+
 def test_string_widths_and_positions() -> None:
     """One-, two- and four-byte strings: the walk reads each width, columns count characters."""
     for lead in ("é ", "中 ", "\U00020000 "):
@@ -227,6 +248,10 @@ def test_bare_prose_rejects_wrong_arguments() -> None:
         speedups.bare_prose(b"x", 0, 1, 1, 0, 0, 0, "f", [], Occurrence, LinkKind.BARE)
     with pytest.raises(TypeError):
         speedups.simple_url(b"http://a")
+    with pytest.raises(TypeError):
+        speedups.bytes_replace(b"abc", b"", b"x")  # an empty needle: bytes.replace inserts everywhere
+    with pytest.raises(TypeError):
+        speedups.bytes_replace("abc", "a", "x")
     with pytest.raises(TypeError):  # canonicalize returned no Canonical
         speedups.merge([("u", None)], {}, {}, None, print, print, {}, Link)
     with pytest.raises(TypeError):
@@ -241,8 +266,8 @@ def test_bare_prose_rejects_wrong_arguments() -> None:
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not beside the repository")
 def test_corpus_gives_the_same_occurrences(monkeypatch: pytest.MonkeyPatch) -> None:
     total = 0
-    for _display, path in _walk([CORPUS], []):
-        text, _ = decode(path.read_bytes())
+    for path in _walk([CORPUS], []):
+        text, _ = decode(Path(path).read_bytes())
         native, python = _both_routes(text, monkeypatch)
         _same(native, python)
         total += len(native)
