@@ -308,3 +308,78 @@ def test_pure_python_switch_gives_the_same_json(tmp_path: Path) -> None:
     native = scan()
     assert native == scan(LINKCHECK_PURE_PYTHON="1")
     assert len(orjson.loads(native)) > 10
+
+
+# --- memory safety -------------------------------------------------------------------------------
+
+_SANITIZED_RUN = r"""
+import importlib.util, random, sys
+spec = importlib.util.spec_from_file_location("linkcheck._speedups", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+sys.modules["linkcheck._speedups"] = module
+from linkcheck import collect as collect_module, extract
+from linkcheck.native import speedups
+assert speedups is module
+from linkcheck.models import LinkKind, Occurrence
+
+links = collect_module.collect([sys.argv[2]]).links
+native = [link.to_dict() for link in links]
+extract._native_bare_prose = None
+extract._fence_starts = lambda text: sorted(extract._find_all(text, "```") + extract._find_all(text, "~~~"))
+collect_module.merge = collect_module._merge_python
+assert native == [link.to_dict() for link in collect_module.collect([sys.argv[2]]).links]
+
+rng = random.Random(7)
+pieces = ["http://", "https://", "www.a.b", "ftp://", "`", "``", "```", "~~~", "\n", "\n\n", " ", "\t", "中", "。",
+          "é", "\U00020000", "(", ")", "[", "]", "!", "<", ">", "href=", "src=", "a", "/", "#", "?", "&", "."]
+for _ in range(3000):
+    text = "".join(rng.choice(pieces) for _ in range(rng.randrange(60)))
+    end = rng.randrange(len(text) + 2)
+    module.bare_prose(text, rng.randrange(len(text) + 2), end, 1, 0, 0, 0, "f", [], Occurrence, LinkKind.BARE)
+    module.fence_starts(text)
+    module.simple_url(text)
+    data = text.encode()
+    module.bytes_replace(data, data[:3] or b"x", b"yy")
+    pairs = [(text, Occurrence("f", 1, 1, LinkKind.BARE)), ("http://" + text[:9], Occurrence("f", 1, 2, LinkKind.BARE))]
+    collect_module._merge_native(pairs, {}, {}, None)
+print("ok", len(native))
+"""
+
+
+def test_native_code_under_address_and_undefined_behaviour_sanitizers(tmp_path: Path) -> None:
+    """The C module built with ASan and UBSan, run over the corpus (both routes compared) and
+    random text through every entry point: any out-of-bounds read, use after free or undefined
+    behaviour aborts the child."""
+    import shutil
+    import sysconfig
+
+    compiler = shutil.which("gcc")
+    if compiler is None:
+        pytest.skip("gcc not installed")
+    runtime = [
+        subprocess.run([compiler, f"-print-file-name={lib}"], capture_output=True, text=True).stdout.strip()
+        for lib in ("libasan.so", "libubsan.so")
+    ]
+    if not all(os.path.isabs(path) and os.path.exists(path) for path in runtime):
+        pytest.skip("gcc's sanitizer runtimes are not installed")
+    built = tmp_path / "_speedups_sanitized.so"
+    flags = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer", "-g", "-O1"]
+    source_file = str(REPO / "linkcheck" / "_speedups.c")
+    include = f"-I{sysconfig.get_paths()['include']}"
+    subprocess.run([compiler, *flags, "-fPIC", "-shared", include, source_file, "-o", str(built)], check=True)
+    source = CORPUS if CORPUS.is_dir() else REPO / "posts"
+    # PYTHONMALLOC=malloc: every object its own allocation, so a read past a string's end is seen
+    # (inside pymalloc's arenas it would not be).
+    env = {**os.environ, "LD_PRELOAD": ":".join(runtime), "ASAN_OPTIONS": "detect_leaks=0", "PYTHONMALLOC": "malloc"}
+    env.pop("LINKCHECK_PURE_PYTHON", None)
+    done = subprocess.run(
+        [sys.executable, "-c", _SANITIZED_RUN, str(built), str(source)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.startswith("ok")
