@@ -36,8 +36,10 @@ What one run does (bench/README.md has the details and the choices made):
    ≤ 1.5 × lychee's, wall ≤ 1.2 × the bound, peak RSS ≤ 150 MB; also the server's CPU and the
    *other load* (CPU every other process used meanwhile: wall times need a quiet machine).
 
-``--breakdown`` adds a bare aiohttp HEAD loop (a CPU floor for any aiohttp client) and our engine
-without the CLI (collect + run_checks: no history database, no report) on the same URLs.
+``--breakdown`` adds a bare aiohttp HEAD loop (a CPU floor for any aiohttp client), the same loop
+with everything a checker could spare switched off (pre-parsed URLs, no decompression, no default
+headers, no timeouts: the least aiohttp itself costs per request) and our engine without the CLI
+(collect + run_checks: no history database, no report) on the same URLs.
 
 ``PYTHONUNBUFFERED`` / ``PYTHONDONTWRITEBYTECODE`` are removed from the children's environment (they
 are properties of this sandbox, not of a user's shell). Exit status: 0 when every URL was found
@@ -376,14 +378,26 @@ def _urls_in(file: Path) -> list[str]:
     return [line[3:-1] for line in file.read_text(encoding="utf-8").splitlines() if line.startswith("- <")]
 
 
-async def _floor(urls: list[str], concurrency: int) -> Counter:
-    """HEAD every URL with a bare aiohttp session: what any aiohttp-based checker costs at least."""
+async def _floor(urls: list[str], concurrency: int, stripped: bool = False) -> Counter:
+    """HEAD every URL with a bare aiohttp session: what any aiohttp-based checker costs at least.
+
+    ``stripped``: aiohttp with everything off that a checker could do without — URLs parsed
+    before the clock-relevant loop (yarl, already encoded), no decompression, no default headers,
+    no timeouts (a real checker needs timeouts): the least aiohttp itself can cost per request."""
     import aiohttp
+    import yarl
 
     counts: Counter = Counter()
     connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=HOST_CONCURRENCY)
-    async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as session:
-        pending = iter(urls)
+    options: dict = {"connector": connector, "cookie_jar": aiohttp.DummyCookieJar()}
+    targets: list = urls
+    if stripped:
+        options["auto_decompress"] = False
+        options["skip_auto_headers"] = ("User-Agent", "Accept", "Accept-Encoding")
+        options["timeout"] = aiohttp.ClientTimeout(total=None, connect=None, sock_connect=None, sock_read=None)
+        targets = [yarl.URL(url, encoded=True) for url in urls]
+    async with aiohttp.ClientSession(**options) as session:
+        pending = iter(targets)
 
         async def worker() -> None:
             for url in pending:
@@ -427,11 +441,12 @@ def _engine(args: argparse.Namespace) -> dict:
 
 
 def _inner(args: argparse.Namespace) -> int:
-    if args.inner == "floor":
+    if args.inner in ("floor", "stripped"):
         sys.path.insert(0, str(REPO))
         from linkcheck import eventloop  # the same event loop as ours: a floor for any aiohttp client here
 
-        counts = eventloop.run(_floor(_urls_in(Path(args.inner_file)), args.concurrency))
+        urls = _urls_in(Path(args.inner_file))
+        counts = eventloop.run(_floor(urls, args.concurrency, stripped=args.inner == "stripped"))
         print(json.dumps({"counts": counts}))
     else:
         print(json.dumps(_engine(args)))
@@ -492,7 +507,7 @@ def main() -> int:
     parser.add_argument("--profile", metavar="FILE", help="run ours under cProfile, stats to FILE (slows it down)")
     parser.add_argument("--serve", type=int, metavar="HOSTS", help=argparse.SUPPRESS)
     parser.add_argument("--serve-duration", type=float, default=1800.0, help=argparse.SUPPRESS)
-    parser.add_argument("--inner", choices=("floor", "engine"), help=argparse.SUPPRESS)
+    parser.add_argument("--inner", choices=("floor", "stripped", "engine"), help=argparse.SUPPRESS)
     parser.add_argument("--inner-file", help=argparse.SUPPRESS)
     parser.add_argument("--inner-port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -522,13 +537,14 @@ def main() -> int:
     pinned = pin_cpus(args)
     if pinned:
         os.sched_setaffinity(0, pinned[0])  # the server inherits its CPU …
-    runs_total = args.repeat * (2 + (2 if args.breakdown else 0))
+    runs_total = args.repeat * (2 + (3 if args.breakdown else 0))
     server = start_server(args.hosts, args.latency, duration=runs_total * args.timeout + 120)
     if pinned:
         os.sched_setaffinity(0, pinned[1] if args.pin == "both" else pinned[0] | pinned[1])
     ours_runs: list[Measured] = []
     lychee_runs: list[Measured] = []
     floor_runs: list[Measured] = []
+    stripped_runs: list[Measured] = []
     engine_runs: list[Measured] = []
     try:
         ours_file, theirs_file = write_inputs(workdir, args.urls, args.hosts, server.port)
@@ -539,6 +555,7 @@ def main() -> int:
                 lychee_runs.append(run_lychee(args, lychee, theirs_file, workdir, pid))
             if args.breakdown:
                 floor_runs.append(run_inner(args, "floor", theirs_file, server.port, workdir, pid))
+                stripped_runs.append(run_inner(args, "stripped", theirs_file, server.port, workdir, pid))
                 engine_runs.append(run_inner(args, "engine", ours_file, server.port, workdir, pid))
             for state in (workdir / "ours" / "state",):  # the next run must start from no history
                 shutil.rmtree(state, ignore_errors=True)
@@ -601,10 +618,11 @@ def main() -> int:
         )
     print(f"ours peak RSS: {ours.rss_mb:.1f} MB  (target ≤ {TARGET_RSS_MB:g} MB)  {_mark(ours.rss_mb <= 150)}")
     if args.breakdown:
-        floor, engine = best(floor_runs), best(engine_runs)
+        floor, stripped, engine = best(floor_runs), best(stripped_runs), best(engine_runs)
         print()
         print("where our CPU goes (each a process of its own, same server and URLs):")
         print(HEADER)
+        print(line(stripped, n) + "   aiohttp stripped: pre-parsed URLs, no decompression, headers, timeouts")
         print(line(floor, n) + "   bare aiohttp HEAD loop: no pacing, no classification (a floor)")
         print(line(engine, n) + "   linkcheck engine: collect + run_checks, no history, no report")
         print(f"  engine: {engine.note}")
@@ -613,8 +631,15 @@ def main() -> int:
             f"  CPU s: floor {floor.cpu:.2f}, engine over the floor {engine.cpu - floor.cpu:.2f}, "
             f"CLI over the engine (history database, report, options) {rest:.2f}"
         )
+        if theirs is not None and theirs.cpu:
+            print(
+                f"  CPU / lychee's: aiohttp stripped {stripped.cpu / theirs.cpu:.2f}, bare aiohttp loop "
+                f"{floor.cpu / theirs.cpu:.2f}, engine {engine.cpu / theirs.cpu:.2f}, linkcheck check "
+                f"{ours.cpu / theirs.cpu:.2f}"
+            )
     print()
-    for m in (ours, theirs, *([best(floor_runs), best(engine_runs)] if args.breakdown else [])):
+    extra = [best(stripped_runs), best(floor_runs), best(engine_runs)] if args.breakdown else []
+    for m in (ours, theirs, *extra):
         if m is None:
             continue
         print(f"verdicts {m.name}: {verdicts(m)}" + (f"  [{m.note}]" if m.note and m.name != "engine" else ""))
