@@ -3,10 +3,12 @@
  * The Python code stays the definition of every rule. What lives here does only what is provably
  * the same as a piece of it, for the common case, and hands everything else back:
  *
- *   bare_prose(...)  walks prose the way `_MASTER.search` would and emits the plain bare URLs
- *                    (ASCII, nothing to trim, on a line that is not indented) itself; at the first
- *                    position where anything else may start (`, ![, [, <, href, src, a bare URL
- *                    that needs the CJK or trimming rules) it stops and returns that position.
+ *   bare_prose(...)  walks prose the way `_MASTER.search` would, emits the plain bare URLs
+ *                    (ASCII, nothing to trim, on a line that is not indented) itself and passes
+ *                    over inline code spans that hold no URL; at the first position where anything
+ *                    else may start (![, [, <, href, src, a bare URL that needs the CJK or trimming
+ *                    rules, a code span with a URL or on an indented line) it stops and returns
+ *                    that position.
  *   simple_url(url)  the `_SIMPLE` fullmatch of linkcheck/canonical.py: (scheme, host, path) or
  *                    None.
  *   merge(...)       collect._merge_python, with canonicalize()'s fast paths inlined.

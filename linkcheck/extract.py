@@ -158,10 +158,11 @@ _BARE_KIND = LinkKind.BARE
 # Nine in ten URLs of the blog are plain bare URLs: ASCII, nothing to trim, on a line that is not
 # indented. For those, sre's scan for the next match and the Python that turns it into an
 # occurrence cost more than the rest of the scan together. linkcheck/_speedups.c (built at install
-# when a C compiler is there) walks the text itself, emits exactly those, and stops wherever
-# anything else may start; every other case is still decided by the code below, which remains the
-# definition of every rule. tests/test_speedups.py compares both routes on the real blog and on
-# generated text. LINKCHECK_PURE_PYTHON=1 turns the native route off (linkcheck.native).
+# when a C compiler is there) walks the text itself, emits exactly those, passes over inline code
+# spans that hold no URL, and stops wherever anything else may start; every other case is still
+# decided by the code below, which remains the definition of every rule. tests/test_speedups.py
+# compares both routes on the real blog and on generated text, and runs the C code under ASan and
+# UBSan. LINKCHECK_PURE_PYTHON=1 turns the native route off (linkcheck.native).
 _native_bare_prose: Callable[..., tuple[int, int, int, int, int]] | None = (
     None if speedups is None else speedups.bare_prose
 )
