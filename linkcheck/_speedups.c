@@ -4,11 +4,11 @@
  * the same as a piece of it, for the common case, and hands everything else back:
  *
  *   bare_prose(...)  walks prose the way `_MASTER.search` would, emits the plain bare URLs
- *                    (ASCII, nothing to trim, on a line that is not indented) itself and passes
- *                    over inline code spans that hold no URL; at the first position where anything
- *                    else may start (![, [, <, href, src, a bare URL that needs the CJK or trimming
- *                    rules, a code span with a URL or on an indented line) it stops and returns
- *                    that position.
+ *                    (ASCII, nothing to trim, on a line that is not indented) and plain images
+ *                    itself and passes over inline code spans that hold no URL; at the first
+ *                    position where anything else may start ([, <, href, src, another image, a bare
+ *                    URL that needs the CJK or trimming rules, a code span with a URL or on an
+ *                    indented line) it stops and returns that position.
  *   simple_url(url)  the `_SIMPLE` fullmatch of linkcheck/canonical.py: (scheme, host, path) or
  *                    None.
  *   merge(...)       collect._merge_python, with canonicalize()'s fast paths inlined.
@@ -312,7 +312,82 @@ code_span_resume(const Text *t, Py_ssize_t q)
     return closer_end;
 }
 
-/* bare_prose(text, pos, end, line, offset, ls_from, ls, file, out, occurrence, kind)
+/* _SCHEME = [A-Za-z][A-Za-z0-9+.\-]*: at the start of [from, to)? */
+static int
+has_scheme(const Text *t, Py_ssize_t from, Py_ssize_t to)
+{
+    if (from >= to || !is_ascii_letter(AT(t, from)))
+        return 0;
+    for (Py_ssize_t i = from + 1; i < to; i++) {
+        Py_UCS4 c = AT(t, i);
+        if (c == ':')
+            return 1;
+        if (!(is_ascii_alnum(c) || c == '+' || c == '.' || c == '-'))
+            return 0;
+    }
+    return 0;
+}
+
+/* A plain image at q, ``![alt](dest)``: alt without brackets or a newline, dest printable ASCII
+ * without spaces, parentheses, a backslash or a leading '<', closed at once by ')'. For those the
+ * image alternative of _MASTER matches with exactly that dest (nothing to backtrack into), and
+ * _Scanner.prose emits it when it is a URL destination. Returns the end of the match, with the
+ * dest's span in *dest_start and *dest_end; -1 for anything else (Python's part). */
+static Py_ssize_t
+simple_image(const Text *t, Py_ssize_t q, Py_ssize_t *dest_start, Py_ssize_t *dest_end)
+{
+    Py_ssize_t i = q + 2; /* after "![" */
+    while (i < t->end) {
+        Py_UCS4 c = AT(t, i);
+        if (c == ']')
+            break;
+        if (c == '[' || c == '\n')
+            return -1;
+        i++;
+    }
+    if (i + 1 >= t->end || AT(t, i + 1) != '(')
+        return -1;
+    Py_ssize_t d = i + 2, j = d;
+    while (j < t->end) {
+        Py_UCS4 c = AT(t, j);
+        if (c <= ' ' || c >= 0x7f || c == '(' || c == ')' || c == '\\' || (j == d && c == '<'))
+            break;
+        j++;
+    }
+    if (j >= t->end || AT(t, j) != ')')
+        return -1;
+    *dest_start = d;
+    *dest_end = j;
+    return j + 1;
+}
+
+/* emit() of _Scanner: (url, Occurrence(file, line, column, kind)) appended to out. */
+static int
+emit(PyObject *text, const Text *t, Py_ssize_t start, Py_ssize_t end, Py_ssize_t *line, Py_ssize_t *offset,
+     Py_ssize_t line_start, PyObject *file, PyObject *out, PyObject *occurrence, PyObject *kind)
+{
+    for (Py_ssize_t j = *offset; j < start; j++) /* text.count("\n", offset, start) */
+        *line += AT(t, j) == '\n';
+    *offset = start;
+    PyObject *url = PyUnicode_Substring(text, start, end);
+    if (url == NULL)
+        return -1;
+    PyObject *occ = new_occurrence((PyTypeObject *)occurrence, file, *line, start - line_start + 1, kind);
+    if (occ == NULL) {
+        Py_DECREF(url);
+        return -1;
+    }
+    PyObject *pair = PyTuple_Pack(2, url, occ);
+    Py_DECREF(url);
+    Py_DECREF(occ);
+    if (pair == NULL)
+        return -1;
+    int failed = PyList_Append(out, pair);
+    Py_DECREF(pair);
+    return failed;
+}
+
+/* bare_prose(text, pos, end, line, offset, ls_from, ls, file, out, occurrence, kind, image_kind)
  *   -> (q, line, offset, ls_from, ls)
  *
  * The scanner state (line, offset, ls_from, ls) is _Scanner's, passed in and handed back. q is the
@@ -321,8 +396,8 @@ code_span_resume(const Text *t, Py_ssize_t q)
 static PyObject *
 bare_prose(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 11) {
-        PyErr_SetString(PyExc_TypeError, "bare_prose() takes 11 arguments");
+    if (nargs != 12) {
+        PyErr_SetString(PyExc_TypeError, "bare_prose() takes 12 arguments");
         return NULL;
     }
     PyObject *text = args[0];
@@ -338,7 +413,7 @@ bare_prose(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t ls = PyLong_AsSsize_t(args[6]);
     if (PyErr_Occurred())
         return NULL;
-    PyObject *file = args[7], *out = args[8], *occurrence = args[9], *kind = args[10];
+    PyObject *file = args[7], *out = args[8], *occurrence = args[9], *kind = args[10], *image_kind = args[11];
 
     Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
     if (end < t.end)
@@ -358,6 +433,25 @@ bare_prose(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             if (resume < 0) {
                 stop = q;
                 break;
+            }
+            q = resume;
+            continue;
+        }
+        if (c == '!' && q + 1 < t.end && AT(&t, q + 1) == '[') { /* an image: _Scanner.prose, dest() */
+            Py_ssize_t line_start = line_start_of(&t, q, &ls_from, &ls);
+            Py_UCS4 lead = AT(&t, line_start);
+            Py_ssize_t dest_start, dest_end;
+            Py_ssize_t resume = lead == ' ' || lead == '\t' ? -1 : simple_image(&t, q, &dest_start, &dest_end);
+            if (resume < 0) {
+                stop = q;
+                break;
+            }
+            /* _is_url_dest: site-relative or with a scheme (an empty dest is not one) */
+            if (dest_end > dest_start && (AT(&t, dest_start) == '/' || has_scheme(&t, dest_start, dest_end))) {
+                line_start = line_start_of(&t, dest_start, &ls_from, &ls); /* the same line */
+                if (emit(text, &t, dest_start, dest_end, &line, &offset, line_start, file, out, occurrence,
+                         image_kind) < 0)
+                    return NULL;
             }
             q = resume;
             continue;
@@ -386,26 +480,7 @@ bare_prose(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             stop = q; /* CJK rules, trimming or a possibly indented code block: Python's part */
             break;
         }
-        /* emit(): the line number by counting newlines from the last emitted offset */
-        for (Py_ssize_t j = offset; j < q; j++) /* text.count("\n", offset, q), as prose() */
-            line += AT(&t, j) == '\n';
-        offset = q;
-        PyObject *url = PyUnicode_Substring(text, q, r);
-        if (url == NULL)
-            return NULL;
-        PyObject *occ = new_occurrence((PyTypeObject *)occurrence, file, line, q - line_start + 1, kind);
-        if (occ == NULL) {
-            Py_DECREF(url);
-            return NULL;
-        }
-        PyObject *pair = PyTuple_Pack(2, url, occ);
-        Py_DECREF(url);
-        Py_DECREF(occ);
-        if (pair == NULL)
-            return NULL;
-        int failed = PyList_Append(out, pair);
-        Py_DECREF(pair);
-        if (failed)
+        if (emit(text, &t, q, r, &line, &offset, line_start, file, out, occurrence, kind) < 0)
             return NULL;
         q = r; /* pos += len(url): nothing was cut off */
     }

@@ -158,8 +158,9 @@ _BARE_KIND = LinkKind.BARE
 # Nine in ten URLs of the blog are plain bare URLs: ASCII, nothing to trim, on a line that is not
 # indented. For those, sre's scan for the next match and the Python that turns it into an
 # occurrence cost more than the rest of the scan together. linkcheck/_speedups.c (built at install
-# when a C compiler is there) walks the text itself, emits exactly those, passes over inline code
-# spans that hold no URL, and stops wherever anything else may start; every other case is still
+# when a C compiler is there) walks the text itself, emits exactly those and plain images
+# (``![alt](/x.png)``), passes over inline code spans that hold no URL, and stops wherever anything
+# else may start; every other case is still
 # decided by the code below, which remains the definition of every rule. tests/test_speedups.py
 # compares both routes on the real blog and on generated text, and runs the C code under ASan and
 # UBSan. LINKCHECK_PURE_PYTHON=1 turns the native route off (linkcheck.native).
@@ -395,7 +396,7 @@ class _Scanner:
         while True:
             q, self.line, self.offset, self._ls_from, self._ls = _native_bare_prose(
                 text, pos, end, self.line, self.offset, self._ls_from, self._ls, self.file, self.out, Occurrence,
-                _BARE_KIND,
+                _BARE_KIND, LinkKind.IMAGE,
             )  # fmt: skip
             if q < 0:
                 return None

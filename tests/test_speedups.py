@@ -77,7 +77,7 @@ _PIECES = st.sampled_from(
         *"ab/:.?#&=()[]<>`~!*_-,;'\" \n\t\\^{}|%",
         *("http://", "https://", "http:/", "htt", "www.", "www.a.b", "ftp://", "sftp://", "xhttp://"),
         *("](", "![", "[x]: ", "```", "~~~", "    ", "\t", "href=", 'src="', "<a ", "<http://a>"),
-        *("\n\n", "`h.a`", "[t](/p)"),
+        *("\n\n", "`h.a`", "[t](/p)", "![i](/i.png)", "![", "](/x)", "](a:b)", "](<", '](/x "t")', "]()"),
         *("中", "（", "）", "，", "。", "–", "é", "\u3000", "\xa0", "\x1c", "\x7f", "\U00020000", "\r"),
     ]
 )
@@ -113,11 +113,12 @@ def test_every_neighbouring_character_gives_the_same_occurrences(monkeypatch: py
 @given(_TEXT, st.integers(0, 90), st.integers(0, 90))
 def test_bare_prose_stops_before_every_match_it_does_not_handle(text: str, pos: int, end: int) -> None:
     """What the native walk promises ``_Scanner._next_native``: every ``_MASTER`` match it passes
-    over is a plain bare URL, which it emits as Python would, or an inline code span holding no
-    URL, which it skips as ``_Scanner._code_span`` does; and it stops at or before any other."""
+    over is a plain bare URL or image, which it emits as Python would, or an inline code span
+    holding no URL, which it skips as ``_Scanner._code_span`` does; and it stops at or before any
+    other."""
     end = min(end, len(text))
     out: list[tuple[str, Occurrence]] = []
-    stop, *_ = speedups.bare_prose(text, pos, end, 1, 0, 0, 0, "f", out, Occurrence, LinkKind.BARE)
+    stop, *_ = speedups.bare_prose(text, pos, end, 1, 0, 0, 0, "f", out, Occurrence, LinkKind.BARE, LinkKind.IMAGE)
     expected = []
     cursor = pos
     while (m := extract._MASTER.search(text, cursor, end)) is not None:
@@ -127,6 +128,12 @@ def test_bare_prose_stops_before_every_match_it_does_not_handle(text: str, pos: 
         assert text[line_start] not in " \t"
         if m.lastgroup is None:
             expected.append((m.group(), text.count("\n", 0, m.start()) + 1, m.start() - line_start + 1))
+            cursor = m.end()
+        elif m.lastgroup == "idest":  # a plain image: what _Scanner.prose and dest() would emit
+            dest, at = m.group("idest"), m.start("idest")
+            assert "](" not in m.group("itext") and not dest.startswith("<")
+            if dest and extract._is_url_dest(dest):
+                expected.append((dest, text.count("\n", 0, at) + 1, at - line_start + 1))
             cursor = m.end()
         else:
             assert m.lastgroup == "tick"
@@ -228,6 +235,27 @@ def test_bytes_replace_is_bytes_replace(data: bytes, old: bytes, new: bytes) -> 
     assert speedups.bytes_replace(data, old, new) == data.replace(old, new)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "![i](/i.png)",
+        "![i](</i.png>)",  # a bracketed destination: Python's
+        '![i](/i.png "title")',
+        "![i](/i.png )",
+        "![i](/a_(b).png)",  # balanced parentheses: Python's
+        "![i](http://x.example/a.png) ![j](ftp://y.example/b)",
+        "![i]() ![i](x.png) ![i](#top) ![i](a b) ![i](mailto:x@y.example) ![i](c++:x)",
+        "![[i]](/i.png) ![i\n](/i.png) ![i](/中.png) ![i](/a\\b.png)",
+        "text\n    ![i](/indented.png)\n\n    ![i](/code.png)",
+        "[![i](/i.png)](http://l.example/) ![i](/i.png)![j](/j.png)",
+        "![i](/i.png",  # unclosed
+    ],
+)
+def test_images_give_the_same_occurrences(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    native, python = _both_routes(text + "\nhttp://after.example/", monkeypatch)
+    _same(native, python)
+
+
 def test_string_widths_and_positions() -> None:
     """One-, two- and four-byte strings: the walk reads each width, columns count characters."""
     for lead in ("é ", "中 ", "\U00020000 "):
@@ -245,7 +273,7 @@ def test_bare_prose_rejects_wrong_arguments() -> None:
     with pytest.raises(TypeError):
         speedups.bare_prose("x", 0, 1)
     with pytest.raises(TypeError):
-        speedups.bare_prose(b"x", 0, 1, 1, 0, 0, 0, "f", [], Occurrence, LinkKind.BARE)
+        speedups.bare_prose(b"x", 0, 1, 1, 0, 0, 0, "f", [], Occurrence, LinkKind.BARE, LinkKind.IMAGE)
     with pytest.raises(TypeError):
         speedups.simple_url(b"http://a")
     with pytest.raises(TypeError):
@@ -336,7 +364,8 @@ pieces = ["http://", "https://", "www.a.b", "ftp://", "`", "``", "```", "~~~", "
 for _ in range(3000):
     text = "".join(rng.choice(pieces) for _ in range(rng.randrange(60)))
     end = rng.randrange(len(text) + 2)
-    module.bare_prose(text, rng.randrange(len(text) + 2), end, 1, 0, 0, 0, "f", [], Occurrence, LinkKind.BARE)
+    module.bare_prose(text, rng.randrange(len(text) + 2), end, 1, 0, 0, 0, "f", [], Occurrence, LinkKind.BARE,
+                      LinkKind.IMAGE)
     module.fence_starts(text)
     module.simple_url(text)
     data = text.encode()
