@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections import namedtuple
-from functools import partial
+from typing import NamedTuple
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
-from linkcheck.native import speedups
 from linkcheck.sites import GENERIC, TRACKING_PARAMS, SiteProfile, profile_for
 
 CHECKABLE_SCHEMES = frozenset({"http", "https"})
@@ -41,27 +39,14 @@ def _simple_parts(url: str) -> tuple[str, str, str | None] | None:
     return None if m is None else m.groups()  # type: ignore[return-value]
 
 
-if speedups is not None:  # the same fullmatch in C (tests/test_speedups.py compares the two)
-    _simple_parts = speedups.simple_url
+class Canonical(NamedTuple):
+    """A URL's canonical form, its host, whether it may be checked (else why not) and its site."""
 
-
-class Canonical(namedtuple("Canonical", ("canonical", "host", "checkable", "skip_reason", "profile"))):
-    """A URL's canonical form, its host, whether it may be checked (else why not) and its site.
-
-    (A named tuple: made once per distinct URL of a scan, and cheaper to build than a frozen
-    dataclass. From ``collections`` rather than ``typing.NamedTuple``: importing typing was a
-    twentieth of the plain JSON scan's start, which imports nothing else that needs it.)"""
-
-    __slots__ = ()
     canonical: str
     host: str
     checkable: bool
     skip_reason: str | None
     profile: SiteProfile
-
-
-# Canonical((…)) without the Python-level __new__ of a named tuple (the fast path's one allocation).
-_new_canonical = partial(tuple.__new__, Canonical)
 
 
 def address_refusal(address: str) -> str | None:
@@ -152,9 +137,9 @@ def canonicalize(url: str, site_url: str | None = None) -> Canonical:
             rule = next((r for r in profile.canonical if r.path.search(path)), None)
             if rule is not None and rule.strip_trailing_slash:
                 path = path.rstrip("/") or "/"
-        return _new_canonical((f"{scheme}://{host}{path}", host, True, None, profile))
+        return Canonical(f"{scheme}://{host}{path}", host, True, None, profile)
     if site_url is None and (relative := _simple_relative(url)) is not None:
-        return _new_canonical((relative.group(1), "", False, "site-relative", GENERIC))
+        return Canonical(relative.group(1), "", False, "site-relative", GENERIC)
     return _canonicalize(url, site_url)
 
 

@@ -239,7 +239,7 @@ def check(
     for problem in job.scan.problems:
         err_console.print(f"[yellow]warning:[/] {problem.path}: {problem.message}", highlight=False)
     if output_format is CheckFormat.json:
-        write_json_list(r.json_object() for r in job.results)
+        write_json_list(r.to_dict() for r in job.results)
     else:
         _print_run(job, quiet=quiet)
         _print_report(console, _report_for(options.db, job.run_id), quiet=quiet)

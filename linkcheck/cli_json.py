@@ -1,5 +1,4 @@
-"""JSON output of the CLI, kept free of typer and rich so that the plain scan (``__main__``) can
-use it without importing them."""
+"""JSON output of the CLI: a list with one object per line, encoded by orjson."""
 
 from __future__ import annotations
 
@@ -7,12 +6,6 @@ import sys
 from collections.abc import Iterable
 
 import orjson
-
-from linkcheck.native import speedups
-
-# bytes.replace, or the native one (CPython's searches afresh, needle preprocessing and all, for
-# every occurrence in a long haystack: a twentieth of a whole scan; tests/test_speedups.py).
-_replace = bytes.replace if speedups is None else speedups.bytes_replace
 
 
 def json_list_chunks(items: Iterable[object]) -> list[bytes | memoryview]:
@@ -29,7 +22,7 @@ def json_list_chunks(items: Iterable[object]) -> list[bytes | memoryview]:
     first = items[0]
     fields = getattr(first, "__dataclass_fields__", None)
     key = orjson.dumps(next(iter(first if fields is None else fields)))
-    text = _replace(orjson.dumps(items), b"},{" + key + b":", b"},\n{" + key + b":")
+    text = orjson.dumps(items).replace(b"},{" + key + b":", b"},\n{" + key + b":")
     return [b"[\n", memoryview(text)[1:-1], b"\n]\n"]
 
 

@@ -27,8 +27,6 @@ from pathlib import Path
 from linkcheck.canonical import canonicalize
 from linkcheck.extract import extracted_list
 from linkcheck.models import Link, LinkKind, Occurrence
-from linkcheck.native import speedups
-from linkcheck.sites import SiteProfile, profile_for
 
 SCANNED_SUFFIXES = frozenset({".md", ".markdown", ".html", ".txt"})
 BINARY_SNIFF_BYTES = 8192
@@ -148,7 +146,7 @@ def collect(paths: Sequence[str | Path], *, site_url: str | None = None) -> Scan
             gc.enable()
 
 
-def _merge_python(
+def merge(
     pairs: list[tuple[str, Occurrence]],
     by_url: dict[str, Link],
     by_canonical: dict[str, Link],
@@ -169,23 +167,6 @@ def _merge_python(
         else:
             link.occurrences.append(occurrence)
         by_url[url] = link
-
-
-# profile_for() of each host the native merge has met (the table is fixed for the process).
-_profiles: dict[str, SiteProfile] = {}
-
-
-def _merge_native(
-    pairs: list[tuple[str, Occurrence]],
-    by_url: dict[str, Link],
-    by_canonical: dict[str, Link],
-    site_url: str | None,
-) -> None:
-    """:func:`_merge_python` in C, with canonicalize()'s fast paths inlined (tests/test_speedups.py)."""
-    speedups.merge(pairs, by_url, by_canonical, site_url, canonicalize, profile_for, _profiles, Link)  # type: ignore[union-attr]
-
-
-merge = _merge_python if speedups is None else _merge_native
 
 
 def _collect(given: list[Path], site_url: str | None) -> ScanResult:

@@ -52,10 +52,9 @@ continues in CJK (``/2018年报告/``) is cut at the CJK.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from linkcheck.models import LinkKind, Occurrence
-from linkcheck.native import speedups
 
 # ---------------------------------------------------------------------------------------------
 # Character classes
@@ -152,22 +151,6 @@ _MAYBE_TRIM = _TRAILING | frozenset(")]")
 _TICK_CLOSERS: dict[int, re.Pattern[str]] = {}
 _BARE_KIND = LinkKind.BARE
 
-# ---------------------------------------------------------------------------------------------
-# Native fast path
-#
-# Nine in ten URLs of the blog are plain bare URLs: ASCII, nothing to trim, on a line that is not
-# indented. For those, sre's scan for the next match and the Python that turns it into an
-# occurrence cost more than the rest of the scan together. linkcheck/_speedups.c (built at install
-# when a C compiler is there) walks the text itself, emits exactly those and plain images
-# (``![alt](/x.png)``), passes over inline code spans that hold no URL, and stops wherever anything
-# else may start; every other case is still
-# decided by the code below, which remains the definition of every rule. tests/test_speedups.py
-# compares both routes on the real blog and on generated text, and runs the C code under ASan and
-# UBSan. LINKCHECK_PURE_PYTHON=1 turns the native route off (linkcheck.native).
-_native_bare_prose: Callable[..., tuple[int, int, int, int, int]] | None = (
-    None if speedups is None else speedups.bare_prose
-)
-
 
 def _tick_closer(n: int) -> re.Pattern[str]:
     rx = _TICK_CLOSERS.get(n)
@@ -254,10 +237,6 @@ def _find_all(text: str, needle: str) -> list[int]:
 def _fence_starts(text: str) -> list[int]:
     """Every offset where ```` ``` ```` or ``~~~`` starts (overlapping runs included), in order."""
     return sorted(_find_all(text, "```") + _find_all(text, "~~~"))
-
-
-if speedups is not None:  # one pass in C instead of two searches (tests/test_speedups.py)
-    _fence_starts = speedups.fence_starts
 
 
 def _code_regions(text: str) -> list[tuple[int, int]]:
@@ -389,25 +368,9 @@ class _Scanner:
         if dest and _is_url_dest(dest):
             self.emit(dest, pos, kind)
 
-    def _next_native(self, text: str, pos: int, end: int) -> re.Match[str] | None:
-        """``_MASTER.search(text, pos, end)`` with the native fast path: the plain bare URLs before
-        the match are emitted on the way, and only positions where something else may start are
-        tried with ``_MASTER.match`` (no match can start anywhere the native scan passed over)."""
-        while True:
-            q, self.line, self.offset, self._ls_from, self._ls = _native_bare_prose(
-                text, pos, end, self.line, self.offset, self._ls_from, self._ls, self.file, self.out, Occurrence,
-                _BARE_KIND, LinkKind.IMAGE,
-            )  # fmt: skip
-            if q < 0:
-                return None
-            m = _MASTER.match(text, q, end)
-            if m is not None:
-                return m
-            pos = q + 1
-
     def prose(self, start: int, end: int) -> None:
         text = self.text
-        search = _MASTER.search if _native_bare_prose is None else self._next_native
+        search = _MASTER.search
         append = self.out.append
         file = self.file
         pos = start

@@ -1,5 +1,5 @@
-"""The `linkcheck` entry point: a plain JSON scan runs without typer/rich, and says exactly what
-the typer app would say for the same arguments."""
+"""The `linkcheck` entry point (console script, `python -m linkcheck`) is the typer app: it says
+exactly what the app says for the same arguments, and a reader that goes away ends it quietly."""
 
 from __future__ import annotations
 
@@ -10,46 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck.__main__ import plain_json_scan
-
-REPO = Path(__file__).resolve().parent.parent
 # The two routes to the same interface: the entry point (console script / `python -m`) and the
 # typer app called directly.
 ENTRY = [sys.executable, "-m", "linkcheck"]
 APP = [sys.executable, "-c", "from linkcheck.cli import main; main()"]
-
-
-@pytest.mark.parametrize(
-    ("args", "expected"),
-    [
-        (["-f", "json"], ([], None)),
-        (["posts", "--format", "json"], (["posts"], None)),
-        (["--format=json", "a", "b"], (["a", "b"], None)),
-        (["-fjson", "a"], (["a"], None)),
-        (["-f", "table", "a", "-f", "json"], (["a"], None)),  # the last one wins, as in click
-        (["a", "--site-url", "https://blog.example", "-f", "json"], (["a"], "https://blog.example")),
-        (["--site-url=https://b.example/", "-f", "json"], ([], "https://b.example/")),
-        (["-f", "json", "--", "-odd-name.md"], (["-odd-name.md"], None)),
-        # Not a plain JSON scan: left to the app.
-        (["posts"], None),
-        (["-f", "table"], None),
-        (["-f", "JSON"], None),
-        (["-f"], None),
-        (["--site-url"], None),
-        (["-f", "json", "--help"], None),
-        (["-f", "json", "--verbose"], None),
-        (["-f", "json", "-"], None),
-        (["-f", "json", ""], None),
-        (["--form", "json"], None),
-    ],
-)
-def test_plain_json_scan_parses_like_click(args: list[str], expected: tuple | None) -> None:
-    parsed = plain_json_scan(args)
-    if expected is None:
-        assert parsed is None
-    else:
-        paths, site_url = expected
-        assert parsed == ([Path(p) for p in paths], site_url)
 
 
 @pytest.fixture(scope="module")
@@ -98,18 +62,6 @@ def test_entry_point_and_app_say_the_same(messy_posts: Path, args: list[str]) ->
     else:
         assert via_entry.returncode == 2 and not via_entry.stdout
         assert via_entry.stderr.splitlines()[-1] == via_app.stderr.splitlines()[-1]
-
-
-def test_plain_json_scan_imports_no_terminal_libraries() -> None:
-    probe = (
-        "import sys; from linkcheck.__main__ import main; main(['scan', 'posts', '-f', 'json']); "
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'click', 'rich', 'aiohttp'}); "
-        "print(heavy, file=sys.stderr)"
-    )
-    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stderr.strip() == "[]"
-    assert len(json.loads(done.stdout)) > 100
 
 
 def test_a_reader_that_goes_away_ends_the_scan_quietly(tmp_path: Path) -> None:

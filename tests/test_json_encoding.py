@@ -10,7 +10,7 @@ import orjson
 
 from linkcheck.cli_json import json_list_bytes
 from linkcheck.collect import collect
-from linkcheck.models import CheckResult, Link, Occurrence, Outcome, Verdict
+from linkcheck.models import CheckResult, Link, LinkKind, Occurrence, Outcome, Verdict
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -60,4 +60,8 @@ def test_check_results_encode_as_their_dicts() -> None:
         Outcome(Verdict.ERROR, "timeout", error="TimeoutError: ", via="browser"),
     ]
     results = [CheckResult(link, outcome) for outcome in outcomes]
-    assert json_list_bytes(r.json_object() for r in results) == json_list_bytes(r.to_dict() for r in results)
+    encoded = json_list_bytes(r.to_dict() for r in results)
+    assert json.loads(encoded) == [r.to_dict() for r in results]
+    first = json.loads(encoded)[1]
+    assert first["verdict"] == "dead" and first["redirects"] == ["https://a.example/1", "https://a.example/2"]
+    assert first["occurrences"][0]["kind"] in {kind.value for kind in LinkKind}
