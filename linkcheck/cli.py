@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,6 +12,9 @@ from rich.table import Table
 
 from linkcheck.cli_json import write_json_list
 from linkcheck.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from linkcheck.config import Config
 
 app = typer.Typer(
     name="linkcheck",
@@ -21,7 +24,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-DEFAULT_PATHS = [Path("posts")]
 VERDICT_STYLE = {"alive": "green", "dead": "bold red", "blocked": "yellow", "error": "magenta", "skipped": "dim"}
 console = Console()
 err_console = Console(stderr=True)
@@ -40,6 +42,10 @@ SiteUrlOpt = Annotated[
     str | None,
     typer.Option("--site-url", help="Base URL of the blog; makes site-relative links checkable."),
 ]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="Config file (default: ./linkcheck.toml, else [tool.linkcheck] in pyproject.toml)."),
+]
 
 
 def fail(message: str, code: ExitCode = ExitCode.USAGE) -> typer.Exit:
@@ -47,15 +53,28 @@ def fail(message: str, code: ExitCode = ExitCode.USAGE) -> typer.Exit:
     return typer.Exit(int(code))
 
 
-def _collect(paths: list[Path] | None, site_url: str | None):
-    from linkcheck.collect import MissingPathError, collect
+DbOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--db", help="History database (default: db of the config file, else state/linkcheck.db).", dir_okay=False
+    ),
+]
+
+
+def database_path(given: Path | None, config: Config) -> Path:
+    """``--db``, else ``db`` of the config file, else its default: the same for every command."""
+    return given if given is not None else Path(config.get("db"))
+
+
+def load_config_or_fail(path: Path | None) -> Config:
+    """The config file (``--config``, else ``./linkcheck.toml``, else ``[tool.linkcheck]``); a
+    problem with it is a usage error naming the file and the key."""
+    from linkcheck.config import ConfigError, load
 
     try:
-        result = collect(paths or DEFAULT_PATHS, site_url=site_url)
-    except MissingPathError as exc:
-        raise fail(str(exc)) from None
-    warn_problems(result.problems)
-    return result
+        return load(Path("."), path)
+    except ConfigError as exc:
+        raise fail(f"config: {exc}") from None
 
 
 def warn_problems(problems) -> None:
@@ -71,9 +90,23 @@ def scan(
         ScanFormat, typer.Option("--format", "-f", help="table (terminal) or json (one object per URL).")
     ] = ScanFormat.table,
     site_url: SiteUrlOpt = None,
+    config_file: ConfigOpt = None,
 ) -> None:
-    """Extract every URL from the posts, with post, line and column. Fetches nothing."""
-    result = _collect(paths, site_url)
+    """Extract every URL from the posts, with post, line and column. Fetches nothing.
+
+    ``paths``, ``site_url`` and ``exclude`` come from the config file where not given here."""
+    from linkcheck.collect import MissingPathError, collect
+
+    config = load_config_or_fail(config_file)
+    try:
+        result = collect(
+            paths or [Path(p) for p in config.get("paths")],
+            site_url=config.get("site_url", site_url),
+            exclude=tuple(config.get("exclude")),
+        )
+    except MissingPathError as exc:
+        raise fail(str(exc)) from None
+    warn_problems(result.problems)
     if output_format is ScanFormat.json:
         write_json_list(result.links)  # Link dataclasses, encoded as they are
         return

@@ -20,12 +20,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from linkcheck.cli import app, console, err_console, fail
-from linkcheck.cli_check import load_config_or_fail, transport_options
+from linkcheck.cli import ConfigOpt, DbOpt, app, console, database_path, err_console, fail, load_config_or_fail
+from linkcheck.cli_check import transport_options
 from linkcheck.exitcodes import ExitCode
 
-DEFAULT_DB_PATH = Path("state/linkcheck.db")
-DbOpt = Annotated[Path, typer.Option("--db", help="History database (SQLite file).", dir_okay=False)]
 WarcDirOpt = Annotated[
     Path | None,
     typer.Option(
@@ -33,10 +31,6 @@ WarcDirOpt = Annotated[
         help="Where the WARC files are (default: [archive] dir of the config, else warc/ next to the database).",
         file_okay=False,
     ),
-]
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", help="Config file (default: ./linkcheck.toml, else [tool.linkcheck] in pyproject.toml)."),
 ]
 
 
@@ -73,7 +67,7 @@ def _size(n: int) -> str:
 
 @app.command()
 def archive(
-    db: Annotated[Path | None, typer.Option("--db", help="History database (default: state/linkcheck.db).")] = None,
+    db: DbOpt = None,
     warc_dir: WarcDirOpt = None,
     config_file: ConfigOpt = None,
     limit: Annotated[
@@ -145,7 +139,7 @@ def archive(
         timeout=timeout,
     )
     pages = int(_pick(limit, config, "max_pages"))
-    db_path = Path(config.get("db", str(db) if db else None))
+    db_path = database_path(db, config)
     directory = _warc_dir(db_path, warc_dir, config)
 
     async def run(store):
@@ -248,7 +242,7 @@ def _print_archive_report(summary, directory: Path) -> None:
 @app.command()
 def show(
     url: Annotated[str, typer.Argument(help="The URL, as written in a post or in canonical form.")],
-    db: DbOpt = DEFAULT_DB_PATH,
+    db: DbOpt = None,
     warc_dir: WarcDirOpt = None,
     raw: Annotated[
         bool, typer.Option("--raw", help="Write the archived body itself (Content-Encoding undone) to stdout.")
@@ -264,7 +258,9 @@ def show(
     from linkcheck.archive import CaptureMissingError, read_capture
     from linkcheck.store import StoreError
 
-    directory = _warc_dir(db, warc_dir, load_config_or_fail(config_file))
+    config = load_config_or_fail(config_file)
+    db = database_path(db, config)
+    directory = _warc_dir(db, warc_dir, config)
     store = _open_store(db)
     try:
         row = store.latest_capture(url)
@@ -335,7 +331,7 @@ def _when(row: dict) -> str:
 @app.command()
 def export(
     wacz: Annotated[Path, typer.Option("--wacz", help="The WACZ file to write.", dir_okay=False)],
-    db: DbOpt = DEFAULT_DB_PATH,
+    db: DbOpt = None,
     warc_dir: WarcDirOpt = None,
     title: Annotated[str, typer.Option(help="Collection title shown by ReplayWeb.page.")] = "linkcheck captures",
     config_file: ConfigOpt = None,
@@ -344,7 +340,9 @@ def export(
     from linkcheck.archive import ExportError, export_wacz
     from linkcheck.store import StoreError
 
-    directory = _warc_dir(db, warc_dir, load_config_or_fail(config_file))
+    config = load_config_or_fail(config_file)
+    db = database_path(db, config)
+    directory = _warc_dir(db, warc_dir, config)
     store = _open_store(db)
     try:
         result = export_wacz(store, directory, wacz, title=title)

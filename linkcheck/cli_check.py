@@ -15,7 +15,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from linkcheck.cli import VERDICT_STYLE, PathsArg, SiteUrlOpt, app, console, err_console, fail, write_json_list
+from linkcheck.cli import (
+    VERDICT_STYLE,
+    ConfigOpt,
+    DbOpt,
+    PathsArg,
+    SiteUrlOpt,
+    app,
+    console,
+    database_path,
+    err_console,
+    fail,
+    load_config_or_fail,
+    write_json_list,
+)
 from linkcheck.exitcodes import ExitCode
 
 if TYPE_CHECKING:
@@ -41,22 +54,6 @@ class ReportFormat(StrEnum):
     json = "json"
     markdown = "markdown"
     csv = "csv"
-
-
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", help="Config file (default: ./linkcheck.toml, else [tool.linkcheck] in pyproject.toml)."),
-]
-DbOpt = Annotated[Path | None, typer.Option("--db", help="History database (default: state/linkcheck.db).")]
-
-
-def load_config_or_fail(path: Path | None) -> Config:
-    from linkcheck.config import ConfigError, load
-
-    try:
-        return load(Path("."), path)
-    except ConfigError as exc:
-        raise fail(f"config: {exc}") from None
 
 
 def transport_options(config: Config, resolve: list[str] | None, ca_bundle: Path | None):
@@ -192,7 +189,7 @@ def check(
     options = JobOptions(
         paths=paths or [Path(p) for p in config.get("paths")],
         site_url=config.get("site_url", site_url),
-        db=Path(config.get("db", str(db) if db else None)),
+        db=database_path(db, config),
         max_urls=config.get("max_urls", max_urls),
         budget_s=config.get("budget", budget),
         check_all=check_all,
@@ -383,7 +380,7 @@ def report(
     from linkcheck.report import to_csv, to_json, to_markdown
 
     config = load_config_or_fail(config_file)
-    data = _report_for(Path(config.get("db", str(db) if db else None)), run_id)
+    data = _report_for(database_path(db, config), run_id)
     if output_format is ReportFormat.table:
         if output is None:
             _print_report(console, data)

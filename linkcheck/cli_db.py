@@ -21,17 +21,12 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from linkcheck.cli import VERDICT_STYLE, app, console, fail
+from linkcheck.cli import VERDICT_STYLE, ConfigOpt, DbOpt, app, console, database_path, fail, load_config_or_fail
 from linkcheck.exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from linkcheck.store import Store
 
-DEFAULT_DB_PATH = Path("state/linkcheck.db")
-DbOpt = Annotated[
-    Path,
-    typer.Option("--db", help="History database (SQLite file).", dir_okay=False),
-]
 
 CHANGE_TITLES = {
     "confirmed_dead": "confirmed dead",
@@ -118,7 +113,8 @@ def _md_cell(value: Any) -> str:
 
 @app.command()
 def dead(
-    db: DbOpt = DEFAULT_DB_PATH,
+    db: DbOpt = None,
+    config_file: ConfigOpt = None,
     output_format: Annotated[
         DeadFormat,
         typer.Option("--format", "-f", help="table, json, csv (one row per citation) or markdown."),
@@ -129,6 +125,7 @@ def dead(
     ] = False,
 ) -> None:
     """Confirmed dead links and the posts and lines that cite them."""
+    db = database_path(db, load_config_or_fail(config_file))
     with open_store(db) as store:
         links = store.dead_links(include_suspected=include_suspected)
         settings = store.settings()
@@ -219,12 +216,14 @@ def _archived(link: dict) -> str:
 @app.command()
 def history(
     url: Annotated[str, typer.Argument(help="The URL, as written in a post or in canonical form.")],
-    db: DbOpt = DEFAULT_DB_PATH,
+    db: DbOpt = None,
+    config_file: ConfigOpt = None,
     output_format: Annotated[TableOrJson, typer.Option("--format", "-f", help="table or json.")] = TableOrJson.table,
 ) -> None:
     """Every check of one URL over time, with where it is cited and its current state."""
     from linkcheck.canonical import canonicalize
 
+    db = database_path(db, load_config_or_fail(config_file))
     with open_store(db) as store:
         info = store.url_info(url)
         if info is None:
@@ -299,11 +298,13 @@ def _duration(start: str | None, end: str | None) -> str:
 
 @app.command()
 def status(
-    db: DbOpt = DEFAULT_DB_PATH,
+    db: DbOpt = None,
+    config_file: ConfigOpt = None,
     output_format: Annotated[TableOrJson, typer.Option("--format", "-f", help="table or json.")] = TableOrJson.table,
     limit: Annotated[int, typer.Option("--limit", help="URLs listed per kind of change (table).", min=0)] = 20,
 ) -> None:
     """The latest run and what it changed: newly dead, confirmed dead, recovered, newly blocked."""
+    db = database_path(db, load_config_or_fail(config_file))
     with open_store(db) as store:
         latest = store.latest_run()
         finished = store.latest_run(finished=True)
@@ -388,4 +389,4 @@ def status(
     console.print(table)
 
 
-__all__ = ["DEFAULT_DB_PATH", "DbOpt", "dead", "history", "open_store", "status"]
+__all__ = ["dead", "history", "open_store", "status"]

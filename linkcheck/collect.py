@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,8 +129,11 @@ def _walk(paths: Sequence[Path], problems: list[FileProblem]) -> list[str]:
     return found
 
 
-def collect(paths: Sequence[str | Path], *, site_url: str | None = None) -> ScanResult:
-    """Scan ``paths`` (files or directories) and merge every URL found by canonical form."""
+def collect(paths: Sequence[str | Path], *, site_url: str | None = None, exclude: Sequence[str] = ()) -> ScanResult:
+    """Scan ``paths`` (files or directories) and merge every URL found by canonical form.
+
+    A link matching any ``exclude`` regex (as written or canonical) is kept but not checkable:
+    ``excluded``."""
     given = [Path(p) for p in paths]
     missing = [str(p) for p in given if not os.path.lexists(p)]
     if missing:
@@ -140,10 +144,23 @@ def collect(paths: Sequence[str | Path], *, site_url: str | None = None) -> Scan
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _collect(given, site_url)
+        result = _collect(given, site_url)
     finally:
         if gc_was_enabled:
             gc.enable()
+    exclude_links(result.links, exclude)
+    return result
+
+
+def exclude_links(links: list[Link], patterns: Sequence[str]) -> None:
+    """Mark links matching any pattern (as written or canonical) as not checkable: 'excluded'."""
+    if not patterns:
+        return
+    combined = re.compile("|".join(f"(?:{p})" for p in patterns))
+    for link in links:
+        if link.checkable and (combined.search(link.url) or combined.search(link.canonical)):
+            link.checkable = False
+            link.skip_reason = "excluded"
 
 
 def merge(
@@ -203,4 +220,4 @@ def _collect(given: list[Path], site_url: str | None) -> ScanResult:
     return ScanResult(list(by_canonical.values()), scanned, total_bytes, problems)
 
 
-__all__ = ["FileProblem", "MissingPathError", "ScanResult", "collect", "decode"]
+__all__ = ["FileProblem", "MissingPathError", "ScanResult", "collect", "decode", "exclude_links"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -240,8 +239,7 @@ async def run_job(
 ) -> JobResult:
     """Run one job. Raises LockHeldError, MissingPathError before any check, StoreError before
     any check or, when recording the scan fails, at the first group commit."""
-    scan = collect(options.paths, site_url=options.site_url)
-    exclude_links(scan.links, options.exclude)
+    scan = collect(options.paths, site_url=options.site_url, exclude=options.exclude)
     with (
         RunLock(lock_path_for(options.db)),
         Store(options.db, confirm_checks=options.confirm_checks, confirm_days=options.confirm_days) as store,
@@ -391,14 +389,3 @@ def states_to_plan(recorded: list[UrlState], links: list[Link]) -> list[UrlState
         if link.canonical not in known
     )
     return states
-
-
-def exclude_links(links: list[Link], patterns: tuple[str, ...]) -> None:
-    """Mark links matching any pattern (as written or canonical) as not checkable: 'excluded'."""
-    if not patterns:
-        return
-    combined = re.compile("|".join(f"(?:{p})" for p in patterns))
-    for link in links:
-        if link.checkable and (combined.search(link.url) or combined.search(link.canonical)):
-            link.checkable = False
-            link.skip_reason = "excluded"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -117,3 +118,60 @@ def test_config_exclude_and_db_are_used(tmp_path: Path, simweb):
     assert rows["https://behave.test/ok"]["verdict"] == "alive"
     assert (tmp_path / "hist" / "links.db").is_file()
     assert simweb.hits("behave.test", "/status/404") == 0
+
+
+def _linkcheck(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "linkcheck", *args], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize("command", ["scan", "check", "report", "dead", "status", "archive"])
+def test_every_command_refuses_an_unknown_config_key(tmp_path: Path, command: str):
+    """A typo in linkcheck.toml is the same usage error whichever command reads the file."""
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "linkcheck.toml").write_text("site_ulr = 'https://blog.example'\n", encoding="utf-8")
+    done = _linkcheck([command], tmp_path)
+    assert done.returncode == 2, (command, done.stdout, done.stderr)
+    assert "site_ulr" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "state").exists()
+
+
+def test_scan_takes_paths_exclude_and_site_url_from_the_config(tmp_path: Path):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.md").write_text(
+        "https://keep.example/x\n\nhttps://drop.example/y\n\n![图](/images/a.png)\n", encoding="utf-8"
+    )
+    (tmp_path / "linkcheck.toml").write_text(
+        'paths = ["notes"]\nexclude = ["drop\\\\.example"]\nsite_url = "https://blog.example/"\n', encoding="utf-8"
+    )
+    done = _linkcheck(["scan", "-f", "json"], tmp_path)  # no posts/ here: the config's paths are used
+    assert done.returncode == 0, done.stderr
+    rows = {row["url"]: row for row in json.loads(done.stdout)}
+    assert rows["https://drop.example/y"]["skip_reason"] == "excluded"
+    assert rows["https://keep.example/x"]["checkable"] is True
+    assert rows["/images/a.png"]["canonical"] == "https://blog.example/images/a.png"
+    assert rows["/images/a.png"]["checkable"] is True
+    # A flag still wins over the file.
+    done = _linkcheck(["scan", "-f", "json", "--site-url", "https://other.example/"], tmp_path)
+    rows = {row["url"]: row for row in json.loads(done.stdout)}
+    assert rows["/images/a.png"]["canonical"] == "https://other.example/images/a.png"
+
+
+def test_db_of_the_config_is_used_by_every_reading_command(tmp_path: Path):
+    """`db =` in linkcheck.toml reaches dead, history, status, report, show and export alike: each
+    names the configured file when it is missing (and never falls back to state/linkcheck.db)."""
+    (tmp_path / "linkcheck.toml").write_text('db = "elsewhere/history.db"\n', encoding="utf-8")
+    for args in (
+        ["dead"],
+        ["history", "https://a.example/"],
+        ["status"],
+        ["report"],
+        ["show", "https://a.example/"],
+        ["export", "--wacz", "out.wacz"],
+    ):
+        done = _linkcheck(args, tmp_path)
+        assert done.returncode == 2, (args, done.stderr)
+        assert "elsewhere/history.db" in done.stderr, (args, done.stderr)
+        assert "Traceback" not in done.stderr
+    assert not (tmp_path / "state").exists()
