@@ -13,12 +13,22 @@ import ssl
 import aiohttp
 import pytest
 
+from linkcheck.canonical import canonicalize
+from linkcheck.fetch import Fetcher, FetchSettings, proxy_plan
+from linkcheck.models import Outcome, Verdict
 from linkcheck.resolve import RoutingResolver
-from linkcheck.simweb import SimulatedWeb, challenge
+from linkcheck.simweb import SimulatedWeb, by_id, challenge
+from linkcheck.simweb import pages as P
 from linkcheck.simweb.proxy import ForwardProxy, proxy_in_thread
 from linkcheck.sites import DEFAULT_HEADERS
+from tests.support import fast_politeness, fast_settings
 
 ZL = "https://zhuanlan.zhihu.com"
+# Cleared where a test sets its own (the machine running the tests may be behind a proxy itself).
+PROXY_VARIABLES = (
+    *("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"),
+    *("http_proxy", "https_proxy", "all_proxy", "no_proxy"),
+)
 
 
 def no_names(host: str, port: int) -> tuple[str, int] | None:
@@ -106,3 +116,80 @@ def test_the_simulated_web_process_serves_the_proxy_too(tmp_path) -> None:
         assert asyncio.run(main()) == 200
     finally:
         served.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# linkcheck's HTTP client behind the proxy
+# --------------------------------------------------------------------------------------------
+
+WX = "https://mp.weixin.qq.com"
+
+
+def only_localhost(host: str, port: int) -> tuple[str, int] | None:
+    """The machine's own resolver as far as these tests need it: ``localhost`` and no other name."""
+    return ("127.0.0.1", port) if host == "localhost" else None
+
+
+async def _check(web: SimulatedWeb, urls: list[str], **overrides) -> dict[str, Outcome]:
+    hosts = {canonicalize(u).host for u in urls}
+    settings = fast_settings(web, allow_private=False, politeness_overrides=fast_politeness(hosts), **overrides)
+    async with Fetcher(settings, resolver=RoutingResolver(only_localhost)) as fetcher:
+        outcomes = await asyncio.gather(*(fetcher.check(canonicalize(u).canonical) for u in urls))
+    return dict(zip(urls, outcomes, strict=True))
+
+
+EXPECTED_HTTP = {
+    WX + "/s/" + P.WX_LIVE_ID: (Verdict.ALIVE, "live-marker"),
+    by_id("WX-DEL").url: (Verdict.DEAD, "tombstone:weixin-deleted"),
+    ZL + challenge.GATED_LIVE_P: (Verdict.BLOCKED, "antibot:zhihu-403"),  # a plain client meets the challenge
+    "https://behave.test/status/404": (Verdict.DEAD, "http-404"),
+    "http://behave.test/ok": (Verdict.ALIVE, "http-200"),
+}
+
+
+def test_http_client_through_a_proxy_named_localhost_with_the_guard_on(simweb: SimulatedWeb) -> None:
+    """``--proxy http://localhost:PORT`` without --allow-private: the proxy is the operator's choice,
+    so the SSRF guard lets its name resolve to loopback (issue #22 item 1); targets are never
+    resolved locally (the resolver knows no other name), the proxy resolves them."""
+    with proxy_in_thread(simweb.route) as proxy:
+        outcomes = asyncio.run(_check(simweb, list(EXPECTED_HTTP), proxy=f"http://localhost:{proxy.port}"))
+        reached = proxy.hosts()
+    assert {url: (o.verdict, o.reason) for url, o in outcomes.items()} == EXPECTED_HTTP
+    assert reached == {"mp.weixin.qq.com", "zhuanlan.zhihu.com", "behave.test"}
+
+
+def test_http_client_takes_the_proxy_and_no_proxy_from_the_environment(
+    simweb: SimulatedWeb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with proxy_in_thread(simweb.route) as proxy:
+        for name in PROXY_VARIABLES:
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTPS_PROXY", f"http://localhost:{proxy.port}")
+        monkeypatch.setenv("HTTP_PROXY", f"http://localhost:{proxy.port}")
+        monkeypatch.setenv("NO_PROXY", "example.org,.behave.test")  # behave.test goes direct: NXDOMAIN here
+        plan = proxy_plan(fast_settings(simweb))
+        outcomes = asyncio.run(_check(simweb, [WX + "/s/" + P.WX_LIVE_ID, "https://behave.test/ok"]))
+        reached = proxy.hosts()
+    assert plan.proxies == {"http": f"http://localhost:{proxy.port}", "https": f"http://localhost:{proxy.port}"}
+    assert plan.for_url(WX + "/s/x") == f"http://localhost:{proxy.port}" and plan.hosts == {"localhost"}
+    assert plan.for_url("https://behave.test/ok") is None and plan.for_url("https://www.example.org/") is None
+    assert (outcomes[WX + "/s/" + P.WX_LIVE_ID].verdict, outcomes["https://behave.test/ok"].reason) == (
+        Verdict.ALIVE,
+        "dns",
+    )
+    assert reached == {"mp.weixin.qq.com"}
+
+
+def test_proxy_plan_explicit_environment_or_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert proxy_plan(FetchSettings()).proxies == {}
+    monkeypatch.setenv("HTTPS_PROXY", "http://user:secret@proxy.corp:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.example")
+    from_env = proxy_plan(FetchSettings())
+    assert from_env.proxies == {"https": "http://user:secret@proxy.corp:3128"}  # http:// URLs go direct
+    assert from_env.for_url("http://a.example/") is None and from_env.for_url("https://wiki.internal.example/") is None
+    # An explicit proxy wins, for every URL, with no bypass (as aiohttp's proxy= argument).
+    explicit = proxy_plan(FetchSettings(proxy="http://localhost:8080"))
+    assert explicit.for_url("http://a.example/") == explicit.for_url("https://wiki.internal.example/")
+    assert explicit.for_url("http://a.example/") == "http://localhost:8080" and explicit.hosts == {"localhost"}
