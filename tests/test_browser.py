@@ -541,6 +541,22 @@ def test_browser_takes_the_proxy_and_no_proxy_from_the_environment(
 
 
 @needs_browser
+def test_browser_answers_the_proxys_authentication_with_the_urls_credentials(
+    simweb: SimulatedWeb, ca_file: Path, no_proxy_environment: pytest.MonkeyPatch
+) -> None:
+    items = _blocked(simweb, [ZL + challenge.GATED_LIVE_P])
+    with proxy_in_thread(simweb.route, credentials=("lc user", "s3cr:t")) as proxy:
+        proxy_url = f"http://lc%20user:s3cr%3At@127.0.0.1:{proxy.port}"
+        settings = _settings(simweb, proxy=proxy_url, ca_bundle=str(ca_file), extra_ca_pem=None, allow_private=False)
+        options = B.BrowserSettings(page_timeout=15)
+        [(_, outcome)] = asyncio.run(B.recheck_blocked(items, settings=settings, options=options))  # no route()
+        answered = [(r.status, r.host) for r in proxy.records if r.method == "CONNECT"]
+    assert (outcome.verdict, outcome.reason) == (Verdict.ALIVE, "live-marker")
+    # Chromium asked without credentials first: the proxy's 407 was answered with the URL's.
+    assert answered[0] == (407, "") and (200, "zhuanlan.zhihu.com") in answered
+
+
+@needs_browser
 def test_a_ca_bundle_without_certutil_is_a_reason_not_a_traceback(
     simweb: SimulatedWeb, ca_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -634,3 +650,28 @@ def test_cli_browser_flag(blog: Path, simweb: SimulatedWeb) -> None:
         [sys.executable, "-m", "linkcheck", "report"], cwd=blog, capture_output=True, text=True, timeout=60, env=env
     )
     assert "resolved by the browser" in report.stdout, report.stdout + report.stderr
+
+
+@needs_job
+@needs_browser
+def test_cli_browser_through_a_proxy_with_a_ca_bundle(blog: Path, simweb: SimulatedWeb) -> None:
+    """`linkcheck check --browser --proxy … --ca-bundle …` as behind a company proxy: no --resolve,
+    no --allow-private — the proxy (named localhost) resolves every name, its CA is the only trust."""
+    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    with proxy_in_thread(simweb.route) as proxy:
+        args = [
+            sys.executable, "-m", "linkcheck", "check", "--browser", "--proxy", f"http://localhost:{proxy.port}",
+            "--ca-bundle", "ca.pem", "--canary", "https://behave.test/ok", "--format", "json",
+        ]  # fmt: skip
+        done = subprocess.run(args, cwd=blog, capture_output=True, text=True, timeout=180, env=env)
+        tunnelled = proxy.hosts("CONNECT")
+    rows = {row["url"]: row for row in json.loads(done.stdout or "[]")}
+    got = {url: (row["verdict"], row["reason"], row.get("via")) for url, row in rows.items()}
+    assert got == {
+        ZL + challenge.GATED_LIVE_P: ("alive", "live-marker", "browser"),
+        ZL + challenge.GATED_DEAD_P: ("dead", "tombstone:zhihu-404", "browser"),
+        ZH + "/answer/157956365": ("blocked", "login-wall", "http"),  # a login wall: not for a browser
+        "https://behave.test/ok": ("alive", "http-200", "http"),
+    }, done.stderr[-2000:]
+    assert tunnelled >= {"zhuanlan.zhihu.com", "www.zhihu.com", "behave.test"}

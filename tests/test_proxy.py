@@ -193,3 +193,14 @@ def test_proxy_plan_explicit_environment_or_none(monkeypatch: pytest.MonkeyPatch
     explicit = proxy_plan(FetchSettings(proxy="http://localhost:8080"))
     assert explicit.for_url("http://a.example/") == explicit.for_url("https://wiki.internal.example/")
     assert explicit.for_url("http://a.example/") == "http://localhost:8080" and explicit.hosts == {"localhost"}
+
+
+def test_http_client_authenticates_to_the_proxy_with_the_urls_credentials(simweb: SimulatedWeb) -> None:
+    with proxy_in_thread(simweb.route, credentials=("lc user", "s3cr:t")) as proxy:
+        url = WX + "/s/" + P.WX_LIVE_ID
+        good = asyncio.run(_check(simweb, [url], proxy=f"http://lc%20user:s3cr%3At@localhost:{proxy.port}"))
+        bad = asyncio.run(_check(simweb, [url], proxy=f"http://localhost:{proxy.port}", max_attempts=1))
+        statuses = [r.status for r in proxy.records]
+    assert (good[url].verdict, good[url].reason) == (Verdict.ALIVE, "live-marker")
+    assert bad[url].verdict is Verdict.ERROR and "407" in (bad[url].error or "")
+    assert statuses == [200, 407]

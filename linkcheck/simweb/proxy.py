@@ -13,18 +13,22 @@ It speaks what HTTP clients send a forward proxy:
   connection (``Connection: close``), hop-by-hop and proxy headers dropped.
 
 A name ``route`` does not know, or an address that refuses, is answered ``502 Bad Gateway``, as a
-real proxy does. Every request is recorded (:attr:`ForwardProxy.records`), so a test can assert
-that a client really went through the proxy, and for which hosts.
+real proxy does. With ``credentials`` it asks for Basic authentication (``407`` with
+``Proxy-Authenticate``) until a request carries them. Every request is recorded
+(:attr:`ForwardProxy.records`), so a test can assert that a client really went through the proxy,
+and for which hosts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 Route = Callable[[str, int], "tuple[str, int] | None"]
@@ -45,7 +49,7 @@ class ProxyRecord:
     host: str  # the origin's name, lower-case
     port: int
     target: str  # "host:port" for CONNECT, the absolute URL otherwise
-    status: int  # what the proxy answered itself: 200 (tunnel open / forwarded), 400, 502
+    status: int  # what the proxy answered itself: 200 (tunnel open / forwarded), 400, 407, 502
     started: float  # time.monotonic()
 
 
@@ -53,9 +57,16 @@ class ForwardProxy:
     """``async with ForwardProxy(web.route) as proxy: … proxy.url …`` (or start()/stop())."""
 
     def __init__(
-        self, route: Route, *, port: int = 0, connect_timeout: float = 5.0, idle_timeout: float = 60.0
+        self,
+        route: Route,
+        *,
+        port: int = 0,
+        connect_timeout: float = 5.0,
+        idle_timeout: float = 60.0,
+        credentials: tuple[str, str] | None = None,
     ) -> None:
         self.route = route
+        self.credentials = credentials  # (user, password) the proxy requires, Basic scheme
         self.port = port
         self.connect_timeout = connect_timeout
         self.idle_timeout = idle_timeout  # a head not received, or a tunnel silent, this long: closed
@@ -119,10 +130,19 @@ class ForwardProxy:
                 await writer.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self.idle_timeout)
-        request_line, *header_lines = head.decode("latin-1").split("\r\n")[:-2]
-        method, target, version = request_line.split(" ", 2)
-        started = time.monotonic()
+        while True:  # until a request carries the credentials (a client retries on the same connection)
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self.idle_timeout)
+            request_line, *header_lines = head.decode("latin-1").split("\r\n")[:-2]
+            method, target, version = request_line.split(" ", 2)
+            started = time.monotonic()
+            if self._authorized(header_lines):
+                break
+            self._record(method, "", 0, target, 407, started)
+            writer.write(
+                b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+                b'Proxy-Authenticate: Basic realm="simweb"\r\nContent-Length: 0\r\n\r\n'
+            )
+            await writer.drain()
         if method.upper() == "CONNECT":
             host, _, port_text = target.rpartition(":")
             host, port = host.strip("[]").lower(), int(port_text)
@@ -195,6 +215,15 @@ class ForwardProxy:
             with contextlib.suppress(Exception):
                 await upstream_writer.wait_closed()
 
+    def _authorized(self, header_lines: list[str]) -> bool:
+        if self.credentials is None:
+            return True
+        expected = "Basic " + base64.b64encode(":".join(self.credentials).encode()).decode("ascii")
+        return any(
+            name.strip().lower() == "proxy-authorization" and value.strip() == expected
+            for name, _, value in (line.partition(":") for line in header_lines)
+        )
+
     def _record(self, method: str, host: str, port: int, target: str, status: int, started: float) -> None:
         self.records.append(ProxyRecord(method.upper(), host, port, target, status, started))
 
@@ -205,10 +234,10 @@ class ForwardProxy:
 
 
 @contextlib.contextmanager
-def proxy_in_thread(route: Route, **kwargs: float) -> Iterator[ForwardProxy]:
+def proxy_in_thread(route: Route, **kwargs: Any) -> Iterator[ForwardProxy]:
     """Run a :class:`ForwardProxy` on its own event loop in a daemon thread; yield it started
     (sync tests and the CLI under test can then use it from any loop or process)."""
-    proxy = ForwardProxy(route, **kwargs)  # type: ignore[arg-type]
+    proxy = ForwardProxy(route, **kwargs)
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     failure: list[BaseException] = []
