@@ -528,12 +528,17 @@ def test_browser_takes_the_proxy_and_no_proxy_from_the_environment(
         no_proxy_environment.setenv("NO_PROXY", "behave.test")
         settings = _settings(simweb, ca_bundle=str(ca_file), extra_ca_pem=None, allow_private=False)
 
+        homes: list[Path] = []
+
         async def main() -> tuple[Outcome, Outcome]:
             async with B.BrowserFetcher(settings, B.BrowserSettings(page_timeout=15)) as browser:
                 assert browser.available, browser.unavailable
+                assert browser._home is not None and (browser._home / ".pki" / "nssdb").is_dir()
+                homes.append(browser._home)
                 return await browser.check(items[0][0].canonical), await browser.check("https://behave.test/ok")
 
         zhihu, direct = asyncio.run(main())
+        assert not homes[0].exists()  # the throwaway HOME and its trust store go with the browser
         tunnelled = proxy.hosts()
     assert (zhihu.verdict, zhihu.reason) == (Verdict.ALIVE, "live-marker")
     assert (direct.verdict, direct.reason) == (Verdict.ERROR, "browser-dns")
