@@ -19,7 +19,7 @@ back ``alive`` or ``dead`` as the simulated web intends; the exit status is 1 ot
 
     python bench/bench_browser.py [--urls 40] [--hosts 8] [--max-pages 4] [--skip-paced]
 
-Needs ``pip install 'linkcheck[browser]' psutil`` and ``apt-get install chromium``.
+Needs ``pip install 'linkcheck[browser]' psutil`` and ``apt-get install chromium libnss3-tools``.
 """
 
 from __future__ import annotations

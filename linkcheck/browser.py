@@ -27,17 +27,18 @@ Rules it keeps (docs/browser.md has the long form):
   from the browser's events; bodies come decoded, so ``Content-Encoding``/``Transfer-Encoding`` are
   dropped and ``Content-Length`` is the stored length.
 
-Routing and TLS. Chromium resolves names itself, so it cannot use linkcheck's aiohttp resolver.
-Tests, benchmarks and the demo pass the simulated web's ``route(host, port)`` function: it becomes
-``--host-resolver-rules`` (``MAP host:443 127.0.0.1:PORT``, every other name ``~NOTFOUND``). The
-test CA (``FetchSettings.extra_ca_pem``) cannot be handed to Chromium without touching an NSS
-database, so each routed host's certificate is first verified *by Python* against that CA (with the
-host name), and Chromium is told to accept exactly those verified keys
-(``--ignore-certificate-errors-spki-list``): a host whose certificate does not verify stays
-untrusted in the browser too. In production there are no rules and no pins: Chromium's own
-resolver and certificate verification, and (unless ``allow_private``) every request of the page
-is first checked against the same address rules as the HTTP client (loopback, private, link-local
-and multicast addresses are refused).
+Proxy, trust and routing: the browser goes the HTTP client's way. The same proxy
+(:func:`linkcheck.fetch.proxy_plan`: ``--proxy``, else ``HTTP(S)_PROXY``/``NO_PROXY``) becomes
+Playwright's ``proxy`` launch option (Chromium's ``--proxy-server``/``--proxy-bypass-list``), so
+behind a proxy Chromium never resolves a page's host itself. A configured CA (``--ca-bundle``,
+``FetchSettings.extra_ca_pem``) is trusted through a throwaway NSS database (:mod:`linkcheck.nssdb`,
+``certutil`` from ``libnss3-tools``) in a temporary ``HOME`` the browser runs with: Chromium itself
+verifies every certificate, host name included. Tests, benchmarks and the demo may also pass the
+simulated web's ``route(host, port)`` function: it becomes ``--host-resolver-rules`` (``MAP host:443
+127.0.0.1:PORT``, every other name ``~NOTFOUND``). Unless ``allow_private``, every request of the
+page is first checked against the same address rules as the HTTP client (loopback, private,
+link-local and multicast addresses are refused); a proxied request's name is left to the proxy, as
+the HTTP client does, and only IP literals and ``localhost`` names are refused.
 """
 
 from __future__ import annotations
@@ -51,7 +52,6 @@ import os
 import re
 import shutil
 import socket
-import ssl
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
@@ -59,18 +59,19 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from linkcheck import __version__
 from linkcheck.canonical import address_refusal, address_skip_reason
 from linkcheck.classify import Page, classify
 from linkcheck.models import Link, Outcome, Verdict
+from linkcheck.nssdb import CERTUTIL_MISSING, TrustStoreError, find_certutil, make_home
 from linkcheck.ratelimit import HostGates
 from linkcheck.resolve import RoutingResolver
 from linkcheck.sites import SiteProfile, profile_for
 
 if TYPE_CHECKING:
-    from linkcheck.fetch import FetchSettings
+    from linkcheck.fetch import FetchSettings, ProxyPlan
 
 Route = Callable[[str, int], "tuple[str, int] | None"]
 
@@ -133,8 +134,9 @@ def find_chromium(path: str | os.PathLike[str] | None = None) -> str | None:
     return None
 
 
-def available(path: str | os.PathLike[str] | None = None) -> tuple[bool, str]:
-    """Whether the browser path can run here, and why (not): Playwright importable, Chromium found."""
+def available(path: str | os.PathLike[str] | None = None, *, custom_ca: bool = False) -> tuple[bool, str]:
+    """Whether the browser path can run here, and why (not): Playwright importable, Chromium found,
+    and with ``custom_ca`` (a CA bundle to trust) ``certutil`` found to hand it to Chromium."""
     try:
         import playwright.async_api  # noqa: F401
     except ImportError:
@@ -143,6 +145,8 @@ def available(path: str | os.PathLike[str] | None = None) -> tuple[bool, str]:
     if executable is None:
         where = os.fspath(path) if path is not None else f"{DEFAULT_CHROMIUM} or on PATH"
         return False, f"no Chromium executable {where} (Debian: apt-get install chromium)"
+    if custom_ca and find_certutil() is None:
+        return False, CERTUTIL_MISSING
     return True, f"Chromium at {executable}"
 
 
@@ -583,13 +587,16 @@ def _hostport(address: str, port: int) -> str:
     return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
-def host_resolver_rules(route: Route, hosts: Iterable[str], *, fallback: bool = False) -> str:
+def host_resolver_rules(
+    route: Route, hosts: Iterable[str], *, fallback: bool = False, exclude: Iterable[str] = ()
+) -> str:
     """``--host-resolver-rules`` sending ``hosts`` where ``route`` sends them (443 and 80 apart).
 
     Without ``fallback`` every other name is ``~NOTFOUND`` (a closed world, like a
-    :class:`~linkcheck.resolve.RoutingResolver` without system fallback).
+    :class:`~linkcheck.resolve.RoutingResolver` without system fallback) — except the ``exclude``
+    names (the proxy's), which Chromium resolves as usual.
     """
-    rules: list[str] = []
+    rules: list[str] = [f"EXCLUDE {host}" for host in sorted({h.lower() for h in exclude if h})]
     for host in sorted({h.lower().rstrip(".") for h in hosts if h}):
         for port in (443, 80):
             target = route(host, port)
@@ -602,32 +609,34 @@ def host_resolver_rules(route: Route, hosts: Iterable[str], *, fallback: bool = 
     return ", ".join(rules)
 
 
-def spki_pin(host: str, address: str, port: int, context: ssl.SSLContext, timeout: float = 5.0) -> str:
-    """base64(SHA-256(SPKI)) of the certificate ``host`` presents at ``address:port``, *after* the
-    handshake verified it against ``context`` (CA and host name). Raises if it does not verify."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
+def chromium_proxy(plan: ProxyPlan) -> dict[str, str] | None:
+    """Playwright's ``proxy`` launch option for the HTTP client's proxies, or None (direct).
 
-    with (
-        socket.create_connection((address, port), timeout=timeout) as raw,
-        context.wrap_socket(raw, server_hostname=host) as tls,
-    ):
-        der = tls.getpeercert(binary_form=True)
-    if der is None:
-        raise ssl.SSLError(f"{host}: no certificate")
-    spki = (
-        x509.load_der_x509_certificate(der)
-        .public_key()
-        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
-    return base64.b64encode(hashlib.sha256(spki).digest()).decode("ascii")
-
-
-def _verifying_context(settings: FetchSettings) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=settings.ca_bundle)
-    if settings.extra_ca_pem:
-        context.load_verify_locations(cadata=settings.extra_ca_pem.decode("ascii"))
-    return context
+    Chromium is given one proxy: the client's proxy for https:// URLs (the pages re-checked are
+    Zhihu's and WeChat's), else its proxy for http:// URLs. ``NO_PROXY`` entries become the bypass
+    list with the meaning urllib (and so aiohttp) gives them: ``example.org`` and ``.example.org``
+    both cover the name and its subdomains; ``*`` sends everything direct.
+    """
+    server_url = plan.proxies.get("https") or plan.proxies.get("http")
+    if server_url is None:
+        return None
+    entries = [entry.strip() for entry in plan.no_proxy.split(",") if entry.strip()]
+    if "*" in entries:
+        return None
+    bypass: list[str] = []
+    for entry in entries:
+        if "/" in entry:  # urllib matches no CIDR block (it takes it for a name): neither does the browser
+            continue
+        name = entry.lstrip(".")
+        bypass += [name, f".{name}"]  # Playwright turns ".name" into Chromium's "*.name"
+    parts = urlsplit(server_url)
+    option = {"server": f"{parts.scheme or 'http'}://{parts.netloc.rpartition('@')[2]}"}
+    if bypass:
+        option["bypass"] = ",".join(bypass)
+    if parts.username is not None:  # Playwright answers the proxy's 407 with these
+        option["username"] = unquote(parts.username)
+        option["password"] = unquote(parts.password or "")
+    return option
 
 
 def route_of(resolver: Any) -> tuple[Route | None, bool]:
@@ -698,9 +707,9 @@ class BrowserFetcher:
         route_fallback: bool = False,
         on_capture: Callable[[list[CaptureRecord]], None] | None = None,
     ) -> None:
-        if settings is None:
-            from linkcheck.fetch import FetchSettings
+        from linkcheck.fetch import FetchSettings, proxy_plan
 
+        if settings is None:
             settings = FetchSettings()
         self.settings = settings
         self.options = options or BrowserSettings()
@@ -714,7 +723,9 @@ class BrowserFetcher:
         self.version: str = ""
         self.user_agent: str = ""
         self.restarts = 0
-        self.pins: dict[str, str] = {}  # host → SPKI pin (test CA only)
+        self.proxies = proxy_plan(settings)
+        self.proxy = chromium_proxy(self.proxies)  # Playwright's launch option; None: direct
+        self._home: Path | None = None  # the browser's HOME, holding the NSS trust store (a CA is set)
         self.warc: BrowserWarc | None = None
         self._pw: Any = None
         self._browser: Any = None
@@ -733,11 +744,17 @@ class BrowserFetcher:
     # -- lifecycle -----------------------------------------------------------------------------
 
     async def __aenter__(self) -> BrowserFetcher:
-        ok, why = available(self.options.executable)
+        ok, why = available(self.options.executable, custom_ca=self._custom_ca)
         if not ok:
             self.unavailable = why
             return self
         self.executable = find_chromium(self.options.executable)
+        if self._custom_ca:
+            try:
+                self._home = await asyncio.to_thread(make_home, self._ca_sources())
+            except TrustStoreError as exc:  # the browser would refuse every page: say so once instead
+                self.unavailable = f"the CA cannot be trusted in the browser: {exc}"[:400]
+                return self
         try:
             await self._launch()
         except Exception as exc:  # no usable browser here: the links stay blocked, the report says why
@@ -764,45 +781,53 @@ class BrowserFetcher:
         if self.warc is not None:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(self.warc.close)
+        if self._home is not None:
+            shutil.rmtree(self._home, ignore_errors=True)
+            self._home = None
+
+    @property
+    def _custom_ca(self) -> bool:
+        return bool(self.settings.ca_bundle or self.settings.extra_ca_pem)
+
+    def _ca_sources(self) -> list[tuple[str, bytes]]:
+        """The PEM data the HTTP client trusts beyond (or instead of) the system store."""
+        sources: list[tuple[str, bytes]] = []
+        if self.settings.ca_bundle:
+            try:
+                sources.append((self.settings.ca_bundle, Path(self.settings.ca_bundle).read_bytes()))
+            except OSError as exc:
+                raise TrustStoreError(f"{self.settings.ca_bundle}: {exc.strerror or exc}") from None
+        if self.settings.extra_ca_pem:
+            sources.append(("the extra CA", self.settings.extra_ca_pem))
+        return sources
 
     def _args(self) -> list[str]:
         args = [*CHROMIUM_FLAGS, *self.options.extra_args]
         if self.route is not None:
-            args.append(
-                "--host-resolver-rules="
-                + host_resolver_rules(self.route, self.route_hosts, fallback=self.route_fallback)
-            )
-        if self.pins:
-            args.append("--ignore-certificate-errors-spki-list=" + ",".join(sorted(set(self.pins.values()))))
+            # The proxy's name is not one of the routed names: Chromium must still find the proxy.
+            exclude = self.proxies.hosts if self.proxy is not None else ()
+            rules = host_resolver_rules(self.route, self.route_hosts, fallback=self.route_fallback, exclude=exclude)
+            args.append(f"--host-resolver-rules={rules}")
         return args
-
-    def _compute_pins(self) -> dict[str, str]:
-        """Pins for routed hosts whose certificate verifies against the configured CA (test, demo)."""
-        if self.route is None or not (self.settings.extra_ca_pem or self.settings.ca_bundle):
-            return {}
-        context = _verifying_context(self.settings)
-        pins: dict[str, str] = {}
-        for host in {h.lower().rstrip(".") for h in self.route_hosts}:
-            target = self.route(host, 443)
-            if target is None or target[0] == "nxdomain":
-                continue
-            with contextlib.suppress(OSError, ssl.SSLError, ValueError):
-                pins[host] = spki_pin(host, target[0], target[1], context, timeout=self.settings.connect_timeout)
-        return pins
 
     async def _launch(self) -> None:
         from playwright.async_api import Error as PlaywrightError
         from playwright.async_api import async_playwright
 
         self._errors = (PlaywrightError,)
-        if not self.pins:
-            self.pins = await asyncio.to_thread(self._compute_pins)
         if self._pw is None:
             self._pw = await async_playwright().start()
+        launch: dict[str, Any] = {}
+        if self.proxy is not None:
+            launch["proxy"] = self.proxy
+        if self._home is not None:
+            # Chromium on Linux reads its trust store from $HOME/.pki/nssdb, and only from there.
+            launch["env"] = {**os.environ, "HOME": str(self._home)}
         self._browser = await self._pw.chromium.launch(
             executable_path=self.executable,
             headless=True,
             args=self._args(),
+            **launch,
             timeout=self.options.launch_timeout * 1000,
             handle_sigint=False,
             handle_sigterm=False,
@@ -877,7 +902,10 @@ class BrowserFetcher:
         if host in self._address_cache:
             return self._address_cache[host]
         why = address_skip_reason(host.strip("[]"))
-        if why is None and not _is_ip(host):
+        # Behind the proxy the name is the proxy's to resolve (Chromium sends it the name, and this
+        # machine may not resolve public names at all): only IP literals and localhost are refused here.
+        proxied = self.proxy is not None and not self.proxies.bypassed(host)
+        if why is None and not proxied and not _is_ip(host):
             addresses: list[str] = []
             if self.route is not None:
                 target = self.route(host, 443)
@@ -1269,12 +1297,12 @@ __all__ = [
     "Rechecked",
     "available",
     "browser_allowed",
+    "chromium_proxy",
     "find_chromium",
     "host_resolver_rules",
     "mark_browser",
     "recheck_blocked",
     "route_of",
-    "spki_pin",
     "store_sink",
     "wants_browser",
 ]

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
-from urllib.request import getproxies
+from urllib.request import getproxies, proxy_bypass_environment
 
 import aiohttp
 from aiohttp.abc import AbstractResolver
@@ -82,6 +82,54 @@ def _ssl_context(settings: FetchSettings) -> ssl.SSLContext | bool:
     if settings.extra_ca_pem:
         context.load_verify_locations(cadata=settings.extra_ca_pem.decode("ascii"))
     return context
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyPlan:
+    """Which proxy the HTTP client uses for which URL — stated once, so that other clients (the
+    browser re-check's Chromium) go the same way. See :func:`proxy_plan`."""
+
+    proxies: dict[str, str] = field(default_factory=dict)  # URL scheme → proxy URL (credentials kept)
+    no_proxy: str = ""  # NO_PROXY as given (environment proxies only: an explicit proxy has no bypass)
+
+    def for_url(self, url: str) -> str | None:
+        """The proxy a request for ``url`` goes through, or None (direct)."""
+        parts = urlsplit(url)
+        proxy = self.proxies.get(parts.scheme.lower())
+        if proxy is None or (self.no_proxy and self.bypassed(parts.hostname or "")):
+            return None
+        return proxy
+
+    def bypassed(self, host: str) -> bool:
+        """Whether NO_PROXY sends ``host`` direct (urllib's matching, which aiohttp's ``trust_env`` uses)."""
+        return bool(self.no_proxy) and bool(proxy_bypass_environment(host, {"no": self.no_proxy}))
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        """The proxies' host names: the operator's choice, never a link's target, so the SSRF guard
+        lets them resolve to loopback or private addresses (a proxy on ``localhost`` is common)."""
+        return frozenset(h for h in (urlsplit(url).hostname for url in self.proxies.values()) if h)
+
+
+def proxy_plan(settings: FetchSettings) -> ProxyPlan:
+    """The proxies the client's session uses: ``settings.proxy`` for every URL, else what aiohttp's
+    ``trust_env`` takes from ``HTTP_PROXY``/``HTTPS_PROXY`` (its own reading: https:// proxies are
+    ignored, credentials may come from netrc) with ``NO_PROXY`` bypasses."""
+    if settings.proxy:
+        return ProxyPlan({"http": settings.proxy, "https": settings.proxy})
+    if not any(scheme in getproxies() for scheme in ("http", "https")):
+        return ProxyPlan()
+    from aiohttp.helpers import proxies_from_env
+
+    proxies: dict[str, str] = {}
+    for scheme, info in proxies_from_env().items():
+        if scheme not in ("http", "https"):
+            continue
+        url = info.proxy
+        if info.proxy_auth is not None:
+            url = url.with_user(info.proxy_auth.login).with_password(info.proxy_auth.password or None)
+        proxies[scheme] = str(url)
+    return ProxyPlan(proxies, getproxies().get("no", ""))
 
 
 def _network_outcome(exc: BaseException, url: str, started: float, redirects: tuple[str, ...]) -> Outcome:
@@ -175,8 +223,12 @@ class Fetcher:
         sleep: Callable[[float], object] = asyncio.sleep,
     ) -> None:
         self.settings = settings or FetchSettings()
+        self.proxies = proxy_plan(self.settings)
+        # The proxy's own name is resolved by this resolver too: the guard must not refuse the proxy.
         self._resolver = GuardedResolver(
-            resolver, allow_private=self.settings.allow_private, trusted_hosts=self.settings.trusted_hosts
+            resolver,
+            allow_private=self.settings.allow_private,
+            trusted_hosts=self.settings.trusted_hosts | self.proxies.hosts,
         )
         self._sleep = sleep
         self._global = asyncio.Semaphore(self.settings.concurrency)

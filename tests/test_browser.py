@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -23,17 +24,19 @@ import aiohttp
 import pytest
 
 from linkcheck import browser as B
+from linkcheck import nssdb
+from linkcheck.fetch import FetchSettings, ProxyPlan, proxy_plan
 from linkcheck.job import JobOptions, run_job
 from linkcheck.models import Outcome, Verdict
 from linkcheck.resolve import RoutingResolver
-from linkcheck.simweb import SimulatedWeb, challenge
+from linkcheck.simweb import SimulatedWeb, challenge, proxy_in_thread
 from linkcheck.simweb import pages as P
 from linkcheck.simweb.server import WX_CAPTCHA_ONCE_ID
 from linkcheck.sites import BROWSER_USER_AGENT, DEFAULT_HEADERS
 from linkcheck.store import Store
 from tests.support import check_many, fast_politeness, fast_settings, make_link
 
-OK, WHY = B.available()
+OK, WHY = B.available(custom_ca=True)  # every test trusts the simulated web's CA (certutil needed)
 if not OK and os.environ.get("LINKCHECK_REQUIRE_BROWSER"):
     raise RuntimeError(f"LINKCHECK_REQUIRE_BROWSER is set but the browser path cannot run: {WHY}")
 needs_browser = pytest.mark.skipif(not OK, reason=f"browser re-check not testable here: {WHY}")
@@ -118,6 +121,18 @@ def test_without_a_browser_links_stay_blocked_and_the_summary_says_why(simweb: S
     assert summary.to_dict()["available"] is False
 
 
+def test_chromium_gets_the_http_clients_proxy_and_no_proxy() -> None:
+    assert B.chromium_proxy(ProxyPlan()) is None
+    explicit = B.chromium_proxy(proxy_plan(FetchSettings(proxy="http://us%40er:p%3Ass@proxy.corp:3128")))
+    assert explicit == {"server": "http://proxy.corp:3128", "username": "us@er", "password": "p:ss"}
+    env = ProxyPlan({"http": "http://h:1", "https": "http://s:2"}, no_proxy="localhost, .corp.example,10.0.0.0/8")
+    assert B.chromium_proxy(env) == {
+        "server": "http://s:2",  # the client's proxy for https://, where Zhihu and WeChat are
+        "bypass": "localhost,.localhost,corp.example,.corp.example",  # urllib: a name covers its subdomains
+    }
+    assert B.chromium_proxy(ProxyPlan({"https": "http://s:2"}, no_proxy="*")) is None
+
+
 def test_host_resolver_rules_map_ports_apart_and_close_the_world(simweb: SimulatedWeb) -> None:
     rules = B.host_resolver_rules(simweb.route, ["zhuanlan.zhihu.com", "nosuch.invalid"])
     assert f"MAP zhuanlan.zhihu.com:443 127.0.0.1:{simweb.https_port}" in rules
@@ -125,6 +140,8 @@ def test_host_resolver_rules_map_ports_apart_and_close_the_world(simweb: Simulat
     assert "MAP nosuch.invalid:443 ~NOTFOUND" in rules
     assert rules.endswith("MAP * ~NOTFOUND")
     assert not B.host_resolver_rules(simweb.route, ["zhuanlan.zhihu.com"], fallback=True).endswith("~NOTFOUND")
+    # A proxy's name is left to the system resolver, before the closed world's catch-all.
+    assert B.host_resolver_rules(simweb.route, [], exclude=["Proxy.Corp"]) == "EXCLUDE proxy.corp, MAP * ~NOTFOUND"
 
 
 # --------------------------------------------------------------------------------------------
@@ -421,6 +438,142 @@ def test_a_zhihu_answer_captured_by_the_browser_replays_offline(simweb: Simulate
 
 
 # --------------------------------------------------------------------------------------------
+# Behind a proxy with its own CA (a TLS-inspecting company proxy): no route(), only proxy + CA
+# --------------------------------------------------------------------------------------------
+
+ZHIHU_SCENARIOS = {
+    ZL + challenge.GATED_LIVE_P: (Verdict.ALIVE, "live-marker", 200),
+    ZL + challenge.GATED_DEAD_P: (Verdict.DEAD, "tombstone:zhihu-404", 404),
+    ZH + challenge.GATED_LIVE_Q: (Verdict.ALIVE, "live-marker", 200),
+    ZH + challenge.GATED_ANS_DEL: (Verdict.DEAD, "tombstone:zhihu-answer-deleted", 200),
+    ZL + "/p/146643148": (Verdict.ALIVE, "live-marker", 200),  # catalogue ZH-ZSECK
+}
+PROXY_VARIABLES = (
+    *("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"),
+    *("http_proxy", "https_proxy", "all_proxy", "no_proxy"),
+)
+
+
+@pytest.fixture()
+def ca_file(tmp_path: Path, simweb: SimulatedWeb) -> Path:
+    """The simulated web's CA as a --ca-bundle file: the company proxy's CA, in this story."""
+    path = tmp_path / "company-ca.pem"
+    path.write_bytes(simweb.ca_pem())
+    return path
+
+
+@pytest.fixture()
+def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in PROXY_VARIABLES:  # the machine running the tests may be behind a proxy itself
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_trust_store_holds_every_certificate_of_a_bundle(simweb: SimulatedWeb, tmp_path: Path) -> None:
+    if nssdb.find_certutil() is None:
+        if os.environ.get("LINKCHECK_REQUIRE_BROWSER"):
+            pytest.fail(nssdb.CERTUTIL_MISSING)
+        pytest.skip(nssdb.CERTUTIL_MISSING)
+    other = SimulatedWeb().ca_pem()  # a second CA, as a bundle holds many
+    bundle = simweb.ca_pem() + b"\n# a comment between blocks\n" + other + simweb.ca_pem()
+    assert len(nssdb.certificates(bundle)) == 2  # split, and the repeated CA taken once
+    home = nssdb.make_home([("bundle.pem", bundle)])
+    try:
+        listing = subprocess.run(
+            ["certutil", "-L", "-d", f"sql:{home / '.pki' / 'nssdb'}"], capture_output=True, text=True, check=True
+        ).stdout
+        trusted = [line.split()[-1] for line in listing.splitlines() if line.startswith("linkcheck-ca-")]
+        assert trusted == ["C,,", "C,,"]
+        assert not list(home.glob("*.pem"))  # the split files are gone; only the database stays
+    finally:
+        shutil.rmtree(home)
+    with pytest.raises(nssdb.TrustStoreError, match="no PEM certificate"):
+        nssdb.make_home([("empty.pem", b"not a certificate")])
+
+
+@needs_browser
+def test_browser_recheck_through_a_proxy_with_its_own_ca(
+    simweb: SimulatedWeb, ca_file: Path, no_proxy_environment: pytest.MonkeyPatch
+) -> None:
+    """Issue #16 item 1: the Zhihu challenge resolved through a proxy, trusting only --ca-bundle's CA."""
+    items = _blocked(simweb, list(ZHIHU_SCENARIOS))
+    with proxy_in_thread(simweb.route) as proxy:
+        settings = _settings(simweb, proxy=proxy.url, ca_bundle=str(ca_file), extra_ca_pem=None, allow_private=False)
+        # Chromium may resolve no name but the proxy's: behind the proxy it needs none (the proxy resolves them).
+        no_names = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+        options = B.BrowserSettings(page_timeout=15, extra_args=(no_names,))
+        result = asyncio.run(B.recheck_blocked(items, settings=settings, options=options))  # no route()
+        tunnelled = proxy.hosts("CONNECT")
+        # Control: the same proxy without the CA — Chromium refuses the inspecting proxy's certificates.
+        untrusted = replace(settings, ca_bundle=None)
+        [(_, refused)] = asyncio.run(B.recheck_blocked(items[:1], settings=untrusted, options=options))
+    got = {link.url: outcome for link, outcome in result}
+    verdicts = {url: (o.verdict, o.reason, o.http_status) for url, o in got.items()}
+    assert verdicts == ZHIHU_SCENARIOS, [o.error for o in got.values()]
+    assert not [o for o in got.values() if o.reason == "browser-tls"]
+    assert (result.summary.eligible, result.summary.resolved) == (5, 5)
+    assert tunnelled >= {"zhuanlan.zhihu.com", "www.zhihu.com"}  # the browser really went through the proxy
+    assert (refused.verdict, refused.reason) == (Verdict.ERROR, "browser-tls")
+
+
+@needs_browser
+def test_browser_takes_the_proxy_and_no_proxy_from_the_environment(
+    simweb: SimulatedWeb, ca_file: Path, no_proxy_environment: pytest.MonkeyPatch
+) -> None:
+    """HTTPS_PROXY naming the proxy ``localhost``; NO_PROXY sends behave.test direct, where this
+    machine's resolver does not know it (so it fails as DNS, while Zhihu goes through the proxy)."""
+    items = _blocked(simweb, [ZL + challenge.GATED_LIVE_P])
+    with proxy_in_thread(simweb.route) as proxy:
+        no_proxy_environment.setenv("HTTPS_PROXY", f"http://localhost:{proxy.port}")
+        no_proxy_environment.setenv("NO_PROXY", "behave.test")
+        settings = _settings(simweb, ca_bundle=str(ca_file), extra_ca_pem=None, allow_private=False)
+
+        homes: list[Path] = []
+
+        async def main() -> tuple[Outcome, Outcome]:
+            async with B.BrowserFetcher(settings, B.BrowserSettings(page_timeout=15)) as browser:
+                assert browser.available, browser.unavailable
+                assert browser._home is not None and (browser._home / ".pki" / "nssdb").is_dir()
+                homes.append(browser._home)
+                return await browser.check(items[0][0].canonical), await browser.check("https://behave.test/ok")
+
+        zhihu, direct = asyncio.run(main())
+        assert not homes[0].exists()  # the throwaway HOME and its trust store go with the browser
+        tunnelled = proxy.hosts()
+    assert (zhihu.verdict, zhihu.reason) == (Verdict.ALIVE, "live-marker")
+    assert (direct.verdict, direct.reason) == (Verdict.ERROR, "browser-dns")
+    assert tunnelled == {"zhuanlan.zhihu.com"}
+
+
+@needs_browser
+def test_browser_answers_the_proxys_authentication_with_the_urls_credentials(
+    simweb: SimulatedWeb, ca_file: Path, no_proxy_environment: pytest.MonkeyPatch
+) -> None:
+    items = _blocked(simweb, [ZL + challenge.GATED_LIVE_P])
+    with proxy_in_thread(simweb.route, credentials=("lc user", "s3cr:t")) as proxy:
+        proxy_url = f"http://lc%20user:s3cr%3At@127.0.0.1:{proxy.port}"
+        settings = _settings(simweb, proxy=proxy_url, ca_bundle=str(ca_file), extra_ca_pem=None, allow_private=False)
+        options = B.BrowserSettings(page_timeout=15)
+        [(_, outcome)] = asyncio.run(B.recheck_blocked(items, settings=settings, options=options))  # no route()
+        answered = [(r.status, r.host) for r in proxy.records if r.method == "CONNECT"]
+    assert (outcome.verdict, outcome.reason) == (Verdict.ALIVE, "live-marker")
+    # Chromium asked without credentials first: the proxy's 407 was answered with the URL's.
+    assert answered[0] == (407, "") and (200, "zhuanlan.zhihu.com") in answered
+
+
+@needs_browser
+def test_a_ca_bundle_without_certutil_is_a_reason_not_a_traceback(
+    simweb: SimulatedWeb, ca_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items = [(make_link(ZL + challenge.GATED_LIVE_P), Outcome(Verdict.BLOCKED, "antibot:zhihu-403", 403))]
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # certutil is found on PATH; Chromium by its full path
+    result = _recheck(simweb, items, settings=_settings(simweb, ca_bundle=str(ca_file)))
+    assert list(result) == [] and result.summary.not_attempted == 1
+    assert "certutil" in result.summary.unavailable and "libnss3-tools" in result.summary.unavailable
+    assert "stay blocked" in result.summary.describe()
+
+
+# --------------------------------------------------------------------------------------------
 # Inside the nightly job (active once run_job has the browser option)
 # --------------------------------------------------------------------------------------------
 
@@ -502,3 +655,28 @@ def test_cli_browser_flag(blog: Path, simweb: SimulatedWeb) -> None:
         [sys.executable, "-m", "linkcheck", "report"], cwd=blog, capture_output=True, text=True, timeout=60, env=env
     )
     assert "resolved by the browser" in report.stdout, report.stdout + report.stderr
+
+
+@needs_job
+@needs_browser
+def test_cli_browser_through_a_proxy_with_a_ca_bundle(blog: Path, simweb: SimulatedWeb) -> None:
+    """`linkcheck check --browser --proxy … --ca-bundle …` as behind a company proxy: no --resolve,
+    no --allow-private — the proxy (named localhost) resolves every name, its CA is the only trust."""
+    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    with proxy_in_thread(simweb.route) as proxy:
+        args = [
+            sys.executable, "-m", "linkcheck", "check", "--browser", "--proxy", f"http://localhost:{proxy.port}",
+            "--ca-bundle", "ca.pem", "--canary", "https://behave.test/ok", "--format", "json",
+        ]  # fmt: skip
+        done = subprocess.run(args, cwd=blog, capture_output=True, text=True, timeout=180, env=env)
+        tunnelled = proxy.hosts("CONNECT")
+    rows = {row["url"]: row for row in json.loads(done.stdout or "[]")}
+    got = {url: (row["verdict"], row["reason"], row.get("via")) for url, row in rows.items()}
+    assert got == {
+        ZL + challenge.GATED_LIVE_P: ("alive", "live-marker", "browser"),
+        ZL + challenge.GATED_DEAD_P: ("dead", "tombstone:zhihu-404", "browser"),
+        ZH + "/answer/157956365": ("blocked", "login-wall", "http"),  # a login wall: not for a browser
+        "https://behave.test/ok": ("alive", "http-200", "http"),
+    }, done.stderr[-2000:]
+    assert tunnelled >= {"zhuanlan.zhihu.com", "www.zhihu.com", "behave.test"}
