@@ -21,6 +21,7 @@ from linkcheck.exitcodes import ExitCode
 if TYPE_CHECKING:
     import asyncio
 
+    from linkcheck.collect import ScanResult
     from linkcheck.config import Config
     from linkcheck.job import JobResult
     from linkcheck.report import Report
@@ -405,10 +406,20 @@ def report(
 
 @app.command()
 def demo(
-    paths: PathsArg = None,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Files or directories of posts (default: posts/, else the sample posts bundled with linkcheck).",
+            show_default=False,
+        ),
+    ] = None,
     nights: Annotated[int, typer.Option(help="Simulated nights, four days apart.", min=1, max=5)] = 3,
     keep: Annotated[
-        Path | None, typer.Option(help="Keep the demo's state (database, archives) in this directory.")
+        Path | None,
+        typer.Option(
+            help="Keep the demo's state (database, WARC files) in this new directory, to query afterwards.",
+            file_okay=False,
+        ),
     ] = None,
 ) -> None:
     """See linkcheck work without internet: the real pipeline against a simulated web of your posts.
@@ -416,31 +427,65 @@ def demo(
     Starts a local simulated web (HTTPS with a throw-away CA) that answers for every host in the
     posts, gives some of their URLs the behaviours of deleted WeChat articles, a Zhihu 404 and
     challenge, a 404 and a slow host, then runs a few nights of `check` (days apart on an injected
-    clock, pacing shortened) into a temporary state directory and shows the progress and report.
+    clock, pacing shortened) and shows the progress and report. Without posts/ it uses the sample
+    posts shipped with linkcheck. Its state goes to a temporary directory, removed at the end,
+    unless --keep names one.
     """
+    import shutil
     import tempfile
-    from datetime import UTC, datetime
 
-    from linkcheck import eventloop
-    from linkcheck.cli_progress import RunProgress
     from linkcheck.collect import MissingPathError, collect
-    from linkcheck.demo import aliases_for, plan_scenario
-    from linkcheck.fetch import FetchSettings
-    from linkcheck.job import JobOptions, run_job
-    from linkcheck.resolve import RoutingResolver
-    from linkcheck.simweb import serve_in_thread
-    from linkcheck.sites import Politeness, profile_for
+    from linkcheck.demo import choose_posts
+    from linkcheck.samples import sample_posts_dir
 
-    chosen = paths or [Path("posts")]
+    try:
+        bundled_dir = sample_posts_dir()
+    except FileNotFoundError as exc:
+        bundled_dir = Path("posts")  # nothing to fall back on: a missing posts/ is reported as such
+        err_console.print(f"[yellow]warning:[/] {exc}", highlight=False)
+    chosen, bundled = choose_posts(paths, Path.cwd(), bundled_dir)
     try:
         scan = collect(chosen)
     except MissingPathError as exc:
         raise fail(str(exc)) from None
-    assignments = plan_scenario(scan.links)
+    if keep is not None:
+        if (keep / "linkcheck.db").exists():
+            raise fail(f"--keep {keep}: it already holds a demo's state; name a new directory")
+        try:
+            keep.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise fail(f"--keep {keep}: {exc.strerror or exc}") from None
     state = keep or Path(tempfile.mkdtemp(prefix="linkcheck-demo-"))
+    try:
+        _run_demo(scan, chosen, bundled, state, kept=keep is not None, nights=nights)
+    finally:
+        if keep is None:
+            shutil.rmtree(state, ignore_errors=True)
+
+
+def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, *, kept: bool, nights: int) -> None:
+    """The demo's nights against the simulated web, into ``state``; prints what it shows."""
+    from datetime import UTC, datetime
+
+    from linkcheck import eventloop
+    from linkcheck.cli_progress import RunProgress
+    from linkcheck.demo import DEMO_TIMEOUT_S, aliases_for, demo_pacing, plan_scenario
+    from linkcheck.fetch import FetchSettings
+    from linkcheck.job import JobOptions, run_job
+    from linkcheck.resolve import RoutingResolver
+    from linkcheck.simweb import serve_in_thread
+
+    if bundled:
+        console.print(
+            f"No posts/ here: the demo uses the {scan.files} sample posts bundled with linkcheck ({chosen[0]}).",
+            highlight=False,
+            soft_wrap=True,
+        )
+    assignments = plan_scenario(scan.links)
+    where = f"State: {state}" if kept else "State: a temporary directory, removed at the end (--keep DIR keeps it)"
     console.print(
         f"[bold]linkcheck demo[/]: {len(scan.links)} unique URLs in {scan.files} files; "
-        f"a simulated web answers for all of them. State: {state}",
+        f"a simulated web answers for all of them. {where}",
         highlight=False,
     )
     table = Table(title="Scripted behaviours (everything else answers as its platform does)", title_justify="left")
@@ -450,24 +495,19 @@ def demo(
         table.add_row(assignment.url, assignment.description)
     console.print(table)
     hosts = {link.host for link in scan.links if link.checkable}
-    # Real pacing (WeChat ~1 request/s) would make a demo of the whole blog take minutes.
-    fast = {
-        host: Politeness(concurrency=profile_for(host).politeness.concurrency, interval=0.01, jitter=0.2)
-        for host in hosts
-    }
     start = datetime.now(UTC)
     with serve_in_thread(unknown_hosts="alive", aliases=aliases_for(assignments)) as web:
         settings = FetchSettings(
-            concurrency=32, total_timeout=2.0, connect_timeout=2.0, max_attempts=2, backoff_initial=0.1,
-            extra_ca_pem=web.ca_pem(), allow_private=True, politeness_overrides=fast,
+            concurrency=32, total_timeout=DEMO_TIMEOUT_S, connect_timeout=2.0, max_attempts=2, backoff_initial=0.1,
+            extra_ca_pem=web.ca_pem(), allow_private=True, politeness_overrides=demo_pacing(hosts),
         )  # fmt: skip
         options = JobOptions(
             paths=chosen, db=state / "linkcheck.db", check_all=True, canaries=("https://behave.test/ok",)
         )
-        job = None
+        shown_capture: str | None = None  # a page captured by the demo, for `linkcheck show`
         for night in range(nights):
             when = start + timedelta(days=4 * night)
-            console.rule(f"night {night + 1} of {nights} — {when:%Y-%m-%d} 03:00 (simulated clock)")
+            console.rule(f"night {night + 1} of {nights} — {when:%Y-%m-%d %H:%M} UTC (simulated clock)")
             progress = RunProgress(err_console)
 
             async def run(when: datetime = when, progress: RunProgress = progress) -> JobResult:
@@ -478,10 +518,23 @@ def demo(
                     )  # fmt: skip
 
             job = eventloop.run(run())
+            if job.archive is not None and shown_capture is None:
+                shown_capture = next((p.url for p in job.archive.pages if p.outcome == "captured"), None)
+            _print_run(job, quiet=True)  # the archive stage's line (the report shows the checks)
             _print_report(console, _report_for(options.db, job.run_id), quiet=night + 1 < nights)
+    if not kept:
+        console.print(
+            "\nThe demo's state was removed. To look around in it afterwards, keep it: "
+            "[bold]linkcheck demo --keep DIR[/], then e.g. [bold]linkcheck dead --db DIR/linkcheck.db[/].",
+            highlight=False,
+        )
+        return
+    db = options.db
     console.print(
-        f"\nTry: [bold]linkcheck dead --db {options.db}[/], "
-        f"[bold]linkcheck report --db {options.db} -f markdown[/], "
-        f'[bold]sqlite3 {options.db} "select canonical, reason, cited_in from dead_links"[/]',
+        f"\nTry: [bold]linkcheck dead --db {db}[/], "
+        f"[bold]linkcheck report --db {db} -f markdown[/], "
+        + (f"[bold]linkcheck show --db {db} {shown_capture}[/], " if shown_capture else "")
+        + f"[bold]linkcheck export --db {db} --wacz demo.wacz[/], "
+        f'[bold]sqlite3 {db} "select canonical, reason, cited_in from dead_links"[/]',
         highlight=False,
     )
