@@ -20,12 +20,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from linkcheck.cli import app, console, err_console, fail
-from linkcheck.cli_check import load_config_or_fail, transport_options
+from linkcheck.cli import app, console, err_console, escape, fail
+from linkcheck.cli_check import history_db, load_config_or_fail, transport_options
 from linkcheck.exitcodes import ExitCode
 
-DEFAULT_DB_PATH = Path("state/linkcheck.db")
-DbOpt = Annotated[Path, typer.Option("--db", help="History database (SQLite file).", dir_okay=False)]
+DbOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--db", help="History database (default: db of the config file, else state/linkcheck.db).", dir_okay=False
+    ),
+]
 WarcDirOpt = Annotated[
     Path | None,
     typer.Option(
@@ -73,7 +77,7 @@ def _size(n: int) -> str:
 
 @app.command()
 def archive(
-    db: Annotated[Path | None, typer.Option("--db", help="History database (default: state/linkcheck.db).")] = None,
+    db: DbOpt = None,
     warc_dir: WarcDirOpt = None,
     config_file: ConfigOpt = None,
     limit: Annotated[
@@ -145,7 +149,7 @@ def archive(
         timeout=timeout,
     )
     pages = int(_pick(limit, config, "max_pages"))
-    db_path = Path(config.get("db", str(db) if db else None))
+    db_path = history_db(db, config)
     directory = _warc_dir(db_path, warc_dir, config)
 
     async def run(store):
@@ -227,7 +231,7 @@ def _print_archive_report(summary, directory: Path) -> None:
         f"[bold]Archive[/] {summary.status}: {summary.attempted} of {summary.pending_total} pending pages in "
         f"{summary.elapsed_s:.1f}s — [green]{summary.captured} captured[/], {summary.unchanged} unchanged, "
         f"{summary.skipped} not alive now, [magenta]{summary.failed} failed[/]; {summary.requisites} images; "
-        f"{_size(summary.bytes_written)} written to {directory}",
+        f"{_size(summary.bytes_written)} written to {escape(str(directory))}",
         highlight=False,
     )
     notable = [p for p in summary.pages if p.outcome in ("failed", "skipped")]
@@ -238,7 +242,7 @@ def _print_archive_report(summary, directory: Path) -> None:
     table.add_column("reason", overflow="fold")
     table.add_column("URL", overflow="fold")
     for page in notable:
-        table.add_row(page.outcome, page.reason, page.url)
+        table.add_row(page.outcome, escape(page.reason), escape(page.url))
     console.print(table)
 
 
@@ -248,7 +252,7 @@ def _print_archive_report(summary, directory: Path) -> None:
 @app.command()
 def show(
     url: Annotated[str, typer.Argument(help="The URL, as written in a post or in canonical form.")],
-    db: DbOpt = DEFAULT_DB_PATH,
+    db: DbOpt = None,
     warc_dir: WarcDirOpt = None,
     raw: Annotated[
         bool, typer.Option("--raw", help="Write the archived body itself (Content-Encoding undone) to stdout.")
@@ -264,7 +268,9 @@ def show(
     from linkcheck.archive import CaptureMissingError, read_capture
     from linkcheck.store import StoreError
 
-    directory = _warc_dir(db, warc_dir, load_config_or_fail(config_file))
+    config = load_config_or_fail(config_file)
+    db = history_db(db, config)
+    directory = _warc_dir(db, warc_dir, config)
     store = _open_store(db)
     try:
         row = store.latest_capture(url)
@@ -335,7 +341,7 @@ def _when(row: dict) -> str:
 @app.command()
 def export(
     wacz: Annotated[Path, typer.Option("--wacz", help="The WACZ file to write.", dir_okay=False)],
-    db: DbOpt = DEFAULT_DB_PATH,
+    db: DbOpt = None,
     warc_dir: WarcDirOpt = None,
     title: Annotated[str, typer.Option(help="Collection title shown by ReplayWeb.page.")] = "linkcheck captures",
     config_file: ConfigOpt = None,
@@ -344,7 +350,9 @@ def export(
     from linkcheck.archive import ExportError, export_wacz
     from linkcheck.store import StoreError
 
-    directory = _warc_dir(db, warc_dir, load_config_or_fail(config_file))
+    config = load_config_or_fail(config_file)
+    db = history_db(db, config)
+    directory = _warc_dir(db, warc_dir, config)
     store = _open_store(db)
     try:
         result = export_wacz(store, directory, wacz, title=title)
@@ -359,7 +367,7 @@ def export(
             highlight=False,
         )
     console.print(
-        f"Wrote {wacz}: {len(result['files'])} WARC file(s), {result['pages']} page(s). "
+        f"Wrote {escape(str(wacz))}: {len(result['files'])} WARC file(s), {result['pages']} page(s). "
         "Open it at https://replayweb.page (runs in the browser; nothing is uploaded).",
         highlight=False,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import signal
 import sys
 from dataclasses import replace
@@ -15,7 +16,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from linkcheck.cli import VERDICT_STYLE, PathsArg, SiteUrlOpt, app, console, err_console, fail, write_json_list
+from linkcheck.cli import (
+    VERDICT_STYLE,
+    PathsArg,
+    SiteUrlOpt,
+    app,
+    console,
+    err_console,
+    escape,
+    fail,
+    warn_problems,
+    write_json_list,
+)
 from linkcheck.exitcodes import ExitCode
 
 if TYPE_CHECKING:
@@ -48,7 +60,10 @@ ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", help="Config file (default: ./linkcheck.toml, else [tool.linkcheck] in pyproject.toml)."),
 ]
-DbOpt = Annotated[Path | None, typer.Option("--db", help="History database (default: state/linkcheck.db).")]
+DbOpt = Annotated[
+    Path | None,
+    typer.Option("--db", help="History database (default: db of the config file, else state/linkcheck.db)."),
+]
 
 
 def load_config_or_fail(path: Path | None) -> Config:
@@ -58,6 +73,11 @@ def load_config_or_fail(path: Path | None) -> Config:
         return load(Path("."), path)
     except ConfigError as exc:
         raise fail(f"config: {exc}") from None
+
+
+def history_db(given: Path | None, config: Config) -> Path:
+    """The history database: --db, else ``db`` of the config file, else state/linkcheck.db."""
+    return Path(config.get("db", str(given) if given else None))
 
 
 def transport_options(config: Config, resolve: list[str] | None, ca_bundle: Path | None):
@@ -193,7 +213,7 @@ def check(
     options = JobOptions(
         paths=paths or [Path(p) for p in config.get("paths")],
         site_url=config.get("site_url", site_url),
-        db=Path(config.get("db", str(db) if db else None)),
+        db=history_db(db, config),
         max_urls=config.get("max_urls", max_urls),
         budget_s=config.get("budget", budget),
         check_all=check_all,
@@ -237,8 +257,7 @@ def check(
     except OSError as exc:  # a read-only or full state directory, a vanished file …
         where = f"{exc.filename}: " if exc.filename else ""
         raise fail(f"{where}{exc.strerror or exc}; finished checks are kept") from None
-    for problem in job.scan.problems:
-        err_console.print(f"[yellow]warning:[/] {problem.path}: {problem.message}", highlight=False)
+    warn_problems(job.scan.problems)
     if output_format is CheckFormat.json:
         write_json_list(r.json_object() for r in job.results)
     else:
@@ -285,7 +304,9 @@ def _print_run(job: JobResult, *, quiet: bool) -> None:
     archived = job.archive
     if archived is not None:
         if archived.status == "error":
-            err_console.print(f"[yellow]warning:[/] the archive stage stopped: {archived.error}", highlight=False)
+            err_console.print(
+                f"[yellow]warning:[/] the archive stage stopped: {escape(str(archived.error))}", highlight=False
+            )
         elif archived.attempted or not quiet:
             err_console.print(
                 f"archived {archived.captured} page(s), {archived.unchanged} unchanged, {archived.failed} failed "
@@ -305,9 +326,9 @@ def _print_run(job: JobResult, *, quiet: bool) -> None:
         verdict = r.outcome.verdict.value
         table.add_row(
             f"[{VERDICT_STYLE[verdict]}]{verdict}[/]",
-            r.outcome.reason,
-            r.link.url,
-            f"{first.file}:{first.line}",
+            escape(r.outcome.reason),
+            escape(r.link.url),
+            escape(f"{first.file}:{first.line}"),
         )
     console.print(table)
     if len(problems) > 50:
@@ -317,10 +338,12 @@ def _print_run(job: JobResult, *, quiet: bool) -> None:
 def _print_report(out: Console, report: Report, *, quiet: bool = False) -> None:
     from linkcheck.report import browser_line, headline
 
-    out.print(f"[bold]{headline(report)}[/]", highlight=False)
+    # Report text quotes URLs, post paths and install hints ("linkcheck[browser]"): escaped, so
+    # that rich prints their brackets instead of reading them as markup.
+    out.print(f"[bold]{escape(headline(report))}[/]", highlight=False)
     browser = browser_line(report)
     if browser:
-        out.print(browser, highlight=False)
+        out.print(escape(browser), highlight=False)
     changes = report.changes
     titles = {
         "confirmed_dead": ("Confirmed dead this run", "bold red"),
@@ -338,7 +361,9 @@ def _print_report(out: Console, report: Report, *, quiet: bool = False) -> None:
         for row in rows[:20]:
             first = (row.get("occurrences") or [{}])[0]
             where = f"{first.get('file')}:{first.get('line')}" if first else ""
-            out.print(f"  {row['canonical']}  [dim]{row['reason']}  {where}[/]", highlight=False)
+            out.print(
+                f"  {escape(row['canonical'])}  [dim]{escape(row['reason'])}  {escape(where)}[/]", highlight=False
+            )
         if len(rows) > 20:
             out.print(f"  … and {len(rows) - 20} more")
     if not changed:
@@ -354,7 +379,13 @@ def _print_report(out: Console, report: Report, *, quiet: bool = False) -> None:
         for post, links in grouped.items():
             for link in links:
                 archive = "[green]yes[/] (linkcheck show)" if link.captured else "[dim]no[/]"
-                table.add_row(f"{post}:{link.line}", link.url, link.reason, (link.since or "")[:10], archive)
+                table.add_row(
+                    escape(f"{post}:{link.line}"),
+                    escape(link.url),
+                    escape(link.reason),
+                    (link.since or "")[:10],
+                    archive,
+                )
         out.print(table)
     if quiet:
         return
@@ -363,7 +394,7 @@ def _print_report(out: Console, report: Report, *, quiet: bool = False) -> None:
         sites.add_column(column, justify="left" if column == "site" else "right")
     for row in report.sites:
         sites.add_row(
-            row.label, str(row.urls), f"[green]{row.alive}[/]", f"[red]{row.dead}[/]",
+            escape(row.label), str(row.urls), f"[green]{row.alive}[/]", f"[red]{row.dead}[/]",
             f"[yellow]{row.blocked}[/]", f"[magenta]{row.error}[/]", str(row.unchecked), str(row.captured),
         )  # fmt: skip
     out.print(sites)
@@ -383,25 +414,27 @@ def report(
     """The morning report: last run, what changed, confirmed dead links by post, per-site table."""
     from linkcheck.report import to_csv, to_json, to_markdown
 
-    config = load_config_or_fail(config_file)
-    data = _report_for(Path(config.get("db", str(db) if db else None)), run_id)
+    db_path = history_db(db, load_config_or_fail(config_file))
+    data = _report_for(db_path, run_id)
+    if run_id is not None and data.run is None:
+        raise fail(f"--run {run_id}: no such run in {db_path} (`linkcheck status` shows the latest)")
     if output_format is ReportFormat.table:
         if output is None:
             _print_report(console, data)
             return
-        with output.open("w", encoding="utf-8") as handle:
-            _print_report(Console(file=handle, width=120, color_system=None), data)
-        return
-    text = {ReportFormat.json: to_json, ReportFormat.markdown: to_markdown, ReportFormat.csv: to_csv}[output_format](
-        data
-    )
+        buffer = io.StringIO()
+        _print_report(Console(file=buffer, width=120, color_system=None), data)
+        text = buffer.getvalue()
+    else:
+        formatter = {ReportFormat.json: to_json, ReportFormat.markdown: to_markdown, ReportFormat.csv: to_csv}
+        text = formatter[output_format](data)
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise fail(f"--output {output}: {exc.strerror}") from None
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"--output {output}: {exc.strerror or exc}") from None
 
 
 @app.command()
@@ -442,7 +475,7 @@ def demo(
         bundled_dir = sample_posts_dir()
     except FileNotFoundError as exc:
         bundled_dir = Path("posts")  # nothing to fall back on: a missing posts/ is reported as such
-        err_console.print(f"[yellow]warning:[/] {exc}", highlight=False)
+        err_console.print(f"[yellow]warning:[/] {escape(str(exc))}", highlight=False)
     chosen, bundled = choose_posts(paths, Path.cwd(), bundled_dir)
     try:
         scan = collect(chosen)
@@ -477,12 +510,17 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
 
     if bundled:
         console.print(
-            f"No posts/ here: the demo uses the {scan.files} sample posts bundled with linkcheck ({chosen[0]}).",
+            f"No posts/ here: the demo uses the {scan.files} sample posts bundled with linkcheck "
+            f"({escape(str(chosen[0]))}).",
             highlight=False,
             soft_wrap=True,
         )
     assignments = plan_scenario(scan.links)
-    where = f"State: {state}" if kept else "State: a temporary directory, removed at the end (--keep DIR keeps it)"
+    where = (
+        f"State: {escape(str(state))}"
+        if kept
+        else "State: a temporary directory, removed at the end (--keep DIR keeps it)"
+    )
     console.print(
         f"[bold]linkcheck demo[/]: {len(scan.links)} unique URLs in {scan.files} files; "
         f"a simulated web answers for all of them. {where}",
@@ -492,7 +530,7 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
     table.add_column("blog URL", overflow="fold")
     table.add_column("behaves as")
     for assignment in assignments:
-        table.add_row(assignment.url, assignment.description)
+        table.add_row(escape(assignment.url), assignment.description)
     console.print(table)
     hosts = {link.host for link in scan.links if link.checkable}
     start = datetime.now(UTC)
@@ -529,11 +567,11 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
             highlight=False,
         )
         return
-    db = options.db
+    db = escape(str(options.db))
     console.print(
         f"\nTry: [bold]linkcheck dead --db {db}[/], "
         f"[bold]linkcheck report --db {db} -f markdown[/], "
-        + (f"[bold]linkcheck show --db {db} {shown_capture}[/], " if shown_capture else "")
+        + (f"[bold]linkcheck show --db {db} {escape(shown_capture)}[/], " if shown_capture else "")
         + f"[bold]linkcheck export --db {db} --wacz demo.wacz[/], "
         f'[bold]sqlite3 {db} "select canonical, reason, cited_in from dead_links"[/]',
         highlight=False,

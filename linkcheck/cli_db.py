@@ -22,15 +22,17 @@ from rich.table import Table
 from rich.text import Text
 
 from linkcheck.cli import VERDICT_STYLE, app, console, fail
+from linkcheck.cli_check import ConfigOpt, history_db, load_config_or_fail
 from linkcheck.exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from linkcheck.store import Store
 
-DEFAULT_DB_PATH = Path("state/linkcheck.db")
 DbOpt = Annotated[
-    Path,
-    typer.Option("--db", help="History database (SQLite file).", dir_okay=False),
+    Path | None,
+    typer.Option(
+        "--db", help="History database (default: db of the config file, else state/linkcheck.db).", dir_okay=False
+    ),
 ]
 
 CHANGE_TITLES = {
@@ -118,7 +120,7 @@ def _md_cell(value: Any) -> str:
 
 @app.command()
 def dead(
-    db: DbOpt = DEFAULT_DB_PATH,
+    db: DbOpt = None,
     output_format: Annotated[
         DeadFormat,
         typer.Option("--format", "-f", help="table, json, csv (one row per citation) or markdown."),
@@ -127,8 +129,10 @@ def dead(
         bool,
         typer.Option("--include-suspected", help="Also list dead links not confirmed yet (marked 'suspected')."),
     ] = False,
+    config_file: ConfigOpt = None,
 ) -> None:
     """Confirmed dead links and the posts and lines that cite them."""
+    db = history_db(db, load_config_or_fail(config_file))
     with open_store(db) as store:
         links = store.dead_links(include_suspected=include_suspected)
         settings = store.settings()
@@ -219,12 +223,14 @@ def _archived(link: dict) -> str:
 @app.command()
 def history(
     url: Annotated[str, typer.Argument(help="The URL, as written in a post or in canonical form.")],
-    db: DbOpt = DEFAULT_DB_PATH,
+    db: DbOpt = None,
     output_format: Annotated[TableOrJson, typer.Option("--format", "-f", help="table or json.")] = TableOrJson.table,
+    config_file: ConfigOpt = None,
 ) -> None:
     """Every check of one URL over time, with where it is cited and its current state."""
     from linkcheck.canonical import canonicalize
 
+    db = history_db(db, load_config_or_fail(config_file))
     with open_store(db) as store:
         info = store.url_info(url)
         if info is None:
@@ -299,11 +305,13 @@ def _duration(start: str | None, end: str | None) -> str:
 
 @app.command()
 def status(
-    db: DbOpt = DEFAULT_DB_PATH,
+    db: DbOpt = None,
     output_format: Annotated[TableOrJson, typer.Option("--format", "-f", help="table or json.")] = TableOrJson.table,
     limit: Annotated[int, typer.Option("--limit", help="URLs listed per kind of change (table).", min=0)] = 20,
+    config_file: ConfigOpt = None,
 ) -> None:
     """The latest run and what it changed: newly dead, confirmed dead, recovered, newly blocked."""
+    db = history_db(db, load_config_or_fail(config_file))
     with open_store(db) as store:
         latest = store.latest_run()
         finished = store.latest_run(finished=True)
@@ -388,4 +396,4 @@ def status(
     console.print(table)
 
 
-__all__ = ["DEFAULT_DB_PATH", "DbOpt", "dead", "history", "open_store", "status"]
+__all__ = ["DbOpt", "dead", "history", "open_store", "status"]
