@@ -322,7 +322,18 @@ def show(
     if stored.truncated:
         out.write(f"Note: the body was cut when captured (WARC-Truncated: {stored.truncated}).\n")
     out.write("\n")
+    if not _is_text(stored.content_type):
+        # An image or other binary requisite: its bytes would only garble the terminal.
+        kind = stored.content_type.split(";")[0].strip() or "no content type"
+        out.write(f"({kind}, {len(stored.body):,} bytes: not text; --raw writes the body)\n")
+        return
     out.write(digest.text + "\n")
+
+
+def _is_text(content_type: str) -> bool:
+    """Whether a capture's body reads as text (an unlabelled body is given the benefit)."""
+    media = content_type.split(";")[0].strip().lower()
+    return not media or media.startswith("text/") or any(k in media for k in ("html", "xml", "json", "javascript"))
 
 
 def _when(row: dict) -> str:
