@@ -1220,7 +1220,8 @@ def export_wacz(store: Store, warc_dir: Path, output: Path, *, title: str = "lin
         done = subprocess.run([*args, *map(str, files)], capture_output=True, text=True)
         if done.returncode != 0 or not target.exists():
             if "No module named wacz" in done.stderr:
-                raise ExportError("the `wacz` package is not installed (pip install wacz)")
+                # A dependency of linkcheck: only a damaged or partial install lacks it.
+                raise ExportError("the `wacz` package is missing (it installs with linkcheck; pip install wacz)")
             raise ExportError(f"wacz create failed: {(done.stderr or done.stdout).strip()[-500:]}")
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(target), output)

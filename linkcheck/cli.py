@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from linkcheck.cli_json import write_json_list
@@ -49,7 +50,9 @@ ConfigOpt = Annotated[
 
 
 def fail(message: str, code: ExitCode = ExitCode.USAGE) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    # Escaped: messages quote paths, URLs and config sections ("pyproject.toml [tool.linkcheck]"),
+    # whose brackets rich would otherwise take for markup and drop.
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(int(code))
 
 
@@ -80,7 +83,7 @@ def load_config_or_fail(path: Path | None) -> Config:
 def warn_problems(problems) -> None:
     """One warning line per file that could not be read cleanly (the scan went on without it)."""
     for problem in problems:
-        err_console.print(f"[yellow]warning:[/] {problem.path}: {problem.message}", highlight=False)
+        err_console.print(f"[yellow]warning:[/] {escape(problem.path)}: {escape(problem.message)}", highlight=False)
 
 
 @app.command()

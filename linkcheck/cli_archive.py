@@ -20,7 +20,17 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from linkcheck.cli import ConfigOpt, DbOpt, app, console, database_path, err_console, fail, load_config_or_fail
+from linkcheck.cli import (
+    ConfigOpt,
+    DbOpt,
+    app,
+    console,
+    database_path,
+    err_console,
+    escape,
+    fail,
+    load_config_or_fail,
+)
 from linkcheck.cli_check import transport_options
 from linkcheck.exitcodes import ExitCode
 
@@ -221,7 +231,7 @@ def _print_archive_report(summary, directory: Path) -> None:
         f"[bold]Archive[/] {summary.status}: {summary.attempted} of {summary.pending_total} pending pages in "
         f"{summary.elapsed_s:.1f}s — [green]{summary.captured} captured[/], {summary.unchanged} unchanged, "
         f"{summary.skipped} not alive now, [magenta]{summary.failed} failed[/]; {summary.requisites} images; "
-        f"{_size(summary.bytes_written)} written to {directory}",
+        f"{_size(summary.bytes_written)} written to {escape(str(directory))}",
         highlight=False,
     )
     notable = [p for p in summary.pages if p.outcome in ("failed", "skipped")]
@@ -232,7 +242,7 @@ def _print_archive_report(summary, directory: Path) -> None:
     table.add_column("reason", overflow="fold")
     table.add_column("URL", overflow="fold")
     for page in notable:
-        table.add_row(page.outcome, page.reason, page.url)
+        table.add_row(page.outcome, escape(page.reason), escape(page.url))
     console.print(table)
 
 
@@ -312,7 +322,18 @@ def show(
     if stored.truncated:
         out.write(f"Note: the body was cut when captured (WARC-Truncated: {stored.truncated}).\n")
     out.write("\n")
+    if not _is_text(stored.content_type):
+        # An image or other binary requisite: its bytes would only garble the terminal.
+        kind = stored.content_type.split(";")[0].strip() or "no content type"
+        out.write(f"({kind}, {len(stored.body):,} bytes: not text; --raw writes the body)\n")
+        return
     out.write(digest.text + "\n")
+
+
+def _is_text(content_type: str) -> bool:
+    """Whether a capture's body reads as text (an unlabelled body is given the benefit)."""
+    media = content_type.split(";")[0].strip().lower()
+    return not media or media.startswith("text/") or any(k in media for k in ("html", "xml", "json", "javascript"))
 
 
 def _when(row: dict) -> str:
@@ -357,7 +378,7 @@ def export(
             highlight=False,
         )
     console.print(
-        f"Wrote {wacz}: {len(result['files'])} WARC file(s), {result['pages']} page(s). "
+        f"Wrote {escape(str(wacz))}: {len(result['files'])} WARC file(s), {result['pages']} page(s). "
         "Open it at https://replayweb.page (runs in the browser; nothing is uploaded).",
         highlight=False,
     )

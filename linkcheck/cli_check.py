@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import signal
 import sys
 from dataclasses import replace
@@ -25,8 +26,10 @@ from linkcheck.cli import (
     console,
     database_path,
     err_console,
+    escape,
     fail,
     load_config_or_fail,
+    warn_problems,
     write_json_list,
 )
 from linkcheck.exitcodes import ExitCode
@@ -34,6 +37,7 @@ from linkcheck.exitcodes import ExitCode
 if TYPE_CHECKING:
     import asyncio
 
+    from linkcheck.collect import ScanResult
     from linkcheck.config import Config
     from linkcheck.job import JobResult
     from linkcheck.report import Report
@@ -233,8 +237,7 @@ def check(
     except OSError as exc:  # a read-only or full state directory, a vanished file …
         where = f"{exc.filename}: " if exc.filename else ""
         raise fail(f"{where}{exc.strerror or exc}; finished checks are kept") from None
-    for problem in job.scan.problems:
-        err_console.print(f"[yellow]warning:[/] {problem.path}: {problem.message}", highlight=False)
+    warn_problems(job.scan.problems)
     if output_format is CheckFormat.json:
         write_json_list(r.to_dict() for r in job.results)
     else:
@@ -281,7 +284,9 @@ def _print_run(job: JobResult, *, quiet: bool) -> None:
     archived = job.archive
     if archived is not None:
         if archived.status == "error":
-            err_console.print(f"[yellow]warning:[/] the archive stage stopped: {archived.error}", highlight=False)
+            err_console.print(
+                f"[yellow]warning:[/] the archive stage stopped: {escape(str(archived.error))}", highlight=False
+            )
         elif archived.attempted or not quiet:
             err_console.print(
                 f"archived {archived.captured} page(s), {archived.unchanged} unchanged, {archived.failed} failed "
@@ -301,9 +306,9 @@ def _print_run(job: JobResult, *, quiet: bool) -> None:
         verdict = r.outcome.verdict.value
         table.add_row(
             f"[{VERDICT_STYLE[verdict]}]{verdict}[/]",
-            r.outcome.reason,
-            r.link.url,
-            f"{first.file}:{first.line}",
+            escape(r.outcome.reason),
+            escape(r.link.url),
+            escape(f"{first.file}:{first.line}"),
         )
     console.print(table)
     if len(problems) > 50:
@@ -313,10 +318,12 @@ def _print_run(job: JobResult, *, quiet: bool) -> None:
 def _print_report(out: Console, report: Report, *, quiet: bool = False) -> None:
     from linkcheck.report import browser_line, headline
 
-    out.print(f"[bold]{headline(report)}[/]", highlight=False)
+    # Report text quotes URLs, post paths and install hints ("linkcheck[browser]"): escaped, so
+    # that rich prints their brackets instead of reading them as markup.
+    out.print(f"[bold]{escape(headline(report))}[/]", highlight=False)
     browser = browser_line(report)
     if browser:
-        out.print(browser, highlight=False)
+        out.print(escape(browser), highlight=False)
     changes = report.changes
     titles = {
         "confirmed_dead": ("Confirmed dead this run", "bold red"),
@@ -334,7 +341,9 @@ def _print_report(out: Console, report: Report, *, quiet: bool = False) -> None:
         for row in rows[:20]:
             first = (row.get("occurrences") or [{}])[0]
             where = f"{first.get('file')}:{first.get('line')}" if first else ""
-            out.print(f"  {row['canonical']}  [dim]{row['reason']}  {where}[/]", highlight=False)
+            out.print(
+                f"  {escape(row['canonical'])}  [dim]{escape(row['reason'])}  {escape(where)}[/]", highlight=False
+            )
         if len(rows) > 20:
             out.print(f"  … and {len(rows) - 20} more")
     if not changed:
@@ -350,7 +359,13 @@ def _print_report(out: Console, report: Report, *, quiet: bool = False) -> None:
         for post, links in grouped.items():
             for link in links:
                 archive = "[green]yes[/] (linkcheck show)" if link.captured else "[dim]no[/]"
-                table.add_row(f"{post}:{link.line}", link.url, link.reason, (link.since or "")[:10], archive)
+                table.add_row(
+                    escape(f"{post}:{link.line}"),
+                    escape(link.url),
+                    escape(link.reason),
+                    (link.since or "")[:10],
+                    archive,
+                )
         out.print(table)
     if quiet:
         return
@@ -359,7 +374,7 @@ def _print_report(out: Console, report: Report, *, quiet: bool = False) -> None:
         sites.add_column(column, justify="left" if column == "site" else "right")
     for row in report.sites:
         sites.add_row(
-            row.label, str(row.urls), f"[green]{row.alive}[/]", f"[red]{row.dead}[/]",
+            escape(row.label), str(row.urls), f"[green]{row.alive}[/]", f"[red]{row.dead}[/]",
             f"[yellow]{row.blocked}[/]", f"[magenta]{row.error}[/]", str(row.unchecked), str(row.captured),
         )  # fmt: skip
     out.print(sites)
@@ -379,33 +394,45 @@ def report(
     """The morning report: last run, what changed, confirmed dead links by post, per-site table."""
     from linkcheck.report import to_csv, to_json, to_markdown
 
-    config = load_config_or_fail(config_file)
-    data = _report_for(database_path(db, config), run_id)
+    db_path = database_path(db, load_config_or_fail(config_file))
+    data = _report_for(db_path, run_id)
+    if run_id is not None and data.run is None:
+        raise fail(f"--run {run_id}: no such run in {db_path} (`linkcheck status` shows the latest)")
     if output_format is ReportFormat.table:
         if output is None:
             _print_report(console, data)
             return
-        with output.open("w", encoding="utf-8") as handle:
-            _print_report(Console(file=handle, width=120, color_system=None), data)
-        return
-    text = {ReportFormat.json: to_json, ReportFormat.markdown: to_markdown, ReportFormat.csv: to_csv}[output_format](
-        data
-    )
+        buffer = io.StringIO()
+        _print_report(Console(file=buffer, width=120, color_system=None), data)
+        text = buffer.getvalue()
+    else:
+        formatter = {ReportFormat.json: to_json, ReportFormat.markdown: to_markdown, ReportFormat.csv: to_csv}
+        text = formatter[output_format](data)
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise fail(f"--output {output}: {exc.strerror}") from None
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"--output {output}: {exc.strerror or exc}") from None
 
 
 @app.command()
 def demo(
-    paths: PathsArg = None,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Files or directories of posts (default: posts/, else the sample posts bundled with linkcheck).",
+            show_default=False,
+        ),
+    ] = None,
     nights: Annotated[int, typer.Option(help="Simulated nights, four days apart.", min=1, max=5)] = 3,
     keep: Annotated[
-        Path | None, typer.Option(help="Keep the demo's state (database, archives) in this directory.")
+        Path | None,
+        typer.Option(
+            help="Keep the demo's state (database, WARC files) in this new directory, to query afterwards.",
+            file_okay=False,
+        ),
     ] = None,
 ) -> None:
     """See linkcheck work without internet: the real pipeline against a simulated web of your posts.
@@ -413,58 +440,92 @@ def demo(
     Starts a local simulated web (HTTPS with a throw-away CA) that answers for every host in the
     posts, gives some of their URLs the behaviours of deleted WeChat articles, a Zhihu 404 and
     challenge, a 404 and a slow host, then runs a few nights of `check` (days apart on an injected
-    clock, pacing shortened) into a temporary state directory and shows the progress and report.
+    clock, pacing shortened) and shows the progress and report. Without posts/ it uses the sample
+    posts shipped with linkcheck. Its state goes to a temporary directory, removed at the end,
+    unless --keep names one.
     """
+    import shutil
     import tempfile
-    from datetime import UTC, datetime
 
-    from linkcheck import eventloop
-    from linkcheck.cli_progress import RunProgress
     from linkcheck.collect import MissingPathError, collect
-    from linkcheck.demo import aliases_for, plan_scenario
-    from linkcheck.fetch import FetchSettings
-    from linkcheck.job import JobOptions, run_job
-    from linkcheck.resolve import RoutingResolver
-    from linkcheck.simweb import serve_in_thread
-    from linkcheck.sites import Politeness, profile_for
+    from linkcheck.demo import choose_posts
+    from linkcheck.samples import sample_posts_dir
 
-    chosen = paths or [Path("posts")]
+    try:
+        bundled_dir = sample_posts_dir()
+    except FileNotFoundError as exc:
+        bundled_dir = Path("posts")  # nothing to fall back on: a missing posts/ is reported as such
+        err_console.print(f"[yellow]warning:[/] {escape(str(exc))}", highlight=False)
+    chosen, bundled = choose_posts(paths, Path.cwd(), bundled_dir)
     try:
         scan = collect(chosen)
     except MissingPathError as exc:
         raise fail(str(exc)) from None
-    assignments = plan_scenario(scan.links)
+    if keep is not None:
+        if (keep / "linkcheck.db").exists():
+            raise fail(f"--keep {keep}: it already holds a demo's state; name a new directory")
+        try:
+            keep.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise fail(f"--keep {keep}: {exc.strerror or exc}") from None
     state = keep or Path(tempfile.mkdtemp(prefix="linkcheck-demo-"))
+    try:
+        _run_demo(scan, chosen, bundled, state, kept=keep is not None, nights=nights)
+    finally:
+        if keep is None:
+            shutil.rmtree(state, ignore_errors=True)
+
+
+def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, *, kept: bool, nights: int) -> None:
+    """The demo's nights against the simulated web, into ``state``; prints what it shows."""
+    from datetime import UTC, datetime
+
+    from linkcheck import eventloop
+    from linkcheck.cli_progress import RunProgress
+    from linkcheck.demo import DEMO_TIMEOUT_S, aliases_for, demo_pacing, plan_scenario
+    from linkcheck.fetch import FetchSettings
+    from linkcheck.job import JobOptions, run_job
+    from linkcheck.resolve import RoutingResolver
+    from linkcheck.simweb import serve_in_thread
+
+    if bundled:
+        console.print(
+            f"No posts/ here: the demo uses the {scan.files} sample posts bundled with linkcheck "
+            f"({escape(str(chosen[0]))}).",
+            highlight=False,
+            soft_wrap=True,
+        )
+    assignments = plan_scenario(scan.links)
+    where = (
+        f"State: {escape(str(state))}"
+        if kept
+        else "State: a temporary directory, removed at the end (--keep DIR keeps it)"
+    )
     console.print(
         f"[bold]linkcheck demo[/]: {len(scan.links)} unique URLs in {scan.files} files; "
-        f"a simulated web answers for all of them. State: {state}",
+        f"a simulated web answers for all of them. {where}",
         highlight=False,
     )
     table = Table(title="Scripted behaviours (everything else answers as its platform does)", title_justify="left")
     table.add_column("blog URL", overflow="fold")
     table.add_column("behaves as")
     for assignment in assignments:
-        table.add_row(assignment.url, assignment.description)
+        table.add_row(escape(assignment.url), assignment.description)
     console.print(table)
     hosts = {link.host for link in scan.links if link.checkable}
-    # Real pacing (WeChat ~1 request/s) would make a demo of the whole blog take minutes.
-    fast = {
-        host: Politeness(concurrency=profile_for(host).politeness.concurrency, interval=0.01, jitter=0.2)
-        for host in hosts
-    }
     start = datetime.now(UTC)
     with serve_in_thread(unknown_hosts="alive", aliases=aliases_for(assignments)) as web:
         settings = FetchSettings(
-            concurrency=32, total_timeout=2.0, connect_timeout=2.0, max_attempts=2, backoff_initial=0.1,
-            extra_ca_pem=web.ca_pem(), allow_private=True, politeness_overrides=fast,
+            concurrency=32, total_timeout=DEMO_TIMEOUT_S, connect_timeout=2.0, max_attempts=2, backoff_initial=0.1,
+            extra_ca_pem=web.ca_pem(), allow_private=True, politeness_overrides=demo_pacing(hosts),
         )  # fmt: skip
         options = JobOptions(
             paths=chosen, db=state / "linkcheck.db", check_all=True, canaries=("https://behave.test/ok",)
         )
-        job = None
+        shown_capture: str | None = None  # a page captured by the demo, for `linkcheck show`
         for night in range(nights):
             when = start + timedelta(days=4 * night)
-            console.rule(f"night {night + 1} of {nights} — {when:%Y-%m-%d} 03:00 (simulated clock)")
+            console.rule(f"night {night + 1} of {nights} — {when:%Y-%m-%d %H:%M} UTC (simulated clock)")
             progress = RunProgress(err_console)
 
             async def run(when: datetime = when, progress: RunProgress = progress) -> JobResult:
@@ -475,10 +536,23 @@ def demo(
                     )  # fmt: skip
 
             job = eventloop.run(run())
+            if job.archive is not None and shown_capture is None:
+                shown_capture = next((p.url for p in job.archive.pages if p.outcome == "captured"), None)
+            _print_run(job, quiet=True)  # the archive stage's line (the report shows the checks)
             _print_report(console, _report_for(options.db, job.run_id), quiet=night + 1 < nights)
+    if not kept:
+        console.print(
+            "\nThe demo's state was removed. To look around in it afterwards, keep it: "
+            "[bold]linkcheck demo --keep DIR[/], then e.g. [bold]linkcheck dead --db DIR/linkcheck.db[/].",
+            highlight=False,
+        )
+        return
+    db = escape(str(options.db))
     console.print(
-        f"\nTry: [bold]linkcheck dead --db {options.db}[/], "
-        f"[bold]linkcheck report --db {options.db} -f markdown[/], "
-        f'[bold]sqlite3 {options.db} "select canonical, reason, cited_in from dead_links"[/]',
+        f"\nTry: [bold]linkcheck dead --db {db}[/], "
+        f"[bold]linkcheck report --db {db} -f markdown[/], "
+        + (f"[bold]linkcheck show --db {db} {escape(shown_capture)}[/], " if shown_capture else "")
+        + f"[bold]linkcheck export --db {db} --wacz demo.wacz[/], "
+        f'[bold]sqlite3 {db} "select canonical, reason, cited_in from dead_links"[/]',
         highlight=False,
     )

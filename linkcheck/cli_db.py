@@ -114,7 +114,6 @@ def _md_cell(value: Any) -> str:
 @app.command()
 def dead(
     db: DbOpt = None,
-    config_file: ConfigOpt = None,
     output_format: Annotated[
         DeadFormat,
         typer.Option("--format", "-f", help="table, json, csv (one row per citation) or markdown."),
@@ -123,6 +122,7 @@ def dead(
         bool,
         typer.Option("--include-suspected", help="Also list dead links not confirmed yet (marked 'suspected')."),
     ] = False,
+    config_file: ConfigOpt = None,
 ) -> None:
     """Confirmed dead links and the posts and lines that cite them."""
     db = database_path(db, load_config_or_fail(config_file))
@@ -217,8 +217,8 @@ def _archived(link: dict) -> str:
 def history(
     url: Annotated[str, typer.Argument(help="The URL, as written in a post or in canonical form.")],
     db: DbOpt = None,
-    config_file: ConfigOpt = None,
     output_format: Annotated[TableOrJson, typer.Option("--format", "-f", help="table or json.")] = TableOrJson.table,
+    config_file: ConfigOpt = None,
 ) -> None:
     """Every check of one URL over time, with where it is cited and its current state."""
     from linkcheck.canonical import canonicalize
@@ -299,9 +299,9 @@ def _duration(start: str | None, end: str | None) -> str:
 @app.command()
 def status(
     db: DbOpt = None,
-    config_file: ConfigOpt = None,
     output_format: Annotated[TableOrJson, typer.Option("--format", "-f", help="table or json.")] = TableOrJson.table,
     limit: Annotated[int, typer.Option("--limit", help="URLs listed per kind of change (table).", min=0)] = 20,
+    config_file: ConfigOpt = None,
 ) -> None:
     """The latest run and what it changed: newly dead, confirmed dead, recovered, newly blocked."""
     db = database_path(db, load_config_or_fail(config_file))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -112,12 +113,12 @@ class RunProgress:
         for host in hosts:
             gate = gates[host]
             if gate.tripped:
-                state = f"[yellow]paused ({gate.tripped_reason})[/]"
+                state = f"[yellow]paused ({escape(str(gate.tripped_reason))})[/]"
             elif gate.in_flight:
                 state = f"paced {gate.politeness.interval:g}s" if gate.politeness.interval else "active"
             else:
                 state = "[dim]idle[/]"
-            table.add_row(host, str(gate.in_flight), str(self.done_by_host[host]), state)
+            table.add_row(escape(host), str(gate.in_flight), str(self.done_by_host[host]), state)
         return table
 
     def _verdict_table(self) -> Table:

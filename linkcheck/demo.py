@@ -11,9 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from linkcheck.models import Link
-from linkcheck.sites import profile_for
+from linkcheck.sites import Politeness, profile_for
+
+# The demo's pacing: request starts to one host 5 ms apart instead of the sites' real intervals
+# (WeChat ~1 s, any other host 0.1 s). Against the local simulated web this runs the same pipeline;
+# with real pacing the checks of the four sample posts and the archiving of their ~200 WeChat
+# pages and ~550 article images (one image host: 552 starts at 0.1 s) take over a minute.
+DEMO_INTERVAL_S = 0.005
+# Seconds for one attempt: the simulated web answers in milliseconds, and the "too slow" host is
+# given up on after this (twice: timeouts are retried) — it is the longest wait of each night.
+DEMO_TIMEOUT_S = 1.0
 
 # Behaviours handed out to the blog's URLs, by site: catalogue URLs of the simulated web.
 WECHAT_BEHAVIOURS = (
@@ -61,6 +71,30 @@ def plan_scenario(links: Iterable[Link]) -> list[Assignment]:
             target, description = pool.pop(0)
             assignments.append(Assignment(link.canonical, target, description))
     return assignments
+
+
+def choose_posts(given: list[Path] | None, cwd: Path, bundled: Path) -> tuple[list[Path], bool]:
+    """The paths the demo scans and whether they are the bundled sample posts: the paths given,
+    else ``posts/`` of the working directory, else the sample posts shipped with linkcheck (a
+    fresh install run anywhere but in a blog root)."""
+    if given:
+        return list(given), False
+    if (cwd / "posts").exists():
+        return [Path("posts")], False
+    return [bundled], True
+
+
+def demo_pacing(hosts: Iterable[str]) -> dict[str, Politeness]:
+    """Per-host politeness overrides with the demo's short interval, for ``hosts`` (the posts'
+    hosts) and every host the simulated web serves itself — among them WeChat's image host
+    mmbiz.qpic.cn, which the archive stage reaches through the pages rather than the posts.
+    Each host keeps its real concurrency."""
+    from linkcheck.simweb.server import SIMULATED_HOSTS
+
+    return {
+        host: Politeness(concurrency=profile_for(host).politeness.concurrency, interval=DEMO_INTERVAL_S, jitter=0.2)
+        for host in {*hosts, *SIMULATED_HOSTS}
+    }
 
 
 def aliases_for(assignments: Iterable[Assignment]) -> dict[str, str]:

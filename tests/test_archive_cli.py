@@ -69,6 +69,19 @@ def test_show_raw_gives_the_original_bytes(captured: Path) -> None:
     assert image.exit_code == 0 and image.stdout_bytes == P.PNG
 
 
+def test_show_of_an_image_describes_it_instead_of_printing_its_bytes(captured: Path) -> None:
+    image = P.mmbiz_image_url(P.WX_LIVE_ID, 2)
+    done = subprocess.run(
+        [sys.executable, "-m", "linkcheck", "show", image, "--db", str(captured)],
+        capture_output=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.decode().splitlines()
+    assert lines[1] == image
+    assert lines[-1] == f"(image/png, {len(P.PNG):,} bytes: not text; --raw writes the body)"
+    assert P.PNG[:4] not in done.stdout
+
+
 def test_show_json_and_a_revisit_says_since_when(captured: Path, simweb) -> None:
     from datetime import UTC, datetime, timedelta
 

@@ -10,7 +10,6 @@ import select
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -109,18 +108,3 @@ def test_ctrl_c_stops_cleanly_and_keeps_finished_checks(slow_blog, simweb):
     assert db.execute("select status from runs").fetchall() == [("interrupted",)]
     kept = db.execute("select count(*) from checks").fetchone()[0]
     assert 2 <= kept < 24
-
-
-def test_demo_runs_the_pipeline_offline(tmp_path: Path):
-    repo = Path(__file__).resolve().parent.parent
-    done = subprocess.run(
-        [sys.executable, "-m", "linkcheck", "demo", str(repo / "posts"), "--keep", str(tmp_path / "demo")],
-        capture_output=True, text=True, timeout=180, env={**os.environ, "COLUMNS": "160"},
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "night 3 of 3" in done.stdout
-    assert "Confirmed dead links" in done.stdout
-    assert "tombstone:weixin-deleted" in done.stdout
-    db = sqlite3.connect(tmp_path / "demo" / "linkcheck.db")
-    assert db.execute("select count(*) from runs where status = 'completed'").fetchone()[0] == 3
-    assert db.execute("select count(*) from dead_links").fetchone()[0] >= 4

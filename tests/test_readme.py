@@ -53,3 +53,15 @@ def test_exit_codes_are_documented():
     table = README.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
     for code in ExitCode:
         assert f"| {int(code)} |" in table, code
+
+
+def test_export_needs_nothing_beyond_the_readme_install():
+    """`linkcheck export --wacz` runs the wacz package: the README's plain install must bring it."""
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+
+    wanted = [Requirement(r) for r in requires("linkcheck") or []]
+    wacz = [r for r in wanted if r.name == "wacz"]
+    assert wacz, "wacz is not a dependency of linkcheck"
+    assert all(r.marker is None for r in wacz), "wacz is only in an extra"
