@@ -55,8 +55,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from linkcheck.archive import ArchiveSettings, archive_pending
-from linkcheck.fetch import Fetcher, FetchSettings
-from linkcheck.resolve import parse_resolve_rules
+from linkcheck.net.transport import Fetcher, FetchSettings
+from linkcheck.net.resolve import parse_resolve_rules
 from linkcheck.sites import profile_for
 from linkcheck.store import Store
 
@@ -98,8 +98,8 @@ def start_web(tmp: Path) -> tuple[subprocess.Popen, int, Path]:
 
 def make_db(path: Path, urls: list[str]) -> None:
     sys.path.insert(0, str(ROOT))
-    from linkcheck.canonical import canonicalize
     from linkcheck.models import Link, Occurrence, Outcome, Verdict
+    from linkcheck.scan.canonical import canonicalize
     from linkcheck.store import Store
 
     links = []

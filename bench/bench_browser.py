@@ -36,9 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from linkcheck import browser as B  # noqa: E402
-from linkcheck.canonical import canonicalize  # noqa: E402
-from linkcheck.fetch import FetchSettings  # noqa: E402
 from linkcheck.models import Link, Occurrence, Outcome, Verdict  # noqa: E402
+from linkcheck.net.transport import FetchSettings  # noqa: E402
+from linkcheck.scan.canonical import canonicalize  # noqa: E402
 from linkcheck.simweb import serve_in_thread  # noqa: E402
 from linkcheck.sites import Politeness, profile_for  # noqa: E402
 

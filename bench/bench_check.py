@@ -414,11 +414,11 @@ async def _floor(urls: list[str], concurrency: int, stripped: bool = False) -> C
 def _engine(args: argparse.Namespace) -> dict:
     """collect + run_checks with the CLI's settings: our checker without history or report."""
     sys.path.insert(0, str(REPO))
-    from linkcheck import eventloop
-    from linkcheck.check import run_checks
-    from linkcheck.collect import collect
-    from linkcheck.fetch import Fetcher, FetchSettings
-    from linkcheck.resolve import parse_resolve_rules
+    from linkcheck.net.resolve import parse_resolve_rules
+    from linkcheck.net.transport import Fetcher, FetchSettings
+    from linkcheck.run import eventloop
+    from linkcheck.run.runner import run_checks
+    from linkcheck.scan.collect import collect
 
     links = [link for link in collect([Path(args.inner_file)]).links if link.checkable]
     port = args.inner_port
@@ -443,7 +443,7 @@ def _engine(args: argparse.Namespace) -> dict:
 def _inner(args: argparse.Namespace) -> int:
     if args.inner in ("floor", "stripped"):
         sys.path.insert(0, str(REPO))
-        from linkcheck import eventloop  # the same event loop as ours: a floor for any aiohttp client here
+        from linkcheck.run import eventloop  # the same event loop as ours: a floor for any aiohttp client here
 
         urls = _urls_in(Path(args.inner_file))
         counts = eventloop.run(_floor(urls, args.concurrency, stripped=args.inner == "stripped"))
@@ -669,9 +669,9 @@ def _cpus(cpus: set[int]) -> str:
 
 
 def _event_loop_name() -> str:
-    """The loop linkcheck.eventloop picks in the children (their environment is this one's)."""
+    """The loop linkcheck.run.eventloop picks in the children (their environment is this one's)."""
     sys.path.insert(0, str(REPO))
-    from linkcheck import eventloop
+    from linkcheck.run import eventloop
 
     factory = eventloop.loop_factory()
     if factory is None:

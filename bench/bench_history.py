@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from linkcheck.models import Link, LinkKind, Occurrence, Outcome, Verdict
-from linkcheck.schedule import plan
+from linkcheck.run.schedule import plan
 from linkcheck.store import Store
 
 START = datetime(2025, 1, 1, 18, 0, tzinfo=UTC)

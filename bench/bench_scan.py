@@ -137,8 +137,8 @@ def normalise(url: str) -> str | None:
 def in_process_breakdown(corpus: Path, repeat: int) -> dict[str, float]:
     """CPU seconds of the phases of a scan, measured in this process (best of ``repeat``)."""
     sys.path.insert(0, str(REPO))
-    from linkcheck.cli_json import json_list_bytes
-    from linkcheck.collect import collect
+    from linkcheck.cli.output import json_list_bytes
+    from linkcheck.scan.collect import collect
 
     def best(fn) -> tuple[float, object]:
         times, value = [], None
@@ -239,7 +239,7 @@ def main() -> int:
 
     # 4. (measured now, printed below) where our time goes
     bare = python_cpu("pass", args.repeat)
-    imp_collect = python_cpu("import linkcheck.collect, linkcheck.cli_json", args.repeat)
+    imp_collect = python_cpu("import linkcheck.scan.collect, linkcheck.cli.output", args.repeat)
     imp_cli = python_cpu("import linkcheck.cli", args.repeat)
     phases = in_process_breakdown(corpus, args.repeat)
 
@@ -287,7 +287,7 @@ def main() -> int:
 
     print("\nwhere our CPU goes (child processes; in-process phases best of runs)")
     print(f"  python start-up              {bare:.3f} s")
-    print(f"  + imports of the scan        {imp_collect - bare:.3f} s  (linkcheck.collect, cli_json)")
+    print(f"  + imports of the scan        {imp_collect - bare:.3f} s  (linkcheck.scan.collect, cli_json)")
     print(f"  + the typer app (CLI)        {imp_cli - imp_collect:.3f} s  (typer, click, rich)")
     print(f"  collect() (read+extract+canonicalise)  {phases['collect']:.3f} s")
     print(f"  JSON encoding (orjson, the Link dataclasses as they are)  {phases['json']:.3f} s")

@@ -6,11 +6,11 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import replace
 
-from linkcheck.canonical import canonicalize
-from linkcheck.check import RunSummary, run_checks
-from linkcheck.fetch import Fetcher, FetchSettings
 from linkcheck.models import Link, Occurrence, Outcome
-from linkcheck.resolve import RoutingResolver
+from linkcheck.net.resolve import RoutingResolver
+from linkcheck.net.transport import Fetcher, FetchSettings
+from linkcheck.run.runner import RunSummary, run_checks
+from linkcheck.scan.canonical import canonicalize
 from linkcheck.sites import Politeness, profile_for
 
 # Fast but still paced: tests assert politeness from the server side with these.

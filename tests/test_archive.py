@@ -38,10 +38,10 @@ from linkcheck.archive import (
     read_capture,
     repair_open_files,
 )
-from linkcheck.check import run_checks
-from linkcheck.fetch import Fetcher
 from linkcheck.models import Outcome, Verdict
-from linkcheck.resolve import RoutingResolver
+from linkcheck.net.resolve import RoutingResolver
+from linkcheck.net.transport import Fetcher
+from linkcheck.run.runner import run_checks
 from linkcheck.simweb import pages as P
 from linkcheck.store import Store
 from tests.support import fast_politeness, fast_settings, make_link
@@ -438,8 +438,8 @@ MEMORY = r"""
 import asyncio, sys, tracemalloc
 from pathlib import Path
 from linkcheck.archive import ArchiveSettings, archive_pending
-from linkcheck.fetch import Fetcher, FetchSettings
-from linkcheck.resolve import parse_resolve_rules
+from linkcheck.net.transport import Fetcher, FetchSettings
+from linkcheck.net.resolve import parse_resolve_rules
 from linkcheck.store import Store
 
 db, warc_dir, ca, port = sys.argv[1:5]
@@ -561,7 +561,7 @@ def test_disk_failure_stops_the_stage_and_keeps_finished_captures(tmp_path, simw
 
 def cli(*args: str) -> list[str]:
     """The CLI with the archive commands registered (cli.py may not import cli_archive yet)."""
-    return [sys.executable, "-c", "import linkcheck.cli_archive; from linkcheck.cli import main; main()", *args]
+    return [sys.executable, "-c", "import linkcheck.cli.archive; from linkcheck.cli import main; main()", *args]
 
 
 def net_args(web) -> list[str]:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import linkcheck.cli_archive  # noqa: F401  (registers the commands until cli.py imports it)
+import linkcheck.cli.archive  # noqa: F401  (registers the commands until cli.py imports it)
 from linkcheck.cli import app, console, err_console
-from linkcheck.lock import RunLock, lock_path_for
 from linkcheck.models import Outcome, Verdict
+from linkcheck.run.lock import RunLock, lock_path_for
 from linkcheck.simweb import pages as P
 from linkcheck.store import Store
 from tests.support import make_link
@@ -169,7 +169,7 @@ def test_archive_command_json_lock_and_errors(captured: Path, tmp_path: Path, si
 
 def test_commands_are_listed_in_help() -> None:
     done = subprocess.run(
-        [sys.executable, "-c", "import linkcheck.cli_archive; from linkcheck.cli import main; main()", "--help"],
+        [sys.executable, "-c", "import linkcheck.cli.archive; from linkcheck.cli import main; main()", "--help"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -24,11 +24,11 @@ import aiohttp
 import pytest
 
 from linkcheck import browser as B
-from linkcheck import nssdb
-from linkcheck.fetch import FetchSettings, ProxyPlan, proxy_plan
-from linkcheck.job import JobOptions, run_job
+from linkcheck.browser import nssdb
 from linkcheck.models import Outcome, Verdict
-from linkcheck.resolve import RoutingResolver
+from linkcheck.net.resolve import RoutingResolver
+from linkcheck.net.transport import FetchSettings, ProxyPlan, proxy_plan
+from linkcheck.run.job import JobOptions, run_job
 from linkcheck.simweb import SimulatedWeb, challenge, proxy_in_thread
 from linkcheck.simweb import pages as P
 from linkcheck.simweb.server import WX_CAPTCHA_ONCE_ID
@@ -74,7 +74,7 @@ def _blocked(web: SimulatedWeb, urls: list[str]):
 
 
 async def _get(web: SimulatedWeb, url: str, headers: dict[str, str]) -> tuple[int, str]:
-    from linkcheck.resolve import RoutingResolver
+    from linkcheck.net.resolve import RoutingResolver
 
     connector = aiohttp.TCPConnector(resolver=RoutingResolver(web.route), ssl=web.client_ssl_context())
     async with (

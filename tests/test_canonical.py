@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkcheck.canonical import _SIMPLE, _SIMPLE_RELATIVE, _canonicalize, canonicalize
+from linkcheck.scan.canonical import _SIMPLE, _SIMPLE_RELATIVE, _canonicalize, canonicalize
 
 
 def canon(url: str, site_url: str | None = None) -> str:

@@ -10,8 +10,8 @@ import asyncio
 
 import pytest
 
-from linkcheck import eventloop
 from linkcheck.models import Verdict
+from linkcheck.run import eventloop
 from tests.support import check_many
 
 # The verdict tables run on both event loops the CLI can use (uvloop by default, asyncio's own with
@@ -128,7 +128,7 @@ def test_english_tombstone_is_recognised(simweb):
     async def fetch_english():
         import aiohttp
 
-        from linkcheck.resolve import RoutingResolver
+        from linkcheck.net.resolve import RoutingResolver
 
         connector = aiohttp.TCPConnector(resolver=RoutingResolver(simweb.route), ssl=_ssl(simweb))
         async with aiohttp.ClientSession(connector=connector) as session:
@@ -157,7 +157,7 @@ def test_gbk_pages_are_decoded(simweb, path):
     async def fetch():
         import aiohttp
 
-        from linkcheck.resolve import RoutingResolver
+        from linkcheck.net.resolve import RoutingResolver
 
         connector = aiohttp.TCPConnector(resolver=RoutingResolver(simweb.route), ssl=_ssl(simweb))
         async with aiohttp.ClientSession(connector=connector) as session, session.get(f"{BH}{path}") as response:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck.collect import MissingPathError, collect, decode
 from linkcheck.models import LinkKind
+from linkcheck.scan.collect import MissingPathError, collect, decode
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -238,7 +238,7 @@ def test_real_posts_directory(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_collect_imports_no_heavy_dependencies() -> None:
     code = (
-        "import sys, linkcheck.collect, linkcheck.extract; "
+        "import sys, linkcheck.scan.collect, linkcheck.scan.extract; "
         "print(sorted(m for m in ('aiohttp', 'rich', 'typer', 'click') if m in sys.modules))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)

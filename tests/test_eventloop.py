@@ -1,4 +1,4 @@
-"""linkcheck.eventloop: uvloop by default, asyncio's own loop on request."""
+"""linkcheck.run.eventloop: uvloop by default, asyncio's own loop on request."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from linkcheck import eventloop
+from linkcheck.run import eventloop
 
 
 async def _loop_module() -> str:

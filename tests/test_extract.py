@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linkcheck.extract import extract_urls
 from linkcheck.models import LinkKind
+from linkcheck.scan.extract import extract_urls
 
 BARE = LinkKind.BARE
 CODE = LinkKind.CODE

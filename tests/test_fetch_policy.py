@@ -127,9 +127,9 @@ def test_outage_mid_run_marks_nothing_dead(simweb):
         urls = [f"https://h{i}.bench.test/page/{i}" for i in range(40)]
         links_done = []
 
-        from linkcheck.check import run_checks
-        from linkcheck.fetch import Fetcher
-        from linkcheck.resolve import RoutingResolver
+        from linkcheck.net.resolve import RoutingResolver
+        from linkcheck.net.transport import Fetcher
+        from linkcheck.run.runner import run_checks
         from tests.support import fast_settings, make_link
 
         links = [make_link(u) for u in urls]

@@ -58,8 +58,8 @@ def test_hostile_servers_give_verdicts_within_the_timeouts(simweb):
 def test_body_reads_are_capped(simweb):
     """A 30 MB page and an endless body: the checker reads its cap, not the body."""
     from linkcheck.classify import Page
-    from linkcheck.fetch import Fetcher
-    from linkcheck.resolve import RoutingResolver
+    from linkcheck.net.resolve import RoutingResolver
+    from linkcheck.net.transport import Fetcher
     from linkcheck.sites import GENERIC
     from tests.support import fast_settings
 
@@ -95,7 +95,7 @@ def test_ssrf_guard_refuses_private_destinations(simweb, url, reason, trusted):
 
 
 def test_private_addresses_written_in_posts_are_never_fetched(tmp_path):
-    from linkcheck.collect import collect
+    from linkcheck.scan.collect import collect
 
     post = tmp_path / "p.md"
     post.write_text(

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck.canonical import canonicalize
-from linkcheck.job import GroupCommit, JobOptions, run_job, states_to_plan
-from linkcheck.lock import RunLock, lock_path_for
 from linkcheck.models import Link, Occurrence, Outcome, Verdict
-from linkcheck.resolve import RoutingResolver
-from linkcheck.schedule import plan
+from linkcheck.net.resolve import RoutingResolver
+from linkcheck.run.job import GroupCommit, JobOptions, run_job, states_to_plan
+from linkcheck.run.lock import RunLock, lock_path_for
+from linkcheck.run.schedule import plan
+from linkcheck.scan.canonical import canonicalize
 from linkcheck.store import Store, StoreError
 from tests.support import fast_politeness, fast_settings
 
@@ -322,7 +322,7 @@ def test_group_commit_failure_on_the_writer_is_raised_by_flush(tmp_path: Path, m
 def test_interrupted_run_commits_every_reported_check(tmp_path: Path, simweb, monkeypatch) -> None:
     """Stopped mid-run (Ctrl-C, SIGTERM): what was reported finished is in the database, though
     no group was full or old enough to be written before the stop."""
-    import linkcheck.job as job_module
+    import linkcheck.run.job as job_module
 
     monkeypatch.setattr(job_module, "COMMIT_EVERY_S", 600.0)
     monkeypatch.setattr(job_module, "COMMIT_EVERY_CHECKS", 10_000)
@@ -400,7 +400,7 @@ def test_a_failed_sync_on_the_writer_stops_the_run_and_records_no_check(blog, si
     with the StoreError, its row says interrupted, and no check is written for URLs the sync did not
     record (they would otherwise be created as uncited)."""
 
-    import linkcheck.job as job_module
+    import linkcheck.run.job as job_module
 
     def disk_full(self, *args, **kwargs):
         time.sleep(1.5)  # checks finish meanwhile, and their groups queue up behind the sync

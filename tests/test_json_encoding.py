@@ -8,9 +8,9 @@ from pathlib import Path
 
 import orjson
 
-from linkcheck.cli_json import json_list_bytes
-from linkcheck.collect import collect
+from linkcheck.cli.output import json_list_bytes
 from linkcheck.models import CheckResult, Link, LinkKind, Occurrence, Outcome, Verdict
+from linkcheck.scan.collect import collect
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck.lock import LockHeldError, RunLock, lock_path_for, read_holder
+from linkcheck.run.lock import LockHeldError, RunLock, lock_path_for, read_holder
 
 HOLDER = textwrap.dedent(
     """
     import sys, time
-    from linkcheck.lock import RunLock
+    from linkcheck.run.lock import RunLock
     lock = RunLock(sys.argv[1]).acquire()
     print("locked", flush=True)
     time.sleep(60)

@@ -13,10 +13,10 @@ import ssl
 import aiohttp
 import pytest
 
-from linkcheck.canonical import canonicalize
-from linkcheck.fetch import Fetcher, FetchSettings, proxy_plan
 from linkcheck.models import Outcome, Verdict
-from linkcheck.resolve import RoutingResolver
+from linkcheck.net.resolve import RoutingResolver
+from linkcheck.net.transport import Fetcher, FetchSettings, proxy_plan
+from linkcheck.scan.canonical import canonicalize
 from linkcheck.simweb import SimulatedWeb, by_id, challenge
 from linkcheck.simweb import pages as P
 from linkcheck.simweb.proxy import ForwardProxy, proxy_in_thread

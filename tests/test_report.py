@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck.canonical import canonicalize
 from linkcheck.models import Link, LinkKind, Occurrence, Outcome, Verdict
 from linkcheck.report import build_report, to_csv, to_json, to_markdown
+from linkcheck.scan.canonical import canonicalize
 from linkcheck.store import Store
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "report.md"

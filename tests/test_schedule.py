@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from linkcheck.models import Link, LinkKind, Occurrence, Outcome, Verdict
-from linkcheck.schedule import plan
+from linkcheck.run.schedule import plan
 from linkcheck.store import Store, UrlState
 
 NOW = datetime(2025, 3, 1, 18, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from linkcheck.cli_json import write_json_list
+from linkcheck.cli.output import write_json_list
 from linkcheck.exitcodes import ExitCode
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def scan(
     """Extract every URL from the posts, with post, line and column. Fetches nothing.
 
     ``paths``, ``site_url`` and ``exclude`` come from the config file where not given here."""
-    from linkcheck.collect import MissingPathError, collect
+    from linkcheck.scan.collect import MissingPathError, collect
 
     config = load_config_or_fail(config_file)
     try:
@@ -134,4 +134,6 @@ def main() -> None:
 
 
 # Each command group lives in its own module; importing it registers its commands on `app`.
-from linkcheck import cli_archive, cli_check, cli_db  # noqa: E402, F401
+from linkcheck.cli import archive as cli_archive  # noqa: E402, F401
+from linkcheck.cli import check as cli_check  # noqa: E402, F401
+from linkcheck.cli import db as cli_db  # noqa: E402, F401

@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING
 from aiohttp.abc import AbstractResolver
 
 from linkcheck.archive import DEFAULT_MAX_AGE, ArchiveSettings, ArchiveSummary, archive_pending
-from linkcheck.check import DEFAULT_CANARIES, RunStatus, RunSummary, run_checks, skipped_outcome
-from linkcheck.collect import ScanResult, collect
-from linkcheck.fetch import Fetcher, FetchSettings
-from linkcheck.lock import RunLock, lock_path_for
 from linkcheck.models import CheckResult, Link, Outcome
-from linkcheck.schedule import plan
+from linkcheck.net.transport import Fetcher, FetchSettings
+from linkcheck.run.lock import RunLock, lock_path_for
+from linkcheck.run.runner import DEFAULT_CANARIES, RunStatus, RunSummary, run_checks, skipped_outcome
+from linkcheck.run.schedule import plan
+from linkcheck.scan.collect import ScanResult, collect
 from linkcheck.sites import profile_for
 from linkcheck.store import Store, StoreError, UrlState, utc_now
 

@@ -29,11 +29,11 @@ from tenacity import (
     wait_random,
 )
 
-from linkcheck.canonical import address_skip_reason
 from linkcheck.classify import Page, classify
 from linkcheck.models import Outcome, Verdict
-from linkcheck.ratelimit import HostGate, HostGates
-from linkcheck.resolve import GuardedResolver, is_blocked_address_error
+from linkcheck.net.gates import HostGate, HostGates
+from linkcheck.net.resolve import GuardedResolver, is_blocked_address_error
+from linkcheck.scan.canonical import address_skip_reason
 from linkcheck.sites import Politeness, SiteProfile, profile_for
 
 # HEAD answers that say nothing certain about the resource: ask again with GET (servers that do not

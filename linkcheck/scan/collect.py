@@ -25,9 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from linkcheck.canonical import canonicalize
-from linkcheck.extract import extracted_list
 from linkcheck.models import Link, LinkKind, Occurrence
+from linkcheck.scan.canonical import canonicalize
+from linkcheck.scan.extract import extracted_list
 
 SCANNED_SUFFIXES = frozenset({".md", ".markdown", ".html", ".txt"})
 BINARY_SNIFF_BYTES = 8192

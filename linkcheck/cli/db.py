@@ -221,7 +221,7 @@ def history(
     config_file: ConfigOpt = None,
 ) -> None:
     """Every check of one URL over time, with where it is cited and its current state."""
-    from linkcheck.canonical import canonicalize
+    from linkcheck.scan.canonical import canonicalize
 
     db = database_path(db, load_config_or_fail(config_file))
     with open_store(db) as store:

@@ -37,10 +37,10 @@ from linkcheck.exitcodes import ExitCode
 if TYPE_CHECKING:
     import asyncio
 
-    from linkcheck.collect import ScanResult
     from linkcheck.config import Config
-    from linkcheck.job import JobResult
     from linkcheck.report import Report
+    from linkcheck.run.job import JobResult
+    from linkcheck.scan.collect import ScanResult
 
 
 class CheckFormat(StrEnum):
@@ -63,7 +63,7 @@ class ReportFormat(StrEnum):
 def transport_options(config: Config, resolve: list[str] | None, ca_bundle: Path | None):
     """What every fetching command derives from its flags and the config file, checked:
     (resolver, CA bundle, per-host politeness overrides, per-host headers)."""
-    from linkcheck.resolve import parse_resolve_rules
+    from linkcheck.net.resolve import parse_resolve_rules
     from linkcheck.sites import profile_for
 
     try:
@@ -164,14 +164,14 @@ def check(
     """
     import asyncio
 
-    from linkcheck import eventloop
     from linkcheck.archive import ArchiveSettings
-    from linkcheck.check import DEFAULT_CANARIES
-    from linkcheck.cli_progress import RunProgress
-    from linkcheck.collect import MissingPathError
-    from linkcheck.fetch import FetchSettings
-    from linkcheck.job import JobOptions, run_job
-    from linkcheck.lock import LockHeldError
+    from linkcheck.cli.progress import RunProgress
+    from linkcheck.net.transport import FetchSettings
+    from linkcheck.run import eventloop
+    from linkcheck.run.job import JobOptions, run_job
+    from linkcheck.run.lock import LockHeldError
+    from linkcheck.run.runner import DEFAULT_CANARIES
+    from linkcheck.scan.collect import MissingPathError
     from linkcheck.store import StoreError
 
     config = load_config_or_fail(config_file)
@@ -254,7 +254,7 @@ def _browser_options(config: Config, chromium: Path | None):
 
 
 def exit_code_for(job: JobResult) -> ExitCode:
-    from linkcheck.check import RunStatus
+    from linkcheck.run.runner import RunStatus
 
     status = job.summary.status
     if status is RunStatus.OFFLINE:
@@ -447,9 +447,9 @@ def demo(
     import shutil
     import tempfile
 
-    from linkcheck.collect import MissingPathError, collect
-    from linkcheck.demo import choose_posts
     from linkcheck.samples import sample_posts_dir
+    from linkcheck.scan.collect import MissingPathError, collect
+    from linkcheck.simweb.demo import choose_posts
 
     try:
         bundled_dir = sample_posts_dir()
@@ -480,13 +480,13 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
     """The demo's nights against the simulated web, into ``state``; prints what it shows."""
     from datetime import UTC, datetime
 
-    from linkcheck import eventloop
-    from linkcheck.cli_progress import RunProgress
-    from linkcheck.demo import DEMO_TIMEOUT_S, aliases_for, demo_pacing, plan_scenario
-    from linkcheck.fetch import FetchSettings
-    from linkcheck.job import JobOptions, run_job
-    from linkcheck.resolve import RoutingResolver
+    from linkcheck.cli.progress import RunProgress
+    from linkcheck.net.resolve import RoutingResolver
+    from linkcheck.net.transport import FetchSettings
+    from linkcheck.run import eventloop
+    from linkcheck.run.job import JobOptions, run_job
     from linkcheck.simweb import serve_in_thread
+    from linkcheck.simweb.demo import DEMO_TIMEOUT_S, aliases_for, demo_pacing, plan_scenario
 
     if bundled:
         console.print(

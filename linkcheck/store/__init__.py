@@ -43,8 +43,8 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from linkcheck.canonical import canonicalize
 from linkcheck.models import Link, Outcome
+from linkcheck.scan.canonical import canonicalize
 from linkcheck.sites import profile_for
 
 DEFAULT_DB = Path("state/linkcheck.db")
@@ -711,7 +711,7 @@ class Store:
     def batch(self) -> Iterator[Store]:
         """Group many writes into one transaction (bulk imports, benchmarks, simulations).
 
-        The nightly runner does not: its group commit (:meth:`record_checks`, ``linkcheck.job``)
+        The nightly runner does not: its group commit (:meth:`record_checks`, ``linkcheck.run.job``)
         bounds how much a crash can lose to the last second's checks.
         """
         try:
@@ -771,7 +771,7 @@ class Store:
     def begin_run(self, options: dict, *, now: datetime | None = None) -> int:
         """Record a new run as 'running' and return its id.
 
-        Call it while holding the run lock (:class:`linkcheck.lock.RunLock`): every earlier run
+        Call it while holding the run lock (:class:`linkcheck.run.lock.RunLock`): every earlier run
         still marked 'running' is then a run that died without finishing and is marked
         'interrupted'.
         """
@@ -976,7 +976,7 @@ class Store:
         self, run_id: int | None, checks: Sequence[tuple[str, Outcome, datetime | None]]
     ) -> list[str | None]:
         """Append several checks (canonical URL, outcome, when) in order, in one committed
-        transaction: all or none. The nightly job's group commit (``linkcheck.job``): a
+        transaction: all or none. The nightly job's group commit (``linkcheck.run.job``): a
         transaction per check costs more than the check itself on a fast network. Returns each
         check's change (see :meth:`record_check`).
 

@@ -31,7 +31,7 @@ from linkcheck.cli import (
     fail,
     load_config_or_fail,
 )
-from linkcheck.cli_check import transport_options
+from linkcheck.cli.check import transport_options
 from linkcheck.exitcodes import ExitCode
 
 WarcDirOpt = Annotated[
@@ -124,10 +124,10 @@ def archive(
     import time
     from datetime import timedelta
 
-    from linkcheck import eventloop
     from linkcheck.archive import ArchiveSettings, archive_pending
-    from linkcheck.fetch import Fetcher, FetchSettings
-    from linkcheck.lock import LockHeldError, RunLock, lock_path_for
+    from linkcheck.net.transport import Fetcher, FetchSettings
+    from linkcheck.run import eventloop
+    from linkcheck.run.lock import LockHeldError, RunLock, lock_path_for
     from linkcheck.store import StoreError
 
     config = load_config_or_fail(config_file)

@@ -21,7 +21,7 @@ from linkcheck.cli import VERDICT_STYLE
 from linkcheck.models import Link, Outcome
 
 if TYPE_CHECKING:
-    from linkcheck.fetch import Fetcher
+    from linkcheck.net.transport import Fetcher
 
 BUSIEST_HOSTS = 6
 PLAIN_EVERY_S = 30.0

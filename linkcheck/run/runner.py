@@ -21,8 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from linkcheck.fetch import Fetcher
 from linkcheck.models import Link, Outcome, Verdict
+from linkcheck.net.transport import Fetcher
 
 DEFAULT_CANARIES: tuple[str, ...] = (
     "https://www.baidu.com/",

@@ -13,7 +13,7 @@ Rules it keeps (docs/browser.md has the long form):
   WeChat), never login walls or "open in the WeChat client" pages a browser cannot pass.
 * **One browser context per site** (cookies persist across that site's URLs within the run, and
   never leak to another site), **one page at a time per host**, paced by the site's politeness
-  interval (:class:`~linkcheck.ratelimit.HostGate`); a host whose walls persist in the browser too
+  interval (:class:`~linkcheck.net.gates.HostGate`); a host whose walls persist in the browser too
   is left alone after ``trip_after`` walls.
 * **A failure is a verdict.** Navigation timeout → ``error:browser-timeout``; a crashed renderer
   or browser → ``error:browser-crash`` (the browser is relaunched, a bounded number of times);
@@ -28,10 +28,10 @@ Rules it keeps (docs/browser.md has the long form):
   dropped and ``Content-Length`` is the stored length.
 
 Proxy, trust and routing: the browser goes the HTTP client's way. The same proxy
-(:func:`linkcheck.fetch.proxy_plan`: ``--proxy``, else ``HTTP(S)_PROXY``/``NO_PROXY``) becomes
+(:func:`linkcheck.net.transport.proxy_plan`: ``--proxy``, else ``HTTP(S)_PROXY``/``NO_PROXY``) becomes
 Playwright's ``proxy`` launch option (Chromium's ``--proxy-server``/``--proxy-bypass-list``), so
 behind a proxy Chromium never resolves a page's host itself. A configured CA (``--ca-bundle``,
-``FetchSettings.extra_ca_pem``) is trusted through a throwaway NSS database (:mod:`linkcheck.nssdb`,
+``FetchSettings.extra_ca_pem``) is trusted through a throwaway NSS database (:mod:`linkcheck.browser.nssdb`,
 ``certutil`` from ``libnss3-tools``) in a temporary ``HOME`` the browser runs with: Chromium itself
 verifies every certificate, host name included. Tests, benchmarks and the demo may also pass the
 simulated web's ``route(host, port)`` function: it becomes ``--host-resolver-rules`` (``MAP host:443
@@ -62,16 +62,16 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from linkcheck import __version__
-from linkcheck.canonical import address_refusal, address_skip_reason
+from linkcheck.browser.nssdb import CERTUTIL_MISSING, TrustStoreError, find_certutil, make_home
 from linkcheck.classify import Page, classify
 from linkcheck.models import Link, Outcome, Verdict
-from linkcheck.nssdb import CERTUTIL_MISSING, TrustStoreError, find_certutil, make_home
-from linkcheck.ratelimit import HostGates
-from linkcheck.resolve import RoutingResolver
+from linkcheck.net.gates import HostGates
+from linkcheck.net.resolve import RoutingResolver
+from linkcheck.scan.canonical import address_refusal, address_skip_reason
 from linkcheck.sites import SiteProfile, profile_for
 
 if TYPE_CHECKING:
-    from linkcheck.fetch import FetchSettings, ProxyPlan
+    from linkcheck.net.transport import FetchSettings, ProxyPlan
 
 Route = Callable[[str, int], "tuple[str, int] | None"]
 
@@ -593,7 +593,7 @@ def host_resolver_rules(
     """``--host-resolver-rules`` sending ``hosts`` where ``route`` sends them (443 and 80 apart).
 
     Without ``fallback`` every other name is ``~NOTFOUND`` (a closed world, like a
-    :class:`~linkcheck.resolve.RoutingResolver` without system fallback) — except the ``exclude``
+    :class:`~linkcheck.net.resolve.RoutingResolver` without system fallback) — except the ``exclude``
     names (the proxy's), which Chromium resolves as usual.
     """
     rules: list[str] = [f"EXCLUDE {host}" for host in sorted({h.lower() for h in exclude if h})]
@@ -640,7 +640,7 @@ def chromium_proxy(plan: ProxyPlan) -> dict[str, str] | None:
 
 
 def route_of(resolver: Any) -> tuple[Route | None, bool]:
-    """The routing function and system-fallback flag of a :class:`~linkcheck.resolve.RoutingResolver`
+    """The routing function and system-fallback flag of a :class:`~linkcheck.net.resolve.RoutingResolver`
     (``(None, True)`` for anything else: the browser then resolves names itself)."""
     if not isinstance(resolver, RoutingResolver):
         return None, True
@@ -707,7 +707,7 @@ class BrowserFetcher:
         route_fallback: bool = False,
         on_capture: Callable[[list[CaptureRecord]], None] | None = None,
     ) -> None:
-        from linkcheck.fetch import FetchSettings, proxy_plan
+        from linkcheck.net.transport import FetchSettings, proxy_plan
 
         if settings is None:
             settings = FetchSettings()

@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
-from linkcheck.canonical import address_refusal
+from linkcheck.scan.canonical import address_refusal
 
 Route = Callable[[str, int], tuple[str, int] | None]
 

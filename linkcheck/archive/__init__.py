@@ -72,11 +72,11 @@ from warcio.warcwriter import WARCWriter
 from linkcheck import __version__
 from linkcheck.classify import Page, classify, decode_body
 from linkcheck.models import Verdict
-from linkcheck.resolve import is_blocked_address_error
+from linkcheck.net.resolve import is_blocked_address_error
 from linkcheck.sites import Requisites, profile_for
 
 if TYPE_CHECKING:
-    from linkcheck.fetch import Fetcher
+    from linkcheck.net.transport import Fetcher
     from linkcheck.store import Store
 
 WARC_VERSION = "1.1"
@@ -636,7 +636,7 @@ def _repair_dict(repair: Repair) -> dict:
 
 
 class Archiver:
-    """Captures pages into WARC files through a :class:`~linkcheck.fetch.Fetcher`'s session.
+    """Captures pages into WARC files through a :class:`~linkcheck.net.transport.Fetcher`'s session.
 
     Every request goes through ``fetcher.session`` (its resolver, TLS and proxy settings) inside
     ``fetcher.gates[host].slot()`` (its per-host politeness), like the checks do.
@@ -1051,7 +1051,7 @@ async def archive_pending(
 
     ``deadline``: a ``time.monotonic()`` value after which no new page is started. ``max_age``:
     a page captured more recently is not fetched again (None: never recapture). The caller must
-    hold the run lock (:class:`linkcheck.lock.RunLock`): ``.open`` files left by a crash are
+    hold the run lock (:class:`linkcheck.run.lock.RunLock`): ``.open`` files left by a crash are
     repaired first. The WARC file in progress is always closed (renamed) before returning.
     """
     from linkcheck.store import StoreError
