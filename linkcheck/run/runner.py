@@ -16,13 +16,16 @@ import asyncio
 import gc
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from aiohttp.abc import AbstractResolver
+
 from linkcheck.models import Link, Outcome, Verdict
-from linkcheck.net.transport import Fetcher
+from linkcheck.net.transport import Fetcher, FetchSettings
+from linkcheck.scan.canonical import canonicalize
 
 DEFAULT_CANARIES: tuple[str, ...] = (
     "https://www.baidu.com/",
@@ -228,3 +231,33 @@ async def _run_workers(
 def skipped_outcome(link: Link) -> Outcome:
     """The verdict of a link that is never fetched (private address, in code, other scheme …)."""
     return Outcome(Verdict.SKIPPED, link.skip_reason or "not-checkable")
+
+
+async def check_urls(
+    urls: Iterable[str],
+    settings: FetchSettings | None = None,
+    *,
+    resolver: AbstractResolver | None = None,
+    canaries: Sequence[str] = DEFAULT_CANARIES,
+) -> dict[str, Outcome]:
+    """Check URLs as written, without posts or a database: the library's one-call check.
+
+    Each URL is canonicalised as the scan would; one that may not be fetched (another scheme, a
+    private address …) gets its ``skipped`` outcome, the rest go through the same per-host
+    workers, politeness, retries, classification and offline guard as the nightly job. Returns
+    ``{url as given: Outcome}``; when the network is down every fetched URL is missing from it
+    (offline is never dead)."""
+    links: list[Link] = []
+    outcomes: dict[str, Outcome] = {}
+    for url in dict.fromkeys(urls):
+        canon = canonicalize(url)
+        link = Link(url, canon.canonical, canon.host, canon.checkable, canon.skip_reason)
+        if link.checkable:
+            links.append(link)
+        else:
+            outcomes[url] = skipped_outcome(link)
+    async with Fetcher(settings or FetchSettings(), resolver=resolver) as fetcher:
+        await run_checks(
+            links, fetcher, on_result=lambda link, outcome: outcomes.__setitem__(link.url, outcome), canaries=canaries
+        )
+    return outcomes
