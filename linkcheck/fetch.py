@@ -453,13 +453,6 @@ class Fetcher:
         )
         return self
 
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        """The shared session (resolver, TLS, proxy settings) for other stages, e.g. archiving."""
-        if self._session is None:
-            raise RuntimeError("Fetcher is not open: use `async with Fetcher(...)`")
-        return self._session
-
     async def __aexit__(self, *exc_info: object) -> None:
         if self._session is not None:
             await self._session.close()

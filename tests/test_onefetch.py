@@ -1,21 +1,37 @@
-"""One fetch per page: the recorded check (``Fetcher.check(url, recording=…)``) through the real
-client against the simulated web gives the plain check's verdict and keeps the raw bytes.
+"""One fetch per page: a check run with archiving on asks each page once and archives that answer.
+
+First the recorded check itself (``Fetcher.check(url, recording=…)``), through the real client
+against the simulated web: the same verdict as a plain check, the raw bytes kept. Then the nightly
+job (``run_job``) over real posts: the server's own request log says what was asked, the WARC files
+(read back with warcio and validated like every archive test) say what was kept, and the SQLite
+history says which verdicts were recorded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gzip
+from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
+
 from linkcheck.fetch import Fetcher, Recording
+from linkcheck.job import JobOptions, JobResult, run_job
 from linkcheck.models import Verdict
 from linkcheck.resolve import RoutingResolver
 from linkcheck.simweb import pages as P
+from linkcheck.store import Store
 from tests.support import fast_politeness, fast_settings
-from tests.test_archive import WX, WX_CHUNKED, WX_GZIP, WX_LIVE
+from tests.test_archive import HOSTS, WX, WX_CHUNKED, WX_GZIP, WX_LIVE, assert_valid_warcs, records
 
+WX_GENERIC = WX + "someOtherArticle000001"  # any other article id: a live page with three images
 WX_DELETED = WX + "P9cMowFQ-QahLRnfHponKw"
+WX_ALIVE = (WX_LIVE, WX_GZIP, WX_CHUNKED, WX_GENERIC)
+NIGHT = datetime(2026, 11, 1, 3, tzinfo=UTC)
 
 
 # ---- the recorded check ---------------------------------------------------------------------
@@ -103,3 +119,113 @@ def test_a_recorded_check_survives_what_goes_wrong_past_its_window(tmp_path, sim
     disk = plain_and_recorded(simweb, [WX_LIVE], lambda: Recording(tmp_path / "not-a-dir", max_bytes=1 << 20))
     _plain, recorded, kept = disk[WX_LIVE]
     assert recorded.reason == "live-marker" and isinstance(kept.disk_error, OSError)
+
+
+# ---- the nightly job ----------------------------------------------------------------------
+
+
+def write_post(blog: Path, urls: list[str]) -> None:
+    (blog / "posts").mkdir(exist_ok=True)
+    body = "\n\n".join(f"第{n}篇 {url} 看看" for n, url in enumerate(urls))
+    (blog / "posts" / "2026-1-1-refs.md").write_text(f"---\ntitle: 引用\n---\n{body}\n", encoding="utf-8")
+
+
+def night(web, blog: Path, when: datetime, *, archive: bool = True) -> JobResult:
+    options = JobOptions(
+        paths=[blog / "posts"], db=blog / "state" / "linkcheck.db", canaries=("https://behave.test/status/200",),
+        archive=archive,
+    )  # fmt: skip
+    settings = fast_settings(web, politeness_overrides=fast_politeness(HOSTS))
+    return asyncio.run(run_job(options, settings, resolver=RoutingResolver(web.route), now=lambda: when))
+
+
+def test_check_with_archiving_asks_each_page_once_and_archives_the_bytes_it_got(tmp_path, simweb):
+    write_post(tmp_path, [*WX_ALIVE, WX_DELETED, "https://behave.test/ok"])
+    job = night(simweb, tmp_path, NIGHT)
+    verdicts = {r.link.canonical: (r.outcome.verdict.value, r.outcome.reason) for r in job.results}
+    assert verdicts == {
+        **dict.fromkeys(WX_ALIVE, ("alive", "live-marker")),
+        WX_DELETED: ("dead", "tombstone:weixin-deleted"),
+        "https://behave.test/ok": ("alive", "http-200"),
+    }
+    archived = job.archive
+    assert archived is not None and archived.status == "completed"
+    assert (archived.captured + archived.unchanged, archived.from_checks, archived.checks_recorded) == (5, 5, 0)
+
+    # The server's log: one GET per WeChat page, then the images — nothing asked twice.
+    wechat = [r for r in simweb.requests if r.host == "mp.weixin.qq.com"]
+    assert Counter(r.path_qs for r in wechat) == Counter({u.removeprefix(WX[:-3]): 1 for u in (*WX_ALIVE, WX_DELETED)})
+    assert {r.method for r in wechat} == {"GET"}
+    assert [r.method for r in simweb.requests if r.host == "behave.test" and r.path_qs == "/ok"] == ["GET"]
+    images = [r for r in simweb.requests if r.host == "mmbiz.qpic.cn"]
+    # Three per captured article. WX_CHUNKED serves WX_LIVE's bytes: a revisit, whose images are
+    # archived already; WX_GZIP names WX_LIVE's images too, but its bytes differ (gzip): a new capture.
+    assert len(images) == archived.requisites == 9 and len({r.path_qs for r in images}) == 6
+
+    with Store(tmp_path / "state" / "linkcheck.db") as store:
+        files = assert_valid_warcs(tmp_path / "state" / "warc", store)
+        rows = store.db.execute("select url, run_id, record_type from captures where kind = 'page'").fetchall()
+        assert sorted(rows) == sorted(
+            [(WX_CHUNKED, job.run_id, "revisit")]
+            + [(u, job.run_id, "response") for u in (WX_LIVE, WX_GZIP, WX_GENERIC, "https://behave.test/ok")]
+        )
+        assert store.latest_capture(WX_DELETED) is None
+    found = [record for path in files for record in records(path)]
+    by_uri = {(warc.get_header("WARC-Target-URI"), warc.get_header("WARC-Type")): (warc, http, payload)
+              for _offset, warc, http, payload in found}  # fmt: skip
+
+    # The response records hold exactly what the server sent: the gzip body as it came over the
+    # wire (not decompressed), with the status line and headers as received.
+    _warc, http, payload = by_uri[(WX_GZIP, "response")]
+    assert payload == P.wx_live_gzip() and gzip.decompress(payload) == P.wx_live()
+    assert (http.protocol, http.statusline) == ("HTTP/1.1", "200 OK")
+    assert http.get_header("Content-Encoding") == "gzip" and http.get_header("Vary") == "Accept-Encoding"
+    assert http.get_header("Content-Length") == str(len(P.wx_live_gzip()))
+    assert by_uri[(WX_LIVE, "response")][2] == P.wx_live()
+    assert by_uri[(WX_GENERIC, "response")][2] == P.wx_generic("someOtherArticle000001")
+    # … and the request records what was really sent, as the server saw it.
+    _warc, request, _ = by_uri[(WX_GZIP, "request")]
+    [seen] = [r for r in wechat if r.path_qs == "/s/liveGzip00000000000000"]
+    for name in ("Host", "User-Agent", "Accept", "Accept-Language", "Accept-Encoding", "Referer"):
+        assert request.get_header(name) == seen.headers[name], name
+    assert request.get_header("Accept-Encoding") == "gzip, deflate"
+
+
+def test_a_tombstone_found_at_archive_time_is_recorded_as_the_runs_check(tmp_path, simweb, monkeypatch):
+    write_post(tmp_path, [WX_GENERIC])
+    first = night(simweb, tmp_path, NIGHT, archive=False)  # alive, not archived
+    assert [(r.outcome.verdict.value, r.outcome.reason) for r in first.results] == [("alive", "live-marker")]
+
+    # The article is deleted the next day. Checked alive a day ago, it is not due for a check, but
+    # it still waits for its first capture: the archive stage fetches it and finds the tombstone.
+    monkeypatch.setattr(simweb, "aliases", {"mp.weixin.qq.com/s/someOtherArticle000001": WX_DELETED})
+    simweb.reset_state()
+    second = night(simweb, tmp_path, NIGHT + timedelta(days=1))
+    assert second.planned_total == 0 and second.summary.checked == 0
+    archived = second.archive
+    assert archived is not None and archived.checks_recorded == 1 and archived.captured == 0
+    assert [(p.outcome, p.reason) for p in archived.pages] == [("skipped", "not-alive:tombstone:weixin-deleted")]
+    assert simweb.hits("mp.weixin.qq.com") == 1 and not list((tmp_path / "state" / "warc").glob("*.warc.gz"))
+    # Recorded like any check of this run: in the history, the URL's state and the run's results.
+    assert [(r.link.canonical, r.outcome.reason) for r in second.results] == [(WX_GENERIC, "tombstone:weixin-deleted")]
+    with Store(tmp_path / "state" / "linkcheck.db") as store:
+        history = [(c["run_id"], c["verdict"], c["reason"]) for c in store.history(WX_GENERIC)]
+        assert history == [(first.run_id, "alive", "live-marker"), (second.run_id, "dead", "tombstone:weixin-deleted")]
+        assert store.run_summary(second.run_id)["dead"] == 1
+        assert store.pending_captures(now=NIGHT + timedelta(days=1)) == []
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+def test_the_page_limit_counts_captures_made_by_the_checks(tmp_path, simweb, limit):
+    """``[archive] max_pages`` bounds the pages a run captures, whether from its checks or after."""
+    write_post(tmp_path, list(WX_ALIVE))
+    options = JobOptions(
+        paths=[tmp_path / "posts"], db=tmp_path / "state" / "linkcheck.db",
+        canaries=("https://behave.test/status/200",), archive_limit=limit,
+    )  # fmt: skip
+    settings = fast_settings(simweb, politeness_overrides=fast_politeness(HOSTS))
+    job = asyncio.run(run_job(options, settings, resolver=RoutingResolver(simweb.route), now=lambda: NIGHT))
+    archived = job.archive
+    assert archived is not None
+    assert archived.from_checks == archived.attempted == limit and archived.pending_total == 4
+    assert Counter(r.path_qs for r in simweb.requests if r.host == "mp.weixin.qq.com").most_common(1)[0][1] == 1
