@@ -579,6 +579,27 @@ def _repair_dict(repair: Repair) -> dict:
 # --------------------------------------------------------------------------------------------
 
 
+# Disk the reserve pages of a check run may hold in .tmp/ until the archive stage (see Archiver.plan).
+RESERVE_BYTES = 256 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class _Reserved:
+    """A reserve page its check found alive: the exchange (bodies on disk) and its digest."""
+
+    key: tuple  # its rank in the archive's order
+    canonical: str
+    recording: Recording
+    digest: PageDigest | None
+
+
+def _stage_key(row: dict) -> tuple:
+    """The archive's order for a ``pending_captures`` row, comparable with Archiver.plan's keys:
+    never captured first, decay risk, oldest capture; pages a check run checks first among equals."""
+    last_at = row["last_captured_at"]
+    return (last_at is not None, row["priority"], last_at or "", 1, row["url_id"])
+
+
 class Archiver:
     """Captures pages into WARC files from the exchanges of :meth:`Fetcher.check
     <linkcheck.fetch.Fetcher.check>` with a :class:`~linkcheck.fetch.Recording`.
@@ -614,7 +635,10 @@ class Archiver:
         self.writer = WarcFileWriter(self.warc_dir, rotate_bytes=self.settings.rotate_bytes)
         self.repaired: list[Repair] = []  # what the repair before this archiver's first write did
         self.planned: frozenset[str] = frozenset()  # pages captured from their check (see plan())
+        self.reserve: dict[str, tuple] = {}  # next in line (canonical -> rank), kept if alive
         self.from_checks: list[PageCapture] = []
+        self.reserved: list[_Reserved] = []  # reserve pages found alive, waiting for a place
+        self._reserved_bytes = 0
         # The disk or the database failed (full disk …): no further capture this run; a check in
         # progress keeps its verdict.
         self.failure: BaseException | None = None
@@ -640,11 +664,13 @@ class Archiver:
             await asyncio.gather(*list(self._requisite_tasks))
 
     async def aclose(self) -> None:
-        """Stop image fetches still running (a stopped run), then :meth:`close` (idempotent)."""
+        """Stop image fetches still running (a stopped run), drop the reserve, then :meth:`close`
+        (idempotent)."""
         tasks = list(self._requisite_tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self.drop_reserve()
         self.close()
 
     async def _in_thread(self, func: Callable[..., Any], *args: Any) -> Any:
@@ -675,8 +701,14 @@ class Archiver:
         first, then decay risk (WeChat, Zhihu, CSDN …), then the oldest capture; pages the run
         checks anyway come first among equals, because their capture costs no request. Alive pages
         the run does not check compete for the same places: the archive stage fetches those
-        (``archive_pending`` with this archiver). Only planned pages are read to the archive's
-        cap and kept on disk; every other check reads what it always does.
+        (``archive_pending`` with this archiver).
+
+        The first ``limit`` places are *planned*: written as soon as their check finds them alive.
+        A place whose page turns out dead or walled goes to the next in order, so the next
+        ``limit`` pages the run checks are a *reserve*: their checks keep the exchange too (on
+        disk, up to ``RESERVE_BYTES``) and the archive stage writes those that get a place. Only
+        planned and reserve pages are read to the archive's cap; every other check reads what it
+        always does.
         """
         from linkcheck.store import iso, to_utc
 
@@ -694,15 +726,16 @@ class Archiver:
             if needs(captured_at):
                 priority = profile_for(host).archive_priority
                 ranked.append(((captured_at is not None, priority, captured_at or "", 0, index), canonical))
-        if limit is not None:
-            for row in self.store.pending_captures(max_age=max_age, now=now):
-                if row["canonical"] not in to_check:
-                    last_at = row["last_captured_at"]
-                    key = (last_at is not None, row["priority"], last_at or "", 1, row["url_id"])
-                    ranked.append((key, None))  # a place the archive stage fills
-            ranked.sort(key=lambda item: item[0])
-            ranked = ranked[:limit]
-        self.planned = frozenset(canonical for _key, canonical in ranked if canonical is not None)
+        if limit is None:
+            self.planned, self.reserve = frozenset(c for _key, c in ranked), {}
+            return self.planned
+        for row in self.store.pending_captures(max_age=max_age, now=now):
+            if row["canonical"] not in to_check:
+                ranked.append((_stage_key(row), None))  # a place the archive stage may fill
+        ranked.sort(key=lambda item: item[0])
+        self.planned = frozenset(canonical for _key, canonical in ranked[:limit] if canonical is not None)
+        reserve = [(key, canonical) for key, canonical in ranked[limit:] if canonical is not None][:limit]
+        self.reserve = {canonical: key for key, canonical in reserve}
         return self.planned
 
     # -- one page -----------------------------------------------------------------------------
@@ -710,24 +743,59 @@ class Archiver:
     async def check(self, canonical: str, host: str) -> Outcome:
         """Check one link of a check run (:meth:`Fetcher.check`). A planned page is fetched with a
         recording, and when that exchange classifies ``alive`` it is written to the WARC from
-        those very bytes: no second request. The verdict is the check's, whatever the capture did."""
-        if canonical not in self.planned or self.failure is not None:
+        those very bytes: no second request. A reserve page's exchange is kept for the archive
+        stage. The verdict is the check's, whatever the capture did."""
+        planned = canonical in self.planned
+        if self.failure is not None or not (planned or canonical in self.reserve):
             return await self.fetcher.check(canonical, host)
         from linkcheck.store import StoreError
 
         recording = self.recording()
+        kept = False
         try:
             outcome = await self.fetcher.check(canonical, host, recording=recording)
             if recording.outcome is not None and recording.outcome.verdict is Verdict.ALIVE:
                 try:
-                    page = await self._keep(canonical, recording, source="check", requisites_now=False)
+                    if planned:
+                        self.from_checks.append(
+                            await self._keep(canonical, recording, source="check", requisites_now=False)
+                        )
+                    else:
+                        kept = await self._reserve(canonical, recording)
                 except (OSError, StoreError) as exc:
                     self.failure = self.failure or exc
-                else:
-                    self.from_checks.append(page)
         finally:
-            recording.discard()
+            if not kept:
+                recording.discard()
         return outcome
+
+    async def _reserve(self, canonical: str, recording: Recording) -> bool:
+        """Keep a reserve page's alive exchange (its body stays in ``.tmp/``) for the stage."""
+        if recording.disk_error is not None:
+            raise recording.disk_error
+        size = sum(exchange.length for exchange in recording.exchanges)
+        if recording.incomplete is not None or self._reserved_bytes + size > RESERVE_BYTES:
+            return False
+        digest = await self._digest_of(canonical, recording)
+        self._reserved_bytes += size
+        self.reserved.append(_Reserved(self.reserve[canonical], canonical, recording, digest))
+        return True
+
+    async def keep_reserved(self, entry: _Reserved) -> PageCapture:
+        """Write a reserve page that got a place (its check's exchange, kept since)."""
+        size = sum(exchange.length for exchange in entry.recording.exchanges)
+        try:
+            return await self._write_page(entry.canonical, entry.recording, entry.digest, source="check")
+        finally:
+            entry.recording.discard()
+            self._reserved_bytes -= size
+
+    def drop_reserve(self) -> None:
+        """Forget the reserve pages that got no place (their files go)."""
+        for entry in self.reserved:
+            entry.recording.discard()
+        self.reserved.clear()
+        self._reserved_bytes = 0
 
     async def recapture(self, canonical: str) -> tuple[PageCapture, Outcome | None]:
         """Fetch and capture a page that no check of this run fetched (a check of its own).
@@ -757,6 +825,10 @@ class Archiver:
         finally:
             recording.discard()
 
+    def _requisite_rules(self, canonical: str) -> Requisites | None:
+        rules = profile_for((urlsplit(canonical).hostname or "").lower()).requisites
+        return rules if self.settings.requisites else None
+
     def _digest(self, page: Page, window: bytes, attrs: Sequence[str]) -> PageDigest | None:
         """Title, readable text and image URLs from the decoded window of the page's answer."""
         looks_html = "html" in page.content_type.lower() or bytes(window[:512]).lstrip()[:1] == b"<"
@@ -766,11 +838,39 @@ class Archiver:
         text = page.text if page.body_read and page.body is window else decode_body(window, page.content_type)
         return digest_html(text, attrs)
 
+    async def _digest_of(self, canonical: str, recording: Recording) -> PageDigest | None:
+        """The page's digest; the decoded windows are let go (only the small digest stays)."""
+        assert recording.page is not None
+        rules = self._requisite_rules(canonical)
+        page, window = recording.page, recording.text or b""
+        recording.page = recording.text = None
+        return await self._in_thread(self._digest, page, window, rules.attrs if rules else ())
+
     async def _keep(self, canonical: str, recording: Recording, *, source: str, requisites_now: bool) -> PageCapture:
         """Write an alive page's exchange (and its redirect hops), then its requisites: at once
         (``requisites_now``) or beside the checks."""
+        if recording.disk_error is not None:
+            raise recording.disk_error
         final = recording.final
-        assert final is not None and recording.page is not None
+        assert final is not None
+        if recording.incomplete is not None:  # the verdict stands, but the bytes are not the page
+            result = PageCapture(canonical, "failed", recording.incomplete, final_url=final.url, source=source)
+            result.http_status, result.truncated = final.status, final.truncated
+            return result
+        digest = await self._digest_of(canonical, recording)
+        return await self._write_page(canonical, recording, digest, source=source, requisites_now=requisites_now)
+
+    async def _write_page(
+        self,
+        canonical: str,
+        recording: Recording,
+        digest: PageDigest | None,
+        *,
+        source: str,
+        requisites_now: bool = True,
+    ) -> PageCapture:
+        final = recording.final
+        assert final is not None
         result = PageCapture(
             canonical,
             "failed",
@@ -779,17 +879,6 @@ class Archiver:
             truncated=final.truncated,
             source=source,
         )
-        if recording.disk_error is not None:
-            raise recording.disk_error
-        if recording.incomplete is not None:  # the verdict stands, but the bytes are not the page
-            result.reason = recording.incomplete
-            return result
-        rules = profile_for((urlsplit(canonical).hostname or "").lower()).requisites
-        rules = rules if self.settings.requisites else None
-        page, window = recording.page, recording.text or b""
-        recording.page = recording.text = None  # the window's memory goes with the digest
-        digest = await self._in_thread(self._digest, page, window, rules.attrs if rules else ())
-        del page, window
         title = digest.title if digest else None
         excerpt = digest.excerpt if digest else None
         capture_id, revisit, written = await self.store_record(
@@ -808,6 +897,7 @@ class Archiver:
             result.reason = "unchanged" if revisit["url"] == final.url else f"identical-to:{revisit['url']}"
             return result
         result.outcome = "captured"
+        rules = self._requisite_rules(canonical)
         if rules is not None and digest is not None and digest.images:
             if requisites_now:
                 await self._capture_requisites(final.url, digest.images, rules, capture_id, result)
@@ -1074,14 +1164,18 @@ async def archive_pending(
     pages: list[PageCapture] = []
     try:
         needing = store.pending_captures(max_age=max_age, now=clock())
-        # Alive pages the run checked but did not capture (past the limit) are not fetched a second
-        # time here: they stay pending for a later run.
-        pending = [row for row in needing if row["canonical"] not in checked]
+        # Alive pages the run checked are not fetched a second time here: a reserve page's check
+        # kept its exchange (written if it gets a place); the others stay pending for a later run.
+        work: list[tuple[tuple, dict | None, _Reserved | None]] = [
+            (_stage_key(row), row, None) for row in needing if row["canonical"] not in checked
+        ]
+        work += [(entry.key, None, entry) for entry in archiver.reserved]
+        work.sort(key=lambda item: item[0])
         summary.pending_total = len(needing) + sum(page.outcome in ("captured", "unchanged") for page in from_checks)
         room = None if limit is None else max(0, limit - len(from_checks))
-        chosen = pending if room is None else pending[:room]
+        chosen = work if room is None else work[:room]
         summary.planned = len(chosen) + len(from_checks)
-        queue: Iterator[dict] = iter(chosen)
+        queue: Iterator[tuple[tuple, dict | None, _Reserved | None]] = iter(chosen)
 
         def should_stop() -> str | None:
             if archiver.failure is not None:
@@ -1093,17 +1187,21 @@ async def archive_pending(
             return None
 
         async def worker() -> None:
-            for row in queue:
+            for _key, row, reserved in queue:
                 reason = should_stop()
                 if reason is not None:
                     if summary.status != "error":
                         summary.status = reason
                     return
                 try:
-                    page, verdict = await archiver.recapture(row["canonical"])
-                    if verdict is not None:
-                        record(row["canonical"], verdict)
-                        summary.checks_recorded += 1
+                    if reserved is not None:  # checked alive this run: written from that exchange
+                        page = await archiver.keep_reserved(reserved)
+                    else:
+                        assert row is not None
+                        page, verdict = await archiver.recapture(row["canonical"])
+                        if verdict is not None:
+                            record(row["canonical"], verdict)
+                            summary.checks_recorded += 1
                 except (OSError, StoreError) as exc:
                     # The disk or the database failed (full disk …): stop the stage, keep what is done.
                     archiver.failure = archiver.failure or exc

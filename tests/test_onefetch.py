@@ -229,3 +229,30 @@ def test_the_page_limit_counts_captures_made_by_the_checks(tmp_path, simweb, lim
     assert archived is not None
     assert archived.from_checks == archived.attempted == limit and archived.pending_total == 4
     assert Counter(r.path_qs for r in simweb.requests if r.host == "mp.weixin.qq.com").most_common(1)[0][1] == 1
+
+
+def test_a_place_freed_by_a_dead_page_goes_to_the_next_checked_page_without_a_second_request(tmp_path, simweb):
+    """The old archive stage captured the first ``limit`` pages found alive; so does the single fetch:
+    the reserve (the next pages in the archive's order) kept its checks' answers for such places."""
+    write_post(tmp_path, [WX_DELETED, WX_LIVE, WX_GENERIC, "https://behave.test/ok"])
+    options = JobOptions(
+        paths=[tmp_path / "posts"], db=tmp_path / "state" / "linkcheck.db",
+        canaries=("https://behave.test/status/200",), archive_limit=2,
+    )  # fmt: skip
+    settings = fast_settings(simweb, politeness_overrides=fast_politeness(HOSTS))
+    job = asyncio.run(run_job(options, settings, resolver=RoutingResolver(simweb.route), now=lambda: NIGHT))
+    archived = job.archive
+    assert archived is not None and archived.planned == 2
+    # WX_DELETED (first in order) is dead: its place goes to WX_GENERIC, the first of the reserve.
+    assert [(p.url, p.outcome, p.source) for p in archived.pages] == [
+        (WX_LIVE, "captured", "check"),
+        (WX_GENERIC, "captured", "check"),
+    ]
+    assert archived.requisites == 6 and archived.checks_recorded == 0
+    assert Counter(r.path_qs for r in simweb.requests if r.host == "mp.weixin.qq.com").most_common(1)[0][1] == 1
+    assert [r.method for r in simweb.requests if r.host == "behave.test" and r.path_qs == "/ok"] == ["GET"]
+    with Store(tmp_path / "state" / "linkcheck.db") as store:
+        assert_valid_warcs(tmp_path / "state" / "warc", store)
+        assert store.latest_capture("https://behave.test/ok") is None  # reserve, but no place left
+        assert {r["canonical"] for r in store.pending_captures(now=NIGHT)} == {"https://behave.test/ok"}
+    assert not list((tmp_path / "state" / "warc" / ".tmp").iterdir())  # kept bodies are gone
