@@ -29,6 +29,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from linkcheck import store as store_module
 from linkcheck.archive import (
+    Archiver,
     ArchiveSettings,
     WarcFileWriter,
     archive_pending,
@@ -268,32 +269,50 @@ def test_wechat_article_and_images_captured_valid_and_replayed_offline(tmp_path,
     assert replayed[WX + "neverCaptured000000000"]["status"] == 404
 
 
-def test_archive_after_checks_with_the_same_fetcher(tmp_path, simweb):
-    """What run_job does: check, record, then capture what came back alive — one Fetcher."""
+async def _check_and_archive(web, store: Store, warc_dir: Path, urls: list[str], **kwargs):
+    """What run_job does: plan the captures, check (capturing planned pages from their check's own
+    exchange), record, then the archive stage for what the checks did not fetch — one Fetcher."""
+    links = [make_link(u) for u in urls]
+    store.sync_links(links)
+    settings = fast_settings(web, politeness_overrides=fast_politeness(HOSTS))
+    async with Fetcher(settings, resolver=RoutingResolver(web.route)) as fetcher:
+        run_id = store.begin_run({})
+        archiver = Archiver(store, fetcher, warc_dir, run_id=run_id, **kwargs)
+        archiver.plan([(link.canonical, link.host) for link in links], max_age=timedelta(days=90), limit=200)
+        checked: set[str] = set()
+
+        def record(link, outcome) -> None:
+            store.record_check(run_id, link.canonical, outcome, now=archiver.now())
+            checked.add(link.canonical)
+
+        summary = await run_checks(
+            links, fetcher, on_result=record, canaries=["https://behave.test/status/200"], check=archiver.check
+        )
+        archived = await archive_pending(
+            store, fetcher, warc_dir=warc_dir, run_id=run_id, archiver=archiver, checked=checked, limit=200
+        )
+        store.finish_run(run_id, summary.status.value, {})
+        return run_id, summary, archived
+
+
+def check_and_archive(web, store: Store, warc_dir: Path, urls: list[str], **kwargs):
+    return asyncio.run(_check_and_archive(web, store, warc_dir, urls, **kwargs))
+
+
+def test_archive_from_the_checks_with_the_same_fetcher(tmp_path, simweb):
     deleted = WX + "P9cMowFQ-QahLRnfHponKw"  # dead: never captured
     urls = [WX_LIVE, deleted, "https://behave.test/status/404", "https://behave.test/ok"]
     store = Store(tmp_path / "linkcheck.db")
-    links = [make_link(u) for u in urls]
-    store.sync_links(links)
-
-    async def job():
-        settings = fast_settings(simweb, politeness_overrides=fast_politeness(HOSTS))
-        async with Fetcher(settings, resolver=RoutingResolver(simweb.route)) as fetcher:
-            run_id = store.begin_run({})
-            summary = await run_checks(
-                links,
-                fetcher,
-                on_result=lambda link, outcome: store.record_check(run_id, link.canonical, outcome),
-                canaries=["https://behave.test/ok"],
-            )
-            archived = await archive_pending(store, fetcher, warc_dir=tmp_path / "warc", run_id=run_id)
-            store.finish_run(run_id, summary.status.value, {})
-            return run_id, archived
-
-    run_id, archived = asyncio.run(job())
-    assert archived.captured == 2 and archived.planned == 2
+    run_id, summary, archived = check_and_archive(simweb, store, tmp_path / "warc", urls)
+    assert summary.counts == {"alive": 2, "dead": 2}
+    assert archived.captured == 2 and archived.planned == 2 and archived.from_checks == 2
+    assert archived.pages[0].requisites == 3 and archived.checks_recorded == 0
     rows = sql(store.path, "select url, run_id from captures where kind = 'page'")
     assert sorted(rows) == sorted([(WX_LIVE, run_id), ("https://behave.test/ok", run_id)])
+    # One request per page: the check's GET is the capture (behave.test/ok: a GET, not HEAD + GET).
+    assert simweb.hits("mp.weixin.qq.com", f"/s/{P.WX_LIVE_ID}") == 1 and simweb.hits("behave.test", "/ok") == 1
+    assert [r.method for r in simweb.requests if r.path_qs == "/ok"] == ["GET"]
+    assert simweb.hits("mmbiz.qpic.cn") == 3
     # WeChat politeness held across checks and captures: one request at a time.
     assert simweb.max_in_flight("mp.weixin.qq.com") == 1
     assert_valid_warcs(tmp_path / "warc", store)
@@ -374,19 +393,47 @@ def test_unchanged_page_becomes_a_revisit_and_saves_bytes(tmp_path, simweb, monk
     assert_valid_warcs(second_dir, store)
 
 
-def test_walls_and_tombstones_are_never_archived_as_the_article(tmp_path, simweb):
+def test_walls_and_tombstones_are_never_archived_as_the_article_and_are_recorded(tmp_path, simweb):
     captcha_once = WX + "captchaOnce00000000000"
     deleted = WX + "P9cMowFQ-QahLRnfHponKw"
     store = alive_db(tmp_path / "linkcheck.db", [captcha_once, deleted])
-    first = archive(simweb, store, tmp_path / "warc")
+    first = archive(simweb, store, tmp_path / "warc", now=lambda: T0 + timedelta(days=1))
     reasons = {p.url: (p.outcome, p.reason) for p in first.pages}
     assert reasons[deleted] == ("skipped", "not-alive:tombstone:weixin-deleted")
     assert reasons[captcha_once] == ("skipped", "not-alive:antibot:weixin-verify")
     assert store.latest_capture(captcha_once) is None and first.files == []
-    second = archive(simweb, store, tmp_path / "warc")  # the captcha is gone the second time
-    assert [p.url for p in second.pages if p.outcome == "captured"] == [captcha_once]
-    assert store.latest_capture(captcha_once)["title"]
+    # What the archive found is each page's check, through the classifier and the store — one
+    # request, one verdict, none thrown away — so the pages are no longer "alive, to capture".
+    assert first.checks_recorded == 2 and simweb.hits("mp.weixin.qq.com", "/s/P9cMowFQ-QahLRnfHponKw") == 1
+    [*_, tombstone] = store.history(deleted)
+    assert (tombstone["verdict"], tombstone["reason"], tombstone["checked_at"]) == (
+        "dead", "tombstone:weixin-deleted", "2026-03-02T02:00:00Z",
+    )  # fmt: skip
+    [*_, wall] = store.history(captcha_once)
+    assert (wall["verdict"], wall["reason"]) == ("blocked", "antibot:weixin-verify")
+    assert store.pending_captures(now=T0 + timedelta(days=1)) == []
+    # The next check run re-checks the walled page (failing URLs are due) and, the captcha gone,
+    # captures the article from that check's own answer.
+    run_id, summary, second = check_and_archive(simweb, store, tmp_path / "warc", [captcha_once])
+    assert summary.counts == {"alive": 1}
+    assert [(p.url, p.outcome, p.source) for p in second.pages] == [(captcha_once, "captured", "check")]
+    assert store.latest_capture(captcha_once)["title"] and store.latest_capture(captcha_once)["run_id"] == run_id
+    assert simweb.hits("mp.weixin.qq.com", "/s/captchaOnce00000000000") == 2  # the wall, then the article
     assert_valid_warcs(tmp_path / "warc", store)
+
+
+def test_archive_fetches_speak_the_checks_reasons(tmp_path, simweb):
+    """The archive's requests are the checker's: its redirect limit, its reason names, recorded."""
+    far, limited = "https://behave.test/redirect/12", "https://github.com/owner/repo2"  # 12 hops; a 429
+    store = alive_db(tmp_path / "linkcheck.db", [far, limited])
+    summary = archive(simweb, store, tmp_path / "warc", fetch={"max_attempts": 1})
+    assert {p.url: (p.outcome, p.reason) for p in summary.pages} == {
+        far: ("failed", "too-many-redirects"),
+        limited: ("skipped", "not-alive:http-429"),
+    }
+    assert [(c["verdict"], c["reason"]) for c in store.history(far)][-1] == ("error", "too-many-redirects")
+    assert [(c["verdict"], c["reason"]) for c in store.history(limited)][-1] == ("blocked", "rate-limited")
+    assert simweb.hits("behave.test") == 11 and summary.files == []
 
 
 def test_configured_host_headers_are_sent_and_recorded(tmp_path, simweb):

@@ -6,11 +6,12 @@ What it writes (``docs/archive.md`` has the long form):
   member per record, a ``warcinfo`` record first in each file, then per fetched resource a
   ``response`` (or ``revisit``) record and the ``request`` record that produced it (same WARC-Date,
   ``WARC-Concurrent-To``), with block and payload digests.
-* The response block is the real HTTP exchange: the status line and headers as received and the
-  raw body as sent on the wire *after* de-chunking. aiohttp removes chunking, so the stored headers
-  drop ``Transfer-Encoding`` and carry a ``Content-Length`` equal to the bytes stored; the body keeps
-  its ``Content-Encoding`` (fetched with ``auto_decompress=False``) and that header is kept. The
-  request block is the headers aiohttp really sent (``response.request_info.headers``).
+* The response block is the real HTTP exchange — the one a check classified
+  (:class:`~linkcheck.net.transport.Recording`): the status line and headers as received and the raw body
+  as sent on the wire *after* de-chunking. aiohttp removes chunking, so the stored headers drop
+  ``Transfer-Encoding`` and carry a ``Content-Length`` equal to the bytes stored; the body keeps its
+  ``Content-Encoding`` (read with ``auto_decompress=False``) and that header is kept. The request
+  block is the headers aiohttp really sent (``response.request_info.headers``).
 * Files live in ``warc_dir`` (default ``state/warc/``) named ``linkcheck-<UTC time to the ms>-<serial>-
   <pid>.warc.gz`` — never from a URL. A file is written as ``….warc.gz.open`` and renamed when closed,
   at the end of a run or when it passes ``rotate_bytes`` (default 1 GB). A run that finds ``.open``
@@ -26,20 +27,28 @@ What it writes (``docs/archive.md`` has the long form):
 * Each response/revisit record is a row of the SQLite ``captures`` table (file, offset, length,
   digest, status, title, excerpt) written after the record is flushed.
 
-What is captured: cited URLs whose last check said ``alive``, never-captured first, then by the
-site's ``archive_priority`` (decay risk). A captured page is fetched again only when its newest
-capture is older than ``max_age``; an unchanged page then costs a revisit record and no requisites.
-A capture is kept only when the page still classifies ``alive`` (an anti-bot wall or a tombstone
-served instead of the article is never archived as the article). Page requisites: on sites with a
-:class:`Requisites` rule (WeChat ``img[data-src]`` on ``mmbiz.qpic.cn``, Zhihu images on
-``pic*.zhimg.com``) the images are fetched with the Referer a browser would send (the page's origin)
-and archived next to the page, bounded in count and bytes.
+What is captured: cited URLs that are alive, never-captured first, then by the site's
+``archive_priority`` (decay risk). A captured page is captured again only when its newest capture
+is older than ``max_age``; an unchanged page then costs a revisit record and no requisites.
+
+One fetch per page: the archive has no HTTP code of its own. In a check run the capture policy is
+consulted before anything is fetched (:meth:`Archiver.plan`), and the check of each chosen page is
+a GET that keeps its raw exchange; when it classifies ``alive`` the WARC records are written from
+those bytes (:meth:`Archiver.check`). What is left for the archive stage are the images and the
+alive pages the run did not check (:func:`archive_pending`); each of those fetches is a check of
+the :class:`~linkcheck.net.transport.Fetcher` too — same redirects, caps, reasons, headers and politeness
+gates — and its verdict is recorded as the page's check. A capture is kept only when the exchange
+classifies ``alive`` (an anti-bot wall or a tombstone served instead of the article is never
+archived as the article). Page requisites: on sites with a :class:`Requisites` rule (WeChat
+``img[data-src]`` on ``mmbiz.qpic.cn``, Zhihu images on ``pic*.zhimg.com``) the images are fetched
+with the Referer a browser would send (the page's origin) and archived next to the page, bounded in
+count and bytes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import concurrent.futures
 import io
 import json
 import os
@@ -51,9 +60,7 @@ import tempfile
 import threading
 import time
 import zlib
-from base64 import b32encode
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -62,7 +69,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-import aiohttp
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordbuilder import RecordBuilder
 from warcio.statusandheaders import StatusAndHeaders
@@ -70,9 +76,9 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from linkcheck import __version__
-from linkcheck.classify import Page, classify, decode_body
-from linkcheck.models import Verdict
-from linkcheck.net.resolve import is_blocked_address_error
+from linkcheck.classify import Page, decode_body
+from linkcheck.models import Outcome, Verdict
+from linkcheck.net.transport import Exchange, Recording, WindowDecoder
 from linkcheck.sites import Requisites, profile_for
 
 if TYPE_CHECKING:
@@ -221,55 +227,21 @@ def digest_html(html: str, image_attrs: Sequence[str] = ()) -> PageDigest:
 
 
 def decode_content(raw: io.BufferedIOBase, encoding: str | None, limit: int) -> bytes:
-    """Undo a Content-Encoding (gzip, deflate; br when a brotli module is installed), at most
-    ``limit`` output bytes — a gzip bomb cannot blow up memory. Unknown encodings give b""."""
-    enc = (encoding or "identity").strip().lower()
-    if enc in ("", "identity"):
-        return raw.read(limit)
-    if enc == "br":
-        try:
-            import brotli  # type: ignore[import-not-found]
-        except ImportError:
-            return b""
-        try:
-            return brotli.decompress(raw.read())[:limit]
-        except Exception:
-            return b""
-    if enc in ("gzip", "x-gzip"):
-        wbits = [16 + zlib.MAX_WBITS]
-    elif enc == "deflate":
-        wbits = [zlib.MAX_WBITS, -zlib.MAX_WBITS]  # zlib-wrapped as specified, raw as often sent
-    else:
-        return b""
-    start = raw.tell()
-    for bits in wbits:
-        raw.seek(start)
-        out = bytearray()
-        decompressor = zlib.decompressobj(bits)
-        try:
-            while len(out) < limit:
-                chunk = decompressor.unconsumed_tail or raw.read(65536)
-                if not chunk:
-                    break
-                out += decompressor.decompress(chunk, limit - len(out))
-                if decompressor.eof:
-                    break
-            return out  # type: ignore[return-value]  (a bytearray: no copy)
-        except zlib.error:
-            if out:
-                return out  # type: ignore[return-value]
-            continue
-    return b""
+    """Undo a Content-Encoding (gzip, deflate) of a stored body, at most ``limit`` output bytes —
+    a gzip bomb cannot blow up memory. Unknown encodings give b"". The same decoder a recorded
+    check feeds while it reads (:class:`~linkcheck.net.transport.WindowDecoder`)."""
+    decoder = WindowDecoder(encoding, limit)
+    while not decoder.ended:
+        chunk = raw.read(65536)
+        if not chunk:
+            break
+        decoder.feed(chunk)
+    return decoder.window  # type: ignore[return-value]  (a bytearray: no copy)
 
 
 # --------------------------------------------------------------------------------------------
 # WARC files: writing, rotation, repair
 # --------------------------------------------------------------------------------------------
-
-
-def sha1_digest(hasher: Any) -> str:
-    """``sha1:<BASE32>``, the form warcio and cdxj-indexer use."""
-    return "sha1:" + b32encode(hasher.digest()).decode("ascii")
 
 
 def warc_date(moment: datetime) -> str:
@@ -510,55 +482,6 @@ def closed_warc_files(directory: Path) -> list[Path]:
 
 
 # --------------------------------------------------------------------------------------------
-# Fetching one resource to a temporary file
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class Fetched:
-    """One HTTP exchange, body on disk (raw: still Content-Encoded, de-chunked)."""
-
-    url: str
-    status: int
-    reason: str
-    protocol: str
-    response_headers: list[tuple[str, str]]
-    request_line: str
-    request_headers: list[tuple[str, str]]
-    body_path: Path
-    length: int
-    payload_digest: str
-    truncated: bool
-    started: datetime
-    ip: str | None = None
-
-    def header(self, name: str) -> str | None:
-        lowered = name.lower()
-        for key, value in self.response_headers:
-            if key.lower() == lowered:
-                return value
-        return None
-
-    def discard(self) -> None:
-        with suppress(OSError):
-            self.body_path.unlink()
-
-
-class CaptureError(Exception):
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
-
-
-def _header_text(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
-# --------------------------------------------------------------------------------------------
 # Results
 # --------------------------------------------------------------------------------------------
 
@@ -579,6 +502,9 @@ class PageCapture:
     requisites_failed: int = 0
     revisits: int = 0  # revisit records among all records written for the page
     bytes_written: int = 0  # compressed bytes added to WARC files
+    # "check": written from the exchange of the page's check in a check run (no request of its
+    # own); "archive": fetched by the archive stage or `linkcheck archive` (a check of its own).
+    source: str = "archive"
 
     def to_dict(self) -> dict:
         return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
@@ -596,6 +522,8 @@ class ArchiveSummary:
     skipped: int = 0
     requisites: int = 0
     revisits: int = 0
+    from_checks: int = 0  # pages (captured, unchanged or failed) written from their check's exchange
+    checks_recorded: int = 0  # verdicts of pages the archive itself fetched, recorded as checks
     bytes_written: int = 0
     elapsed_s: float = 0.0
     files: list[str] = field(default_factory=list)
@@ -605,6 +533,20 @@ class ArchiveSummary:
     @property
     def attempted(self) -> int:
         return self.captured + self.unchanged + self.failed + self.skipped
+
+    def add(self, page: PageCapture) -> None:
+        self.pages.append(page)
+        if page.outcome == "captured":
+            self.captured += 1
+        elif page.outcome == "unchanged":
+            self.unchanged += 1
+        elif page.outcome == "skipped":
+            self.skipped += 1
+        else:
+            self.failed += 1
+        self.requisites += page.requisites
+        self.revisits += page.revisits
+        self.from_checks += page.source == "check"
 
     def to_dict(self) -> dict:
         return {
@@ -618,6 +560,8 @@ class ArchiveSummary:
             "skipped": self.skipped,
             "requisites": self.requisites,
             "revisits": self.revisits,
+            "from_checks": self.from_checks,
+            "checks_recorded": self.checks_recorded,
             "bytes_written": self.bytes_written,
             "elapsed_s": round(self.elapsed_s, 3),
             "files": list(self.files),
@@ -635,11 +579,36 @@ def _repair_dict(repair: Repair) -> dict:
 # --------------------------------------------------------------------------------------------
 
 
-class Archiver:
-    """Captures pages into WARC files through a :class:`~linkcheck.net.transport.Fetcher`'s session.
+# Disk the reserve pages of a check run may hold in .tmp/ until the archive stage (see Archiver.plan).
+RESERVE_BYTES = 256 * 1024 * 1024
 
-    Every request goes through ``fetcher.session`` (its resolver, TLS and proxy settings) inside
-    ``fetcher.gates[host].slot()`` (its per-host politeness), like the checks do.
+
+@dataclass(slots=True)
+class _Reserved:
+    """A reserve page its check found alive: the exchange (bodies on disk) and its digest."""
+
+    key: tuple  # its rank in the archive's order
+    canonical: str
+    recording: Recording
+    digest: PageDigest | None
+
+
+def _stage_key(row: dict) -> tuple:
+    """The archive's order for a ``pending_captures`` row, comparable with Archiver.plan's keys:
+    never captured first, decay risk, oldest capture; pages a check run checks first among equals."""
+    last_at = row["last_captured_at"]
+    return (last_at is not None, row["priority"], last_at or "", 1, row["url_id"])
+
+
+class Archiver:
+    """Captures pages into WARC files from the exchanges of :meth:`Fetcher.check
+    <linkcheck.net.transport.Fetcher.check>` with a :class:`~linkcheck.net.transport.Recording`.
+
+    The archive has no HTTP code of its own: pages and their images are checks of the fetcher —
+    the same redirects, caps, error reasons, request headers and per-host politeness gates. A
+    page is written from the exchange that was classified: during a check run by :meth:`check`
+    (for the pages :meth:`plan` chose before the run: they cost no request of their own), else by
+    :meth:`recapture`, whose verdict the caller records as the page's check.
     """
 
     def __init__(
@@ -651,114 +620,357 @@ class Archiver:
         *,
         run_id: int | None = None,
         now: Callable[[], datetime] | None = None,
+        ready: concurrent.futures.Future[object] | None = None,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
+        # A check run records its scan (sync_links) on a writer thread while the checks begin: the
+        # first capture row waits for it, so a cited URL is never first added as uncited, and
+        # nothing is written when it failed.
+        self._ready = ready
         self.warc_dir = Path(warc_dir)
         self.settings = settings or ArchiveSettings()
         self.run_id = run_id
         self.now = now or (lambda: datetime.now(UTC))
         self.writer = WarcFileWriter(self.warc_dir, rotate_bytes=self.settings.rotate_bytes)
+        self.repaired: list[Repair] = []  # what the repair before this archiver's first write did
+        self.planned: frozenset[str] = frozenset()  # pages captured from their check (see plan())
+        self.reserve: dict[str, tuple] = {}  # next in line (canonical -> rank), kept if alive
+        self.from_checks: list[PageCapture] = []
+        self.reserved: list[_Reserved] = []  # reserve pages found alive, waiting for a place
+        self._reserved_bytes = 0
+        # The disk or the database failed (full disk …): no further capture this run; a check in
+        # progress keeps its verdict.
+        self.failure: BaseException | None = None
         self._write_lock = asyncio.Lock()
         self._tmp = self.warc_dir / TMP_DIR
-        # One worker thread for the blocking work (WARC writes, reading pages back): compression and
+        # Images of pages captured during the checks are fetched beside the checks, not in their
+        # host's worker (WeChat's queue does not wait for mmbiz.qpic.cn); at most `concurrency`
+        # pages at a time.
+        self._requisite_tasks: set[asyncio.Task[None]] = set()
+        self._requisite_slots = asyncio.Semaphore(max(1, self.settings.concurrency))
+        # One worker thread for the blocking work (WARC writes, parsing pages): compression and
         # parsing stay off the event loop, and memory is not spread over many malloc arenas.
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkcheck-archive")
+        self._thread = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkcheck-archive")
 
     def close(self) -> None:
         """Close the WARC file in progress (after any write still running in the worker thread)."""
         self._thread.shutdown(wait=True)
         self.writer.close()
 
+    async def drain(self) -> None:
+        """Wait for the images still being fetched for pages captured during the checks."""
+        while self._requisite_tasks:
+            await asyncio.gather(*list(self._requisite_tasks))
+
+    async def aclose(self) -> None:
+        """Stop image fetches still running (a stopped run), drop the reserve, then :meth:`close`
+        (idempotent)."""
+        tasks = list(self._requisite_tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.drop_reserve()
+        self.close()
+
     async def _in_thread(self, func: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, func, *args)
 
-    # -- HTTP ---------------------------------------------------------------------------------
+    def recording(
+        self, *, max_bytes: int | None = None, headers: Mapping[str, str] | None = None, page: bool = True
+    ) -> Recording:
+        """What a capturing check keeps: raw bodies up to the archive's cap, under ``.tmp/``; for a
+        ``page``, its first ``max_text_bytes`` decoded too (title, text, images), not for an image."""
+        return Recording(
+            self._tmp,
+            max_bytes=self.settings.max_resource_bytes if max_bytes is None else max_bytes,
+            text_limit=self.settings.max_text_bytes if page else None,
+            timeout=self.settings.timeout,
+            headers=headers or {},
+            clock=self.now,
+        )
 
-    async def fetch(self, url: str, headers: dict[str, str], cap: int) -> Fetched:
-        """GET ``url`` (no redirect following, no decompression) to a temp file, politely."""
-        host = (urlsplit(url).hostname or "").lower()
-        gate = self.fetcher.gates[host]
-        if gate.tripped:
-            raise CaptureError("host-paused", gate.tripped_reason or "")
-        fs = self.fetcher.settings
-        self._tmp.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=self._tmp, prefix="body-", suffix=".part")
-        body_path = Path(tmp_name)
-        started = self.now()
+    # -- the capture policy, before the checks ---------------------------------------------------
+
+    def plan(self, links: Sequence[tuple[str, str]], *, max_age: timedelta | None, limit: int | None) -> frozenset[str]:
+        """Choose, before a check run, the pages its checks capture: ``links`` are the run's
+        (canonical, host) in check order. A page needs a capture when it has none, or (``max_age``
+        given) its newest is older than that; whether it is alive, its check will tell.
+
+        The run captures at most ``limit`` pages in all, in the archive's order: never captured
+        first, then decay risk (WeChat, Zhihu, CSDN …), then the oldest capture; pages the run
+        checks anyway come first among equals, because their capture costs no request. Alive pages
+        the run does not check compete for the same places: the archive stage fetches those
+        (``archive_pending`` with this archiver).
+
+        The first ``limit`` places are *planned*: written as soon as their check finds them alive.
+        A place whose page turns out dead or walled goes to the next in order, so the next
+        ``limit`` pages the run checks are a *reserve*: their checks keep the exchange too (on
+        disk, up to ``RESERVE_BYTES``) and the archive stage writes those that get a place. Only
+        planned and reserve pages are read to the archive's cap; every other check reads what it
+        always does.
+        """
+        from linkcheck.store import iso, to_utc
+
+        now = self.now()
+        cutoff = iso(to_utc(now) - max_age) if max_age is not None else None
+        last = self.store.last_page_captures()
+
+        def needs(captured_at: str | None) -> bool:
+            return captured_at is None or (cutoff is not None and captured_at <= cutoff)
+
+        to_check = {canonical for canonical, _host in links}
+        ranked: list[tuple[tuple, str | None]] = []
+        for index, (canonical, host) in enumerate(links):
+            captured_at = last.get(canonical)
+            if needs(captured_at):
+                priority = profile_for(host).archive_priority
+                ranked.append(((captured_at is not None, priority, captured_at or "", 0, index), canonical))
+        if limit is None:
+            self.planned, self.reserve = frozenset(c for _key, c in ranked), {}
+            return self.planned
+        for row in self.store.pending_captures(max_age=max_age, now=now):
+            if row["canonical"] not in to_check:
+                ranked.append((_stage_key(row), None))  # a place the archive stage may fill
+        ranked.sort(key=lambda item: item[0])
+        self.planned = frozenset(canonical for _key, canonical in ranked[:limit] if canonical is not None)
+        reserve = [(key, canonical) for key, canonical in ranked[limit:] if canonical is not None][:limit]
+        self.reserve = {canonical: key for key, canonical in reserve}
+        return self.planned
+
+    # -- one page -----------------------------------------------------------------------------
+
+    async def check(self, canonical: str, host: str) -> Outcome:
+        """Check one link of a check run (:meth:`Fetcher.check`). A planned page is fetched with a
+        recording, and when that exchange classifies ``alive`` it is written to the WARC from
+        those very bytes: no second request. A reserve page's exchange is kept for the archive
+        stage. The verdict is the check's, whatever the capture did."""
+        planned = canonical in self.planned
+        if self.failure is not None or not (planned or canonical in self.reserve):
+            return await self.fetcher.check(canonical, host)
+        from linkcheck.store import StoreError
+
+        recording = self.recording()
+        kept = False
         try:
-            async with (
-                gate.slot(),
-                self.fetcher.session.get(
-                    url,
-                    headers=headers,
-                    allow_redirects=False,
-                    auto_decompress=False,
-                    proxy=fs.proxy,
-                    timeout=aiohttp.ClientTimeout(total=self.settings.timeout, sock_connect=fs.connect_timeout),
-                    max_line_size=16 * 1024,
-                    max_field_size=16 * 1024,
-                ) as response,
-            ):
-                ip = None
-                connection = response.connection
-                if connection is not None and connection.transport is not None:
-                    peer = connection.transport.get_extra_info("peername")
-                    if peer:
-                        ip = str(peer[0])
-                hasher = hashlib.sha1()
-                size = 0
-                truncated = False
-                with os.fdopen(fd, "wb") as out:
-                    fd = -1
-                    async for chunk in response.content.iter_chunked(65536):
-                        room = cap - size
-                        if len(chunk) > room:
-                            chunk = chunk[:room]
-                            truncated = True
-                        out.write(chunk)
-                        hasher.update(chunk)
-                        size += len(chunk)
-                        if truncated:
-                            break
-                info = response.request_info
-                return Fetched(
-                    url=str(response.url),
-                    status=response.status,
-                    reason=response.reason or "",
-                    protocol=f"HTTP/{response.version.major}.{response.version.minor}"
-                    if response.version
-                    else "HTTP/1.1",
-                    response_headers=[(_header_text(k), _header_text(v)) for k, v in response.raw_headers],
-                    request_line=f"GET {info.url.raw_path_qs or '/'} HTTP/1.1",
-                    request_headers=[(str(k), str(v)) for k, v in info.headers.items()],
-                    body_path=body_path,
-                    length=size,
-                    payload_digest=sha1_digest(hasher),
-                    truncated=truncated,
-                    started=started,
-                    ip=ip,
+            outcome = await self.fetcher.check(canonical, host, recording=recording)
+            if recording.outcome is not None and recording.outcome.verdict is Verdict.ALIVE:
+                try:
+                    if planned:
+                        self.from_checks.append(
+                            await self._keep(canonical, recording, source="check", requisites_now=False)
+                        )
+                    else:
+                        kept = await self._reserve(canonical, recording)
+                except (OSError, StoreError) as exc:
+                    self.failure = self.failure or exc
+        finally:
+            if not kept:
+                recording.discard()
+        return outcome
+
+    async def _reserve(self, canonical: str, recording: Recording) -> bool:
+        """Keep a reserve page's alive exchange (its body stays in ``.tmp/``) for the stage."""
+        if recording.disk_error is not None:
+            raise recording.disk_error
+        size = sum(exchange.length for exchange in recording.exchanges)
+        if recording.incomplete is not None or self._reserved_bytes + size > RESERVE_BYTES:
+            return False
+        digest = await self._digest_of(canonical, recording)
+        self._reserved_bytes += size
+        self.reserved.append(_Reserved(self.reserve[canonical], canonical, recording, digest))
+        return True
+
+    async def keep_reserved(self, entry: _Reserved) -> PageCapture:
+        """Write a reserve page that got a place (its check's exchange, kept since)."""
+        size = sum(exchange.length for exchange in entry.recording.exchanges)
+        try:
+            return await self._write_page(entry.canonical, entry.recording, entry.digest, source="check")
+        finally:
+            entry.recording.discard()
+            self._reserved_bytes -= size
+
+    def drop_reserve(self) -> None:
+        """Forget the reserve pages that got no place (their files go)."""
+        for entry in self.reserved:
+            entry.recording.discard()
+        self.reserved.clear()
+        self._reserved_bytes = 0
+
+    async def recapture(self, canonical: str) -> tuple[PageCapture, Outcome | None]:
+        """Fetch and capture a page that no check of this run fetched (a check of its own).
+
+        Returns what the capture did and the verdict to record as the page's check — None when
+        there is none to record: no request was made (a paused host), or the request failed before
+        any HTTP answer (a check run's offline guard is not there to tell that from a lost
+        network). A wall or a tombstone is never archived as the article, and its verdict is
+        returned like any other. Raises OSError when the disk fails.
+        """
+        recording = self.recording()
+        try:
+            outcome = await self.fetcher.check(canonical, recording=recording)
+            attempt = recording.outcome
+            if attempt is None or attempt.verdict is not Verdict.ALIVE:
+                page = PageCapture(canonical, "failed", outcome.reason, final_url=outcome.final_url)
+                if attempt is not None and attempt.http_status is not None:
+                    # An HTTP answer that is not the article: a wall, a tombstone, a 404 …
+                    page.outcome, page.reason = "skipped", f"not-alive:{attempt.reason}"
+                    page.http_status = attempt.http_status
+                elif attempt is not None:
+                    page.reason = attempt.reason
+                verdict = None if attempt is None or outcome.connection_level else outcome
+                return page, verdict
+            page = await self._keep(canonical, recording, source="archive", requisites_now=True)
+            return page, outcome
+        finally:
+            recording.discard()
+
+    def _requisite_rules(self, canonical: str) -> Requisites | None:
+        rules = profile_for((urlsplit(canonical).hostname or "").lower()).requisites
+        return rules if self.settings.requisites else None
+
+    def _digest(self, page: Page, window: bytes, attrs: Sequence[str]) -> PageDigest | None:
+        """Title, readable text and image URLs from the decoded window of the page's answer."""
+        looks_html = "html" in page.content_type.lower() or bytes(window[:512]).lstrip()[:1] == b"<"
+        if not looks_html:
+            return None
+        # The classifier decoded the same bytes already when it saw the whole window.
+        text = page.text if page.body_read and page.body is window else decode_body(window, page.content_type)
+        return digest_html(text, attrs)
+
+    async def _digest_of(self, canonical: str, recording: Recording) -> PageDigest | None:
+        """The page's digest; the decoded windows are let go (only the small digest stays)."""
+        assert recording.page is not None
+        rules = self._requisite_rules(canonical)
+        page, window = recording.page, recording.text or b""
+        recording.page = recording.text = None
+        return await self._in_thread(self._digest, page, window, rules.attrs if rules else ())
+
+    async def _keep(self, canonical: str, recording: Recording, *, source: str, requisites_now: bool) -> PageCapture:
+        """Write an alive page's exchange (and its redirect hops), then its requisites: at once
+        (``requisites_now``) or beside the checks."""
+        if recording.disk_error is not None:
+            raise recording.disk_error
+        final = recording.final
+        assert final is not None
+        if recording.incomplete is not None:  # the verdict stands, but the bytes are not the page
+            result = PageCapture(canonical, "failed", recording.incomplete, final_url=final.url, source=source)
+            result.http_status, result.truncated = final.status, final.truncated
+            return result
+        digest = await self._digest_of(canonical, recording)
+        return await self._write_page(canonical, recording, digest, source=source, requisites_now=requisites_now)
+
+    async def _write_page(
+        self,
+        canonical: str,
+        recording: Recording,
+        digest: PageDigest | None,
+        *,
+        source: str,
+        requisites_now: bool = True,
+    ) -> PageCapture:
+        final = recording.final
+        assert final is not None
+        result = PageCapture(
+            canonical,
+            "failed",
+            final_url=final.url,
+            http_status=final.status,
+            truncated=final.truncated,
+            source=source,
+        )
+        title = digest.title if digest else None
+        excerpt = digest.excerpt if digest else None
+        capture_id, revisit, written = await self.store_record(
+            final, kind="page", canonical=canonical, title=title, excerpt=excerpt
+        )
+        result.capture_id, result.title = capture_id, title
+        result.bytes_written += written
+        result.revisits += int(revisit is not None)
+        for hop in recording.exchanges[:-1]:
+            _id, hop_revisit, written = await self.store_record(hop, kind="redirect", page_capture_id=capture_id)
+            result.bytes_written += written
+            result.revisits += int(hop_revisit is not None)
+        if revisit is not None:
+            # The same bytes are archived already: so are the images they name.
+            result.outcome = "unchanged"
+            result.reason = "unchanged" if revisit["url"] == final.url else f"identical-to:{revisit['url']}"
+            return result
+        result.outcome = "captured"
+        rules = self._requisite_rules(canonical)
+        if rules is not None and digest is not None and digest.images:
+            if requisites_now:
+                await self._capture_requisites(final.url, digest.images, rules, capture_id, result)
+            else:
+                task = asyncio.create_task(self._requisites_beside(final.url, digest.images, rules, capture_id, result))
+                self._requisite_tasks.add(task)
+                task.add_done_callback(self._requisite_tasks.discard)
+        return result
+
+    async def _requisites_beside(
+        self, page_url: str, images: Sequence[str], rules: Requisites, page_capture_id: int, result: PageCapture
+    ) -> None:
+        from linkcheck.store import StoreError
+
+        async with self._requisite_slots:
+            if self.failure is not None:
+                return
+            try:
+                await self._capture_requisites(page_url, images, rules, page_capture_id, result)
+            except (OSError, StoreError) as exc:
+                self.failure = self.failure or exc
+
+    async def _capture_requisites(
+        self, page_url: str, images: Sequence[str], rules: Requisites, page_capture_id: int, result: PageCapture
+    ) -> None:
+        parts = urlsplit(page_url)
+        # The Referer a browser sends for the page's images (its origin): without it WeChat serves
+        # a "未经允许不可引用" placeholder.
+        headers = {"Accept": IMAGE_ACCEPT, "Referer": f"{parts.scheme}://{parts.netloc}/"}
+        seen: set[str] = set()
+        wanted: list[str] = []
+        for raw in images:
+            url = urljoin(page_url, raw)
+            split = urlsplit(url)
+            if split.scheme not in ("http", "https") or not rules.hosts.fullmatch((split.hostname or "").lower()):
+                continue
+            url = url.split("#", 1)[0]
+            if url not in seen:
+                seen.add(url)
+                wanted.append(url)
+        budget = self.settings.max_requisites_total
+        for url in wanted[: self.settings.max_requisites]:
+            if budget <= 0 or self.failure is not None:
+                break
+            cap = min(self.settings.max_requisite_bytes, budget)
+            recording = self.recording(max_bytes=cap, headers=headers, page=False)
+            try:
+                await self.fetcher.check(url, recording=recording)
+                if recording.disk_error is not None:
+                    raise recording.disk_error
+                final = recording.final
+                if final is None or not 200 <= final.status < 300 or recording.incomplete is not None:
+                    result.requisites_failed += 1
+                    continue
+                budget -= final.length
+                _id, revisit, written = await self.store_record(
+                    final, kind="requisite", page_capture_id=page_capture_id
                 )
-        except BaseException as exc:
-            if fd >= 0:
-                os.close(fd)
-            with suppress(OSError):
-                body_path.unlink()
-            if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
-                raise CaptureError("timeout", str(exc)) from exc
-            if isinstance(exc, aiohttp.ClientPayloadError):
-                raise CaptureError("truncated-by-server", str(exc)) from exc
-            blocked = is_blocked_address_error(exc)
-            if blocked is not None:
-                raise CaptureError(f"ssrf:{blocked.why}", str(blocked)) from exc
-            # A plain OSError here is the local disk (the temp file), not the network: it propagates.
-            if isinstance(exc, aiohttp.ClientError | ConnectionError | ValueError):
-                raise CaptureError("network", f"{type(exc).__name__}: {exc}"[:300]) from exc
-            raise
+                result.requisites += 1
+                result.revisits += int(revisit is not None)
+                result.bytes_written += written
+                for hop in recording.exchanges[:-1]:
+                    _id, revisit, written = await self.store_record(
+                        hop, kind="redirect", page_capture_id=page_capture_id
+                    )
+                    result.revisits += int(revisit is not None)
+                    result.bytes_written += written
+            finally:
+                recording.discard()
 
     # -- records ------------------------------------------------------------------------------
 
-    def _response_headers(self, fetched: Fetched) -> StatusAndHeaders:
+    def _response_headers(self, fetched: Exchange) -> StatusAndHeaders:
         headers: list[tuple[str, str]] = []
         placed = False
         for key, value in fetched.response_headers:
@@ -774,7 +986,7 @@ class Archiver:
             headers.append(("Content-Length", str(fetched.length)))
         return StatusAndHeaders(f"{fetched.status} {fetched.reason}".strip(), headers, protocol=fetched.protocol)
 
-    def _build_records(self, fetched: Fetched, original: dict | None, date: str) -> list[Any]:
+    def _build_records(self, fetched: Exchange, original: dict | None, date: str) -> list[Any]:
         """[response or revisit, request]; the caller closes record streams after writing."""
         builder = RecordBuilder(warc_version=WARC_VERSION)
         http_headers = self._response_headers(fetched)
@@ -817,7 +1029,7 @@ class Archiver:
         )
         return [main, request]
 
-    def _dedup_source(self, fetched: Fetched) -> dict | None:
+    def _dedup_source(self, fetched: Exchange) -> dict | None:
         if not self.settings.dedup or fetched.truncated or fetched.length == 0:
             return None  # a revisit of an empty body saves nothing; a cut one is not "identical"
         original = self.store.capture_by_digest(fetched.payload_digest)
@@ -825,7 +1037,7 @@ class Archiver:
             return None
         return original
 
-    def _write_sync(self, fetched: Fetched, original: dict | None, date: str) -> tuple[str, int, int, str, int]:
+    def _write_sync(self, fetched: Exchange, original: dict | None, date: str) -> tuple[str, int, int, str, int]:
         records = self._build_records(fetched, original, date)
         try:
             before = self.writer.bytes_written
@@ -840,7 +1052,7 @@ class Archiver:
 
     async def store_record(
         self,
-        fetched: Fetched,
+        fetched: Exchange,
         *,
         kind: str,
         canonical: str | None = None,
@@ -850,187 +1062,53 @@ class Archiver:
     ) -> tuple[int, dict | None, int]:
         """Write the exchange (response, or revisit if the payload is known) and its row.
 
-        Returns (capture id, the capture row it revisits or None, compressed bytes written).
+        Returns (capture id, the capture row it revisits or None, compressed bytes written). The
+        record and its row are written together on the worker thread: SQLite waits (the check
+        run's commits) do not hold up the event loop, and a cancelled caller cannot leave a record
+        without its row.
         """
         async with self._write_lock:
-            original = self._dedup_source(fetched)
-            moment = fetched.started  # WARC-Date: when the capture began
-            date = warc_date(moment)
-            name, offset, length, record_id, written = await self._in_thread(self._write_sync, fetched, original, date)
-            capture_id = self.store.record_capture(
-                canonical=canonical,
-                now=moment,
-                url=fetched.url,
-                kind=kind,
-                page_capture_id=page_capture_id,
-                run_id=self.run_id,
-                warc_date=date,
-                warc_file=name,
-                warc_offset=offset,
-                warc_length=length,
-                warc_record_id=record_id,
-                record_type="revisit" if original is not None else "response",
-                refers_to=original["id"] if original is not None else None,
-                payload_digest=fetched.payload_digest,
-                payload_length=fetched.length,
-                truncated="length" if fetched.truncated else None,
-                http_status=fetched.status,
-                content_type=fetched.header("Content-Type"),
-                title=title,
-                excerpt=excerpt,
-            )
-        return capture_id, original, written
+            if self._ready is not None:
+                await asyncio.wrap_future(self._ready)  # raises what the sync raised
+                self._ready = None
+            return await self._in_thread(self._store_sync, fetched, kind, canonical, page_capture_id, title, excerpt)
 
-    # -- one page -----------------------------------------------------------------------------
-
-    def _headers(self, url: str, base: dict[str, str]) -> dict[str, str]:
-        """``base`` plus the extra headers configured for the URL's host (cookies, tokens …)."""
-        extra = self.fetcher.settings.host_headers.get((urlsplit(url).hostname or "").lower())
-        return {**base, **extra} if extra else base
-
-    def _read_page(self, fetched: Fetched, page_url: str, redirects: tuple[str, ...], attrs: Sequence[str]):
-        with open(fetched.body_path, "rb") as raw:
-            body = decode_content(raw, fetched.header("Content-Encoding"), self.settings.max_text_bytes)
-        content_type = fetched.header("Content-Type") or ""
-        page = Page(
-            url=page_url,
-            final_url=fetched.url,
-            status=fetched.status,
-            content_type=content_type,
-            body=body,
-            redirects=redirects,
-            body_read=True,
-            # Only the first max_text_bytes are read: past them the live marker may not be seen.
-            truncated=fetched.truncated or len(body) >= self.settings.max_text_bytes,
+    def _store_sync(
+        self,
+        fetched: Exchange,
+        kind: str,
+        canonical: str | None,
+        page_capture_id: int | None,
+        title: str | None,
+        excerpt: str | None,
+    ) -> tuple[int, dict | None, int]:
+        original = self._dedup_source(fetched)
+        moment = fetched.started  # WARC-Date: when the capture began
+        date = warc_date(moment)
+        name, offset, length, record_id, written = self._write_sync(fetched, original, date)
+        capture_id = self.store.record_capture(
+            canonical=canonical,
+            now=moment,
+            url=fetched.url,
+            kind=kind,
+            page_capture_id=page_capture_id,
+            run_id=self.run_id,
+            warc_date=date,
+            warc_file=name,
+            warc_offset=offset,
+            warc_length=length,
+            warc_record_id=record_id,
+            record_type="revisit" if original is not None else "response",
+            refers_to=original["id"] if original is not None else None,
+            payload_digest=fetched.payload_digest,
+            payload_length=fetched.length,
+            truncated="length" if fetched.truncated else None,
+            http_status=fetched.status,
+            content_type=fetched.header("Content-Type"),
+            title=title,
+            excerpt=excerpt,
         )
-        looks_html = "html" in content_type.lower() or body.lstrip()[:1] == b"<"
-        del body  # the page keeps it until it is decoded once, below
-        outcome = classify(page)  # decodes page.text (header charset, <meta charset>, UTF-8, GB18030)
-        text = page.text if page.body_read else ""
-        page.body = b""
-        digest = digest_html(text, attrs) if looks_html else None
-        return outcome, digest, page.truncated
-
-    async def capture(self, canonical: str) -> PageCapture:
-        """Capture one cited page (following redirects), then its requisites if it changed."""
-        result = PageCapture(canonical, "failed")
-        profile = profile_for((urlsplit(canonical).hostname or "").lower())
-        base = {**profile.request_headers(), "Accept-Encoding": ACCEPT_ENCODING}
-        rules = profile.requisites if self.settings.requisites else None
-        fs = self.fetcher.settings
-        current = canonical
-        redirects: list[str] = []
-        hops: list[Fetched] = []
-        fetched: Fetched | None = None
-        try:
-            while True:
-                fetched = await self.fetch(current, self._headers(current, base), self.settings.max_resource_bytes)
-                location = fetched.header("Location")
-                if not (300 <= fetched.status < 400 and location):
-                    break
-                target = urljoin(current, location)
-                hops.append(fetched)
-                fetched = None
-                if urlsplit(target).scheme.lower() not in ("http", "https"):
-                    raise CaptureError("redirect-scheme", target)
-                if target in redirects or target == canonical or len(redirects) >= fs.max_redirects:
-                    raise CaptureError("redirect-loop", target)
-                skip = fs.refusal((urlsplit(target).hostname or "").lower())
-                if skip:
-                    raise CaptureError(f"ssrf:{skip}", target)
-                redirects.append(target)
-                current = target
-            result.final_url = fetched.url
-            result.http_status = fetched.status
-            result.truncated = fetched.truncated
-            outcome, digest, partial = await self._in_thread(
-                self._read_page, fetched, canonical, tuple(redirects), rules.attrs if rules else ()
-            )
-            host = (urlsplit(fetched.url).hostname or "").lower()
-            self.fetcher.gates[host].observe(outcome)
-            # A cut page (body or text window) may hide its live marker: then "unrecognized" will do.
-            acceptable = outcome.verdict is Verdict.ALIVE or (
-                partial and outcome.verdict is Verdict.ERROR and outcome.reason == "unrecognized-page"
-            )
-            if not acceptable:
-                result.outcome, result.reason = "skipped", f"not-alive:{outcome.reason}"
-                return result
-            title = digest.title if digest else None
-            excerpt = digest.excerpt if digest else None
-            capture_id, revisit, written = await self.store_record(
-                fetched, kind="page", canonical=canonical, title=title, excerpt=excerpt
-            )
-            result.capture_id, result.title = capture_id, title
-            result.bytes_written += written
-            result.revisits += int(revisit is not None)
-            for hop in hops:
-                _id, hop_revisit, written = await self.store_record(hop, kind="redirect", page_capture_id=capture_id)
-                result.bytes_written += written
-                result.revisits += int(hop_revisit is not None)
-            if revisit is not None:
-                # The same bytes are archived already: so are the images they name.
-                same = revisit["url"] == fetched.url
-                result.outcome = "unchanged"
-                result.reason = "unchanged" if same else f"identical-to:{revisit['url']}"
-                return result
-            result.outcome = "captured"
-            if rules is not None and digest is not None:
-                await self._capture_requisites(fetched.url, digest.images, rules, capture_id, result)
-            return result
-        except CaptureError as exc:
-            result.outcome, result.reason = "failed", exc.reason
-            return result
-        finally:
-            for item in (*hops, fetched):
-                if item is not None:
-                    item.discard()
-
-    async def _capture_requisites(
-        self, page_url: str, images: Sequence[str], rules: Requisites, page_capture_id: int, result: PageCapture
-    ) -> None:
-        parts = urlsplit(page_url)
-        referer = f"{parts.scheme}://{parts.netloc}/"
-        base = {
-            **profile_for("").request_headers(),
-            "Accept": IMAGE_ACCEPT,
-            "Accept-Encoding": ACCEPT_ENCODING,
-            "Referer": referer,
-        }
-        seen: set[str] = set()
-        wanted: list[str] = []
-        for raw in images:
-            url = urljoin(page_url, raw)
-            split = urlsplit(url)
-            if split.scheme not in ("http", "https") or not rules.hosts.fullmatch((split.hostname or "").lower()):
-                continue
-            url = url.split("#", 1)[0]
-            if url not in seen:
-                seen.add(url)
-                wanted.append(url)
-        budget = self.settings.max_requisites_total
-        for url in wanted[: self.settings.max_requisites]:
-            if budget <= 0:
-                break
-            try:
-                fetched = await self.fetch(
-                    url, self._headers(url, base), min(self.settings.max_requisite_bytes, budget)
-                )
-            except CaptureError:
-                result.requisites_failed += 1
-                continue
-            try:
-                if not 200 <= fetched.status < 300:
-                    result.requisites_failed += 1
-                    continue
-                budget -= fetched.length
-                _id, revisit, written = await self.store_record(
-                    fetched, kind="requisite", page_capture_id=page_capture_id
-                )
-                result.requisites += 1
-                result.revisits += int(revisit is not None)
-                result.bytes_written += written
-            finally:
-                fetched.discard()
+        return capture_id, original, written
 
 
 async def archive_pending(
@@ -1046,6 +1124,9 @@ async def archive_pending(
     run_id: int | None = None,
     now: Callable[[], datetime] | None = None,
     on_capture: Callable[[PageCapture], None] | None = None,
+    archiver: Archiver | None = None,
+    checked: Collection[str] = frozenset(),
+    on_check: Callable[[str, Outcome], None] | None = None,
 ) -> ArchiveSummary:
     """Capture the alive pages that need it, in decay-risk order, within ``limit``/``deadline``.
 
@@ -1053,75 +1134,112 @@ async def archive_pending(
     a page captured more recently is not fetched again (None: never recapture). The caller must
     hold the run lock (:class:`linkcheck.run.lock.RunLock`): ``.open`` files left by a crash are
     repaired first. The WARC file in progress is always closed (renamed) before returning.
+
+    Each page fetched here is a check: its verdict — alive, or the wall or tombstone served
+    instead of the article — goes to ``on_check(canonical, outcome)`` (default:
+    ``store.record_check`` with ``run_id``), so it is recorded, not dropped.
+
+    After a check run: ``archiver`` is the :class:`Archiver` its checks captured pages with
+    (:meth:`Archiver.check`; it was repaired for and planned before the run): those pages count
+    against ``limit``, their images are waited for, and the URLs in ``checked`` (every URL the
+    run checked) are not fetched again — one verdict per URL and run.
     """
     from linkcheck.store import StoreError
 
-    settings = settings or ArchiveSettings()
     clock = now or (lambda: datetime.now(UTC))
     started = time.monotonic()
     summary = ArchiveSummary()
+    if archiver is None:
+        settings = settings or ArchiveSettings()
+        try:
+            repairs = repair_open_files(warc_dir, store)
+        except OSError as exc:  # the WARC directory is unusable (read-only, gone …): no archive stage
+            summary.status, summary.error = "error", f"{type(exc).__name__}: {exc}"[:500]
+            return summary
+        archiver = Archiver(store, fetcher, warc_dir, settings, run_id=run_id, now=clock)
+        archiver.repaired = repairs
+    summary.repaired = archiver.repaired
+    record = on_check or (lambda canonical, outcome: store.record_check(run_id, canonical, outcome, now=clock()))
+    from_checks = list(archiver.from_checks)
+    pages: list[PageCapture] = []
     try:
-        summary.repaired = repair_open_files(warc_dir, store)
-    except OSError as exc:  # the WARC directory is unusable (read-only, gone …): no archive stage
-        summary.status, summary.error = "error", f"{type(exc).__name__}: {exc}"[:500]
-        return summary
-    pending = store.pending_captures(max_age=max_age, now=clock())
-    summary.pending_total = len(pending)
-    chosen = pending[:limit] if limit is not None else pending
-    summary.planned = len(chosen)
-    archiver = Archiver(store, fetcher, warc_dir, settings, run_id=run_id, now=clock)
-    queue: Iterator[dict] = iter(chosen)
+        needing = store.pending_captures(max_age=max_age, now=clock())
+        # Alive pages the run checked are not fetched a second time here: a reserve page's check
+        # kept its exchange (written if it gets a place); the others stay pending for a later run.
+        work: list[tuple[tuple, dict | None, _Reserved | None]] = [
+            (_stage_key(row), row, None) for row in needing if row["canonical"] not in checked
+        ]
+        work += [(entry.key, None, entry) for entry in archiver.reserved]
+        work.sort(key=lambda item: item[0])
+        summary.pending_total = len(needing) + sum(page.outcome in ("captured", "unchanged") for page in from_checks)
+        room = None if limit is None else max(0, limit - len(from_checks))
+        chosen = work if room is None else work[:room]
+        summary.planned = len(chosen) + len(from_checks)
+        queue: Iterator[tuple[tuple, dict | None, _Reserved | None]] = iter(chosen)
 
-    failed = asyncio.Event()
+        def should_stop() -> str | None:
+            if archiver.failure is not None:
+                return "error"
+            if stop is not None and stop.is_set():
+                return "stopped"
+            if deadline is not None and time.monotonic() >= deadline:
+                return "budget"
+            return None
 
-    def should_stop() -> str | None:
-        if failed.is_set():
-            return "error"
-        if stop is not None and stop.is_set():
-            return "stopped"
-        if deadline is not None and time.monotonic() >= deadline:
-            return "budget"
-        return None
+        async def worker() -> None:
+            for _key, row, reserved in queue:
+                reason = should_stop()
+                if reason is not None:
+                    if summary.status != "error":
+                        summary.status = reason
+                    return
+                try:
+                    if reserved is not None:  # checked alive this run: written from that exchange
+                        page = await archiver.keep_reserved(reserved)
+                    else:
+                        assert row is not None
+                        page, verdict = await archiver.recapture(row["canonical"])
+                        if verdict is not None:
+                            record(row["canonical"], verdict)
+                            summary.checks_recorded += 1
+                except (OSError, StoreError) as exc:
+                    # The disk or the database failed (full disk …): stop the stage, keep what is done.
+                    archiver.failure = archiver.failure or exc
+                    return
+                pages.append(page)
+                if on_capture is not None:
+                    on_capture(page)
 
-    async def worker() -> None:
-        for row in queue:
-            reason = should_stop()
-            if reason is not None:
-                if summary.status != "error":
-                    summary.status = reason
-                return
-            try:
-                page = await archiver.capture(row["canonical"])
-            except (OSError, StoreError) as exc:
-                # The disk or the database failed (full disk …): stop the stage, keep what is done.
-                summary.status = "error"
-                summary.error = f"{type(exc).__name__}: {exc}"[:500]
-                failed.set()
-                return
-            summary.pages.append(page)
-            if page.outcome == "captured":
-                summary.captured += 1
-            elif page.outcome == "unchanged":
-                summary.unchanged += 1
-            elif page.outcome == "skipped":
-                summary.skipped += 1
-            else:
-                summary.failed += 1
-            summary.requisites += page.requisites
-            summary.revisits += page.revisits
-            if on_capture is not None:
-                on_capture(page)
-
-    try:
-        await asyncio.gather(*(worker() for _ in range(max(1, settings.concurrency))))
+        await asyncio.gather(*(worker() for _ in range(max(1, archiver.settings.concurrency))))
+        await archiver.drain()  # the images of pages captured during the checks
     except BaseException:
         summary.status = "interrupted"
         raise
     finally:
-        archiver.close()
+        await archiver.aclose()
         summary.bytes_written = archiver.writer.bytes_written
         summary.files = list(archiver.writer.closed_files)
         summary.elapsed_s = time.monotonic() - started
+    if archiver.failure is not None:
+        summary.status = "error"
+        summary.error = f"{type(archiver.failure).__name__}: {archiver.failure}"[:500]
+    for page in (*from_checks, *pages):
+        summary.add(page)
+    return summary
+
+
+def captured_during_checks(archiver: Archiver, status: str) -> ArchiveSummary:
+    """The summary of a check run whose archive stage did not run (interrupted, offline): the
+    pages its checks captured (their images may be missing). Call after :meth:`Archiver.aclose`."""
+    summary = ArchiveSummary(status=status, repaired=archiver.repaired)
+    summary.planned = summary.pending_total = len(archiver.from_checks)
+    for page in archiver.from_checks:
+        summary.add(page)
+    summary.bytes_written = archiver.writer.bytes_written
+    summary.files = list(archiver.writer.closed_files)
+    if archiver.failure is not None:
+        summary.status = "error"
+        summary.error = f"{type(archiver.failure).__name__}: {archiver.failure}"[:500]
     return summary
 
 
@@ -1234,7 +1352,6 @@ __all__ = [
     "ArchiveSettings",
     "ArchiveSummary",
     "Archiver",
-    "CaptureError",
     "CaptureMissingError",
     "ExportError",
     "PageCapture",
@@ -1243,6 +1360,7 @@ __all__ = [
     "StoredCapture",
     "WarcFileWriter",
     "archive_pending",
+    "captured_during_checks",
     "closed_warc_files",
     "complete_members_end",
     "decode_content",

@@ -230,7 +230,8 @@ def _print_archive_report(summary, directory: Path) -> None:
     console.print(
         f"[bold]Archive[/] {summary.status}: {summary.attempted} of {summary.pending_total} pending pages in "
         f"{summary.elapsed_s:.1f}s — [green]{summary.captured} captured[/], {summary.unchanged} unchanged, "
-        f"{summary.skipped} not alive now, [magenta]{summary.failed} failed[/]; {summary.requisites} images; "
+        f"{summary.skipped} not alive now (recorded as checks), [magenta]{summary.failed} failed[/]; "
+        f"{summary.requisites} images; "
         f"{_size(summary.bytes_written)} written to {escape(str(directory))}",
         highlight=False,
     )

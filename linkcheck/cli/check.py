@@ -290,7 +290,8 @@ def _print_run(job: JobResult, *, quiet: bool) -> None:
         elif archived.attempted or not quiet:
             err_console.print(
                 f"archived {archived.captured} page(s), {archived.unchanged} unchanged, {archived.failed} failed "
-                f"({archived.requisites} images; {archived.pending_total - archived.attempted} still pending)",
+                f"({archived.from_checks} from their check's own answer; {archived.requisites} images; "
+                f"{archived.pending_total - archived.attempted} still pending)",
                 highlight=False,
             )
     problems = [r for r in job.results if r.outcome.verdict.value in ("dead", "error")]

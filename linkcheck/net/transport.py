@@ -2,19 +2,31 @@
 
 ``Fetcher.check(url)`` returns an :class:`~linkcheck.models.Outcome` and never raises for anything
 a server or the network can do: every failure is a verdict with a reason.
+
+``Fetcher.check(url, recording=…)`` is the same check, a GET that also keeps its raw exchanges —
+request headers, status line, headers and the body as received (still Content-Encoded) in a
+temporary file, each redirect hop too — so the archive writes its WARC records from the very
+exchange that was classified instead of asking the site again (:class:`Recording`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
+import hashlib
 import os
 import socket
 import ssl
+import tempfile
 import time
-from collections.abc import Awaitable, Callable
+import zlib
+from base64 import b32encode
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 from urllib.request import getproxies, proxy_bypass_environment
 
@@ -40,6 +52,9 @@ from linkcheck.sites import Politeness, SiteProfile, profile_for
 # implement HEAD answer 400/405/500/501; some walls only bite HEAD; 451's body tells why). 429 and 503
 # are not here: they are retried as they are, after the Retry-After they carry.
 _HEAD_FALLBACK_STATUSES = frozenset({400, 403, 404, 405, 406, 409, 410, 451, 500, 501, 502})
+# What a recorded GET asks for: the encodings the window decoder (and every WARC tool) can undo.
+RECORDED_ACCEPT_ENCODING = "gzip, deflate"
+_CHUNK = 65536
 
 
 @dataclass(slots=True)
@@ -193,6 +208,220 @@ def _network_outcome(exc: BaseException, url: str, started: float, redirects: tu
     )
 
 
+# -- recorded exchanges (for the archive) ----------------------------------------------------------
+
+
+def sha1_digest(hasher: Any) -> str:
+    """``sha1:<BASE32>``, the form warcio and cdxj-indexer use for WARC digests."""
+    return "sha1:" + b32encode(hasher.digest()).decode("ascii")
+
+
+def _header_text(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One HTTP request and its response as they went over the wire: what a WARC ``response`` +
+    ``request`` pair holds. The body is in a temporary file, as received — still Content-Encoded;
+    aiohttp has removed any chunking — cut at the recording's ``max_bytes`` (``truncated``)."""
+
+    url: str
+    status: int
+    reason: str
+    protocol: str
+    response_headers: list[tuple[str, str]]  # as received, in order
+    request_line: str
+    request_headers: list[tuple[str, str]]  # what aiohttp really sent
+    body_path: Path
+    length: int
+    payload_digest: str
+    truncated: bool
+    started: datetime  # when the request was made (the recording's clock): the WARC-Date
+    ip: str | None = None
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        for key, value in self.response_headers:
+            if key.lower() == lowered:
+                return value
+        return None
+
+    def discard(self) -> None:
+        with suppress(OSError):
+            self.body_path.unlink()
+
+
+@dataclass(slots=True)
+class Recording:
+    """Asks :meth:`Fetcher.check` to keep the raw exchanges of its attempts (for a WARC capture).
+
+    A recorded check is always a GET (no HEAD first): the body is read up to ``max_bytes`` raw
+    bytes — the archive's cap, not the check's — streamed to a file under ``tmp_dir``, while the
+    first bytes, decoded, go to the classifier exactly as in a plain check (at most the check's own
+    cap, and ``text_limit`` if smaller). The request and classification window keep the check's
+    timeout; the rest of a long body may take until ``timeout`` after the request started. A read
+    that fails past the classification window leaves the verdict as it is and sets ``incomplete``.
+
+    Where the plain check would stop at a HEAD (a site whose content does not decide, answering a
+    status that says enough), the classifier gets no body from the GET either, and everything past
+    the headers is read for the archive only: the verdict never depends on the recording.
+
+    After the check: ``exchanges`` (redirect hops first, the final answer last), ``outcome`` (that
+    attempt's own classification — a followed successor or a retry wrapper does not change it),
+    ``page`` (what the classifier saw) and ``text`` (the first ``text_limit`` bytes decoded: title,
+    text and image URLs for the archive) describe the last attempt made; ``outcome`` is None when
+    no request was made (a paused host). Call :meth:`discard` when done: it deletes the files.
+    """
+
+    tmp_dir: Path
+    max_bytes: int
+    text_limit: int | None = None
+    timeout: float = 120.0
+    headers: Mapping[str, str] = field(default_factory=dict)  # on top of the host's (requisites: Accept, Referer)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    exchanges: list[Exchange] = field(default_factory=list)
+    outcome: Outcome | None = None
+    page: Page | None = None
+    text: bytearray | None = None  # the final answer's first ``text_limit`` bytes, decoded (title, text)
+    incomplete: str | None = None  # why the body past the classification window could not be read whole
+    disk_error: OSError | None = None  # the temporary file could not be written: nothing to archive
+
+    @property
+    def final(self) -> Exchange | None:
+        """The exchange that was classified (after any redirect hops)."""
+        return self.exchanges[-1] if self.exchanges and self.outcome is not None else None
+
+    def reset(self) -> None:
+        """Forget a previous attempt (before a retry)."""
+        self.discard()
+        self.outcome = self.incomplete = None
+
+    def discard(self) -> None:
+        for exchange in self.exchanges:
+            exchange.discard()
+        self.exchanges.clear()
+        self.page = self.text = None
+
+
+class WindowDecoder:
+    """The first ``limit`` bytes of a body with its Content-Encoding undone, fed the raw chunks as
+    they arrive — a gzip bomb cannot inflate past the window. ``identity``, ``gzip`` and ``deflate``
+    (zlib-wrapped as specified, or raw as often sent); any other encoding decodes to nothing.
+    ``ended``: nothing more will be decoded (window full, stream end, undecodable); ``more``: the
+    window was cut with content left over."""
+
+    __slots__ = ("_zlib", "encoding", "ended", "limit", "more", "window")
+
+    def __init__(self, encoding: str | None, limit: int) -> None:
+        self.limit = limit
+        self.window = bytearray()
+        self.more = False
+        self.encoding = (encoding or "identity").strip().lower() or "identity"
+        self._zlib: Any = None
+        self.ended = limit <= 0 or self.encoding not in ("identity", "gzip", "x-gzip", "deflate")
+        if self.encoding in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def feed(self, chunk: bytes) -> None:
+        if self.ended:
+            if chunk and len(self.window) >= self.limit > 0:
+                self.more = True
+            return
+        room = self.limit - len(self.window)
+        if self.encoding == "identity":
+            self.window += chunk[:room]
+            if len(chunk) >= room:
+                self.ended = True
+                self.more = len(chunk) > room
+            return
+        if self._zlib is None:  # deflate: a zlib header (CMF/FLG, RFC 1950) or raw deflate
+            zlib_wrapped = len(chunk) >= 2 and chunk[0] & 0x0F == 8 and ((chunk[0] << 8) | chunk[1]) % 31 == 0
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS if zlib_wrapped else -zlib.MAX_WBITS)
+        data = chunk
+        try:
+            while data and room > 0:
+                out = self._zlib.decompress(data, room)
+                self.window += out
+                room -= len(out)
+                data = self._zlib.unconsumed_tail
+                if self._zlib.eof:
+                    self.ended = True
+                    return
+        except zlib.error:
+            self.ended = True  # keep what decoded before the damage
+            return
+        if room <= 0:
+            self.ended = True
+            self.more = bool(data) or not self._zlib.eof
+
+
+class _BodyFile:
+    """A recorded body on its way to a temporary file: sha1 as it goes, cut at ``cap`` bytes. A
+    failing disk does not fail the check: the error is kept and the bytes are dropped."""
+
+    __slots__ = ("_out", "cap", "disk_error", "hasher", "path", "size", "truncated")
+
+    def __init__(self, directory: Path, cap: int) -> None:
+        self.cap = cap
+        self.size = 0
+        self.truncated = False
+        self.hasher = hashlib.sha1()
+        self.disk_error: OSError | None = None
+        self.path = directory / "unwritten"
+        self._out: Any = None
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=directory, prefix="body-", suffix=".part")
+            self.path = Path(name)
+            self._out = os.fdopen(fd, "wb")
+        except OSError as exc:
+            self.disk_error = exc
+
+    @property
+    def full(self) -> bool:
+        """Bytes past the cap were seen: nothing more will be kept (a body of exactly ``cap`` bytes
+        is not full until its end is read)."""
+        return self.truncated
+
+    def write(self, chunk: bytes) -> None:
+        if self.truncated:
+            return
+        room = self.cap - self.size
+        if len(chunk) > room:
+            chunk = chunk[:room]
+            self.truncated = True
+        if not chunk:
+            return
+        self.hasher.update(chunk)
+        self.size += len(chunk)
+        if self._out is not None:
+            try:
+                self._out.write(chunk)
+            except OSError as exc:
+                self.disk_error = exc
+                self._close()
+
+    def _close(self) -> None:
+        out, self._out = self._out, None
+        if out is not None:
+            try:
+                out.close()
+            except OSError as exc:
+                self.disk_error = self.disk_error or exc
+
+    def finish(self) -> None:
+        self._close()
+
+    def abandon(self) -> None:
+        self._close()
+        with suppress(OSError):
+            self.path.unlink()
+
+
 def _environment_may_proxy_or_authenticate() -> bool:
     """Whether aiohttp's ``trust_env`` can change anything: a proxy variable or a netrc file.
 
@@ -276,13 +505,6 @@ class Fetcher:
         )
         return self
 
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        """The shared session (resolver, TLS, proxy settings) for other stages, e.g. archiving."""
-        if self._session is None:
-            raise RuntimeError("Fetcher is not open: use `async with Fetcher(...)`")
-        return self._session
-
     async def __aexit__(self, *exc_info: object) -> None:
         if self._session is not None:
             await self._session.close()
@@ -315,20 +537,7 @@ class Fetcher:
                 status = response.status
                 location = response.headers.get("Location")
                 if 300 <= status < 400 and location:
-                    target = urljoin(current, location)
-                    redirects.append(target)
-                    scheme = urlsplit(target).scheme.lower()
-                    if scheme not in ("http", "https"):
-                        raise _RedirectRefused("redirect-scheme", target, tuple(redirects))
-                    if target in seen:
-                        raise _RedirectRefused("redirect-loop", target, tuple(redirects))
-                    if len(redirects) > s.max_redirects:
-                        raise _RedirectRefused("too-many-redirects", target, tuple(redirects))
-                    skip = s.refusal(urlsplit(target).hostname or "")
-                    if skip:
-                        raise _RedirectRefused(f"ssrf:{skip}", target, tuple(redirects))
-                    seen.add(target)
-                    current = target
+                    current = self._follow(current, location, redirects, seen)
                     if status == 303:
                         method = "GET"
                     continue
@@ -360,16 +569,181 @@ class Fetcher:
                     elapsed_ms=int((time.monotonic() - started) * 1000),
                 )
 
+    def _follow(self, current: str, location: str, redirects: list[str], seen: set[str]) -> str:
+        """The next hop of a redirect chain (appended to ``redirects``), or _RedirectRefused."""
+        target = urljoin(current, location)
+        redirects.append(target)
+        scheme = urlsplit(target).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise _RedirectRefused("redirect-scheme", target, tuple(redirects))
+        if target in seen:
+            raise _RedirectRefused("redirect-loop", target, tuple(redirects))
+        if len(redirects) > self.settings.max_redirects:
+            raise _RedirectRefused("too-many-redirects", target, tuple(redirects))
+        skip = self.settings.refusal(urlsplit(target).hostname or "")
+        if skip:
+            raise _RedirectRefused(f"ssrf:{skip}", target, tuple(redirects))
+        seen.add(target)
+        return target
+
+    async def _request_recorded(
+        self, url: str, profile: SiteProfile, headers: dict[str, str], recording: Recording
+    ) -> Page:
+        """:meth:`_request` for a GET whose exchanges are kept (see :class:`Recording`): the same
+        redirect rules, the classifier sees what the plain check would, the raw body is kept to the
+        recording's cap and its first ``text_limit`` bytes decoded for the archive."""
+        assert self._session is not None
+        s = self.settings
+        loop = asyncio.get_running_loop()
+        started = time.monotonic()
+        check_window = s.max_body_bytes if profile.needs_body else s.max_probe_bytes
+        if recording.text_limit is not None:
+            check_window = min(check_window, recording.text_limit)
+        redirects: list[str] = []
+        seen = {url}
+        current = url
+        # Timeouts are ours, not the session's: the check's for headers and the classification
+        # window, the recording's for the rest of a long body (see _read_recorded).
+        no_total = aiohttp.ClientTimeout(total=None, sock_connect=s.connect_timeout)
+        while True:
+            body_deadline = loop.time() + max(recording.timeout, s.total_timeout)
+            when = recording.clock()
+            async with asyncio.timeout(s.total_timeout) as deadline:
+                async with self._session.request(
+                    "GET",
+                    current,
+                    headers=headers,
+                    allow_redirects=False,
+                    proxy=s.proxy,
+                    max_line_size=16 * 1024,
+                    max_field_size=16 * 1024,
+                    auto_decompress=False,
+                    timeout=no_total,
+                ) as response:
+                    status = response.status
+                    location = response.headers.get("Location")
+                    hop = 300 <= status < 400 and bool(location)
+                    ip = None
+                    connection = response.connection
+                    if connection is not None and connection.transport is not None:
+                        peer = connection.transport.get_extra_info("peername")
+                        ip = str(peer[0]) if peer else None
+                    # Where the plain check sends HEAD and stops (a status that says enough), the
+                    # classifier gets no body either: the verdict cannot depend on the recording.
+                    reads_body = profile.needs_body or not s.head_first or status in _HEAD_FALLBACK_STATUSES
+                    classify = 0 if hop or not reads_body else check_window
+                    text = 0 if hop else max(classify, recording.text_limit or 0)
+                    decoder = WindowDecoder(response.headers.get("Content-Encoding"), text)
+                    body = _BodyFile(recording.tmp_dir, recording.max_bytes)
+                    try:
+                        await self._read_recorded(response, body, decoder, classify, recording, deadline, body_deadline)
+                    except BaseException:
+                        body.abandon()
+                        raise
+                    body.finish()
+                    info = response.request_info
+                    recording.exchanges.append(
+                        Exchange(
+                            url=str(response.url),
+                            status=status,
+                            reason=response.reason or "",
+                            protocol=f"HTTP/{response.version.major}.{response.version.minor}"
+                            if response.version
+                            else "HTTP/1.1",
+                            response_headers=[(_header_text(k), _header_text(v)) for k, v in response.raw_headers],
+                            request_line=f"GET {info.url.raw_path_qs or '/'} HTTP/1.1",
+                            request_headers=[(str(k), str(v)) for k, v in info.headers.items()],
+                            body_path=body.path,
+                            length=body.size,
+                            payload_digest=sha1_digest(body.hasher),
+                            truncated=body.truncated,
+                            started=when,
+                            ip=ip,
+                        )
+                    )
+                    if body.disk_error is not None:
+                        recording.disk_error = recording.disk_error or body.disk_error
+                    if hop:
+                        assert location is not None
+                        current = self._follow(current, location, redirects, seen)
+                        continue
+                    window = decoder.window
+                    recording.text = window
+                    return Page(
+                        url=url,
+                        final_url=current,
+                        status=status,
+                        content_type=response.headers.get("Content-Type", ""),
+                        # The archive's text window holds the classifier's: shared when equal (no copy).
+                        body=window if len(window) <= classify else bytes(window[:classify]),  # type: ignore[arg-type]
+                        redirects=tuple(redirects),
+                        retry_after=response.headers.get("Retry-After"),
+                        body_read=classify > 0,
+                        truncated=len(window) > classify or decoder.more,
+                        elapsed_ms=int((time.monotonic() - started) * 1000),
+                    )
+
+    @staticmethod
+    async def _read_recorded(
+        response: aiohttp.ClientResponse,
+        body: _BodyFile,
+        decoder: WindowDecoder,
+        classify: int,
+        recording: Recording,
+        deadline: asyncio.Timeout,
+        body_deadline: float,
+    ) -> None:
+        """Read the body: first until the classifier's ``classify`` decoded bytes are there (or the
+        body ends) — a failure then is the check's, it raises, as in a plain check; then on, to the
+        recording's cap, for the archive only — a failure there leaves the verdict as it is and
+        marks the recording ``incomplete``."""
+        content = response.content
+        while not (decoder.ended or len(decoder.window) >= classify):
+            chunk = await content.read(_CHUNK)
+            if not chunk:
+                return
+            body.write(chunk)
+            decoder.feed(chunk)
+        if body.full:
+            return
+        # The classification window is complete: the rest gets the recording's own time.
+        deadline.reschedule(None)
+        try:
+            async with asyncio.timeout_at(max(body_deadline, asyncio.get_running_loop().time())):
+                while not body.full:
+                    chunk = await content.read(_CHUNK)
+                    if not chunk:
+                        return
+                    body.write(chunk)
+                    decoder.feed(chunk)
+        except TimeoutError:
+            recording.incomplete = "timeout"
+        except (aiohttp.ClientError, OSError) as exc:
+            recording.incomplete = _network_outcome(exc, str(response.url), time.monotonic(), ()).reason
+
     async def attempt(self, url: str) -> Outcome:
         """One attempt (HEAD, then GET where HEAD says nothing), inside the host's gate."""
         return await self._attempt(url, urlsplit(url).hostname or "")
 
-    async def _attempt(self, url: str, host: str) -> Outcome:
+    def _recorded_headers(self, host: str, headers: dict[str, str], recording: Recording) -> dict[str, str]:
+        """The host's headers, the recording's own (Accept-Encoding it can decode; a requisite's
+        Accept and Referer), then the extras configured for the host, which have the last word."""
+        extra = self.settings.host_headers.get(host)
+        return {**headers, "Accept-Encoding": RECORDED_ACCEPT_ENCODING, **recording.headers, **(extra or {})}
+
+    async def _attempt(self, url: str, host: str, recording: Recording | None = None) -> Outcome:
         profile, gate, headers = self._host(host)
         started = time.monotonic()
+        page: Page | None = None
+        if recording is not None:
+            recording.reset()
         async with gate.slot(), self._global:
             try:
-                if profile.needs_body or not self.settings.head_first:
+                if recording is not None:
+                    page = await self._request_recorded(
+                        url, profile, self._recorded_headers(host, headers, recording), recording
+                    )
+                elif profile.needs_body or not self.settings.head_first:
                     page = await self._request("GET", url, profile, headers)
                 else:
                     page = await self._request("HEAD", url, profile, headers)
@@ -388,6 +762,9 @@ class Fetcher:
             except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
                 outcome = _network_outcome(exc, url, started, ())
         gate.observe(outcome)
+        if recording is not None:
+            recording.outcome = outcome
+            recording.page = page
         return outcome
 
     def _wait(self, state: RetryCallState) -> float:
@@ -407,11 +784,12 @@ class Fetcher:
         host = urlsplit(outcome.final_url or "").hostname or ""
         return not self.gates[host].tripped
 
-    async def check(self, url: str, host: str | None = None) -> Outcome:
+    async def check(self, url: str, host: str | None = None, *, recording: Recording | None = None) -> Outcome:
         """Check ``url`` with retries (tenacity, exponential backoff with jitter, Retry-After).
 
         ``host``: ``url``'s host name when the caller knows it (a collected link does), which
-        saves parsing the URL again."""
+        saves parsing the URL again. ``recording``: make it a GET whose raw exchanges are kept,
+        for the archive (:class:`Recording`); the verdict is the one a plain check would give."""
         if host is None:
             host = urlsplit(url).hostname or ""
         gate = self.gates[host]
@@ -420,7 +798,7 @@ class Fetcher:
         # The first attempt is made here: most URLs need no retry, and then tenacity (built per
         # call) would only repeat the decision below. When a retry is due, tenacity takes over with
         # that first outcome as its attempt 1, so waits and stops are exactly its own.
-        outcome = await self._attempt(url, host)
+        outcome = await self._attempt(url, host, recording)
         if self.settings.max_attempts > 1 and self._should_retry(outcome):
             retrying = AsyncRetrying(
                 stop=stop_after_attempt(max(1, self.settings.max_attempts)),
@@ -429,7 +807,7 @@ class Fetcher:
                 sleep=self._sleep,
                 retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
             )
-            outcome = await retrying(self._attempts_after(outcome, url))
+            outcome = await retrying(self._attempts_after(outcome, url, host, recording))
         if outcome.reason == "http-429":
             # Still rate-limited after every retry: the host is walling us, not the content.
             outcome = Outcome(
@@ -445,14 +823,16 @@ class Fetcher:
             outcome = await self._follow_successor(outcome)
         return outcome
 
-    def _attempts_after(self, first: Outcome, url: str) -> Callable[[], Awaitable[Outcome]]:
+    def _attempts_after(
+        self, first: Outcome, url: str, host: str, recording: Recording | None
+    ) -> Callable[[], Awaitable[Outcome]]:
         """An attempt function for tenacity whose first call returns ``first`` (already made)."""
         pending = [first]
 
         async def attempt() -> Outcome:
             if pending:
                 return pending.pop()
-            return await self.attempt(url)
+            return await self._attempt(url, host, recording)
 
         return attempt
 

@@ -24,7 +24,15 @@ from typing import TYPE_CHECKING
 
 from aiohttp.abc import AbstractResolver
 
-from linkcheck.archive import DEFAULT_MAX_AGE, ArchiveSettings, ArchiveSummary, archive_pending
+from linkcheck.archive import (
+    DEFAULT_MAX_AGE,
+    Archiver,
+    ArchiveSettings,
+    ArchiveSummary,
+    archive_pending,
+    captured_during_checks,
+    repair_open_files,
+)
 from linkcheck.models import CheckResult, Link, Outcome
 from linkcheck.net.transport import Fetcher, FetchSettings
 from linkcheck.run.lock import RunLock, lock_path_for
@@ -108,10 +116,11 @@ class GroupCommit:
                 self._failure = self._failure or exc
         self._raise_failure()
 
-    def write(self, method: Callable[..., object], *args: object, **kwargs: object) -> None:
+    def write(self, method: Callable[..., object], *args: object, **kwargs: object) -> Future[object] | None:
         """Another store write to make in order with the groups (on the writer with
-        ``background``): the run's ``sync_links``, which must precede its first group."""
-        self._submit(method, *args, **kwargs)
+        ``background``): the run's ``sync_links``, which must precede its first group. Returns
+        the write's future on the writer (None: already written, here)."""
+        return self._submit(method, *args, **kwargs)
 
     def close(self) -> None:
         """Flush, then stop the writer thread (idempotent)."""
@@ -131,16 +140,18 @@ class GroupCommit:
         group, self.pending = self.pending, []
         self._submit(self.store.record_checks, self.run_id, group)
 
-    def _submit(self, method: Callable[..., object], *args: object, **kwargs: object) -> None:
+    def _submit(self, method: Callable[..., object], *args: object, **kwargs: object) -> Future[object] | None:
         if not self.background:
             try:
                 self._write_in_order(method, *args, **kwargs)
             except StoreError as exc:
                 self._failure = self._failure or exc
-            return
+            return None
         if self._writer is None:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkcheck-commit")
-        self._written.append(self._writer.submit(self._write_in_order, method, *args, **kwargs))
+        future = self._writer.submit(self._write_in_order, method, *args, **kwargs)
+        self._written.append(future)
+        return future
 
     def _write_in_order(self, method: Callable[..., object], *args: object, **kwargs: object) -> object:
         """One write, unless an earlier one failed (on the writer, or here once it is idle).
@@ -262,11 +273,22 @@ async def run_job(
 
         group = GroupCommit(store, run_id, now=now, max_checks=COMMIT_EVERY_CHECKS, max_delay=COMMIT_EVERY_S)
 
+        checked: set[str] = set()  # this run's verdicts: the archive stage fetches none of these again
+
         def commit(link: Link, outcome: Outcome) -> None:
             group.add(link.canonical, outcome)
             results.append(CheckResult(link, outcome))
+            checked.add(link.canonical)
             if on_result is not None:
                 on_result(link, outcome)
+
+        def commit_archive_check(canonical: str, outcome: Outcome) -> None:
+            """The verdict of a page the archive stage fetched (one this run had not checked)."""
+            group.add(canonical, outcome)
+            checked.add(canonical)
+            link = by_canonical.get(canonical)
+            if link is not None:
+                results.append(CheckResult(link, outcome))
 
         # Blocked outcomes the browser may resolve wait for it: one recorded check per link and run
         # (the browser's where it checked the link, else the HTTP one), so a Zhihu link does not
@@ -310,40 +332,60 @@ async def run_job(
 
         deadline = time.monotonic() + options.budget_s if options.budget_s else None
         summary = RunSummary(status=RunStatus.INTERRUPTED, planned=len(links))
+        archived: ArchiveSummary | None = None
         try:
-            group.write(store.sync_links, scan.links, now=now())  # before the first group, on the writer
+            synced = group.write(store.sync_links, scan.links, now=now())  # before the first group, on the writer
             async with Fetcher(settings, resolver=resolver) as fetcher:
                 if on_fetcher is not None:
                     on_fetcher(fetcher)
-                summary = await run_checks(
-                    links, fetcher, on_result=record, canaries=options.canaries, deadline=deadline, stop=stop
-                )
-                group.flush()  # the browser pass and the archive stage read the states just written
-                if options.browser:
-                    browser_summary = await browser_pass()
-                    for link, outcome in list(held.values()):  # not re-checked: the HTTP outcome stands
-                        release(link, outcome)
-                    group.flush()
-                    if stop is not None and stop.is_set():
-                        summary.status = RunStatus.INTERRUPTED
-                archived = None
-                if options.archive and summary.status is RunStatus.COMPLETED:
-                    archive_deadline = deadline
-                    if options.archive_budget_s is not None:
-                        own = time.monotonic() + options.archive_budget_s
-                        archive_deadline = own if deadline is None else min(deadline, own)
-                    archived = await archive_pending(
-                        store,
-                        fetcher,
-                        warc_dir=options.archive_dir or options.db.parent / "warc",
-                        limit=options.archive_limit,
-                        deadline=archive_deadline,
-                        max_age=options.archive_max_age,
-                        settings=options.archive_settings,
-                        stop=stop,
-                        run_id=run_id,
-                        now=now,
+                # The capture policy is consulted before anything is fetched: the pages to archive
+                # are read whole by their own check and written from that exchange.
+                archiver = None
+                if options.archive:
+                    archiver, archived = open_archiver(
+                        options, store, fetcher, links, run_id=run_id, now=now, synced=synced
                     )
+                try:
+                    summary = await run_checks(
+                        links, fetcher, on_result=record, canaries=options.canaries, deadline=deadline, stop=stop,
+                        check=archiver.check if archiver is not None else None,
+                    )  # fmt: skip
+                    group.flush()  # the browser pass and the archive stage read the states just written
+                    if options.browser:
+                        browser_summary = await browser_pass()
+                        for link, outcome in list(held.values()):  # not re-checked: the HTTP outcome stands
+                            release(link, outcome)
+                        group.flush()
+                        if stop is not None and stop.is_set():
+                            summary.status = RunStatus.INTERRUPTED
+                    if archiver is not None and summary.status is RunStatus.COMPLETED:
+                        archive_deadline = deadline
+                        if options.archive_budget_s is not None:
+                            own = time.monotonic() + options.archive_budget_s
+                            archive_deadline = own if deadline is None else min(deadline, own)
+                        archived = await archive_pending(
+                            store,
+                            fetcher,
+                            warc_dir=archiver.warc_dir,
+                            limit=options.archive_limit,
+                            deadline=archive_deadline,
+                            max_age=options.archive_max_age,
+                            stop=stop,
+                            run_id=run_id,
+                            now=now,
+                            archiver=archiver,
+                            checked=checked,
+                            on_check=commit_archive_check,
+                        )
+                    elif archiver is not None:
+                        # Offline or interrupted: no archive stage. The pages the checks captured
+                        # stay (their images may be missing); nothing more is fetched.
+                        await archiver.aclose()
+                        if archiver.from_checks or archiver.failure is not None:
+                            archived = captured_during_checks(archiver, "stopped")
+                finally:
+                    if archiver is not None:
+                        await archiver.aclose()
             group.close()
         except BaseException:
             for link, outcome in list(held.values()):
@@ -374,6 +416,33 @@ async def run_job(
             archive=archived,
             browser=browser_summary,
         )
+
+
+def open_archiver(
+    options: JobOptions,
+    store: Store,
+    fetcher: Fetcher,
+    links: list[Link],
+    *,
+    run_id: int,
+    now: Callable[[], datetime],
+    synced: Future[object] | None = None,
+) -> tuple[Archiver | None, ArchiveSummary | None]:
+    """The run's :class:`Archiver`, before its first check: WARC files a crash left ``.open``
+    repaired (the run holds the lock), and the pages the checks will capture planned. (None, the
+    error) when the WARC directory is unusable: the run checks without archiving. ``synced``: the
+    run's ``sync_links`` on the writer, which its first capture row waits for."""
+    warc_dir = options.archive_dir or options.db.parent / "warc"
+    try:
+        repairs = repair_open_files(warc_dir, store)
+    except OSError as exc:
+        return None, ArchiveSummary(status="error", error=f"{type(exc).__name__}: {exc}"[:500])
+    archiver = Archiver(store, fetcher, warc_dir, options.archive_settings, run_id=run_id, now=now, ready=synced)
+    archiver.repaired = repairs
+    archiver.plan(
+        [(link.canonical, link.host) for link in links], max_age=options.archive_max_age, limit=options.archive_limit
+    )
+    return archiver, None
 
 
 def states_to_plan(recorded: list[UrlState], links: list[Link]) -> list[UrlState]:

@@ -112,8 +112,14 @@ async def run_checks(
     canaries: Sequence[str] = DEFAULT_CANARIES,
     deadline: float | None = None,
     stop: asyncio.Event | None = None,
+    check: Callable[[str, str], Awaitable[Outcome]] | None = None,
 ) -> RunSummary:
-    """Check ``links`` (in priority order) until done, ``deadline`` (monotonic) or ``stop``."""
+    """Check ``links`` (in priority order) until done, ``deadline`` (monotonic) or ``stop``.
+
+    ``check(canonical, host)``: how one link is checked (default ``fetcher.check``); the nightly
+    job passes :meth:`linkcheck.archive.Archiver.check`, which archives planned pages from the
+    check's own exchange."""
+    check = check or fetcher.check
     started = time.monotonic()
     summary = RunSummary(status=RunStatus.RUNNING, planned=len(links))
     stop = stop or asyncio.Event()
@@ -139,7 +145,7 @@ async def run_checks(
     async def host_worker(queue: deque[Link]) -> None:
         while queue and not should_stop():
             link = queue.popleft()
-            outcome = await fetcher.check(link.canonical, link.host)
+            outcome = await check(link.canonical, link.host)
             if stop.is_set():
                 return  # an interrupted run keeps what finished before the interrupt only
             await guard.offer(link, outcome)

@@ -1377,6 +1377,16 @@ class Store:
         return rows[0] if rows else None
 
     @_guarded
+    def last_page_captures(self) -> dict[str, str]:
+        """canonical URL → when its newest page capture was made, for every URL that has one
+        (the archive's capture policy, consulted before a check run fetches anything)."""
+        rows = self._require_conn().execute(
+            "SELECT u.canonical, max(c.captured_at) FROM captures c JOIN urls u ON u.id = c.url_id "
+            "WHERE c.kind = 'page' GROUP BY c.url_id"
+        )
+        return {canonical: captured_at for canonical, captured_at in rows}
+
+    @_guarded
     def pending_captures(
         self, *, max_age: timedelta | None = None, now: datetime | None = None, limit: int | None = None
     ) -> list[dict]:
