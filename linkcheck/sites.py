@@ -316,7 +316,9 @@ ZHIHU = SiteProfile(
     live_required=True,
     canonical=(CanonicalRule(_re(r""), keep_query=(), strip_trailing_slash=True),),
     browser_recheck=True,
-    requisites=Requisites(LazyPattern(r"pic\d*\.zhimg\.com"), ("data-original", "data-actualsrc", "src")),
+    # The picture the page shows (data-actualsrc, swapped in by Zhihu's script; the <noscript> copy
+    # has it as src), not the full-size data-original a click opens.
+    requisites=Requisites(LazyPattern(r"pic\d*\.zhimg\.com"), ("data-actualsrc", "src", "data-original")),
 )
 
 CSDN = SiteProfile(

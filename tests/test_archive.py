@@ -23,6 +23,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -79,6 +80,11 @@ async def _archive(web, store: Store, warc_dir: Path, *, fetch: dict | None = No
 
 def archive(web, store: Store, warc_dir: Path, **kwargs):
     return asyncio.run(_archive(web, store, warc_dir, **kwargs))
+
+
+def image_bytes(url: str) -> bytes:
+    """What the simulated web serves at an image URL (a picture per path)."""
+    return P.image_png(urlsplit(url).path)
 
 
 def records(path: Path) -> list:
@@ -233,7 +239,7 @@ def test_wechat_article_and_images_captured_valid_and_replayed_offline(tmp_path,
     image_requests = [r for r in simweb.requests if r.host == "mmbiz.qpic.cn"]
     assert image_requests and all(r.headers["Referer"] == "https://mp.weixin.qq.com/" for r in image_requests)
     stored = read_capture(warc_dir, store.latest_capture(images[0]["url"]))
-    assert stored.body == P.PNG
+    assert stored.body == image_bytes(images[0]["url"])  # each image its own picture
 
     files = assert_valid_warcs(warc_dir, store)
     found = [r for f in files for r in records(f)]
@@ -262,7 +268,7 @@ def test_wechat_article_and_images_captured_valid_and_replayed_offline(tmp_path,
     assert replayed[WX_LIVE]["status"] == 200 and P.WX_LIVE_TITLE in replayed[WX_LIVE]["text"]
     assert replayed[images[0]["url"]]["status"] == 200
     assert replayed[images[0]["url"]]["type"] == "image/png"
-    assert replayed[images[0]["url"]]["sha256"] == hashlib.sha256(P.PNG).hexdigest()
+    assert replayed[images[0]["url"]]["sha256"] == hashlib.sha256(image_bytes(images[0]["url"])).hexdigest()
     assert replayed[WX_GZIP]["status"] == 200 and P.WX_LIVE_TITLE in replayed[WX_GZIP]["text"]
     assert replayed[WX_CHUNKED]["status"] == 200  # a revisit of WX_LIVE's payload: resolved by pywb
     assert replayed[ZHIHU_LIVE]["status"] == 200

@@ -19,7 +19,17 @@ from linkcheck.run.lock import RunLock, lock_path_for
 from linkcheck.simweb import pages as P
 from linkcheck.store import Store
 from tests.support import make_link
-from tests.test_archive import BIN, WX, WX_GZIP, WX_LIVE, ZHIHU_LIVE, alive_db, archive, assert_valid_warcs
+from tests.test_archive import (
+    BIN,
+    WX,
+    WX_GZIP,
+    WX_LIVE,
+    ZHIHU_LIVE,
+    alive_db,
+    archive,
+    assert_valid_warcs,
+    image_bytes,
+)
 
 runner = CliRunner()
 NOT_YET = WX + "notCapturedYet00000000"
@@ -66,7 +76,7 @@ def test_show_raw_gives_the_original_bytes(captured: Path) -> None:
     gz = invoke("show", WX_GZIP, "--db", str(captured), "--raw")
     assert gz.stdout_bytes == gzip.decompress(P.wx_live_gzip())  # Content-Encoding undone
     image = invoke("show", P.mmbiz_image_url(P.WX_LIVE_ID, 2), "--db", str(captured), "--raw")
-    assert image.exit_code == 0 and image.stdout_bytes == P.PNG
+    assert image.exit_code == 0 and image.stdout_bytes == image_bytes(P.mmbiz_image_url(P.WX_LIVE_ID, 2))
 
 
 def test_show_of_an_image_describes_it_instead_of_printing_its_bytes(captured: Path) -> None:
@@ -78,7 +88,7 @@ def test_show_of_an_image_describes_it_instead_of_printing_its_bytes(captured: P
     assert done.returncode == 0, done.stderr
     lines = done.stdout.decode().splitlines()
     assert lines[1] == image
-    assert lines[-1] == f"(image/png, {len(P.PNG):,} bytes: not text; --raw writes the body)"
+    assert lines[-1] == f"(image/png, {len(image_bytes(image)):,} bytes: not text; --raw writes the body)"
     assert P.PNG[:4] not in done.stdout
 
 

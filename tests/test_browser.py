@@ -542,7 +542,9 @@ def test_browser_takes_the_proxy_and_no_proxy_from_the_environment(
         tunnelled = proxy.hosts()
     assert (zhihu.verdict, zhihu.reason) == (Verdict.ALIVE, "live-marker")
     assert (direct.verdict, direct.reason) == (Verdict.ERROR, "browser-dns")
-    assert tunnelled == {"zhuanlan.zhihu.com"}
+    # Zhihu's page and its figures/script (static.zhihu.com, pic*.zhimg.com) went through the proxy;
+    # behave.test, in NO_PROXY, did not.
+    assert "zhuanlan.zhihu.com" in tunnelled and all(h.endswith(("zhihu.com", "zhimg.com")) for h in tunnelled)
 
 
 @needs_browser

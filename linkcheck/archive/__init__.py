@@ -145,6 +145,7 @@ class _PageParser(HTMLParser):
         self._in_title = False
         self._h1: list[str] | None = None
         self._skip = 0
+        self._noscript = 0
         self._parts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -154,7 +155,9 @@ class _PageParser(HTMLParser):
             values = dict(attrs)
             if self.og_title is None and "og:title" in (values.get("property"), values.get("name")):
                 self.og_title = (values.get("content") or "").strip() or None
-        elif tag == "img" and self.image_attrs:
+        elif tag == "img" and self.image_attrs and not self._noscript:
+            # (A <noscript> copy is what a browser without scripts shows: its twin outside is the
+            # one a browser loads.)
             values = dict(attrs)
             for name in self.image_attrs:
                 value = (values.get(name) or "").strip()
@@ -163,6 +166,8 @@ class _PageParser(HTMLParser):
                     break
         elif tag == "h1" and self.h1 is None and self._h1 is None:
             self._h1 = []
+        if tag == "noscript":
+            self._noscript += 1
         if tag in _SKIP_TAGS:
             self._skip += 1
         elif tag in _BLOCK_TAGS:
@@ -179,6 +184,8 @@ class _PageParser(HTMLParser):
             self._in_title = False
         elif tag in _SKIP_TAGS:
             self._skip = max(0, self._skip - 1)
+            if tag == "noscript":
+                self._noscript = max(0, self._noscript - 1)
         elif tag == "h1" and self._h1 is not None:
             self.h1 = " ".join("".join(self._h1).split()) or None
             self._h1 = None

@@ -152,7 +152,9 @@ def behind(path: str) -> web.Response:
             return _response(P.zh_question(qid, f"问题 {qid}", '<div class="ContentItem">该回答已被删除</div>'))
         slot = (
             '<div class="ContentItem AnswerItem" data-zop=\'{"type":"answer"}\'><div class="RichContent">'
-            '<div class="RichContent-inner"><span class="RichText ztext">回答正文…</span></div></div></div>'
+            '<div class="RichContent-inner"><span class="RichText ztext"><p>回答正文…</p>'
+            + P.zh_figures(f"{qid}/{answer}", 1)
+            + "</span></div></div></div>"
         )
         return _response(P.zh_question(qid, f"问题 {qid}", slot))
     return _response(P.ZH_HOME.encode())

@@ -193,6 +193,25 @@ def mmbiz_image_url(seed: str, n: int = 0) -> str:
     return f"https://mmbiz.qpic.cn/mmbiz_png/{token}{token[:14].upper()}/640?wx_fmt=png&from=appmsg"
 
 
+# The article script of real WeChat (res.wx.qq.com, S1 "普通图文"): the body ships hidden
+# (``#js_content`` with ``visibility: hidden; opacity: 0;``) and every body image as ``data-src``;
+# the page's JavaScript reveals the body and sets each ``src`` to the ``data-src`` URL plus runtime
+# parameters (``&tp=webp&wxfrom=5&wx_lazy=1&wx_co=1``, archivers.md §3.1). Without it — a no-JS
+# view, or a replay that did not capture it — the article is blank.
+WX_APPMSG_JS_PATH = "/mmbizappmsg/zh_CN/htmledition/js/assets/appmsg.lc0001.js"
+WX_APPMSG_JS_URL = "https://res.wx.qq.com" + WX_APPMSG_JS_PATH
+WX_LAZY_PARAMS = "tp=webp&wxfrom=5&wx_lazy=1&wx_co=1"
+WX_APPMSG_JS = (
+    "(function(){"
+    "var imgs=document.querySelectorAll('img[data-src]');"
+    "for(var i=0;i<imgs.length;i++){var s=imgs[i].getAttribute('data-src');"
+    "imgs[i].setAttribute('src',s+(s.indexOf('?')<0?'?':'&')+'" + WX_LAZY_PARAMS + "');}"
+    "var c=document.getElementById('js_content');"
+    "if(c){c.style.visibility='visible';c.style.opacity='1';}"
+    "})();"
+).encode()
+
+
 def wx_article(
     article_id: str,
     *,
@@ -201,8 +220,10 @@ def wx_article(
     content: str | None = None,
     share_page: bool = False,
     pad_kb: int = 0,
+    images: int = 3,
 ) -> bytes:
-    """A live WeChat article (Block A shape), ~160 KB; ``share_page``: image share (show type 8)."""
+    """A live WeChat article (Block A shape), ~160 KB, with ``images`` body images (``data-src``)
+    and the hidden body the article script reveals; ``share_page``: image share (show type 8)."""
     if title is None:
         title = _TITLES[int(hashlib.md5(article_id.encode()).hexdigest()[:4], 16) % len(_TITLES)]
     biz, mid, idx, sn = ids or _ids(article_id)
@@ -210,7 +231,7 @@ def wx_article(
         f'<p style="text-align:center;"><img class="rich_pages wxw-img" data-ratio="0.5625" '
         f'data-s="300,640" data-src="{escape(mmbiz_image_url(article_id, n))}" data-type="png" '
         f'data-w="1080" style=""></p>'
-        for n in range(3)
+        for n in range(images)
     )
     if content is None:
         content = (
@@ -240,7 +261,7 @@ def wx_article(
             'rich_media_meta_text">作者</span><em id="publish_time" class="rich_media_meta '
             'rich_media_meta_text"></em></div>\n'
             '<div class="rich_media_content js_underline_content" id="js_content" '
-            f'style="visibility: hidden;">{content}</div></div></div></div>\n'
+            f'style="visibility: hidden; opacity: 0;">{content}</div></div></div></div>\n'
         )
         show_type = 'var item_show_type = "0"; var real_item_show_type = "0";'
     padding = ""
@@ -264,7 +285,8 @@ def wx_article(
         f'var sn = "{sn}" || "" || "";\nvar mid = "{mid}" || "" || ""; var idx = "{idx}" || "" || ""; '
         f"{show_type}\nvar ct = \"1762747210\"; var msg_title = '{safe_title}'.html(false);\n"
         f'var msg_link = "http://mp.weixin.qq.com/s?__biz={biz}&amp;mid={mid}&amp;idx={idx}&amp;sn={sn}#rd";'
-        "</script></body></html>"
+        f'</script>\n<script type="text/javascript" src="{WX_APPMSG_JS_URL}" nonce="899229603"></script>'
+        "</body></html>"
     ).encode()
 
 
@@ -299,13 +321,13 @@ def wx_live_quote(article_id: str, quoted: str) -> bytes:
 
 
 @lru_cache(maxsize=64)  # ~190 KB each; building one takes ~0.3 ms
-def wx_generic(article_id: str) -> bytes:
-    return wx_article(article_id)
+def wx_generic(article_id: str, images: int = 3) -> bytes:
+    return wx_article(article_id, images=images)
 
 
 @lru_cache(maxsize=64)
-def wx_generic_long(biz: str, mid: str, idx: str, sn: str) -> bytes:
-    return wx_article(f"{biz}_{mid}_{idx}", ids=(biz, mid, idx, sn))
+def wx_generic_long(biz: str, mid: str, idx: str, sn: str, images: int = 3) -> bytes:
+    return wx_article(f"{biz}_{mid}_{idx}", ids=(biz, mid, idx, sn), images=images)
 
 
 WX_ALBUM = (
@@ -339,6 +361,23 @@ def _png(width: int = 16, height: int = 9) -> bytes:
 PNG = _png()
 MMBIZ_FORBIDDEN = b"<html><body><h1>403 Forbidden</h1></body></html>"
 
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+@lru_cache(maxsize=4096)
+def image_png(path: str, pad: int = 0) -> bytes:
+    """The picture served at an image ``path`` (query excluded: WeChat's runtime variants of one
+    image are the same picture): :data:`PNG` with a text chunk naming the path, so every image has
+    bytes of its own; ``pad`` bytes of incompressible filler make it the size of a real one."""
+    text = _chunk(b"tEXt", b"Comment\x00" + path.encode("utf-8", "replace")[:200])
+    filler = b""
+    if pad > 0:
+        filler = _chunk(b"lcPd", hashlib.shake_256(path.encode()).digest(pad))  # ancillary: ignored
+    return PNG[:33] + text + filler + PNG[33:]
+
+
 # ---------------------------------------------------------------------------------------------
 # Zhihu
 # ---------------------------------------------------------------------------------------------
@@ -352,17 +391,58 @@ _ZH_HEAD = (
     '<div id="root"><div class="App"><header class="AppHeader"><a href="//www.zhihu.com" '
     'aria-label="知乎">知乎</a></header><main role="main" class="App-main">'
 )
-_ZH_FOOT = "</main></div></div>{script}</body></html>"
+# Zhihu's front-end bundle (static.zhihu.com): server-rendered text is visible without it, but every
+# figure ships as a lazy ``<img>`` whose ``src`` is an empty SVG placeholder, the picture in
+# ``data-actualsrc``/``data-original`` (plus a ``<noscript>`` copy); the script swaps them in
+# (archivers.md §3.2, qsniyg/maxurl#1461).
+ZH_LAZY_JS_PATH = "/heifetz/main.lazyimg.lc0001.js"
+ZH_LAZY_JS_URL = "https://static.zhihu.com" + ZH_LAZY_JS_PATH
+ZH_LAZY_JS = (
+    b"(function(){"
+    b"var imgs=document.querySelectorAll('img.lazy[data-actualsrc]');"
+    b"for(var i=0;i<imgs.length;i++){imgs[i].setAttribute('src',imgs[i].getAttribute('data-actualsrc'));"
+    b"imgs[i].classList.remove('lazy');}"
+    b"})();"
+)
+_ZH_FOOT = f'</main></div></div>{{script}}<script src="{ZH_LAZY_JS_URL}"></script></body></html>'
+
+
+def zhimg_image_url(seed: str, n: int = 0, size: str = "r") -> str:
+    token = hashlib.sha1(f"zhimg/{seed}/{n}".encode()).hexdigest()[:32]
+    return f"https://pic{1 + n % 4}.zhimg.com/v2-{token}_{size}.png"
+
+
+def zh_figures(seed: str, count: int = 2) -> str:
+    """Zhihu's figure markup: a <noscript> copy and the lazy image with its SVG placeholder."""
+    placeholder = (
+        "data:image/svg+xml;utf8,&lt;svg xmlns=&#39;http://www.w3.org/2000/svg&#39; "
+        "width=&#39;1080&#39; height=&#39;608&#39;&gt;&lt;/svg&gt;"
+    )
+    figures = []
+    for n in range(count):
+        original, actual = zhimg_image_url(seed, n, "r"), zhimg_image_url(seed, n, "720w")
+        attrs = (
+            f'data-caption="" data-size="normal" data-rawwidth="1080" data-rawheight="608" width="1080" '
+            f'data-original="{original}"'
+        )
+        figures.append(
+            f'<figure data-size="normal"><noscript><img src="{actual}" {attrs} '
+            'class="origin_image zh-lightbox-thumb"/></noscript>'
+            f'<img src="{placeholder}" {attrs} data-actualsrc="{actual}" '
+            'class="origin_image zh-lightbox-thumb lazy"/><figcaption>图 ' + str(n + 1) + "</figcaption></figure>"
+        )
+    return "".join(figures)
 
 
 def zh_article(post_id: str, title: str = "一篇专栏文章") -> bytes:
-    """Block C: a live Zhihu column article."""
+    """Block C: a live Zhihu column article (with two lazy figures)."""
     return (
         _ZH_HEAD.format(title=f"{escape(title)} - 知乎")
         + f'<div class="Post-content"><article class="Post-Main Post-NormalMain" tabindex="-1">'
         f'<header class="Post-Header"><h1 class="Post-Title">{escape(title)}</h1></header>'
         '<div class="Post-RichTextContainer"><div class="css-1yuhvjn"><div class="RichText ztext '
-        'Post-RichText"><p>正文……</p><p>这是一篇写给初学者的专栏文章。</p></div></div></div></article></div>'
+        f'Post-RichText"><p>正文……</p>{zh_figures(post_id)}<p>这是一篇写给初学者的专栏文章。</p></div></div></div>'
+        "</article></div>"
         + _ZH_FOOT.format(
             script='<script id="js-initialData" type="text/json">{"initialState":{"entities":{"articles":'
             f'{{"{post_id}":{{"id":{post_id},"title":"{escape(title)}"}}}}}}}}}}</script>'
@@ -388,7 +468,9 @@ ZH_LIVE_Q = zh_question(
     "296904119",
     "为什么深度学习需要大量数据？",
     '<div class="ContentItem AnswerItem" data-zop=\'{"type":"answer"}\'><div class="RichContent">'
-    '<div class="RichContent-inner"><span class="RichText ztext">正文…</span></div></div></div>',
+    '<div class="RichContent-inner"><span class="RichText ztext"><p>正文…</p>'
+    + zh_figures("296904119", 1)
+    + "</span></div></div></div>",
 )
 # The answer slot of a live question says the answer is gone (tombstone regex in sites.ZHIHU).
 ZH_ANS_DEL = zh_question("32237946", "如何评价这本书？", '<div class="ContentItem">该回答已被删除</div>')

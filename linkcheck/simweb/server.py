@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import hashlib
 import json
 import logging
 import socket
@@ -25,7 +26,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import trustme
 from aiohttp import web
@@ -47,7 +48,10 @@ TEXT = "text/plain; charset=utf-8"
 
 WEIXIN_HOSTS = ("mp.weixin.qq.com",)
 MMBIZ_HOSTS = ("mmbiz.qpic.cn",)
+WXRES_HOSTS = ("res.wx.qq.com",)  # WeChat's static files: the article script, WeUI styles
 ZHIHU_HOSTS = ("zhuanlan.zhihu.com", "www.zhihu.com", "zhihu.com")
+ZHIMG_HOSTS = ("pic1.zhimg.com", "pic2.zhimg.com", "pic3.zhimg.com", "pic4.zhimg.com")
+ZHSTATIC_HOSTS = ("static.zhihu.com",)
 CSDN_HOSTS = ("blog.csdn.net",)
 CNBLOGS_HOSTS = ("www.cnblogs.com",)
 SOHU_HOSTS = ("www.sohu.com", "m.sohu.com")
@@ -63,7 +67,8 @@ BADTLS_HOST = "badtls.test"
 BENCH_SUFFIX = ".bench.test"
 
 SIMULATED_HOSTS: tuple[str, ...] = (
-    *WEIXIN_HOSTS, *MMBIZ_HOSTS, *ZHIHU_HOSTS, *CSDN_HOSTS, *CNBLOGS_HOSTS, *SOHU_HOSTS, *QQ_HOSTS,
+    *WEIXIN_HOSTS, *MMBIZ_HOSTS, *WXRES_HOSTS, *ZHIHU_HOSTS, *ZHIMG_HOSTS, *ZHSTATIC_HOSTS,
+    *CSDN_HOSTS, *CNBLOGS_HOSTS, *SOHU_HOSTS, *QQ_HOSTS,
     *JIANSHU_HOSTS, *BAIJIAHAO_HOSTS, *WAPPASS_HOSTS, *BILIBILI_HOSTS, *GITHUB_HOSTS, *BEHAVE_HOSTS,
     BADTLS_HOST,
 )  # fmt: skip
@@ -258,6 +263,9 @@ class SimulatedWeb:
     ``unknown_hosts``: "nxdomain" (route() → None) or "alive" (any other host serves a small live
     page). ``latency``: seconds every response waits first (non-blocking; may be changed while
     running). ``extra_hosts``: benchmark host names serving ``/page/{n}`` (as ``*.bench.test`` do).
+    ``wx_images``: (fewest, most) body images of a generated WeChat article, picked per article id
+    (default 3: the fixture articles); ``image_bytes``: (smallest, largest) size of an article
+    image, picked per image path (default: a ~250-byte PNG).
 
     Observation: ``requests`` (RequestRecord list, capped at ``max_records``), ``max_in_flight(host)``,
     ``in_flight(host)``, ``hits(host, path)``; ``reset_state()`` clears them and the per-URL attempt
@@ -283,9 +291,13 @@ class SimulatedWeb:
         https_port: int = 0,
         max_records: int = MAX_RECORDS,
         aliases: Mapping[str, str] | None = None,
+        wx_images: tuple[int, int] = (3, 3),
+        image_bytes: tuple[int, int] = (0, 0),
     ) -> None:
         if unknown_hosts not in ("nxdomain", "alive"):
             raise ValueError("unknown_hosts must be 'nxdomain' or 'alive'")
+        self.wx_images = wx_images
+        self.image_bytes = image_bytes
         self.unknown_hosts = unknown_hosts
         self.latency = latency
         # "host/path?query" → a URL of the catalogue: that URL answers as if it were the fixture
@@ -310,7 +322,10 @@ class SimulatedWeb:
         for hosts, handler in (
             (WEIXIN_HOSTS, self._weixin),
             (MMBIZ_HOSTS, self._mmbiz),
+            (WXRES_HOSTS, self._wxres),
             (ZHIHU_HOSTS, self._zhihu),
+            (ZHIMG_HOSTS, self._zhimg),
+            (ZHSTATIC_HOSTS, self._zhstatic),
             (CSDN_HOSTS, self._csdn),
             (CNBLOGS_HOSTS, self._cnblogs),
             (SOHU_HOSTS, self._sohu),
@@ -655,7 +670,7 @@ class SimulatedWeb:
                 target = quote(f"https://mp.weixin.qq.com/s/{sid}", safe="")
                 return _redirect(f"{WX_CAPTCHA_PATH}?poc_token=HBonce&target_url={target}")
             return _resp(P.wx_live())
-        return _resp(P.wx_generic(sid))
+        return _resp(P.wx_generic(sid, self._count(self.wx_images, sid)))
 
     def _wx_deleted(self, request: BaseRequest) -> web.Response:
         if request.headers.get("Accept-Language", "").lower().startswith("en"):
@@ -681,13 +696,48 @@ class SimulatedWeb:
             return _static(fixed)
         idx = q.get("idx") or q.get("itemidx") or "1"
         sn = q.get("sn") or q.get("sign") or ""
-        return _resp(P.wx_generic_long(biz, mid, idx, sn))
+        return _resp(P.wx_generic_long(biz, mid, idx, sn, self._count(self.wx_images, f"{biz}_{mid}_{idx}")))
+
+    @staticmethod
+    def _count(bounds: tuple[int, int], key: str) -> int:
+        """A number in ``bounds`` picked by ``key`` (the same on every request)."""
+        low, high = bounds
+        if high <= low:
+            return low
+        return low + int(hashlib.md5(key.encode()).hexdigest()[:8], 16) % (high - low + 1)
+
+    def _image(self, request: BaseRequest) -> web.Response:
+        body = P.image_png(request.path, self._count(self.image_bytes, request.path))
+        return _resp(body, ctype="image/png", headers={"Cache-Control": "max-age=2592000"})
 
     async def _mmbiz(self, request: BaseRequest, host: str) -> web.Response:
         referer = request.headers.get("Referer", "")
         if referer.startswith(("https://mp.weixin.qq.com/", "http://mp.weixin.qq.com/")):
-            return _resp(P.PNG, ctype="image/png", headers={"Cache-Control": "max-age=2592000"})
+            return self._image(request)
         return _resp(P.MMBIZ_FORBIDDEN, 403)
+
+    async def _wxres(self, request: BaseRequest, host: str) -> web.Response:
+        if request.path == P.WX_APPMSG_JS_PATH:
+            return _resp(P.WX_APPMSG_JS, ctype="application/javascript", headers={"Cache-Control": "max-age=2592000"})
+        if request.path.endswith(".css"):
+            return _resp(b".weui-msg{text-align:center}", ctype="text/css")
+        return _resp(b"not found", 404, TEXT)
+
+    # -- Zhihu's static files and images -----------------------------------------------------------
+
+    async def _zhstatic(self, request: BaseRequest, host: str) -> web.Response:
+        if request.path == P.ZH_LAZY_JS_PATH:
+            return _resp(P.ZH_LAZY_JS, ctype="application/javascript", headers={"Cache-Control": "max-age=2592000"})
+        if request.path.endswith(".css"):
+            return _resp(b".Post-Title{font-size:24px}", ctype="text/css")
+        return _resp(b"not found", 404, TEXT)
+
+    async def _zhimg(self, request: BaseRequest, host: str) -> web.Response:
+        # zhimg refuses embedding by other sites (OI-wiki/OI-wiki#103); no Referer is fine.
+        referer = request.headers.get("Referer", "")
+        if referer and (urlsplit(referer).hostname or "").rpartition("zhihu.com")[1] != "zhihu.com":
+            return _resp(b"<html><body>403 Forbidden</body></html>", 403)
+        return self._image(request)
 
     # -- Zhihu -----------------------------------------------------------------------------------
 
