@@ -168,6 +168,27 @@ class Requisites:
 
     hosts: LazyPattern
     attrs: tuple[str, ...] = ("data-src", "src")
+    # Hosts of the page's own scripts and style sheets (<script src>, <link rel=stylesheet>): each
+    # URL is archived once (they are the same for every article), so the page's JavaScript can run
+    # at replay — WeChat's reveals the hidden body and swaps data-src for src.
+    scripts: LazyPattern | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Readable:
+    """Where a site's pages keep the article, for the readable copy made beside each capture
+    (:mod:`linkcheck.archive.readable`): the text and figures a person reads, without the
+    page's scripts — which a replay may not run, or not run as the site did.
+
+    ``content``: elements holding the article, as ``(attribute, value)`` pairs — ``("id", …)``
+    matches the element with that id, ``("class", …)`` every element carrying that class (a
+    Zhihu question page has one per answer); the first pair that matches anything wins, in the
+    order given. Image URLs are read from the site's :class:`Requisites` attributes, so the copy
+    names exactly the images the archive fetched. Inline ``visibility: hidden``/``opacity: 0``
+    (how WeChat ships its body until its script runs) is dropped, scripts are never copied.
+    """
+
+    content: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +219,9 @@ class SiteProfile:
     browser_recheck: bool = False
     # Images archived with a page (WeChat's mmbiz images need the WeChat Referer).
     requisites: Requisites | None = None
+    # Where the article is in its pages: a readable copy (text + archived images, no scripts) is
+    # written beside each capture of them.
+    readable: Readable | None = None
 
     def request_headers(self) -> dict[str, str]:
         return {**DEFAULT_HEADERS, **self.headers}
@@ -263,7 +287,12 @@ WEIXIN = SiteProfile(
     live_required=True,
     successor=_re(r"var\s+transferTargetLink\s*=\s*'([^']+)'"),
     browser_recheck=True,
-    requisites=Requisites(LazyPattern(r"mmbiz\.qpic\.cn|mmbiz\.qlogo\.cn"), ("data-src", "src")),
+    requisites=Requisites(
+        LazyPattern(r"mmbiz\.qpic\.cn|mmbiz\.qlogo\.cn"), ("data-src", "src"), scripts=LazyPattern(r"res\.wx\.qq\.com")
+    ),
+    # The body (#js_content, hidden until WeChat's script runs); an image share (show type 8) has
+    # none, its pictures are in #js_article (decay-signatures.md §1 row 2).
+    readable=Readable((("id", "js_content"), ("id", "js_article"))),
     canonical=(
         CanonicalRule(_re(r"^/s/[A-Za-z0-9_-]+$"), keep_query=()),
         CanonicalRule(
@@ -318,7 +347,13 @@ ZHIHU = SiteProfile(
     browser_recheck=True,
     # The picture the page shows (data-actualsrc, swapped in by Zhihu's script; the <noscript> copy
     # has it as src), not the full-size data-original a click opens.
-    requisites=Requisites(LazyPattern(r"pic\d*\.zhimg\.com"), ("data-actualsrc", "src", "data-original")),
+    requisites=Requisites(
+        LazyPattern(r"pic\d*\.zhimg\.com"),
+        ("data-actualsrc", "src", "data-original"),
+        scripts=LazyPattern(r"static\.zhihu\.com|static\.zhimg\.com"),
+    ),
+    # A column article's body; on a question page, each answer.
+    readable=Readable((("class", "Post-RichText"), ("class", "RichContent-inner"))),
 )
 
 CSDN = SiteProfile(
@@ -461,6 +496,7 @@ __all__ = [
     "LazyPattern",
     "Marker",
     "Politeness",
+    "Readable",
     "Requisites",
     "SiteProfile",
     "UrlRule",

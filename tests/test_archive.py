@@ -39,6 +39,7 @@ from linkcheck.archive import (
     digest_html,
     read_capture,
     repair_open_files,
+    warc_path,
 )
 from linkcheck.models import Outcome, Verdict
 from linkcheck.net.resolve import RoutingResolver
@@ -110,13 +111,14 @@ def run(args: list, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=120, **kwargs)
 
 
-def lint(path: Path) -> int:
-    """Checks the validators skip (archivers.md §2.4). Returns the number of response+revisit records."""
+def lint(path: Path) -> tuple[int, int]:
+    """Checks the validators skip (archivers.md §2.4). Returns the number of response+revisit records
+    and of readable copies (resource records, each with its metadata record)."""
     found = records(path)
     assert found, path
     assert found[0][1].get_header("WARC-Type") == "warcinfo"
     assert found[0][1].get_header("WARC-Filename") == path.name
-    ids, by_id, captures = set(), {}, 0
+    ids, by_id, captures, copies = set(), {}, 0, 0
     for _offset, warc, http, payload in found:
         kind = warc.get_header("WARC-Type")
         assert warc.protocol == "WARC/1.1"
@@ -143,7 +145,18 @@ def lint(path: Path) -> int:
             response = by_id[warc.get_header("WARC-Concurrent-To")]
             assert response.get_header("WARC-Date") == warc.get_header("WARC-Date")
             assert response.get_header("WARC-Target-URI") == warc.get_header("WARC-Target-URI")
-    return captures
+        if kind == "resource":  # a readable copy: at a URI of its own, never the page's
+            copies += 1
+            assert warc.get_header("WARC-Target-URI").startswith("urn:readable:https://")
+            assert warc.get_header("Content-Type") == "text/html; charset=utf-8"
+            assert warc.get_header("WARC-Refers-To") is None  # not allowed on resource records (WARC 1.1)
+        if kind == "metadata":  # what a readable copy was derived from
+            assert warc.get_header("Content-Type") == "application/warc-fields"
+            fields = dict(line.split(": ", 1) for line in payload.decode().splitlines())
+            assert warc.get_header("WARC-Refers-To") == fields["derived-from-record"]
+            assert fields["readable-copy"] == warc.get_header("WARC-Target-URI")
+            assert fields["readable-record"] in ids
+    return captures, copies
 
 
 def assert_valid_warcs(warc_dir: Path, store: Store | None = None) -> list[Path]:
@@ -151,7 +164,7 @@ def assert_valid_warcs(warc_dir: Path, store: Store | None = None) -> list[Path]
     assert not list(warc_dir.glob("*.open")), "a WARC file was left open"
     files = sorted(warc_dir.glob("*.warc.gz"))
     assert files
-    total = 0
+    total = total_copies = 0
     for path in files:
         assert path.name.startswith("linkcheck-") and "weixin" not in path.name
         assert run(["gzip", "-t", path]).returncode == 0, path
@@ -161,14 +174,24 @@ def assert_valid_warcs(warc_dir: Path, store: Store | None = None) -> list[Path]
         indexed = run([BIN / "cdxj-indexer", path])
         assert indexed.returncode == 0, indexed.stderr
         lines = [line for line in indexed.stdout.splitlines() if line.strip()]
-        count = lint(path)
-        assert len(lines) == count, (path, len(lines), count)
+        count, copies = lint(path)
+        assert len(lines) == count + copies, (path, len(lines), count, copies)  # metadata is not indexed
         total += count
+        total_copies += copies
     if store is not None:
         ids = [row[0] for row in store.db.execute("select id from captures").fetchall()]
         assert len(ids) == total
         for capture_id in ids:
             read_capture(warc_dir, store.capture(capture_id))  # every row points at a readable record
+        rows = list(store.db.query("select * from readable_copies"))
+        assert len(rows) == total_copies
+        for row in rows:  # each row points at its resource record
+            with open(warc_path(warc_dir, row["warc_file"]), "rb") as fh:
+                fh.seek(row["warc_offset"])
+                record = next(iter(ArchiveIterator(fh)))
+                assert record.rec_type == "resource"
+                assert record.rec_headers.get_header("WARC-Record-ID") == row["warc_record_id"]
+                assert record.rec_headers.get_header("WARC-Target-URI") == row["url"]
     return files
 
 
@@ -230,9 +253,16 @@ def test_wechat_article_and_images_captured_valid_and_replayed_offline(tmp_path,
     assert page["title"] == P.WX_LIVE_TITLE  # <title> is empty on WeChat: og:title
     assert "本文介绍" in page["excerpt"] and "window.__wx_cfg" not in page["excerpt"]
     images = list(
-        store.db.query("select * from captures where page_capture_id = ? and kind = 'requisite'", [page["id"]])
+        store.db.query(
+            "select * from captures where page_capture_id = ? and kind = 'requisite' and url like 'https://mmbiz%'",
+            [page["id"]],
+        )
     )
     assert len(images) == 3
+    # The article script every WeChat page names (res.wx.qq.com) is archived once, for all of them.
+    scripts = sql(store.path, "select url, content_type from captures where url like 'https://res.wx.qq.com/%'")
+    assert scripts == [(P.WX_APPMSG_JS_URL, "application/javascript")]
+    assert simweb.hits("res.wx.qq.com") == 1
     assert {i["url"] for i in images} == {P.mmbiz_image_url(P.WX_LIVE_ID, n) for n in range(3)}
     assert all(i["http_status"] == 200 and i["content_type"] == "image/png" for i in images)
     # The image host saw the Referer a browser sends (the page's origin), so we got the real image.
@@ -601,7 +631,7 @@ def test_disk_failure_stops_the_stage_and_keeps_finished_captures(tmp_path, simw
 
     def flaky(self, *args):
         calls.append(1)
-        if len(calls) == 5:  # the first page and its three images are written; the second page fails
+        if len(calls) == 6:  # the first page, its script and three images are written; the second page fails
             raise OSError(28, "No space left on device")
         return real(self, *args)
 
@@ -679,7 +709,7 @@ def test_v1_database_is_migrated_and_dead_links_show_captures(tmp_path, monkeypa
         old.close()
     assert sql(path, "select name from sqlite_master where name = 'captures'") == []
     store = Store(path)
-    assert store.schema_version == 2 == store_module.code_schema_version()
+    assert store.schema_version == 3 == store_module.code_schema_version()
     assert [c["verdict"] for c in store.history(gone)] == ["alive"]
     archive(simweb, store, tmp_path / "warc", limit=1, now=lambda: T0)
     for day in (1, 2, 3):
@@ -688,8 +718,10 @@ def test_v1_database_is_migrated_and_dead_links_show_captures(tmp_path, monkeypa
     rows = {r["canonical"]: r for r in store.dead_links()}
     assert rows[gone]["captured"] == 1 and rows[gone]["last_captured_at"] == "2026-03-01T02:00:00Z"
     assert rows[never]["captured"] == 0 and rows[never]["last_captured_at"] is None
-    plain = sql(path, "select canonical, captured from dead_links order by canonical")
-    assert plain == [(never, 0), (gone, 1)]
+    # The WeChat article has a readable copy beside its capture; the page never captured has none.
+    assert rows[gone]["readable"] == 1 and rows[never]["readable"] is None
+    plain = sql(path, "select canonical, captured, readable from dead_links order by canonical")
+    assert plain == [(never, 0, None), (gone, 1, 1)]
 
 
 # ---- pieces ---------------------------------------------------------------------------------------

@@ -76,6 +76,7 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from linkcheck import __version__
+from linkcheck.archive import readable
 from linkcheck.classify import Page, decode_body
 from linkcheck.models import Outcome, Verdict
 from linkcheck.net.transport import Exchange, Recording, WindowDecoder
@@ -118,6 +119,7 @@ class ArchiveSettings:
     concurrency: int = 4  # pages in flight (each host's own gate still applies)
     timeout: float = 120.0  # one request, headers and body
     dedup: bool = True  # identical payloads become revisit records
+    readable: bool = True  # a readable copy beside captures of sites with a Readable rule (readable.py)
 
 
 # --------------------------------------------------------------------------------------------
@@ -139,6 +141,7 @@ class _PageParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.image_attrs = tuple(image_attrs)
         self.images: list[str] = []
+        self.scripts: list[str] = []  # <script src>, <link rel=stylesheet href>
         self.og_title: str | None = None
         self.h1: str | None = None
         self._title: list[str] = []
@@ -164,6 +167,14 @@ class _PageParser(HTMLParser):
                 if value and not value.startswith("data:"):
                     self.images.append(value)
                     break
+        elif tag == "script" or tag == "link":
+            values = dict(attrs)
+            if tag == "script":
+                source = values.get("src")
+            else:
+                source = values.get("href") if "stylesheet" in (values.get("rel") or "").lower().split() else None
+            if source and source.strip() and not source.strip().startswith("data:"):
+                self.scripts.append(source.strip())
         elif tag == "h1" and self.h1 is None and self._h1 is None:
             self._h1 = []
         if tag == "noscript":
@@ -216,6 +227,7 @@ class PageDigest:
     title: str | None
     text: str
     images: tuple[str, ...]
+    scripts: tuple[str, ...] = ()  # the page's script and style sheet URLs, as written
 
     @property
     def excerpt(self) -> str:
@@ -230,7 +242,7 @@ def digest_html(html: str, image_attrs: Sequence[str] = ()) -> PageDigest:
         for start in range(0, len(html), 65536):
             parser.feed(html[start : start + 65536])
         parser.close()
-    return PageDigest(parser.title, parser.text, tuple(parser.images))
+    return PageDigest(parser.title, parser.text, tuple(parser.images), tuple(parser.scripts))
 
 
 def decode_content(raw: io.BufferedIOBase, encoding: str | None, limit: int) -> bytes:
@@ -507,11 +519,14 @@ class PageCapture:
     truncated: bool = False
     requisites: int = 0  # image records written (responses + revisits)
     requisites_failed: int = 0
+    scripts: int = 0  # the page's scripts and style sheets archived with it (each URL once, ever)
     revisits: int = 0  # revisit records among all records written for the page
     bytes_written: int = 0  # compressed bytes added to WARC files
     # "check": written from the exchange of the page's check in a check run (no request of its
     # own); "archive": fetched by the archive stage or `linkcheck archive` (a check of its own).
     source: str = "archive"
+    # The readable copy beside the capture: "written", "" (the site has none), or why not.
+    readable: str = ""
 
     def to_dict(self) -> dict:
         return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
@@ -528,6 +543,8 @@ class ArchiveSummary:
     failed: int = 0
     skipped: int = 0
     requisites: int = 0
+    scripts: int = 0
+    readable: int = 0  # readable copies written
     revisits: int = 0
     from_checks: int = 0  # pages (captured, unchanged or failed) written from their check's exchange
     checks_recorded: int = 0  # verdicts of pages the archive itself fetched, recorded as checks
@@ -552,6 +569,8 @@ class ArchiveSummary:
         else:
             self.failed += 1
         self.requisites += page.requisites
+        self.scripts += page.scripts
+        self.readable += page.readable == "written"
         self.revisits += page.revisits
         self.from_checks += page.source == "check"
 
@@ -566,6 +585,8 @@ class ArchiveSummary:
             "failed": self.failed,
             "skipped": self.skipped,
             "requisites": self.requisites,
+            "scripts": self.scripts,
+            "readable": self.readable,
             "revisits": self.revisits,
             "from_checks": self.from_checks,
             "checks_recorded": self.checks_recorded,
@@ -656,6 +677,7 @@ class Archiver:
         # pages at a time.
         self._requisite_tasks: set[asyncio.Task[None]] = set()
         self._requisite_slots = asyncio.Semaphore(max(1, self.settings.concurrency))
+        self._scripts_seen: set[str] = set()  # page scripts archived (or being archived) by this run
         # One worker thread for the blocking work (WARC writes, parsing pages): compression and
         # parsing stay off the event loop, and memory is not spread over many malloc arenas.
         self._thread = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="linkcheck-archive")
@@ -904,18 +926,29 @@ class Archiver:
             result.reason = "unchanged" if revisit["url"] == final.url else f"identical-to:{revisit['url']}"
             return result
         result.outcome = "captured"
+        draft = await self._readable_draft(canonical, final, result)
         rules = self._requisite_rules(canonical)
-        if rules is not None and digest is not None and digest.images:
+        if rules is not None and digest is not None and (digest.images or digest.scripts):
             if requisites_now:
-                await self._capture_requisites(final.url, digest.images, rules, capture_id, result)
+                await self._capture_scripts(final.url, digest.scripts, rules, capture_id, result)
+                archived = await self._capture_requisites(final.url, digest.images, rules, capture_id, result)
+                await self._write_readable(draft, capture_id, archived, result)
             else:
-                task = asyncio.create_task(self._requisites_beside(final.url, digest.images, rules, capture_id, result))
+                task = asyncio.create_task(self._requisites_beside(final.url, digest, rules, capture_id, result, draft))
                 self._requisite_tasks.add(task)
                 task.add_done_callback(self._requisite_tasks.discard)
+        else:
+            await self._write_readable(draft, capture_id, {}, result)
         return result
 
     async def _requisites_beside(
-        self, page_url: str, images: Sequence[str], rules: Requisites, page_capture_id: int, result: PageCapture
+        self,
+        page_url: str,
+        digest: PageDigest,
+        rules: Requisites,
+        page_capture_id: int,
+        result: PageCapture,
+        draft: readable.ReadableDraft | None = None,
     ) -> None:
         from linkcheck.store import StoreError
 
@@ -923,13 +956,18 @@ class Archiver:
             if self.failure is not None:
                 return
             try:
-                await self._capture_requisites(page_url, images, rules, page_capture_id, result)
+                await self._capture_scripts(page_url, digest.scripts, rules, page_capture_id, result)
+                archived = await self._capture_requisites(page_url, digest.images, rules, page_capture_id, result)
+                await self._write_readable(draft, page_capture_id, archived, result)
             except (OSError, StoreError) as exc:
                 self.failure = self.failure or exc
 
     async def _capture_requisites(
         self, page_url: str, images: Sequence[str], rules: Requisites, page_capture_id: int, result: PageCapture
-    ) -> None:
+    ) -> dict[str, str]:
+        """Fetch and write the page's images; returns each archived image's URL (as the page
+        names it) → the URL its 2xx answer is archived at (after redirects)."""
+        archived: dict[str, str] = {}
         parts = urlsplit(page_url)
         # The Referer a browser sends for the page's images (its origin): without it WeChat serves
         # a "未经允许不可引用" placeholder.
@@ -963,6 +1001,7 @@ class Archiver:
                 _id, revisit, written = await self.store_record(
                     final, kind="requisite", page_capture_id=page_capture_id
                 )
+                archived[url] = final.url
                 result.requisites += 1
                 result.revisits += int(revisit is not None)
                 result.bytes_written += written
@@ -974,6 +1013,139 @@ class Archiver:
                     result.bytes_written += written
             finally:
                 recording.discard()
+        return archived
+
+    async def _capture_scripts(
+        self, page_url: str, scripts: Sequence[str], rules: Requisites, page_capture_id: int, result: PageCapture
+    ) -> None:
+        """Archive the page's own scripts and style sheets on the site's script hosts — each URL
+        once: they are the same for every article, so only the first page pays the request."""
+        if rules.scripts is None:
+            return
+        parts = urlsplit(page_url)
+        headers = {"Accept": "*/*", "Referer": f"{parts.scheme}://{parts.netloc}/"}
+        for raw in scripts:
+            url = urljoin(page_url, raw).split("#", 1)[0]
+            split = urlsplit(url)
+            if split.scheme not in ("http", "https") or not rules.scripts.fullmatch((split.hostname or "").lower()):
+                continue
+            if url in self._scripts_seen or self.failure is not None:
+                continue
+            self._scripts_seen.add(url)
+            if await self._in_thread(self.store.latest_capture, url) is not None:
+                continue  # archived by an earlier run
+            recording = self.recording(max_bytes=self.settings.max_requisite_bytes, headers=headers, page=False)
+            try:
+                await self.fetcher.check(url, recording=recording)
+                if recording.disk_error is not None:
+                    raise recording.disk_error
+                final = recording.final
+                if final is None or not 200 <= final.status < 300 or recording.incomplete is not None:
+                    self._scripts_seen.discard(url)  # another page may try again
+                    continue
+                for exchange in recording.exchanges:
+                    kind = "requisite" if exchange is final else "redirect"
+                    _id, revisit, written = await self.store_record(
+                        exchange, kind=kind, page_capture_id=page_capture_id
+                    )
+                    result.revisits += int(revisit is not None)
+                    result.bytes_written += written
+                result.scripts += 1
+            finally:
+                recording.discard()
+
+    # -- readable copies ------------------------------------------------------------------------
+
+    async def _readable_draft(
+        self, canonical: str, final: Exchange, result: PageCapture
+    ) -> readable.ReadableDraft | None:
+        """The article of a page just written (read from its body file, on the worker thread),
+        for sites with a :class:`~linkcheck.sites.Readable` rule; None otherwise."""
+        rule = readable.rule_for(canonical) if self.settings.readable else None
+        if rule is None:
+            return None
+        if final.truncated:
+            result.readable = "no: the page was cut when captured (WARC-Truncated)"
+            return None
+        profile = profile_for((urlsplit(canonical).hostname or "").lower())
+        attrs = profile.requisites.attrs if profile.requisites is not None else ("src",)
+        draft = await self._in_thread(
+            lambda: readable.extract(
+                readable.file_chunks(final.body_path),
+                page_url=final.url,
+                content_type=final.header("Content-Type") or "",
+                content_encoding=final.header("Content-Encoding"),
+                rule=rule,
+                image_attrs=attrs,
+            )
+        )
+        if draft is None:
+            result.readable = "no: the site's article element is not in the page"
+        elif not draft.readable:
+            result.readable = f"no: {draft.note or 'no text and no picture in the article'}"
+            return None
+        return draft
+
+    async def _write_readable(
+        self,
+        draft: readable.ReadableDraft | None,
+        page_capture_id: int,
+        archived: Mapping[str, str],
+        result: PageCapture,
+    ) -> None:
+        """Write the readable copy of a captured page (its images as archived) and its row."""
+        if draft is None:
+            return
+        async with self._write_lock:
+            written = await self._in_thread(self._readable_sync, draft, page_capture_id, archived, result.title)
+        result.bytes_written += written
+        result.readable = "written"
+
+    def _readable_sync(
+        self, draft: readable.ReadableDraft, page_capture_id: int, archived: Mapping[str, str], title: str | None
+    ) -> int:
+        page = self.store.capture(page_capture_id)
+        assert page is not None
+        html = readable.render(
+            draft,
+            title=title,
+            captured_at=page["warc_date"],
+            http_status=page["http_status"],
+            image_src=archived.get,
+        ).encode("utf-8")
+        records = readable.build_records(
+            html,
+            page_url=page["url"],
+            warc_date=page["warc_date"],
+            page_record_id=page["warc_record_id"],
+            images=len(draft.images),
+            images_archived=sum(url in archived for url in draft.images),
+            version=WARC_VERSION,
+        )
+        try:
+            before = self.writer.bytes_written
+            name, positions = self.writer.write(records)
+            written = self.writer.bytes_written - before
+        finally:
+            for record in records:
+                with suppress(Exception):
+                    record.raw_stream.close()
+        offset, length = positions[0]
+        self.store.record_readable(
+            now=self.now(),
+            page_capture_id=page_capture_id,
+            url=readable.readable_uri(page["url"]),
+            warc_date=page["warc_date"],
+            warc_file=name,
+            warc_offset=offset,
+            warc_length=length,
+            warc_record_id=records[0].rec_headers.get_header("WARC-Record-ID"),
+            payload_length=len(html),
+            images=len(draft.images),
+            images_archived=sum(url in archived for url in draft.images),
+            text_chars=draft.text_chars,
+        )
+        return written
 
     # -- records ------------------------------------------------------------------------------
 
@@ -1311,7 +1483,9 @@ class ExportError(Exception):
 def export_wacz(store: Store, warc_dir: Path, output: Path, *, title: str = "linkcheck captures") -> dict:
     """Package every closed WARC file and a page list into one WACZ (py ``wacz`` package).
 
-    Returns what went in: ``files``, ``pages``, ``skipped_open`` (files still being written).
+    The page list holds every captured page and every readable copy (``urn:readable:…``, titled
+    "… (readable copy)"). Returns what went in: ``files``, ``pages``, ``readable`` (copies),
+    ``skipped_open`` (files still being written).
     """
     warc_dir = Path(warc_dir)
     files = closed_warc_files(warc_dir)
@@ -1330,16 +1504,24 @@ def export_wacz(store: Store, warc_dir: Path, output: Path, *, title: str = "lin
         seen.add(key)
         page = {"url": row["url"], "ts": row["warc_date"], "title": row["title"] or row["canonical"]}
         pages.append(page)
+    # The readable copies (urn:readable:…): the article as a person reads it, listed next to its page.
+    captured = len(pages)
+    for copy in store.readable_copies():
+        if copy["warc_file"] in names:
+            named = f"{copy['title'] or copy['page_url']} (readable copy)"
+            pages.append({"url": copy["url"], "ts": copy["warc_date"], "title": named})
     with tempfile.TemporaryDirectory(prefix="linkcheck-wacz-") as tmp:
         pages_path = Path(tmp) / "pages.jsonl"
         with open(pages_path, "w", encoding="utf-8") as out:
             out.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": title}) + "\n")
-            for page in pages:
-                out.write(json.dumps(page, ensure_ascii=False) + "\n")
+            for number, page in enumerate(pages, 1):
+                out.write(json.dumps({"id": f"page-{number}", **page}, ensure_ascii=False) + "\n")
         target = Path(tmp) / "out.wacz"
         args = [sys.executable, "-m", "wacz", "create", "-o", str(target), "--title", title]
         if pages:
-            args += ["-p", str(pages_path)]
+            # Copied as written: `wacz create -p` keeps only pages at http(s) URLs, which would drop
+            # the readable copies (urn:readable:…).
+            args += ["-p", str(pages_path), "--copy-pages"]
         else:
             args += ["--detect-pages"]
         done = subprocess.run([*args, *map(str, files)], capture_output=True, text=True)
@@ -1350,7 +1532,12 @@ def export_wacz(store: Store, warc_dir: Path, output: Path, *, title: str = "lin
             raise ExportError(f"wacz create failed: {(done.stderr or done.stdout).strip()[-500:]}")
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(target), output)
-    return {"files": [p.name for p in files], "pages": len(pages), "skipped_open": [p.name for p in open_files]}
+    return {
+        "files": [p.name for p in files],
+        "pages": captured,
+        "readable": len(pages) - captured,
+        "skipped_open": [p.name for p in open_files],
+    }
 
 
 __all__ = [

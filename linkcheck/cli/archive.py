@@ -379,7 +379,8 @@ def export(
             highlight=False,
         )
     console.print(
-        f"Wrote {escape(str(wacz))}: {len(result['files'])} WARC file(s), {result['pages']} page(s). "
+        f"Wrote {escape(str(wacz))}: {len(result['files'])} WARC file(s), {result['pages']} page(s), "
+        f"{result['readable']} readable cop{'y' if result['readable'] == 1 else 'ies'}. "
         "Open it at https://replayweb.page (runs in the browser; nothing is uploaded).",
         highlight=False,
     )

@@ -46,6 +46,7 @@ from sqlite_utils import Database
 from linkcheck.models import Link, Outcome
 from linkcheck.scan.canonical import canonicalize
 from linkcheck.sites import profile_for
+from linkcheck.store import readable as _readable
 
 DEFAULT_DB = Path("state/linkcheck.db")
 APP_ID = "linkcheck"
@@ -334,7 +335,9 @@ SELECT url_id, canonical, site, reason, current_verdict, dead_checks, first_dead
   FROM dead_candidates WHERE confirmed""",
 }
 
-VIEWS: dict[str, str] = {**_VIEWS_V1, **_VIEWS_V2}
+_VIEWS_V3 = _readable.views_v3(_CITED_IN, _LAST_CAPTURED)
+
+VIEWS: dict[str, str] = {**_VIEWS_V1, **_VIEWS_V2, **_VIEWS_V3}
 
 
 def _migrate_2(db: Database) -> None:
@@ -347,9 +350,14 @@ def _migrate_2(db: Database) -> None:
         db.create_view(name, _VIEWS_V2[name].strip())
 
 
+def _migrate_3(db: Database) -> None:
+    """Readable copies beside page captures; ``readable`` on the dead-link views."""
+    _readable.migrate(db, _VIEWS_V3)
+
+
 # MIGRATIONS[i] upgrades a database at schema version i to version i + 1. Append only: never edit
 # a released migration; a later one that changes a view drops and recreates it.
-MIGRATIONS: list[Callable[[Database], None]] = [_migrate_1, _migrate_2]
+MIGRATIONS: list[Callable[[Database], None]] = [_migrate_1, _migrate_2, _migrate_3]
 
 
 def code_schema_version() -> int:
@@ -527,7 +535,7 @@ def _pid_alive(pid: int | None) -> bool:
     return True
 
 
-class Store:
+class Store(_readable.ReadableCopies):
     """The history database. Not for sharing between processes; one Store per process."""
 
     def __init__(
@@ -1446,6 +1454,7 @@ class Store:
                     (warc_file, size),
                 )
             ]
+            self._forget_readable(conn, warc_file, size, lost)
             dropped = 0
             while lost:
                 marks = ", ".join("?" * len(lost))
