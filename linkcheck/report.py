@@ -31,6 +31,23 @@ class DeadLink:
     captured: bool
     file: str
     line: int
+    # The latest capture has a readable copy (the article's text and archived images, no scripts).
+    readable: bool = False
+
+    @property
+    def open_with(self) -> str:
+        """How a person reads what was archived of it ("" when nothing was)."""
+        return open_command(self.url, readable=self.readable, captured=self.captured)
+
+
+def open_command(url: str, *, readable: bool, captured: bool) -> str:
+    """The command that shows a dead link's archived copy: the readable copy as one HTML file
+    when there is one, else the capture's text."""
+    if readable:
+        return f"linkcheck show {url} --html FILE"
+    if captured:
+        return f"linkcheck show {url}"
+    return ""
 
 
 @dataclass(slots=True)
@@ -66,7 +83,7 @@ class Report:
             "run": self.run,
             "totals": self.totals,
             "changes": {key: [_change_row(row) for row in rows] for key, rows in self.changes.items()},
-            "dead": [asdict(link) for link in self.dead],
+            "dead": [{**asdict(link), "open_with": link.open_with} for link in self.dead],
             "sites": [asdict(row) for row in self.sites],
         }
 
@@ -114,6 +131,7 @@ def build_report(store: Store, run_id: int | None = None) -> Report:
                     captured=row["url_id"] in captured,
                     file=occurrence["file"],
                     line=occurrence["line"],
+                    readable=bool(row.get("readable")),
                 )
             )
     sites: dict[str, SiteRow] = {}
@@ -147,11 +165,13 @@ def to_csv(report: Report) -> str:
     """One row per place a confirmed dead link is cited: what a spreadsheet or script wants."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["file", "line", "url", "site", "reason", "dead_since", "dead_checks", "archived"])
+    writer.writerow(
+        ["file", "line", "url", "site", "reason", "dead_since", "dead_checks", "archived", "readable", "open_with"]
+    )
     for link in report.dead:
         writer.writerow(
             [link.file, link.line, link.url, link.site, link.reason, link.since or "", link.dead_checks,
-             "yes" if link.captured else "no"]
+             "yes" if link.captured else "no", "yes" if link.readable else "no", link.open_with]
         )  # fmt: skip
     return out.getvalue()
 
@@ -181,6 +201,14 @@ def browser_line(report: Report) -> str | None:
     from linkcheck.browser import RecheckSummary
 
     return RecheckSummary.from_dict(data).describe()
+
+
+def _archived_cell(link: DeadLink) -> str:
+    if link.readable:
+        return f"readable copy: `{link.open_with}`"
+    if link.captured:
+        return f"yes: `{link.open_with}`"
+    return "no"
 
 
 def to_markdown(report: Report) -> str:
@@ -221,7 +249,7 @@ def to_markdown(report: Report) -> str:
         lines.append("| line | URL | reason | dead since | archived |")
         lines.append("|---:|---|---|---|---|")
         for link in links:
-            archived = "yes (`linkcheck show`)" if link.captured else "no"
+            archived = _archived_cell(link)
             since = (link.since or "")[:10]
             lines.append(f"| {link.line} | {_md_escape(link.url)} | {link.reason} | {since} | {archived} |")
         lines.append("")

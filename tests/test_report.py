@@ -85,7 +85,7 @@ def test_report_content(store):
         {
             "file": "posts/2019-1-1-a.md", "line": "12", "url": LINKS[0].canonical, "site": "weixin",
             "reason": "tombstone:weixin-deleted", "dead_since": "2026-11-01T03:00:00Z", "dead_checks": "3",
-            "archived": "no",
+            "archived": "no", "readable": "no", "open_with": "",
         }
     ]  # fmt: skip
 

@@ -121,6 +121,10 @@ def readable_uri(page_url: str) -> str:
     return READABLE_PREFIX + page_url
 
 
+# For `show --html` of a page whose site has no rule: the page's article, main part, else its body.
+GENERIC_RULE = Readable((("tag", "article"), ("tag", "main"), ("tag", "body")))
+
+
 def rule_for(url: str) -> Readable | None:
     return profile_for((urlsplit(url).hostname or "").lower()).readable
 
@@ -246,10 +250,17 @@ class _ArticleParser(HTMLParser):
     def _matches(self, attrs: Mapping[str, str | None]) -> list[int]:
         hits = []
         for index, (name, value) in enumerate(self.rule.content):
-            have = attrs.get(name)
+            have = attrs.get(name) if name != "tag" else None
             if have is None:
                 continue
             if (name == "class" and value in have.split()) or (name != "class" and have == value):
+                hits.append(index)
+        return hits
+
+    def _matches_tag(self, tag: str, attrs: Mapping[str, str | None]) -> list[int]:
+        hits = self._matches(attrs)
+        for index, (name, value) in enumerate(self.rule.content):
+            if name == "tag" and value == tag:
                 hits.append(index)
         return hits
 
@@ -293,7 +304,7 @@ class _ArticleParser(HTMLParser):
                 self._image(values)
             elif tag in _KEEP:  # (an element of the site's own — mp-style, mjx-container … — is unwrapped)
                 self._emit(f"<{tag}{self._attrs(tag, values)}>")
-        for index in self._matches(values):
+        for index in self._matches_tag(tag, values):
             if self._open[index] is None:
                 self._open[index] = _Capture(tag, parts=[f"<{_out_tag(tag)}{self._attrs(tag, values)}>"])
                 if tag in _VOID:
@@ -437,7 +448,13 @@ def extract(
         note = note or f"the page could not be read to its end ({exc})"
     found = parser.content()
     if found is None:
-        return None
+        # An article element that never closes (a cut page): what there is, marked incomplete.
+        index = next((i for i, capture in enumerate(parser._open) if capture is not None), None)
+        if index is None:
+            return None
+        capture = parser._open[index]
+        assert capture is not None
+        found = "".join(capture.parts), index
     content, index = found
     if parser.overflow:
         note = note or "the article is longer than a readable copy holds"
@@ -573,14 +590,111 @@ def build_records(
     return [resource, metadata]
 
 
+# --------------------------------------------------------------------------------------------
+# One self-contained file (`linkcheck show URL --html FILE`)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Standalone:
+    html: str
+    title: str | None
+    images: int
+    images_inlined: int
+    complete: bool
+    note: str
+    copy: dict | None  # the readable_copies row of the capture, when one was written
+
+
+class NotReadableError(Exception):
+    pass
+
+
+def standalone_html(store: Any, warc_dir: Any, row: dict) -> Standalone:
+    """The readable copy of a page capture (``store.latest_capture`` row) as one self-contained
+    HTML file: derived from the untouched response (the revisited one for a revisit) and every
+    image inlined as a ``data:`` URI from its own capture in the WARC files. Nothing in it is
+    fetched from anywhere. Raises NotReadableError for a capture that is not an HTML page or
+    holds no article; CaptureMissingError/OSError when the WARC files are gone."""
+    from linkcheck.archive import digest_html, read_capture
+    from linkcheck.classify import decode_body
+    from linkcheck.sites import profile_for as profile
+
+    holder = row.get("original") or row
+    stored = read_capture(warc_dir, row)
+    content_type = stored.content_type
+    media = content_type.split(";")[0].strip().lower()
+    if media and "html" not in media:
+        raise NotReadableError(f"the capture is {media}, not an HTML page")
+    site = profile((urlsplit(holder["url"]).hostname or "").lower())
+    rule = site.readable or GENERIC_RULE
+    attrs = site.requisites.attrs if site.requisites is not None else ("src",)
+    draft = extract(
+        [stored.body],
+        page_url=holder["url"],
+        content_type=content_type,
+        rule=rule,
+        image_attrs=attrs,
+        source_complete=not stored.truncated,
+    )
+    if draft is None or not (draft.text_chars or draft.images):
+        raise NotReadableError("no article text or picture found in the capture")
+    title = row.get("title") or digest_html(decode_body(stored.body[: 2 * 1024 * 1024], content_type)).title
+
+    def inline(url: str) -> str | None:
+        return _image_data_uri(store, warc_dir, url)
+
+    images = [inline(url) for url in draft.images]
+    lookup = dict(zip(draft.images, images, strict=True))
+    html = render(
+        draft,
+        title=title,
+        captured_at=holder["warc_date"],
+        http_status=holder["http_status"],
+        image_src=lookup.get,
+        standalone=True,
+    )
+    copy = store.readable_copy(holder["id"])
+    return Standalone(html, title, len(images), sum(i is not None for i in images), draft.complete, draft.note, copy)
+
+
+def _image_data_uri(store: Any, warc_dir: Any, url: str, hops: int = 5) -> str | None:
+    """An archived image as a data: URI, following archived redirects; None when the archive has
+    no 2xx image for it (then the copy says so — it never points at the origin)."""
+    from linkcheck.archive import CaptureMissingError, read_capture
+
+    for _ in range(hops):
+        row = store.latest_capture(url)
+        if row is None:
+            return None
+        try:
+            stored = read_capture(warc_dir, row, max_bytes=MAX_INLINE_IMAGE_BYTES)
+        except (CaptureMissingError, OSError):
+            return None
+        status = int((row.get("original") or row)["http_status"] or 0)
+        if 300 <= status < 400:
+            location = next((v for k, v in stored.http_headers if k.lower() == "location"), None)
+            if not location:
+                return None
+            url = urljoin(url, location)
+            continue
+        if not 200 <= status < 300 or stored.truncated or not stored.content_type.lower().startswith("image/"):
+            return None
+        return data_uri(stored.content_type, stored.body)
+    return None
+
+
 def data_uri(content_type: str, body: bytes) -> str:
     media = (content_type or "application/octet-stream").split(";")[0].strip() or "application/octet-stream"
     return f"data:{media};base64,{base64.b64encode(body).decode('ascii')}"
 
 
 __all__ = [
+    "GENERIC_RULE",
     "READABLE_PREFIX",
+    "NotReadableError",
     "ReadableDraft",
+    "Standalone",
     "build_records",
     "data_uri",
     "extract",
@@ -588,4 +702,5 @@ __all__ = [
     "readable_uri",
     "render",
     "rule_for",
+    "standalone_html",
 ]

@@ -12,6 +12,7 @@ missing WARC file); 4 another run holds the lock; 130 interrupted (finished capt
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -258,13 +259,25 @@ def show(
     raw: Annotated[
         bool, typer.Option("--raw", help="Write the archived body itself (Content-Encoding undone) to stdout.")
     ] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            help="Write the readable copy as one self-contained HTML file (images inlined from the WARC files).",
+            dir_okay=False,
+        ),
+    ] = None,
+    open_it: Annotated[
+        bool, typer.Option("--open", help="Write the readable copy to a temporary file and open it in the browser.")
+    ] = False,
     output_format: Annotated[TextOrJson, typer.Option("--format", "-f", help="text or json.")] = TextOrJson.text,
     config_file: ConfigOpt = None,
 ) -> None:
     """The title and readable text of a URL's latest capture, read from its WARC record.
 
     Says when it was captured. --raw writes the original bytes (the capture time goes to stderr).
-    A URL never captured is an error (exit 2).
+    --html FILE / --open: the article as one HTML file that needs nothing else — no request to the
+    site, images inlined from the archive. A URL never captured is an error (exit 2).
     """
     from linkcheck.archive import CaptureMissingError, read_capture
     from linkcheck.store import StoreError
@@ -294,6 +307,9 @@ def show(
     except (CaptureMissingError, OSError) as exc:
         raise fail(f"{url}: capture {row['id']} cannot be read: {exc}", ExitCode.USAGE) from None
     when = _when(row)
+    if html is not None or open_it:
+        _write_readable(row, directory, db, html, open_it)
+        return
     if raw:
         err_console.print(when, highlight=False, markup=False, soft_wrap=True)
         sys.stdout.buffer.write(stored.body)
@@ -329,6 +345,68 @@ def show(
         out.write(f"({kind}, {len(stored.body):,} bytes: not text; --raw writes the body)\n")
         return
     out.write(digest.text + "\n")
+    copy = _readable_row(db, row)
+    if copy is not None:
+        out.write(
+            f"\nReadable copy (text and {copy['images_archived']} of {copy['images']} image(s)): {copy['url']} "
+            f"in {copy['warc_file']}; `linkcheck show {row['url']} --html FILE` writes it as one file.\n"
+        )
+
+
+def _readable_row(db: Path, row: dict) -> dict | None:
+    from linkcheck.store import StoreError
+
+    store = _open_store(db)
+    try:
+        return store.readable_copy((row.get("original") or row)["id"])
+    except StoreError:
+        return None
+    finally:
+        store.close()
+
+
+def _write_readable(row: dict, directory: Path, db: Path, target: Path | None, open_it: bool) -> None:
+    """`show --html FILE` / `--open`: the readable copy of the capture as one self-contained file."""
+    import tempfile
+    import webbrowser
+
+    from linkcheck.archive import CaptureMissingError
+    from linkcheck.archive.readable import NotReadableError, standalone_html
+    from linkcheck.store import StoreError
+
+    store = _open_store(db)
+    try:
+        made = standalone_html(store, directory, row)
+    except NotReadableError as exc:
+        raise fail(f"{row['url']}: no readable copy: {exc}", ExitCode.USAGE) from None
+    except (CaptureMissingError, OSError, StoreError) as exc:
+        raise fail(f"{row['url']}: capture {row['id']} cannot be read: {exc}", ExitCode.USAGE) from None
+    finally:
+        store.close()
+    if target is None:
+        handle, name = tempfile.mkstemp(prefix="linkcheck-readable-", suffix=".html")
+        os.close(handle)
+        target = Path(name)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(made.html, encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"{target}: {exc.strerror or exc}", ExitCode.USAGE) from None
+    console.print(
+        f"Wrote {escape(str(target))}: {escape(made.title or row['url'])} — text and {made.images_inlined} of "
+        f"{made.images} image(s), from the capture of {(row.get('original') or row)['warc_date']}; "
+        "it makes no request to any site.",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if not made.complete:
+        err_console.print(f"[yellow]warning:[/] incomplete copy: {escape(made.note)}", highlight=False)
+    elif made.images_inlined < made.images:
+        err_console.print(
+            f"[yellow]warning:[/] {made.images - made.images_inlined} image(s) are not in the archive", highlight=False
+        )
+    if open_it:
+        webbrowser.open(target.resolve().as_uri())
 
 
 def _is_text(content_type: str) -> bool:

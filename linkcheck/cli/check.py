@@ -356,10 +356,15 @@ def _print_report(out: Console, report: Report, *, quiet: bool = False) -> None:
         table.add_column("URL", overflow="fold")
         table.add_column("reason")
         table.add_column("dead since")
-        table.add_column("archive")
+        table.add_column("archive", overflow="fold")
         for post, links in grouped.items():
             for link in links:
-                archive = "[green]yes[/] (linkcheck show)" if link.captured else "[dim]no[/]"
+                if link.readable:
+                    archive = f"[green]readable copy[/]: {escape(link.open_with)}"
+                elif link.captured:
+                    archive = f"[green]yes[/]: {escape(link.open_with)}"
+                else:
+                    archive = "[dim]no[/]"
                 table.add_row(
                     escape(f"{post}:{link.line}"),
                     escape(link.url),

@@ -90,7 +90,8 @@ def _where(occurrences: list[dict], limit: int = 3) -> str:
 
 _DEAD_CSV_FIELDS = (
     "file", "line", "column", "canonical", "site", "reason", "confirmed", "dead_checks",
-    "first_dead_at", "last_dead_at", "dead_days", "last_alive_at", "current_verdict", "captured",
+    "first_dead_at", "last_dead_at", "dead_days", "last_alive_at", "current_verdict", "captured", "readable",
+    "open_with",
 )  # fmt: skip
 
 
@@ -129,6 +130,12 @@ def dead(
     with open_store(db) as store:
         links = store.dead_links(include_suspected=include_suspected)
         settings = store.settings()
+    from linkcheck.report import open_command
+
+    for link in links:
+        link["open_with"] = open_command(
+            link["canonical"], readable=bool(link.get("readable")), captured=bool(link.get("captured"))
+        )
     rule = (
         f"confirmed = at least {settings['confirm_checks']:g} dead checks spanning at least "
         f"{settings['confirm_days']:g} days, no alive check in between"
@@ -204,10 +211,11 @@ def dead(
 
 
 def _archived(link: dict) -> str:
-    """Whether a WARC capture of the dead link exists (`linkcheck show URL` prints it)."""
+    """Whether a WARC capture of the dead link exists, and how to read it."""
     if not link.get("captured"):
         return "no"
-    return f"yes, {_day(link.get('last_captured_at'))}"
+    kind = "readable copy" if link.get("readable") else "yes"
+    return f"{kind}, {_day(link.get('last_captured_at'))}: {link['open_with']}"
 
 
 # ---- history ---------------------------------------------------------------------------------
