@@ -25,6 +25,7 @@ from linkcheck.run.lock import RunLock, lock_path_for
 from linkcheck.run.schedule import plan
 from linkcheck.scan.canonical import canonicalize
 from linkcheck.store import Store, StoreError
+from linkcheck.store.links import Links
 from tests.support import fast_politeness, fast_settings
 
 POST = """---
@@ -406,7 +407,7 @@ def test_a_failed_sync_on_the_writer_stops_the_run_and_records_no_check(blog, si
         time.sleep(1.5)  # checks finish meanwhile, and their groups queue up behind the sync
         raise StoreError("database error: database or disk is full")
 
-    monkeypatch.setattr(Store, "sync_links", disk_full)
+    monkeypatch.setattr(Links, "sync", disk_full)
     monkeypatch.setattr(job_module, "COMMIT_EVERY_S", 0.02)
     # A slow URL keeps the run going until the sync has failed: the groups before it are handed to
     # the writer (timed), not written by the final flush.

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linkcheck import store as store_module
 from linkcheck.models import Link, LinkKind, Occurrence, Outcome, Verdict
-from linkcheck.store import Store, StoreError, _State
+from linkcheck.store import Store, StoreError, schema
+from linkcheck.store.state import Rules, State, advance
 
 T0 = datetime(2025, 1, 1, 18, 0, tzinfo=UTC)
 WX = "https://mp.weixin.qq.com/s/"
@@ -80,8 +80,8 @@ def record_nights(store: Store, url: str, verdicts: list[tuple[float, str]]) -> 
 
 def test_new_database_is_created_in_wal_with_schema_and_settings(db_path: Path) -> None:
     with Store(db_path) as store:
-        assert store.schema_version == store_module.code_schema_version()
-        assert store.settings() == {
+        assert store.schema_version == schema.code_schema_version()
+        assert store.settings.values() == {
             "confirm_checks": 3,
             "confirm_days": 7,
             "flaky_window": 10,
@@ -186,7 +186,7 @@ def test_empty_file_is_initialised_when_creating(tmp_path: Path) -> None:
     path = tmp_path / "touched.db"
     path.touch()
     with Store(path) as store:
-        assert store.schema_version == store_module.code_schema_version()
+        assert store.schema_version == schema.code_schema_version()
 
 
 def test_old_database_is_upgraded_in_place(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -198,8 +198,8 @@ def test_old_database_is_upgraded_in_place(db_path: Path, monkeypatch: pytest.Mo
         db.execute("ALTER TABLE urls ADD COLUMN note TEXT")
         db.execute("UPDATE urls SET note = 'migrated'")
 
-    before = store_module.code_schema_version()
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, add_note_column])
+    before = schema.code_schema_version()
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, add_note_column])
     with Store(db_path) as store:
         assert store.schema_version == before + 1
         assert [c["verdict"] for c in store.history("https://a.example/x")] == ["dead"]
@@ -215,8 +215,8 @@ def test_failed_migration_rolls_back_completely(db_path: Path, monkeypatch: pyte
         db.execute("DELETE FROM occurrences")
         raise RuntimeError("migration bug")
 
-    before = store_module.code_schema_version()
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, half_done])
+    before = schema.code_schema_version()
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, half_done])
     with pytest.raises(RuntimeError, match="migration bug"):
         Store(db_path)
     assert sql(db_path, "SELECT value FROM meta WHERE key = 'schema_version'") == [(str(before),)]
@@ -227,20 +227,20 @@ def test_failed_migration_rolls_back_completely(db_path: Path, monkeypatch: pyte
 def test_confirm_thresholds_are_persisted_only_when_given(db_path: Path) -> None:
     Store(db_path, confirm_checks=4, confirm_days=2.5).close()
     with Store(db_path) as store:  # a plain open keeps what was set
-        assert store.rules.confirm_checks == 4
-        assert store.rules.confirm_days == 2.5
+        assert store.settings.rules.confirm_checks == 4
+        assert store.settings.rules.confirm_days == 2.5
     assert dict(sql(db_path, "SELECT key, value FROM settings"))["confirm_checks"] == 4
     with pytest.raises(ValueError):
         Store(db_path, confirm_checks=0)
 
 
 def test_set_setting_validates_and_applies(store: Store) -> None:
-    store.set_setting("confirm_days", 3.5)
-    assert store.rules.confirm_days == 3.5
-    assert store.settings()["confirm_days"] == 3.5
+    store.settings.set("confirm_days", 3.5)
+    assert store.settings.rules.confirm_days == 3.5
+    assert store.settings.values()["confirm_days"] == 3.5
     for key, value in (("confirm_checks", 0), ("confirm_checks", 2.5), ("confirm_days", -1), ("nope", 1)):
         with pytest.raises(ValueError):
-            store.set_setting(key, value)
+            store.settings.set(key, value)
 
 
 def test_closed_store_raises_store_error(store: Store) -> None:
@@ -514,7 +514,7 @@ def test_plain_sql_agrees_with_the_command_when_settings_change(db_path: Path) -
     sql_conn.close()
     with Store(db_path) as store:
         assert store.dead_links() == []
-        assert store.rules.confirm_checks == 5
+        assert store.settings.rules.confirm_checks == 5
 
 
 def test_totals(store: Store) -> None:
@@ -601,10 +601,10 @@ def test_incremental_state_equals_rebuild_and_sql_agrees(tmp_path_factory, steps
 
 
 def test_state_advance_counts_transitions_ignoring_walls() -> None:
-    rules = store_module.Rules()
-    state: _State | None = None
+    rules = Rules()
+    state: State | None = None
     for i, verdict in enumerate(["alive", "blocked", "alive", "dead", "blocked", "dead", "alive"]):
-        state, _ = store_module._advance(state, i, f"2025-01-0{i + 1}T00:00:00Z", verdict, "r", None, rules)
+        state, _ = advance(state, i, f"2025-01-0{i + 1}T00:00:00Z", verdict, "r", None, rules)
     assert state is not None
     assert state.recent == "ABADBDA"
     assert state.transitions == 2
@@ -663,3 +663,47 @@ def test_record_checks_is_all_or_nothing(store: Store, db_path: Path) -> None:
     assert sql(db_path, "SELECT count(*) FROM checks") == [(0,)]
     assert store.record_checks(run, []) == []
     assert store.record_checks(run, [("https://a.example/x", outcome("dead"), day(0))]) == ["newly-dead"]
+
+
+# ---- captures --------------------------------------------------------------------------------
+
+
+def test_due_captures_are_the_alive_pages_never_or_long_ago_captured(store: Store) -> None:
+    urls = [f"https://{host}/p" for host in ("a.example", "mp.weixin.qq.com", "b.example", "c.example")]
+    store.links.sync([link(u, ("posts/a.md", i)) for i, u in enumerate(urls)], now=day(0))
+    run = store.runs.begin({}, now=day(0))
+    for url, verdict in zip(urls, ["alive", "alive", "alive", "dead"], strict=True):
+        store.checks.record(run, url, outcome(verdict), now=day(0))
+    fields = dict(url=urls[2], kind="page", warc_date="d", warc_file="a.warc.gz", warc_offset=0, warc_length=1,
+                  warc_record_id="<r>", record_type="response", payload_digest="sha1:X", payload_length=1)  # fmt: skip
+    store.captures.record(canonical=urls[2], now=day(1), **fields)
+    assert [r["canonical"] for r in store.captures.due(now=day(40))] == urls[:2]  # by url id; not the dead one
+    old = store.captures.due(now=day(40), max_age=timedelta(days=30))
+    assert [(r["canonical"], r["last_captured_at"]) for r in old] == [
+        (urls[0], None),
+        (urls[1], None),
+        (urls[2], "2025-01-02T18:00:00Z"),
+    ]
+    assert store.captures.due(now=day(40), max_age=timedelta(days=40)) == old[:2]
+
+
+def test_archive_order_is_never_captured_then_decay_risk_then_oldest() -> None:
+    from linkcheck.sites import GENERIC, archive_order, profile_by_name
+
+    def row(url_id: int, site: str, last: str | None) -> dict:
+        return {"url_id": url_id, "site": site, "last_captured_at": last}
+
+    due = [
+        row(1, "generic", None),
+        row(2, "weixin", "2025-01-01T00:00:00Z"),
+        row(3, "no-such-profile", None),
+        row(4, "weixin", None),
+        row(5, "zhihu", None),
+        row(6, "generic", "2024-12-01T00:00:00Z"),
+        row(7, "weixin", "2024-06-01T00:00:00Z"),
+    ]
+    ordered = archive_order(due)
+    assert [r["url_id"] for r in ordered] == [4, 5, 1, 3, 7, 2, 6]
+    assert [r["priority"] for r in ordered][:2] == [profile_by_name(s).archive_priority for s in ("weixin", "zhihu")]
+    assert ordered[3]["priority"] == GENERIC.archive_priority  # an unknown site ranks as generic
+    assert "priority" not in due[0]  # the rows given are left as they were

@@ -128,7 +128,7 @@ def dead(
     db = database_path(db, load_config_or_fail(config_file))
     with open_store(db) as store:
         links = store.dead_links(include_suspected=include_suspected)
-        settings = store.settings()
+        settings = store.settings.values()
     rule = (
         f"confirmed = at least {settings['confirm_checks']:g} dead checks spanning at least "
         f"{settings['confirm_days']:g} days, no alive check in between"
