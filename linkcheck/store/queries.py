@@ -137,5 +137,23 @@ class Queries(Repository):
             **{f"now_{v}": by_verdict.get(v, 0) for v in VERDICTS},
         }
 
+    @guarded
+    def captured_url_ids(self) -> set[int]:
+        """The URLs that have any capture (the report's "archived")."""
+        return {
+            row[0] for row in self._db.conn.execute("SELECT DISTINCT url_id FROM captures WHERE url_id IS NOT NULL")
+        }
+
+    @guarded
+    def site_verdicts(self) -> list[dict]:
+        """Cited, checkable URLs counted by site and current verdict (None: never checked), with
+        how many of them have a capture: the report's "By site" table."""
+        return self._db.query(
+            "SELECT u.site, s.verdict, count(*) AS urls, "
+            "sum(EXISTS (SELECT 1 FROM captures c WHERE c.url_id = u.id)) AS captured "
+            "FROM urls u LEFT JOIN url_state s ON s.url_id = u.id "
+            "WHERE u.cited = 1 AND u.checkable = 1 GROUP BY u.site, s.verdict ORDER BY u.site, s.verdict"
+        )
+
 
 __all__ = ["Queries"]
