@@ -50,13 +50,13 @@ def store(tmp_path: Path):
     with Store(tmp_path / "state" / "linkcheck.db") as store:
         for night, outcomes in enumerate(NIGHTS):
             when = START + timedelta(days=4 * night)
-            store.sync_links(LINKS, now=when)
-            run = store.begin_run({"night": night}, now=when)
+            store.links.sync(LINKS, now=when)
+            run = store.runs.begin({"night": night}, now=when)
             for index, (verdict, reason) in outcomes.items():
                 status = 404 if reason == "http-404" else 200
-                store.record_check(run, LINKS[index].canonical, Outcome(Verdict(verdict), reason, http_status=status),
+                store.checks.record(run, LINKS[index].canonical, Outcome(Verdict(verdict), reason, http_status=status),
                                    now=when + timedelta(minutes=index))  # fmt: skip
-            store.finish_run(run, "completed", {}, now=when + timedelta(minutes=30))
+            store.runs.finish(run, "completed", {}, now=when + timedelta(minutes=30))
         yield store
 
 

@@ -125,12 +125,6 @@ class Store:
         self.page_captures = self.captures.pages
         self.forget_captures_beyond = self.captures.forget_beyond
         self.capture_totals = self.captures.totals
-        # (And, until their callers move to the repositories, the report's, cli/db.py's and tests'.)
-        self.get_run = self.runs.get
-        self.latest_run = self.runs.latest
-        self.rebuild_state = self.checks.rebuild_state
-        self.flaky_links = self.queries.flaky_links
-        self.totals = self.queries.totals
 
     def pending_captures(
         self, *, max_age: timedelta | None = None, now: datetime | None = None, limit: int | None = None
