@@ -34,14 +34,13 @@ from linkcheck.archive import (
     WarcFileWriter,
     archive_pending,
     complete_members_end,
-    decode_content,
     digest_html,
     read_capture,
     repair_open_files,
 )
 from linkcheck.models import Outcome, Verdict
 from linkcheck.net.resolve import RoutingResolver
-from linkcheck.net.transport import Fetcher
+from linkcheck.net.transport import Fetcher, WindowDecoder
 from linkcheck.run.runner import run_checks
 from linkcheck.simweb import pages as P
 from linkcheck.store import Store
@@ -704,11 +703,22 @@ def test_digest_html_title_text_and_images():
     assert digest_html("<h1>H</h1>").title == "H"
 
 
-def test_decode_content_is_bounded():
+def test_decoded_window_is_bounded():
+    """A page's title, text and images come from its check's decoded window: a gzip bomb stops at
+    the limit, and an encoding no tool could read back decodes to nothing."""
+
+    def window(raw: bytes, encoding: str | None, limit: int) -> bytes:
+        decoder = WindowDecoder(encoding, limit)
+        for start in range(0, len(raw), 65536):
+            if decoder.ended:
+                break
+            decoder.feed(raw[start : start + 65536])
+        return bytes(decoder.window)
+
     bomb = gzip.compress(b"\0" * (50 * 1024 * 1024))
-    assert len(decode_content(io.BytesIO(bomb), "gzip", 1024 * 1024)) == 1024 * 1024
-    assert decode_content(io.BytesIO(b"plain"), None, 100) == b"plain"
-    assert decode_content(io.BytesIO(b"x"), "compress", 100) == b""
+    assert len(window(bomb, "gzip", 1024 * 1024)) == 1024 * 1024
+    assert window(b"plain", None, 100) == b"plain"
+    assert window(b"x", "compress", 100) == b""
 
 
 @pytest.mark.parametrize("kind", ["response", "revisit"])

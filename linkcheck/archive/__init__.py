@@ -78,7 +78,7 @@ from warcio.warcwriter import WARCWriter
 from linkcheck import __version__
 from linkcheck.classify import Page, decode_body
 from linkcheck.models import Outcome, Verdict
-from linkcheck.net.transport import Exchange, Recording, WindowDecoder
+from linkcheck.net.transport import Exchange, Recording
 from linkcheck.sites import Requisites, profile_for
 
 if TYPE_CHECKING:
@@ -93,9 +93,6 @@ FILE_PREFIX = "linkcheck"
 DEFAULT_ROTATE_BYTES = 1_000_000_000
 DEFAULT_MAX_AGE = timedelta(days=90)
 EXCERPT_CHARS = 500
-# Encodings we can read back for titles and text; asking only for these keeps every stored body
-# readable by any WARC tool.
-ACCEPT_ENCODING = "gzip, deflate"
 IMAGE_ACCEPT = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8"
 _NAME_RE = re.compile(rf"^{FILE_PREFIX}-(\d{{17}})-(\d{{5,}})-(\d+)\.warc\.gz(?:\.open)?$")
 _HOP_HEADERS = ("transfer-encoding", "content-length")
@@ -224,19 +221,6 @@ def digest_html(html: str, image_attrs: Sequence[str] = ()) -> PageDigest:
             parser.feed(html[start : start + 65536])
         parser.close()
     return PageDigest(parser.title, parser.text, tuple(parser.images))
-
-
-def decode_content(raw: io.BufferedIOBase, encoding: str | None, limit: int) -> bytes:
-    """Undo a Content-Encoding (gzip, deflate) of a stored body, at most ``limit`` output bytes —
-    a gzip bomb cannot blow up memory. Unknown encodings give b"". The same decoder a recorded
-    check feeds while it reads (:class:`~linkcheck.net.transport.WindowDecoder`)."""
-    decoder = WindowDecoder(encoding, limit)
-    while not decoder.ended:
-        chunk = raw.read(65536)
-        if not chunk:
-            break
-        decoder.feed(chunk)
-    return decoder.window  # type: ignore[return-value]  (a bytearray: no copy)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1363,7 +1347,6 @@ __all__ = [
     "captured_during_checks",
     "closed_warc_files",
     "complete_members_end",
-    "decode_content",
     "digest_html",
     "export_wacz",
     "read_capture",
