@@ -28,16 +28,9 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from linkcheck import store as store_module
-from linkcheck.archive import (
-    Archiver,
-    ArchiveSettings,
-    WarcFileWriter,
-    archive_pending,
-    complete_members_end,
-    digest_html,
-    read_capture,
-    repair_open_files,
-)
+from linkcheck.archive import Archiver, ArchiveSettings, archive_pending, read_capture
+from linkcheck.archive.digest import digest_html
+from linkcheck.archive.warcfile import WarcFileWriter, complete_members_end, repair_open_files
 from linkcheck.models import Outcome, Verdict
 from linkcheck.net.resolve import RoutingResolver
 from linkcheck.net.transport import Fetcher, WindowDecoder

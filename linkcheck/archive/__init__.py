@@ -49,34 +49,28 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import io
-import json
-import os
-import re
-import shutil
-import subprocess
-import sys
-import tempfile
-import threading
 import time
-import zlib
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.recordbuilder import RecordBuilder
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.timeutils import datetime_to_iso_date
-from warcio.warcwriter import WARCWriter
-
-from linkcheck import __version__
-from linkcheck.classify import Page, decode_body
+from linkcheck.archive.digest import PageDigest, digest_answer, digest_html
+from linkcheck.archive.export import ExportError, export_wacz
+from linkcheck.archive.read import CaptureMissingError, StoredCapture, read_capture
+from linkcheck.archive.records import close_records, exchange_records, record_id, warc_date
+from linkcheck.archive.warcfile import (
+    DEFAULT_ROTATE_BYTES,
+    TMP_DIR,
+    Repair,
+    WarcFileWriter,
+    closed_warc_files,
+    complete_members_end,
+    repair_open_files,
+    warc_path,
+)
 from linkcheck.models import Outcome, Verdict
 from linkcheck.net.transport import Exchange, Recording
 from linkcheck.sites import Requisites, profile_for
@@ -85,17 +79,8 @@ if TYPE_CHECKING:
     from linkcheck.net.transport import Fetcher
     from linkcheck.store import Store
 
-WARC_VERSION = "1.1"
-WARC_SUFFIX = ".warc.gz"
-OPEN_SUFFIX = ".open"
-TMP_DIR = ".tmp"
-FILE_PREFIX = "linkcheck"
-DEFAULT_ROTATE_BYTES = 1_000_000_000
 DEFAULT_MAX_AGE = timedelta(days=90)
-EXCERPT_CHARS = 500
 IMAGE_ACCEPT = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8"
-_NAME_RE = re.compile(rf"^{FILE_PREFIX}-(\d{{17}})-(\d{{5,}})-(\d+)\.warc\.gz(?:\.open)?$")
-_HOP_HEADERS = ("transfer-encoding", "content-length")
 
 
 # --------------------------------------------------------------------------------------------
@@ -115,354 +100,6 @@ class ArchiveSettings:
     concurrency: int = 4  # pages in flight (each host's own gate still applies)
     timeout: float = 120.0  # one request, headers and body
     dedup: bool = True  # identical payloads become revisit records
-
-
-# --------------------------------------------------------------------------------------------
-# HTML: title, readable text, image URLs
-# --------------------------------------------------------------------------------------------
-
-_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "object", "select"})
-_BLOCK_TAGS = frozenset(
-    {
-        "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
-        "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
-        "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul",
-    }
-)  # fmt: skip
-
-
-class _PageParser(HTMLParser):
-    def __init__(self, image_attrs: Sequence[str] = ()) -> None:
-        super().__init__(convert_charrefs=True)
-        self.image_attrs = tuple(image_attrs)
-        self.images: list[str] = []
-        self.og_title: str | None = None
-        self.h1: str | None = None
-        self._title: list[str] = []
-        self._in_title = False
-        self._h1: list[str] | None = None
-        self._skip = 0
-        self._parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "title":
-            self._in_title = True
-        elif tag == "meta":
-            values = dict(attrs)
-            if self.og_title is None and "og:title" in (values.get("property"), values.get("name")):
-                self.og_title = (values.get("content") or "").strip() or None
-        elif tag == "img" and self.image_attrs:
-            values = dict(attrs)
-            for name in self.image_attrs:
-                value = (values.get(name) or "").strip()
-                if value and not value.startswith("data:"):
-                    self.images.append(value)
-                    break
-        elif tag == "h1" and self.h1 is None and self._h1 is None:
-            self._h1 = []
-        if tag in _SKIP_TAGS:
-            self._skip += 1
-        elif tag in _BLOCK_TAGS:
-            self._parts.append("\n")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        # <br/>, <img/>, <meta/>: no content, so a skip tag written this way opens nothing.
-        if tag in _SKIP_TAGS:
-            return
-        self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
-        elif tag in _SKIP_TAGS:
-            self._skip = max(0, self._skip - 1)
-        elif tag == "h1" and self._h1 is not None:
-            self.h1 = " ".join("".join(self._h1).split()) or None
-            self._h1 = None
-        if tag in _BLOCK_TAGS:
-            self._parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self._title.append(data)
-        elif not self._skip:
-            self._parts.append(data)
-            if self._h1 is not None:
-                self._h1.append(data)
-
-    @property
-    def title(self) -> str | None:
-        title = " ".join("".join(self._title).split())
-        return self.og_title or title or self.h1
-
-    @property
-    def text(self) -> str:
-        lines = (" ".join(line.split()) for line in "".join(self._parts).split("\n"))
-        return "\n".join(line for line in lines if line)
-
-
-@dataclass(frozen=True, slots=True)
-class PageDigest:
-    title: str | None
-    text: str
-    images: tuple[str, ...]
-
-    @property
-    def excerpt(self) -> str:
-        return self.text[:EXCERPT_CHARS]
-
-
-def digest_html(html: str, image_attrs: Sequence[str] = ()) -> PageDigest:
-    """Title (og:title, else <title>, else the first <h1>), readable text and <img> URLs."""
-    parser = _PageParser(image_attrs)
-    with suppress(AssertionError):  # html.parser gives up on some broken markup: keep what it read
-        # In slices: html.parser copies its unparsed buffer on every feed.
-        for start in range(0, len(html), 65536):
-            parser.feed(html[start : start + 65536])
-        parser.close()
-    return PageDigest(parser.title, parser.text, tuple(parser.images))
-
-
-# --------------------------------------------------------------------------------------------
-# WARC files: writing, rotation, repair
-# --------------------------------------------------------------------------------------------
-
-
-def warc_date(moment: datetime) -> str:
-    """WARC 1.1 date: UTC with microseconds."""
-    return datetime_to_iso_date(moment.astimezone(UTC).replace(tzinfo=None), use_micros=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    with suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-class WarcFileWriter:
-    """Appends records to ``<dir>/linkcheck-<time>-<serial>-<pid>.warc.gz.open``; renames on close.
-
-    Thread-safe: :meth:`write` and :meth:`close` may be called from worker threads. Records of one
-    :meth:`write` call always land in one file; rotation happens between calls.
-    """
-
-    def __init__(
-        self,
-        directory: Path,
-        *,
-        rotate_bytes: int = DEFAULT_ROTATE_BYTES,
-        info: dict[str, str] | None = None,
-    ) -> None:
-        self.directory = Path(directory)
-        self.rotate_bytes = rotate_bytes
-        self.info = info or {}
-        self.closed_files: list[str] = []
-        self._lock = threading.Lock()
-        self._fh: io.BufferedWriter | None = None
-        self._writer: WARCWriter | None = None
-        self._name: str | None = None
-        self.bytes_written = 0
-
-    @property
-    def current(self) -> str | None:
-        """Final name (without ``.open``) of the file being written, if any."""
-        return self._name
-
-    def _next_serial(self) -> int:
-        serials = [0]
-        if self.directory.is_dir():
-            for entry in os.scandir(self.directory):
-                match = _NAME_RE.match(entry.name)
-                if match:
-                    serials.append(int(match.group(2)))
-        return max(serials) + 1
-
-    def _open(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        now = datetime.now(UTC)
-        stamp = now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}"
-        while True:
-            name = f"{FILE_PREFIX}-{stamp}-{self._next_serial():05d}-{os.getpid()}{WARC_SUFFIX}"
-            try:
-                fh = open(self.directory / (name + OPEN_SUFFIX), "xb")  # noqa: SIM115 (kept open)
-            except FileExistsError:
-                continue
-            break
-        writer = WARCWriter(fh, gzip=True, warc_version=WARC_VERSION)
-        info = {
-            "software": f"linkcheck/{__version__} (warcio)",
-            "format": "WARC File Format 1.1",
-            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
-            "isPartOf": "linkcheck",
-            "description": "Captures of live pages cited by a blog, made by `linkcheck archive`",
-            **self.info,
-        }
-        writer.write_record(writer.create_warcinfo_record(name, info))
-        fh.flush()
-        self._fh, self._writer, self._name = fh, writer, name
-
-    def write(self, records: Sequence[Any]) -> tuple[str, list[tuple[int, int]]]:
-        """Write records (one gzip member each); returns the file name and (offset, length) each."""
-        with self._lock:
-            if self._fh is not None and self._fh.tell() >= self.rotate_bytes:
-                self._close()
-            if self._fh is None:
-                self._open()
-            assert self._fh is not None and self._writer is not None and self._name is not None
-            positions = []
-            good = self._fh.tell()
-            try:
-                for record in records:
-                    start = self._fh.tell()
-                    self._writer.write_record(record)
-                    end = self._fh.tell()
-                    positions.append((start, end - start))
-                self._fh.flush()
-            except BaseException:
-                self._abandon(good)  # a disk error mid-record: never leave a torn member behind
-                raise
-            self.bytes_written += sum(length for _start, length in positions)
-            return self._name, positions
-
-    def _abandon(self, good: int) -> None:
-        """After a failed write: cut the file back to ``good`` bytes and close it; the next write
-        starts a new file. If even that fails, the ``.open`` file stays for the next run's repair."""
-        fh, name = self._fh, self._name
-        assert fh is not None and name is not None
-        self._fh = self._writer = self._name = None
-        with suppress(Exception):
-            fh.close()  # its buffered tail may not flush: it is cut off below anyway
-        path = self.directory / (name + OPEN_SUFFIX)
-        try:
-            os.truncate(path, good)
-            os.replace(path, self.directory / name)
-        except OSError:
-            return
-        self.closed_files.append(name)
-
-    def _close(self) -> None:
-        if self._fh is None:
-            return
-        fh, name = self._fh, self._name
-        assert name is not None
-        self._fh = self._writer = self._name = None
-        fh.flush()
-        os.fsync(fh.fileno())
-        fh.close()
-        os.replace(self.directory / (name + OPEN_SUFFIX), self.directory / name)
-        _fsync_dir(self.directory)
-        self.closed_files.append(name)
-
-    def close(self) -> None:
-        """Flush, fsync and rename the open file to its final name (idempotent)."""
-        with self._lock:
-            self._close()
-
-
-def complete_members_end(path: Path) -> int:
-    """Byte offset just past the last complete gzip member of ``path`` (0 if none is complete)."""
-    end = pos = 0
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    with open(path, "rb") as fh:
-        try:
-            while True:
-                data = fh.read(1 << 20)
-                if not data:
-                    break
-                while data:
-                    decompressor.decompress(data, 1 << 20)  # output unused: only the framing counts
-                    if decompressor.eof:
-                        pos += len(data) - len(decompressor.unused_data)
-                        end = pos
-                        data = decompressor.unused_data
-                        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                    elif decompressor.unconsumed_tail:
-                        pos += len(data) - len(decompressor.unconsumed_tail)
-                        data = decompressor.unconsumed_tail
-                    else:
-                        pos += len(data)
-                        data = b""
-        except zlib.error:
-            pass  # garbage after the last good member (a torn write): cut there
-    return end
-
-
-def _records_end(path: Path, limit: int) -> int:
-    """Offset past the last WARC record that parses completely within the first ``limit`` bytes."""
-    end = 0
-    with open(path, "rb") as fh:
-        try:
-            iterator = ArchiveIterator(fh)
-            for record in iterator:
-                iterator.read_to_end(record)
-                offset, length = iterator.get_record_offset(), iterator.get_record_length()
-                if offset + length > limit:
-                    break
-                end = offset + length
-        except Exception:
-            pass
-    return end
-
-
-@dataclass(slots=True)
-class Repair:
-    name: str  # final file name
-    kept_bytes: int
-    cut_bytes: int
-    forgotten_captures: int
-    removed: bool  # nothing complete was left: the file was deleted
-
-
-def repair_open_files(directory: Path, store: Store | None = None) -> list[Repair]:
-    """Close WARC files a crashed run left ``.open``: cut to the last complete record, rename.
-
-    Only call it while holding the run lock (nobody else may be writing those files). Rows in
-    ``captures`` that point past the cut are dropped, and stale temporary bodies are removed.
-    """
-    directory = Path(directory)
-    repairs: list[Repair] = []
-    if not directory.is_dir():
-        return repairs
-    tmp = directory / TMP_DIR
-    if tmp.is_dir():
-        for entry in tmp.iterdir():
-            with suppress(OSError):
-                entry.unlink()
-    for path in sorted(directory.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")):
-        size = path.stat().st_size
-        good = complete_members_end(path)
-        if good:
-            good = _records_end(path, good)
-        name = path.name[: -len(OPEN_SUFFIX)]
-        forgotten = store.forget_captures_beyond(name, good) if store is not None else 0
-        if good == 0:
-            path.unlink()
-            repairs.append(Repair(name, 0, size, forgotten, True))
-            continue
-        with open(path, "r+b") as fh:
-            fh.truncate(good)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(path, directory / name)
-        repairs.append(Repair(name, good, size - good, forgotten, False))
-    if repairs:
-        _fsync_dir(directory)
-    return repairs
-
-
-def warc_path(directory: Path, name: str) -> Path | None:
-    """Where a WARC named in ``captures`` is now: closed, or still ``.open``; None if missing."""
-    for candidate in (Path(directory) / name, Path(directory) / (name + OPEN_SUFFIX)):
-        if candidate.exists():
-            return candidate
-    return None
-
-
-def closed_warc_files(directory: Path) -> list[Path]:
-    return sorted(p for p in Path(directory).glob(f"*{WARC_SUFFIX}") if p.is_file())
 
 
 # --------------------------------------------------------------------------------------------
@@ -549,13 +186,9 @@ class ArchiveSummary:
             "bytes_written": self.bytes_written,
             "elapsed_s": round(self.elapsed_s, 3),
             "files": list(self.files),
-            "repaired": [_repair_dict(r) for r in self.repaired],
+            "repaired": [r.to_dict() for r in self.repaired],
             "pages": [p.to_dict() for p in self.pages],
         }
-
-
-def _repair_dict(repair: Repair) -> dict:
-    return {name: getattr(repair, name) for name in Repair.__slots__}  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------------------------
@@ -813,22 +446,13 @@ class Archiver:
         rules = profile_for((urlsplit(canonical).hostname or "").lower()).requisites
         return rules if self.settings.requisites else None
 
-    def _digest(self, page: Page, window: bytes, attrs: Sequence[str]) -> PageDigest | None:
-        """Title, readable text and image URLs from the decoded window of the page's answer."""
-        looks_html = "html" in page.content_type.lower() or bytes(window[:512]).lstrip()[:1] == b"<"
-        if not looks_html:
-            return None
-        # The classifier decoded the same bytes already when it saw the whole window.
-        text = page.text if page.body_read and page.body is window else decode_body(window, page.content_type)
-        return digest_html(text, attrs)
-
     async def _digest_of(self, canonical: str, recording: Recording) -> PageDigest | None:
         """The page's digest; the decoded windows are let go (only the small digest stays)."""
         assert recording.page is not None
         rules = self._requisite_rules(canonical)
         page, window = recording.page, recording.text or b""
         recording.page = recording.text = None
-        return await self._in_thread(self._digest, page, window, rules.attrs if rules else ())
+        return await self._in_thread(digest_answer, page, window, rules.attrs if rules else ())
 
     async def _keep(self, canonical: str, recording: Recording, *, source: str, requisites_now: bool) -> PageCapture:
         """Write an alive page's exchange (and its redirect hops), then its requisites: at once
@@ -954,65 +578,6 @@ class Archiver:
 
     # -- records ------------------------------------------------------------------------------
 
-    def _response_headers(self, fetched: Exchange) -> StatusAndHeaders:
-        headers: list[tuple[str, str]] = []
-        placed = False
-        for key, value in fetched.response_headers:
-            lowered = key.lower()
-            if lowered in _HOP_HEADERS:
-                # aiohttp removed the chunking; the stored body is exactly `length` bytes.
-                if not placed:
-                    headers.append(("Content-Length", str(fetched.length)))
-                    placed = True
-                continue
-            headers.append((key, value))
-        if not placed:
-            headers.append(("Content-Length", str(fetched.length)))
-        return StatusAndHeaders(f"{fetched.status} {fetched.reason}".strip(), headers, protocol=fetched.protocol)
-
-    def _build_records(self, fetched: Exchange, original: dict | None, date: str) -> list[Any]:
-        """[response or revisit, request]; the caller closes record streams after writing."""
-        builder = RecordBuilder(warc_version=WARC_VERSION)
-        http_headers = self._response_headers(fetched)
-        extra = {"WARC-Date": date}
-        if fetched.ip:
-            extra["WARC-IP-Address"] = fetched.ip
-        if original is not None:
-            main = builder.create_revisit_record(
-                fetched.url,
-                fetched.payload_digest,
-                original["url"],
-                original["warc_date"],
-                http_headers=http_headers,
-                warc_headers_dict={
-                    **extra,
-                    "WARC-Refers-To": original["warc_record_id"],
-                    "WARC-Truncated": "length",
-                },
-            )
-        else:
-            if fetched.truncated:
-                extra["WARC-Truncated"] = "length"
-            extra["WARC-Payload-Digest"] = fetched.payload_digest
-            main = builder.create_warc_record(
-                fetched.url,
-                "response",
-                payload=open(fetched.body_path, "rb"),  # noqa: SIM115 (closed after writing)
-                length=fetched.length,
-                http_headers=http_headers,
-                warc_headers_dict=extra,
-            )
-        request = builder.create_warc_record(
-            fetched.url,
-            "request",
-            http_headers=StatusAndHeaders(fetched.request_line, fetched.request_headers, is_http_request=True),
-            warc_headers_dict={
-                "WARC-Date": date,
-                "WARC-Concurrent-To": main.rec_headers.get_header("WARC-Record-ID"),
-            },
-        )
-        return [main, request]
-
     def _dedup_source(self, fetched: Exchange) -> dict | None:
         if not self.settings.dedup or fetched.truncated or fetched.length == 0:
             return None  # a revisit of an empty body saves nothing; a cut one is not "identical"
@@ -1022,17 +587,13 @@ class Archiver:
         return original
 
     def _write_sync(self, fetched: Exchange, original: dict | None, date: str) -> tuple[str, int, int, str, int]:
-        records = self._build_records(fetched, original, date)
+        records = exchange_records(fetched, original, date)
         try:
-            before = self.writer.bytes_written
             name, positions = self.writer.write(records)
-            written = self.writer.bytes_written - before
         finally:
-            for record in records:
-                with suppress(Exception):
-                    record.raw_stream.close()
+            close_records(records)
         offset, length = positions[0]
-        return name, offset, length, records[0].rec_headers.get_header("WARC-Record-ID"), written
+        return name, offset, length, record_id(records[0]), sum(size for _offset, size in positions)
 
     async def store_record(
         self,
@@ -1225,109 +786,6 @@ def captured_during_checks(archiver: Archiver, status: str) -> ArchiveSummary:
         summary.status = "error"
         summary.error = f"{type(archiver.failure).__name__}: {archiver.failure}"[:500]
     return summary
-
-
-# --------------------------------------------------------------------------------------------
-# Reading captures back
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class StoredCapture:
-    """A capture read back from its WARC file."""
-
-    row: dict  # the captures row (with "original" for a revisit)
-    path: Path  # the WARC file holding the payload
-    status_line: str
-    http_headers: list[tuple[str, str]]
-    body: bytes  # the entity body, Content-Encoding undone
-    truncated: str | None
-
-    @property
-    def content_type(self) -> str:
-        for key, value in self.http_headers:
-            if key.lower() == "content-type":
-                return value
-        return ""
-
-    def digest(self) -> PageDigest:
-        return digest_html(decode_body(self.body, self.content_type))
-
-
-class CaptureMissingError(Exception):
-    pass
-
-
-def read_capture(warc_dir: Path, row: dict, *, max_bytes: int = 64 * 1024 * 1024) -> StoredCapture:
-    """Load the payload of a capture (following a revisit to its original) from the WARC file."""
-    holder = row.get("original") or row
-    path = warc_path(warc_dir, holder["warc_file"])
-    if path is None:
-        raise CaptureMissingError(f"WARC file {holder['warc_file']} is not in {warc_dir}")
-    with open(path, "rb") as fh:
-        fh.seek(holder["warc_offset"])
-        record = next(iter(ArchiveIterator(fh)), None)
-        if record is None or record.rec_type not in ("response", "revisit"):
-            raise CaptureMissingError(f"no response record at {path.name}:{holder['warc_offset']}")
-        body = record.content_stream().read(max_bytes)
-        truncated = record.rec_headers.get_header("WARC-Truncated")
-        status_line = f"{record.http_headers.protocol} {record.http_headers.statusline}"
-        headers = list(record.http_headers.headers)
-    return StoredCapture(row, path, status_line, headers, body, truncated)
-
-
-# --------------------------------------------------------------------------------------------
-# WACZ export
-# --------------------------------------------------------------------------------------------
-
-
-class ExportError(Exception):
-    pass
-
-
-def export_wacz(store: Store, warc_dir: Path, output: Path, *, title: str = "linkcheck captures") -> dict:
-    """Package every closed WARC file and a page list into one WACZ (py ``wacz`` package).
-
-    Returns what went in: ``files``, ``pages``, ``skipped_open`` (files still being written).
-    """
-    warc_dir = Path(warc_dir)
-    files = closed_warc_files(warc_dir)
-    open_files = sorted(warc_dir.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")) if warc_dir.is_dir() else []
-    if not files:
-        raise ExportError(f"no closed WARC files in {warc_dir} (run `linkcheck archive` first)")
-    names = {p.name for p in files}
-    pages = []
-    seen = set()
-    for row in store.page_captures():
-        if row["warc_file"] not in names:
-            continue
-        key = (row["url"], row["warc_date"])
-        if key in seen:
-            continue
-        seen.add(key)
-        page = {"url": row["url"], "ts": row["warc_date"], "title": row["title"] or row["canonical"]}
-        pages.append(page)
-    with tempfile.TemporaryDirectory(prefix="linkcheck-wacz-") as tmp:
-        pages_path = Path(tmp) / "pages.jsonl"
-        with open(pages_path, "w", encoding="utf-8") as out:
-            out.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": title}) + "\n")
-            for page in pages:
-                out.write(json.dumps(page, ensure_ascii=False) + "\n")
-        target = Path(tmp) / "out.wacz"
-        args = [sys.executable, "-m", "wacz", "create", "-o", str(target), "--title", title]
-        if pages:
-            args += ["-p", str(pages_path)]
-        else:
-            args += ["--detect-pages"]
-        done = subprocess.run([*args, *map(str, files)], capture_output=True, text=True)
-        if done.returncode != 0 or not target.exists():
-            if "No module named wacz" in done.stderr:
-                # A dependency of linkcheck: only a damaged or partial install lacks it.
-                raise ExportError("the `wacz` package is missing (it installs with linkcheck; pip install wacz)")
-            raise ExportError(f"wacz create failed: {(done.stderr or done.stdout).strip()[-500:]}")
-        output.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(target), output)
-    return {"files": [p.name for p in files], "pages": len(pages), "skipped_open": [p.name for p in open_files]}
 
 
 __all__ = [
