@@ -30,6 +30,7 @@ from warcio.archiveiterator import ArchiveIterator
 from linkcheck import store as store_module
 from linkcheck.archive import Archiver, ArchiveSettings, archive_pending, read_capture
 from linkcheck.archive.digest import digest_html
+from linkcheck.archive.policy import plan_captures
 from linkcheck.archive.warcfile import WarcFileWriter, complete_members_end, repair_open_files
 from linkcheck.models import Outcome, Verdict
 from linkcheck.net.resolve import RoutingResolver
@@ -579,19 +580,17 @@ def test_a_failed_write_never_leaves_a_torn_record(tmp_path):
 
 
 def test_disk_failure_stops_the_stage_and_keeps_finished_captures(tmp_path, simweb, monkeypatch):
-    from linkcheck.archive import Archiver
-
     store = alive_db(tmp_path / "linkcheck.db", [WX_LIVE, WX_OTHER, "https://behave.test/ok"])
-    real = Archiver._write_sync
+    real = WarcFileWriter.write
     calls = []
 
-    def flaky(self, *args):
+    def flaky(self, records):
         calls.append(1)
         if len(calls) == 5:  # the first page and its three images are written; the second page fails
             raise OSError(28, "No space left on device")
-        return real(self, *args)
+        return real(self, records)
 
-    monkeypatch.setattr(Archiver, "_write_sync", flaky)
+    monkeypatch.setattr(WarcFileWriter, "write", flaky)
     summary = archive(simweb, store, tmp_path / "warc", settings=ArchiveSettings(concurrency=1))
     assert summary.status == "error" and "No space left" in summary.error
     assert summary.captured == 1 and summary.attempted == 1
@@ -679,6 +678,32 @@ def test_v1_database_is_migrated_and_dead_links_show_captures(tmp_path, monkeypa
 
 
 # ---- pieces ---------------------------------------------------------------------------------------
+
+
+def test_capture_policy_orders_by_decay_risk_and_keeps_a_reserve():
+    wx, old, fresh = WX + "policyNew000000000000", WX + "policyOld000000000000", WX + "policyFresh00000000000"
+    zhihu, csdn, elsewhere = (
+        "https://zhuanlan.zhihu.com/p/1",
+        "https://blog.csdn.net/u/article/details/1",
+        "https://zhuanlan.zhihu.com/p/2",
+    )
+    links = [
+        (csdn, "blog.csdn.net"),
+        (zhihu, "zhuanlan.zhihu.com"),
+        (wx, "mp.weixin.qq.com"),
+        (old, "mp.weixin.qq.com"),
+        (fresh, "mp.weixin.qq.com"),
+    ]
+    last = {old: "2026-01-01T00:00:00Z", fresh: "2026-11-30T00:00:00Z"}
+    # An alive Zhihu page the run does not check: it ranks after the checked one, before CSDN.
+    pending = [{"canonical": elsewhere, "last_captured_at": None, "priority": 1, "url_id": 7}]
+    cutoff = "2026-09-01T00:00:00Z"
+    assert plan_captures(links, last, cutoff=cutoff, limit=None).planned == {wx, zhihu, csdn, old}
+    assert plan_captures(links, last, cutoff=None, limit=None).planned == {wx, zhihu, csdn}
+    plan = plan_captures(links, last, cutoff=cutoff, limit=3, pending=pending)
+    assert plan.planned == {wx, zhihu}  # the third place is the stage's
+    assert list(plan.reserve) == [csdn, old]
+    assert plan_captures(links, last, cutoff=cutoff, limit=1, pending=pending).reserve.keys() == {zhihu}
 
 
 def test_digest_html_title_text_and_images():
