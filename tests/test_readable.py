@@ -178,7 +178,7 @@ def test_capture_writes_a_readable_copy_beside_the_untouched_response(tmp_path, 
     meta, fields = records[("metadata", "urn:readable:" + WX_LIVE)]
     assert meta.get_header("WARC-Refers-To") == page["warc_record_id"]
     assert b"images: 3\r\nimages-archived: 3" in fields
-    row = store.readable_copy(page["id"])
+    row = store.readable.of_capture(page["id"])
     assert (row["images"], row["images_archived"], row["url"]) == (3, 3, "urn:readable:" + WX_LIVE)
     # The response record is what the server sent, byte for byte.
     with open(warc_path(warc_dir, page["warc_file"]), "rb") as fh:
@@ -201,7 +201,7 @@ def test_an_unchanged_page_keeps_its_copy_and_a_cut_page_gets_none(tmp_path, sim
     again = archive(simweb, store, tmp_path / "warc", now=lambda: later)
     assert again.unchanged == 1 and again.readable == 0  # a revisit: the first copy stands for it
     latest = store.latest_capture(WX_LIVE)
-    assert latest["record_type"] == "revisit" and store.readable_copy(latest["id"]) is not None
+    assert latest["record_type"] == "revisit" and store.readable.of_capture(latest["id"]) is not None
 
     big = WX + "liveBig000000000000000"
     small = alive_db(tmp_path / "cut.db", [big])
@@ -217,7 +217,7 @@ def test_a_missing_image_is_shown_as_missing(tmp_path, simweb, monkeypatch):
     real = P.mmbiz_image_url(P.WX_LIVE_ID, 1)
     summary = archive(simweb, store, tmp_path / "warc", settings=ArchiveSettings(max_requisites=2))
     assert summary.pages[0].requisites == 2
-    row = store.readable_copy(store.latest_capture(WX_LIVE)["id"])
+    row = store.readable.of_capture(store.latest_capture(WX_LIVE)["id"])
     assert (row["images"], row["images_archived"]) == (3, 2)
     _headers, html = resource_records(tmp_path / "warc")[("resource", "urn:readable:" + WX_LIVE)]
     missing = P.mmbiz_image_url(P.WX_LIVE_ID, 2)

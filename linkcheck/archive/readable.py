@@ -654,7 +654,7 @@ def standalone_html(store: Any, warc_dir: Any, row: dict) -> Standalone:
         image_src=lookup.get,
         standalone=True,
     )
-    copy = store.readable_copy(holder["id"])
+    copy = store.readable.of_capture(holder["id"])
     return Standalone(html, title, len(images), sum(i is not None for i in images), draft.complete, draft.note, copy)
 
 
@@ -664,7 +664,7 @@ def _image_data_uri(store: Any, warc_dir: Any, url: str, hops: int = 5) -> str |
     from linkcheck.archive import CaptureMissingError, read_capture
 
     for _ in range(hops):
-        row = store.latest_capture(url)
+        row = store.captures.latest(url)
         if row is None:
             return None
         try:

@@ -279,7 +279,7 @@ def show(
     --html FILE / --open: the article as one HTML file that needs nothing else — no request to the
     site, images inlined from the archive. A URL never captured is an error (exit 2).
     """
-    from linkcheck.archive import CaptureMissingError, read_capture
+    from linkcheck.archive.read import CaptureMissingError, read_capture
     from linkcheck.store import StoreError
 
     config = load_config_or_fail(config_file)
@@ -358,7 +358,7 @@ def _readable_row(db: Path, row: dict) -> dict | None:
 
     store = _open_store(db)
     try:
-        return store.readable_copy((row.get("original") or row)["id"])
+        return store.readable.of_capture((row.get("original") or row)["id"])
     except StoreError:
         return None
     finally:
@@ -437,7 +437,7 @@ def export(
     config_file: ConfigOpt = None,
 ) -> None:
     """Package every WARC file and the captured pages into one WACZ (open it in ReplayWeb.page)."""
-    from linkcheck.archive import ExportError, export_wacz
+    from linkcheck.archive.export import ExportError, export_wacz
     from linkcheck.store import StoreError
 
     config = load_config_or_fail(config_file)
