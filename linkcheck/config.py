@@ -58,7 +58,7 @@ KEYS: dict[str, Key] = {
 ARCHIVE_KEYS: dict[str, Key] = {
     "enabled": Key(bool, True, "Archive live pages into WARC files during `check`."),
     "dir": Key(str, "state/warc", "Where WARC files are written."),
-    "max_pages": Key(int, 200, "Pages captured per run at most.", 0),
+    "max_pages": Key(int, 0, "Pages captured per run at most; 0: every page that needs a capture.", 0),
     "max_resource_mb": Key((int, float), 20, "Size cap per captured resource (larger is truncated).", 0),
     "max_age_days": Key((int, float), 90, "Recapture a page whose capture is older (if it changed).", 0),
     "rotate_mb": Key((int, float), 1000, "Start a new WARC file at this size.", 1),

@@ -442,6 +442,17 @@ GITHUB = SiteProfile(
     tombstone_markers=(Marker("tombstone:github-dmca", _re(r"Repository unavailable due to DMCA takedown")),),
 )
 
+# WeChat's image CDN. A capture of an article fetches its images (about ten, archivers.md §3.1) beside
+# the checks; WeChat itself is asked once a second, so the images must come at ten a second or more
+# or they fall behind the night: twenty starts a second, four in flight — a browser opening one
+# article asks for all its images at once (bench/bench_nights.py).
+WEIXIN_IMAGES = SiteProfile(
+    name="weixin-images",
+    label="WeChat images",
+    hosts=("mmbiz.qpic.cn", "mmbiz.qlogo.cn"),
+    politeness=Politeness(concurrency=4, interval=0.05),
+)
+
 GENERIC = SiteProfile(name="generic", label="other", hosts=())
 
 PROFILES: tuple[SiteProfile, ...] = (
@@ -455,6 +466,7 @@ PROFILES: tuple[SiteProfile, ...] = (
     BAIJIAHAO,
     BILIBILI,
     GITHUB,
+    WEIXIN_IMAGES,
 )
 
 _EXACT: dict[str, SiteProfile] = {}

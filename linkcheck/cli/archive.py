@@ -83,7 +83,7 @@ def archive(
     config_file: ConfigOpt = None,
     limit: Annotated[
         int | None,
-        typer.Option(help="Capture at most this many pages; 0: no limit [archive.max_pages: 200].", min=0),
+        typer.Option(help="Capture at most this many pages; 0: no limit [archive.max_pages: 0].", min=0),
     ] = None,
     budget: Annotated[float | None, typer.Option(help="Start no new capture after this many seconds.")] = None,
     max_age: Annotated[

@@ -265,7 +265,9 @@ class SimulatedWeb:
     running). ``extra_hosts``: benchmark host names serving ``/page/{n}`` (as ``*.bench.test`` do).
     ``wx_images``: (fewest, most) body images of a generated WeChat article, picked per article id
     (default 3: the fixture articles); ``image_bytes``: (smallest, largest) size of an article
-    image, picked per image path (default: a ~250-byte PNG).
+    image, picked per image path (default: a ~250-byte PNG). ``zhihu_challenge=False``: Zhihu pages
+    answer as behind a solved challenge (what a client holding Zhihu's cookie sees; for benchmarks
+    of the nightly schedule).
 
     Observation: ``requests`` (RequestRecord list, capped at ``max_records``), ``max_in_flight(host)``,
     ``in_flight(host)``, ``hits(host, path)``; ``reset_state()`` clears them and the per-URL attempt
@@ -293,11 +295,13 @@ class SimulatedWeb:
         aliases: Mapping[str, str] | None = None,
         wx_images: tuple[int, int] = (3, 3),
         image_bytes: tuple[int, int] = (0, 0),
+        zhihu_challenge: bool = True,
     ) -> None:
         if unknown_hosts not in ("nxdomain", "alive"):
             raise ValueError("unknown_hosts must be 'nxdomain' or 'alive'")
         self.wx_images = wx_images
         self.image_bytes = image_bytes
+        self.zhihu_challenge = zhihu_challenge
         self.unknown_hosts = unknown_hosts
         self.latency = latency
         # "host/path?query" → a URL of the catalogue: that URL answers as if it were the fixture
@@ -758,6 +762,8 @@ class SimulatedWeb:
         if path.startswith("/api/"):
             return _static(ZH_API_DEFAULT)
         # Page paths answer 403 + the __zse_ck challenge; with its cookie, the page behind it.
+        if not self.zhihu_challenge:
+            return challenge.behind(path)
         return challenge.zhihu_gate(request)
 
     # -- other platforms -------------------------------------------------------------------------
