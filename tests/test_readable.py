@@ -229,7 +229,7 @@ def test_a_missing_image_is_shown_as_missing(tmp_path, simweb, monkeypatch):
 # ---- show --html, dead links, reports -----------------------------------------------------------
 
 
-def test_show_html_is_one_self_contained_file(tmp_path, simweb):
+def test_show_html_is_one_self_contained_file(tmp_path, simweb, monkeypatch):
     db = tmp_path / "state" / "linkcheck.db"
     store = alive_db(db, [WX_LIVE, ZHIHU_LIVE, "https://behave.test/ok"])
     archive(simweb, store, db.parent / "warc")
@@ -259,6 +259,13 @@ def test_show_html_is_one_self_contained_file(tmp_path, simweb):
     assert generic.exit_code == 0, generic.output  # any HTML page: its body, sanitised
     text = runner.invoke(app, ["show", WX_LIVE, "--db", str(db)])
     assert f"Readable copy (text and 3 of 3 image(s)): urn:readable:{WX_LIVE}" in text.stdout
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", opened.append)  # --open: a temporary file, handed to the browser
+    shown = runner.invoke(app, ["show", WX_LIVE, "--db", str(db), "--open"])
+    assert shown.exit_code == 0, shown.output
+    [uri] = opened
+    assert uri.startswith("file://") and "本文介绍" in Path(urlsplit(uri).path).read_text(encoding="utf-8")
+    Path(urlsplit(uri).path).unlink()
     image = runner.invoke(app, ["show", P.mmbiz_image_url(P.WX_LIVE_ID, 0), "--db", str(db), "--html", str(out)])
     assert image.exit_code == 2 and "not an HTML page" in image.stderr
 

@@ -231,3 +231,32 @@ def test_simulated_fortnight_through_the_real_store(tmp_path: Path) -> None:
     # plain SQL gives the same answer as the command
     assert {u for (u,) in conn.execute("SELECT canonical FROM dead_links")} == dead
     conn.close()
+
+
+def test_suspected_dead_are_rechecked_as_often_as_confirming_them_needs() -> None:
+    """With the confirmation rule (3 dead checks spanning 7 days) a suspected dead URL is due
+    3.5 days after its last check, or once 7 days have passed since it began failing — not every
+    night: a dead WeChat article costs a WeChat request per recheck."""
+
+    def suspect(name: str, last: timedelta, failing: timedelta) -> UrlState:
+        return UrlState(f"https://x.example/{name}", "generic", "x.example", "dead", NOW - last, 1, NOW - failing)
+
+    states = [
+        suspect("yesterday", timedelta(days=1), timedelta(days=1)),
+        suspect("four-days", timedelta(days=4), timedelta(days=4)),
+        suspect("span-reached", timedelta(days=3), timedelta(days=7, hours=1)),
+        suspect("just-now", timedelta(hours=2), timedelta(days=8)),  # never twice within 12 h
+    ]
+    assert names(plan(states, now=NOW, confirm=(3, 7))) == ["four-days", "span-reached"]
+    assert names(plan(states, now=NOW)) == ["four-days", "span-reached", "yesterday"]  # without: 12 h
+    # Nightly runs: checks on nights 0, 4 and 7 — the third spans the 7 days and confirms.
+    failing = NOW - timedelta(days=7)
+    nights = []
+    last = failing
+    for night in range(1, 9):
+        now = failing + timedelta(days=night)
+        probe = UrlState("https://x.example/p", "generic", "x.example", "dead", last, 1, failing)
+        if plan([probe], now=now, confirm=(3, 7)):
+            nights.append(night)
+            last = now
+    assert nights == [4, 7, 8]  # (after 7 days it stays due until a check confirms it)

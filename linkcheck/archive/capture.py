@@ -448,7 +448,9 @@ class Archiver:
                     continue
                 budget -= final.length
                 result.count(await self.store_record(final, kind="requisite", page_capture_id=page_capture_id))
-                archived[url] = final.url
+                if (final.header("Content-Type") or "").strip().lower().startswith("image/"):
+                    # (An error page served with 200 is archived as sent, never shown as the figure.)
+                    archived[url] = final.url
                 result.requisites += 1
                 await self._store_hops(recording, page_capture_id, result)
             finally:

@@ -266,6 +266,7 @@ async def run_job(
             now=now(),
             check_all=options.check_all,
             recheck_alive_after=options.recheck_alive_after,
+            confirm=(store.settings.rules.confirm_checks, store.settings.rules.confirm_days),
         )
         chosen = due[: options.max_urls] if options.max_urls is not None else due
         links = [by_canonical[c] for c in chosen if c in by_canonical]

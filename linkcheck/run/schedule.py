@@ -42,6 +42,21 @@ def _by_age(states: Iterable[UrlState]) -> list[UrlState]:
     return sorted(states, key=lambda s: s.last_checked_at or _NEVER)
 
 
+def _suspect_due(state: UrlState, now: datetime, at_least: timedelta, confirm: tuple[int, float] | None) -> bool:
+    """Whether a suspected dead URL is due: ``at_least`` since its last check, and with a
+    confirmation rule also its share of the span — or the span itself since it began failing."""
+    assert state.last_checked_at is not None
+    since = now - state.last_checked_at
+    if since < at_least:
+        return False
+    if confirm is None:
+        return True
+    checks, days = confirm
+    if since >= timedelta(days=days / max(1, checks - 1)):
+        return True
+    return state.failing_since is not None and now - state.failing_since >= timedelta(days=days)
+
+
 def plan(
     states: Iterable[UrlState],
     *,
@@ -51,8 +66,16 @@ def plan(
     check_all: bool = False,
     recheck_failing_after: timedelta = timedelta(hours=12),
     unsettled_share: float = 0.25,
+    confirm: tuple[int, float] | None = None,
 ) -> list[str]:
-    """Canonical URLs to check this run, most urgent first (at most ``max_urls``)."""
+    """Canonical URLs to check this run, most urgent first (at most ``max_urls``).
+
+    ``confirm``: the confirmation rule (dead checks, days they must span). With it a suspected
+    dead URL is rechecked only as often as confirming it needs — ``days / (checks - 1)`` apart
+    (3.5 days for 3 checks over 7), and again once ``days`` have passed since it began failing —
+    instead of every ``recheck_failing_after``: nightly rechecks of a dead WeChat article cost a
+    request a night each and confirm it no sooner, and they starved the weekly re-verification
+    of the blog (bench/bench_nights.py)."""
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     if max_urls is not None and max_urls < 0:
@@ -67,7 +90,7 @@ def plan(
             never.append(state)
         elif state.dead_checks > 0 and not state.confirmed:
             # Dead at least once since it was last alive (whatever neutral check came since).
-            if check_all or now - last >= recheck_failing_after:
+            if check_all or _suspect_due(state, now, recheck_failing_after, confirm):
                 suspected.append(state)
         elif state.verdict in ("error", "blocked") and not state.confirmed:
             if check_all or now - last >= recheck_failing_after:
