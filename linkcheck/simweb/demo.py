@@ -18,8 +18,8 @@ from linkcheck.sites import Politeness, profile_for
 
 # The demo's pacing: request starts to one host 5 ms apart instead of the sites' real intervals
 # (WeChat ~1 s, any other host 0.1 s). Against the local simulated web this runs the same pipeline;
-# with real pacing the checks of the four sample posts and the archiving of their ~200 WeChat
-# pages and ~550 article images (one image host: 552 starts at 0.1 s) take over a minute.
+# with real pacing the checks of the four sample posts and the archiving of their ~200 pages and
+# ~550 article images (mostly on one image host, 0.05 s apart) take over three minutes.
 DEMO_INTERVAL_S = 0.005
 # Seconds for one attempt: the simulated web answers in milliseconds, and the "too slow" host is
 # given up on after this (twice: timeouts are retried) — it is the longest wait of each night.
