@@ -27,6 +27,7 @@ from tests.oracles import oracle_missing
 
 HERE = Path(__file__).resolve().parent
 ORACLE = HERE / "oracles" / "kramdown_ids.rb"
+BLOG = HERE / "blog"
 CORPUS = Path(os.environ.get("LINKCHECK_CORPUS", HERE.parent.parent / "shared" / "corpus" / "_posts"))
 
 # (header as written after "## ", GFM id (Jekyll's default input), kramdown-input id): ids as
@@ -151,6 +152,13 @@ def _compare_documents(paths: list[Path], markdown_input: str = GFM) -> list[str
         for path, text, a in zip(paths, texts, answers, strict=True)
         if (mine := document_anchors(text, markdown_input=markdown_input)) != set(a["ids"])
     ]
+
+
+def test_kramdown_agrees_on_every_post_of_the_test_blog() -> None:
+    posts = sorted((BLOG / "_posts").glob("*.md"))
+    assert len(posts) >= 4
+    assert _compare_documents(posts) == []
+    assert _compare_documents(posts, KRAMDOWN) == []
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the blog corpus is not at {CORPUS}")
