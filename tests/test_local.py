@@ -215,3 +215,32 @@ def test_extraction_keeps_relative_and_liquid_destinations_only_when_asked() -> 
         "../x.png", '{{ "/y.png" | relative_url }}', "{% post_url 2016-08-02-x %}#a", "#top", "z.png",
         "/s.png", "https://h.example/p",
     ]  # fmt: skip
+
+
+def test_the_report_lists_broken_links_into_the_blog_by_post_and_line(site: JekyllSite, tmp_path: Path) -> None:
+    from linkcheck.report import build_report, to_markdown
+    from linkcheck.store import Store
+
+    links = collect([BLOG / "_posts"], site=site).links
+    checker = LocalChecker(site)
+    with Store(tmp_path / "l.db") as store:
+        store.sync_links(links)
+        run = store.begin_run({})
+        store.record_checks(run, [(link.canonical, checker.check_key(link.canonical), None) for link in links
+                                  if is_internal(link)])  # fmt: skip
+        store.finish_run(run, "completed", {})
+        report = build_report(store)
+    problems = {(p.url, p.reason, Path(p.file).name): p for p in report.internal}
+    moved = problems[("/blog/images/moved.png", MISSING_FILE, "2018-12-01-links.md")]
+    assert moved.fix == "/blog/images/sub/moved.png" and moved.detail and not moved.confirmed
+    assert moved.line == next(
+        n for n, text in enumerate(Path(LINKS_POST).read_text(encoding="utf-8").splitlines(), 1) if "moved.png" in text
+    )
+    assert ("{% post_url 2016-08-02-nope %}", MISSING_POST, "2019-01-01-broken-tags.md") in problems
+    assert not any(p.reason.startswith("local-") for p in report.internal)  # alive ones are not problems
+    local = next(row for row in report.sites if row.site == "local")
+    assert local.urls == sum(1 for link in links if is_internal(link)) and local.dead == len(
+        {p.url for p in report.internal}
+    )
+    markdown = to_markdown(report)
+    assert "## Broken links into the blog" in markdown and "| /blog/images/sub/moved.png |" in markdown

@@ -57,6 +57,11 @@ def is_internal(link: Link) -> bool:
     return link.checkable and not link.host
 
 
+def is_internal_key(canonical: str) -> bool:
+    """Whether a canonical form is an internal link's (a path, or a tag naming nothing)."""
+    return canonical.startswith(("/", "{%"))
+
+
 def encode_key(text: str) -> str:
     """Percent-encode what must be (non-ASCII, spaces …), existing escapes kept, in upper case."""
     encoded = quote(text, safe=_KEY_SAFE)
@@ -270,4 +275,4 @@ class InternalLinks:
         return rest
 
 
-__all__ = ["SKIP_LIQUID", "InternalLinks", "Unresolved", "encode_key", "is_internal", "split_key"]
+__all__ = ["SKIP_LIQUID", "InternalLinks", "Unresolved", "encode_key", "is_internal", "is_internal_key", "split_key"]
