@@ -244,3 +244,21 @@ def test_the_report_lists_broken_links_into_the_blog_by_post_and_line(site: Jeky
     )
     markdown = to_markdown(report)
     assert "## Broken links into the blog" in markdown and "| /blog/images/sub/moved.png |" in markdown
+
+
+def test_math_is_not_a_link_and_posts_reached_through_a_symlink_resolve(tmp_path: Path) -> None:
+    posts = tmp_path / "real-posts"
+    posts.mkdir()
+    (posts / "2018-07-28-math.md").write_text(
+        "---\ncategory: Speech\n---\n$$[T](x,y)=[T_1](x_1,y_1)$$ and $$a^{[l](C)}$$\n\n"
+        "![fig](../fig.png) [top](#top)\n",
+        encoding="utf-8",
+    )
+    root = tmp_path / "blog"
+    root.mkdir()
+    (root / "_config.yml").write_text("title: t\n", encoding="utf-8")
+    (root / "_posts").symlink_to(posts, target_is_directory=True)
+    site = JekyllSite.load(root)
+    for scanned in (root / "_posts", posts):  # through the link, or the real folder
+        links = {link.url: link.canonical for link in collect([scanned], site=site).links}
+        assert links == {"../fig.png": "/speech/2018/07/fig.png", "#top": "/speech/2018/07/28/math.html#top"}

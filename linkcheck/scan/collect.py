@@ -159,6 +159,8 @@ def collect(
         if gc_was_enabled:
             gc.enable()
     exclude_links(result.links, exclude)
+    if site is not None:  # posts the site model could not read (bad front matter …), as scan problems
+        result.problems.extend(FileProblem(str(site.root / file), message) for file, message in site.problems)
     return result
 
 
@@ -222,7 +224,7 @@ def _collect(given: list[Path], site_url: str | None, internal: InternalLinks | 
         if internal is None:
             merge(extracted_list(text, display), by_url, by_canonical, site_url)
         else:
-            pairs = internal.claim(extracted_list(text, display, relative=True), by_canonical)
+            pairs = internal.claim(extracted_list(text, display, relative=True), by_canonical, text)
             merge(pairs, by_url, by_canonical, site_url)
 
     code = LinkKind.CODE

@@ -25,6 +25,7 @@ this module cannot evaluate (``{{ page.image }}``) is ``skipped: liquid``.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urljoin, urlsplit
@@ -50,6 +51,28 @@ class Unresolved:
     """A link written with Liquid that cannot be evaluated here."""
 
     reason: str
+
+
+class _MathSpans:
+    """Whether an occurrence lies inside kramdown math (``$$ … $$``, inline or block), where
+    ``[T](x,y)`` is a formula, not a link. Computed on first use, for texts that have any."""
+
+    _MATH = re.compile(r"\$\$.+?\$\$", re.S)
+
+    def __init__(self, text: str | None) -> None:
+        self.text = text if text is not None and "$$" in text else None
+        self._spans: list[tuple[int, int]] | None = None
+        self._line_starts: list[int] = []
+
+    def __call__(self, occurrence: Occurrence) -> bool:
+        if self.text is None:
+            return False
+        if self._spans is None:
+            self._spans = [m.span() for m in self._MATH.finditer(self.text)]
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        offset = self._line_starts[occurrence.line - 1] + occurrence.column - 1
+        index = bisect.bisect_right(self._spans, (offset, float("inf"))) - 1
+        return index >= 0 and self._spans[index][0] <= offset < self._spans[index][1]
 
 
 def is_internal(link: Link) -> bool:
@@ -246,15 +269,20 @@ class InternalLinks:
             return False
         return url.split("/", 3)[2].lower() in self._hosts
 
-    def claim(self, pairs: list[tuple[str, Occurrence]], by_canonical: dict[str, Link]) -> list[tuple[str, Occurrence]]:
-        """Merge the internal links among ``pairs`` into ``by_canonical``; return the others
-        (external links, to canonicalise as usual)."""
+    def claim(
+        self, pairs: list[tuple[str, Occurrence]], by_canonical: dict[str, Link], text: str | None = None
+    ) -> list[tuple[str, Occurrence]]:
+        """Merge the internal links among ``pairs`` (extracted from ``text``) into ``by_canonical``;
+        return the others (external links, to canonicalise as usual)."""
         rest: list[tuple[str, Occurrence]] = []
+        in_math = _MathSpans(text)
         for url, occurrence in pairs:
             if occurrence.kind in _DESTINATIONS:
                 if _SCHEME.match(url) and not self._own_absolute(url):
                     rest.append((url, occurrence))  # another site, mailto: …
                     continue
+                if in_math(occurrence):
+                    continue  # $$[T](x,y)$$ is kramdown math, not a link
             elif not self._own_absolute(url):
                 rest.append((url, occurrence))  # a bare URL (www.…, in code …) elsewhere
                 continue

@@ -63,6 +63,10 @@ DEFAULT_EXCLUDE = (
 # Output extension of a rendered page by source extension (besides Markdown → .html).
 _CONVERTED_EXT = {".scss": ".css", ".sass": ".css", ".coffee": ".js"}
 HTML_EXTENSIONS = frozenset({".html", ".htm", ".xhtml"})
+_BINARY_EXTENSIONS = frozenset(
+    {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico", ".tif", ".tiff", ".pdf", ".zip", ".gz",
+     ".mp3", ".mp4", ".webm", ".ogg", ".wav", ".woff", ".woff2", ".ttf", ".otf", ".eot"}
+)  # fmt: skip
 _DATE_FILENAME = re.compile(r"^(?:.+/)*?(\d{2,4}-\d{1,2}-\d{1,2})-([^/]*)(\.[^.]+)$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\n?)^(?:---|\.\.\.)[ \t]*$\r?\n?", re.M | re.S)
 _YAML_HEADER = re.compile(rb"\A---\s*\r?\n")
@@ -436,6 +440,7 @@ class JekyllSite:
         self._folded: dict[str, list[str]] = {}  # casefolded path -> paths
         self._by_name: dict[str, list[Served]] = {}  # casefolded last segment -> served (canonical URLs)
         self._by_source: dict[str, Document] = {}  # absolute source path -> document
+        self._by_real: dict[str, Document] | None = None  # the same by real path (symlinks resolved)
         self._anchors: dict[str, frozenset[str]] = {}
         self._layout_ids: dict[str, frozenset[str]] = {}
 
@@ -576,6 +581,9 @@ class JekyllSite:
 
     def _read_entry(self, relative: str) -> None:
         """A file outside the special folders: a page when it has front matter, else static."""
+        if posixpath.splitext(relative)[1].lower() in _BINARY_EXTENSIONS:
+            self._add_static(relative)  # an image never starts with '---' (thousands of them: no sniffing)
+            return
         try:
             with open(self.root / relative, "rb") as fh:
                 head = fh.read(64)
@@ -708,7 +716,7 @@ class JekyllSite:
 
     def _add_document(self, document: Document) -> None:
         self.documents.append(document)
-        self._by_source[str(self.root / document.source)] = document
+        self._by_source[os.path.join(self.root, document.source)] = document
         served = Served(document.source, document.url, document)
         decoded = unquote(document.url)
         self._index(decoded, served)
@@ -764,18 +772,22 @@ class JekyllSite:
         return [d for d in self.documents if d.kind == "post"]
 
     def document_for(self, file: str | Path) -> Document | None:
-        """The document a scanned file is (by its path), if it is one of the site's."""
-        try:
-            return self._by_source.get(str(Path(file).resolve()))
-        except OSError:
-            return None
+        """The document a scanned file is (by its path, or the file a symbolic link leads to)."""
+        found = self._by_source.get(os.path.abspath(file))
+        if found is None:
+            if self._by_real is None:  # built once: posts scanned through another path to them
+                self._by_real = {os.path.realpath(path): d for path, d in self._by_source.items()}
+            found = self._by_real.get(os.path.realpath(file))
+        return found
 
     def relative_source(self, file: str | Path) -> str | None:
         """``file`` relative to the root ('/'-separated), or None when it is outside the root."""
-        try:
-            return Path(file).resolve().relative_to(self.root).as_posix()
-        except (OSError, ValueError):
-            return None
+        for path in (os.path.abspath(file), os.path.realpath(file)):
+            try:
+                return Path(path).relative_to(self.root).as_posix()
+            except ValueError:
+                continue
+        return None
 
     def lookup(self, path: str) -> Lookup:
         """What the published site answers at ``path`` (decoded, baseurl included)."""
