@@ -262,3 +262,26 @@ def test_math_is_not_a_link_and_posts_reached_through_a_symlink_resolve(tmp_path
     for scanned in (root / "_posts", posts):  # through the link, or the real folder
         links = {link.url: link.canonical for link in collect([scanned], site=site).links}
         assert links == {"../fig.png": "/speech/2018/07/fig.png", "#top": "/speech/2018/07/28/math.html#top"}
+
+
+def test_scan_cli_takes_the_root_from_the_option_or_the_config(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "p.md").write_text("![a](/blog/images/a.png)\n", encoding="utf-8")
+
+    def scan(*args: str) -> list[tuple[str, bool, str | None]]:
+        done = subprocess.run([sys.executable, "-m", "linkcheck", "scan", "posts", "--format", "json", *args],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return [(row["canonical"], row["checkable"], row["skip_reason"]) for row in json.loads(done.stdout)]
+
+    assert scan() == [("/blog/images/a.png", False, "site-relative")]
+    assert scan("--root", str(BLOG)) == [("/blog/images/a.png", True, None)]
+    (tmp_path / "linkcheck.toml").write_text(f'root = "{BLOG}"\n', encoding="utf-8")
+    assert scan() == [("/blog/images/a.png", True, None)]
+    missing = subprocess.run([sys.executable, "-m", "linkcheck", "scan", "posts", "--root", "nope"],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert missing.returncode == 2 and "nope" in missing.stderr and "Traceback" not in missing.stderr

@@ -348,6 +348,16 @@ def _print_report(out: Console, report: Report, *, quiet: bool = False) -> None:
             out.print(f"  … and {len(rows) - 20} more")
     if not changed:
         out.print("[dim]Nothing changed since the previous run.[/]")
+    if report.internal:
+        broken = Table(title=f"Broken links into the blog ({len(report.internal)})", title_justify="left")
+        for column in ("post:line", "link", "reason", "fix"):
+            broken.add_column(column, overflow="fold")
+        for problem in report.internal[:50]:
+            where = f"{problem.file}:{problem.line}"
+            broken.add_row(escape(where), escape(problem.url), escape(problem.reason), escape(problem.fix or ""))
+        out.print(broken)
+        if len(report.internal) > 50:
+            out.print(f"… and {len(report.internal) - 50} more (`linkcheck report -f markdown` lists all)")
     if report.dead:
         grouped = report.dead_by_post()
         table = Table(title=f"Confirmed dead links ({len({d.url for d in report.dead})})", title_justify="left")
