@@ -1065,7 +1065,8 @@ async def archive_pending(
     except OSError as exc:  # the WARC directory is unusable (read-only, gone …): no archive stage
         summary.status, summary.error = "error", f"{type(exc).__name__}: {exc}"[:500]
         return summary
-    pending = store.pending_captures(max_age=max_age, now=clock())
+    # Web pages only: links into the blog itself are checked from its source tree, never captured.
+    pending = [row for row in store.pending_captures(max_age=max_age, now=clock()) if "://" in row["canonical"]]
     summary.pending_total = len(pending)
     chosen = pending[:limit] if limit is not None else pending
     summary.planned = len(chosen)

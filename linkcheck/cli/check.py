@@ -21,6 +21,7 @@ from linkcheck.cli import (
     ConfigOpt,
     DbOpt,
     PathsArg,
+    RootOpt,
     SiteUrlOpt,
     app,
     console,
@@ -29,6 +30,7 @@ from linkcheck.cli import (
     escape,
     fail,
     load_config_or_fail,
+    root_path,
     warn_problems,
     write_json_list,
 )
@@ -100,6 +102,7 @@ def check(
     ] = CheckFormat.table,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; only the summary and problems.")] = False,
     site_url: SiteUrlOpt = None,
+    root: RootOpt = None,
     db: DbOpt = None,
     budget: Annotated[float | None, typer.Option(help="Start no new check after this many seconds.")] = None,
     max_urls: Annotated[int | None, typer.Option(help="Check at most this many URLs this run.", min=1)] = None,
@@ -172,6 +175,7 @@ def check(
     from linkcheck.run.lock import LockHeldError
     from linkcheck.run.runner import DEFAULT_CANARIES
     from linkcheck.scan.collect import MissingPathError
+    from linkcheck.scan.jekyll import SiteError
     from linkcheck.store import StoreError
 
     config = load_config_or_fail(config_file)
@@ -193,6 +197,7 @@ def check(
     options = JobOptions(
         paths=paths or [Path(p) for p in config.get("paths")],
         site_url=config.get("site_url", site_url),
+        root=root_path(root, config),
         db=database_path(db, config),
         max_urls=config.get("max_urls", max_urls),
         budget_s=config.get("budget", budget),
@@ -227,7 +232,7 @@ def check(
 
     try:
         job = eventloop.run(run())
-    except (MissingPathError, StoreError) as exc:
+    except (MissingPathError, SiteError, StoreError) as exc:
         raise fail(str(exc)) from None
     except LockHeldError as exc:
         raise fail(str(exc), ExitCode.LOCKED) from None
