@@ -501,7 +501,7 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
     from linkcheck.run import eventloop
     from linkcheck.run.job import JobOptions, run_job
     from linkcheck.simweb import serve_in_thread
-    from linkcheck.simweb.demo import DEMO_TIMEOUT_S, aliases_for, demo_pacing, plan_scenario
+    from linkcheck.simweb.demo import DEMO_TIMEOUT_S, aliases_for, demo_blog, demo_pacing, plan_scenario
 
     if bundled:
         console.print(
@@ -511,6 +511,7 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
             soft_wrap=True,
         )
     assignments = plan_scenario(scan.links)
+    blog_root, local_scripted = demo_blog(scan.links, state)  # the images, one deleted: a broken image
     where = (
         f"State: {escape(str(state))}"
         if kept
@@ -524,7 +525,7 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
     table = Table(title="Scripted behaviours (everything else answers as its platform does)", title_justify="left")
     table.add_column("blog URL", overflow="fold")
     table.add_column("behaves as")
-    for assignment in assignments:
+    for assignment in [*assignments, *local_scripted]:
         table.add_row(escape(assignment.url), assignment.description)
     console.print(table)
     hosts = {link.host for link in scan.links if link.checkable}
@@ -535,8 +536,9 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
             extra_ca_pem=web.ca_pem(), allow_private=True, politeness_overrides=demo_pacing(hosts),
         )  # fmt: skip
         options = JobOptions(
-            paths=chosen, db=state / "linkcheck.db", check_all=True, canaries=("https://behave.test/ok",)
-        )
+            paths=chosen, db=state / "linkcheck.db", check_all=True, canaries=("https://behave.test/ok",),
+            root=blog_root,
+        )  # fmt: skip
         shown_capture: str | None = None  # a page captured by the demo, for `linkcheck show`
         for night in range(nights):
             when = start + timedelta(days=4 * night)
