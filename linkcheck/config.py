@@ -34,6 +34,7 @@ KEYS: dict[str, Key] = {
     "paths": Key(list, ["posts"], "Files or directories to scan."),
     "exclude": Key(list, [], "Regular expressions; a URL matching any is recorded but never fetched."),
     "site_url": Key(str, None, "Base URL of the blog; makes site-relative links checkable."),
+    "root": Key(str, None, "The blog's Jekyll source tree (_config.yml); default: found upward from the posts."),
     "db": Key(str, "state/linkcheck.db", "History database (SQLite)."),
     "budget": Key((int, float), None, "Seconds after which a run starts no new check.", 0),
     "max_urls": Key(int, None, "At most this many URLs per run.", 1),

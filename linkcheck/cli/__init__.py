@@ -43,6 +43,15 @@ SiteUrlOpt = Annotated[
     str | None,
     typer.Option("--site-url", help="Base URL of the blog; makes site-relative links checkable."),
 ]
+RootOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--root",
+        help="The blog's Jekyll source tree (its _config.yml): links into the blog are checked from it "
+        "[default: found upward from the posts].",
+        file_okay=False,
+    ),
+]
 ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", help="Config file (default: ./linkcheck.toml, else [tool.linkcheck] in pyproject.toml)."),
@@ -67,6 +76,12 @@ DbOpt = Annotated[
 def database_path(given: Path | None, config: Config) -> Path:
     """``--db``, else ``db`` of the config file, else its default: the same for every command."""
     return given if given is not None else Path(config.get("db"))
+
+
+def root_path(given: Path | None, config: Config) -> Path | None:
+    """``--root``, else ``root`` of the config file, else None (found upward from the posts)."""
+    configured = config.get("root")
+    return given if given is not None else Path(configured) if configured else None
 
 
 def load_config_or_fail(path: Path | None) -> Config:
@@ -94,20 +109,24 @@ def scan(
     ] = ScanFormat.table,
     site_url: SiteUrlOpt = None,
     config_file: ConfigOpt = None,
+    root: RootOpt = None,
 ) -> None:
     """Extract every URL from the posts, with post, line and column. Fetches nothing.
 
-    ``paths``, ``site_url`` and ``exclude`` come from the config file where not given here."""
+    ``paths``, ``site_url``, ``root`` and ``exclude`` come from the config file where not given here."""
     from linkcheck.scan.collect import MissingPathError, collect
+    from linkcheck.scan.jekyll import SiteError, load_site
 
     config = load_config_or_fail(config_file)
+    scanned = paths or [Path(p) for p in config.get("paths")]
     try:
         result = collect(
-            paths or [Path(p) for p in config.get("paths")],
+            scanned,
             site_url=config.get("site_url", site_url),
             exclude=tuple(config.get("exclude")),
+            site=load_site(root_path(root, config), scanned),
         )
-    except MissingPathError as exc:
+    except (MissingPathError, SiteError) as exc:
         raise fail(str(exc)) from None
     warn_problems(result.problems)
     if output_format is ScanFormat.json:

@@ -21,6 +21,7 @@ from linkcheck.cli import (
     ConfigOpt,
     DbOpt,
     PathsArg,
+    RootOpt,
     SiteUrlOpt,
     app,
     console,
@@ -29,6 +30,7 @@ from linkcheck.cli import (
     escape,
     fail,
     load_config_or_fail,
+    root_path,
     warn_problems,
     write_json_list,
 )
@@ -100,6 +102,7 @@ def check(
     ] = CheckFormat.table,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; only the summary and problems.")] = False,
     site_url: SiteUrlOpt = None,
+    root: RootOpt = None,
     db: DbOpt = None,
     budget: Annotated[float | None, typer.Option(help="Start no new check after this many seconds.")] = None,
     max_urls: Annotated[int | None, typer.Option(help="Check at most this many URLs this run.", min=1)] = None,
@@ -172,6 +175,7 @@ def check(
     from linkcheck.run.lock import LockHeldError
     from linkcheck.run.runner import DEFAULT_CANARIES
     from linkcheck.scan.collect import MissingPathError
+    from linkcheck.scan.jekyll import SiteError
     from linkcheck.store import StoreError
 
     config = load_config_or_fail(config_file)
@@ -193,6 +197,7 @@ def check(
     options = JobOptions(
         paths=paths or [Path(p) for p in config.get("paths")],
         site_url=config.get("site_url", site_url),
+        root=root_path(root, config),
         db=database_path(db, config),
         max_urls=config.get("max_urls", max_urls),
         budget_s=config.get("budget", budget),
@@ -227,7 +232,7 @@ def check(
 
     try:
         job = eventloop.run(run())
-    except (MissingPathError, StoreError) as exc:
+    except (MissingPathError, SiteError, StoreError) as exc:
         raise fail(str(exc)) from None
     except LockHeldError as exc:
         raise fail(str(exc), ExitCode.LOCKED) from None
@@ -349,6 +354,16 @@ def _print_report(out: Console, report: Report, *, quiet: bool = False) -> None:
             out.print(f"  … and {len(rows) - 20} more")
     if not changed:
         out.print("[dim]Nothing changed since the previous run.[/]")
+    if report.internal:
+        broken = Table(title=f"Broken links into the blog ({len(report.internal)})", title_justify="left")
+        for column in ("post:line", "link", "reason", "fix"):
+            broken.add_column(column, overflow="fold")
+        for problem in report.internal[:50]:
+            where = f"{problem.file}:{problem.line}"
+            broken.add_row(escape(where), escape(problem.url), escape(problem.reason), escape(problem.fix or ""))
+        out.print(broken)
+        if len(report.internal) > 50:
+            out.print(f"… and {len(report.internal) - 50} more (`linkcheck report -f markdown` lists all)")
     if report.dead:
         grouped = report.dead_by_post()
         table = Table(title=f"Confirmed dead links ({len({d.url for d in report.dead})})", title_justify="left")
@@ -487,7 +502,7 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
     from linkcheck.run import eventloop
     from linkcheck.run.job import JobOptions, run_job
     from linkcheck.simweb import serve_in_thread
-    from linkcheck.simweb.demo import DEMO_TIMEOUT_S, aliases_for, demo_pacing, plan_scenario
+    from linkcheck.simweb.demo import DEMO_TIMEOUT_S, aliases_for, demo_blog, demo_pacing, plan_scenario
 
     if bundled:
         console.print(
@@ -497,6 +512,7 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
             soft_wrap=True,
         )
     assignments = plan_scenario(scan.links)
+    blog_root, local_scripted = demo_blog(scan.links, state)  # the images, one deleted: a broken image
     where = (
         f"State: {escape(str(state))}"
         if kept
@@ -510,7 +526,7 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
     table = Table(title="Scripted behaviours (everything else answers as its platform does)", title_justify="left")
     table.add_column("blog URL", overflow="fold")
     table.add_column("behaves as")
-    for assignment in assignments:
+    for assignment in [*assignments, *local_scripted]:
         table.add_row(escape(assignment.url), assignment.description)
     console.print(table)
     hosts = {link.host for link in scan.links if link.checkable}
@@ -521,8 +537,9 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
             extra_ca_pem=web.ca_pem(), allow_private=True, politeness_overrides=demo_pacing(hosts),
         )  # fmt: skip
         options = JobOptions(
-            paths=chosen, db=state / "linkcheck.db", check_all=True, canaries=("https://behave.test/ok",)
-        )
+            paths=chosen, db=state / "linkcheck.db", check_all=True, canaries=("https://behave.test/ok",),
+            root=blog_root,
+        )  # fmt: skip
         shown_capture: str | None = None  # a page captured by the demo, for `linkcheck show`
         for night in range(nights):
             when = start + timedelta(days=4 * night)

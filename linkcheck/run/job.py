@@ -33,12 +33,14 @@ from linkcheck.archive import (
     captured_during_checks,
     repair_open_files,
 )
+from linkcheck.local import LocalChecker, check_internal, is_internal
 from linkcheck.models import CheckResult, Link, Outcome
 from linkcheck.net.transport import Fetcher, FetchSettings
 from linkcheck.run.lock import RunLock, lock_path_for
 from linkcheck.run.runner import DEFAULT_CANARIES, RunStatus, RunSummary, run_checks, skipped_outcome
 from linkcheck.run.schedule import plan
 from linkcheck.scan.collect import ScanResult, collect
+from linkcheck.scan.jekyll import load_site
 from linkcheck.sites import profile_for
 from linkcheck.store import Store, StoreError, UrlState, utc_now
 
@@ -191,6 +193,7 @@ class GroupCommit:
 class JobOptions:
     paths: list[Path] = field(default_factory=lambda: [Path("posts")])
     site_url: str | None = None
+    root: Path | None = None  # the blog's source tree (_config.yml); None: found upward from paths, if any
     db: Path = DEFAULT_DB
     max_urls: int | None = None
     budget_s: float | None = None  # start no new check after this many seconds
@@ -248,9 +251,12 @@ async def run_job(
     on_fetcher: Callable[[Fetcher], None] | None = None,
     now: Callable[[], datetime] = utc_now,
 ) -> JobResult:
-    """Run one job. Raises LockHeldError, MissingPathError before any check, StoreError before
-    any check or, when recording the scan fails, at the first group commit."""
-    scan = collect(options.paths, site_url=options.site_url, exclude=options.exclude)
+    """Run one job. Raises LockHeldError, MissingPathError and SiteError (a bad blog root) before
+    any check, StoreError before any check or, when recording the scan fails, at the first group
+    commit."""
+    site = load_site(options.root, options.paths)  # links into the blog are checked from it (linkcheck.local)
+    scan = collect(options.paths, site_url=options.site_url, exclude=options.exclude, site=site)
+    internal = [link for link in scan.links if is_internal(link)]
     with (
         RunLock(lock_path_for(options.db)),
         Store(options.db, confirm_checks=options.confirm_checks, confirm_days=options.confirm_days) as store,
@@ -259,7 +265,10 @@ async def run_job(
         # Planned from the states recorded so far and the scan, so that checking starts while the
         # scan is still being recorded (sync_links, the first write on the writer thread).
         due = plan(
-            states_to_plan(store.link_states(cited_only=False, checkable_only=False), scan.links),
+            states_to_plan(
+                store.link_states(cited_only=False, checkable_only=False),
+                [link for link in scan.links if not is_internal(link)],  # never fetched
+            ),
             now=now(),
             check_all=options.check_all,
             recheck_alive_after=options.recheck_alive_after,
@@ -267,7 +276,7 @@ async def run_job(
         chosen = due[: options.max_urls] if options.max_urls is not None else due
         links = [by_canonical[c] for c in chosen if c in by_canonical]
         if on_plan is not None:
-            on_plan(len(links))
+            on_plan(len(links) + len(internal))
         run_id = store.begin_run(options.recorded(), now=now())
         results = [CheckResult(link, skipped_outcome(link)) for link in scan.links if not link.checkable]
 
@@ -335,6 +344,8 @@ async def run_job(
         archived: ArchiveSummary | None = None
         try:
             synced = group.write(store.sync_links, scan.links, now=now())  # before the first group, on the writer
+            # Links into the blog: every run, from its source tree, before (and whatever) the network.
+            local = await check_internal(internal, LocalChecker(site), commit) if site is not None else None
             async with Fetcher(settings, resolver=resolver) as fetcher:
                 if on_fetcher is not None:
                     on_fetcher(fetcher)
@@ -350,6 +361,10 @@ async def run_job(
                         links, fetcher, on_result=record, canaries=options.canaries, deadline=deadline, stop=stop,
                         check=archiver.check if archiver is not None else None,
                     )  # fmt: skip
+                    if local:
+                        summary.counts.update(local)
+                        summary.checked += len(internal)
+                        summary.planned += len(internal)
                     group.flush()  # the browser pass and the archive stage read the states just written
                     if options.browser:
                         browser_summary = await browser_pass()

@@ -28,6 +28,8 @@ from pathlib import Path
 from linkcheck.models import Link, LinkKind, Occurrence
 from linkcheck.scan.canonical import canonicalize
 from linkcheck.scan.extract import extracted_list
+from linkcheck.scan.internal import InternalLinks
+from linkcheck.scan.jekyll import JekyllSite
 
 SCANNED_SUFFIXES = frozenset({".md", ".markdown", ".html", ".txt"})
 BINARY_SNIFF_BYTES = 8192
@@ -129,11 +131,18 @@ def _walk(paths: Sequence[Path], problems: list[FileProblem]) -> list[str]:
     return found
 
 
-def collect(paths: Sequence[str | Path], *, site_url: str | None = None, exclude: Sequence[str] = ()) -> ScanResult:
+def collect(
+    paths: Sequence[str | Path],
+    *,
+    site_url: str | None = None,
+    exclude: Sequence[str] = (),
+    site: JekyllSite | None = None,
+) -> ScanResult:
     """Scan ``paths`` (files or directories) and merge every URL found by canonical form.
 
     A link matching any ``exclude`` regex (as written or canonical) is kept but not checkable:
-    ``excluded``."""
+    ``excluded``. With ``site`` (the blog's source tree), links into the blog are internal links
+    keyed as :mod:`linkcheck.scan.internal` says, checked from the tree instead of skipped."""
     given = [Path(p) for p in paths]
     missing = [str(p) for p in given if not os.path.lexists(p)]
     if missing:
@@ -144,11 +153,14 @@ def collect(paths: Sequence[str | Path], *, site_url: str | None = None, exclude
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        result = _collect(given, site_url)
+        internal = InternalLinks(site, site_url=site_url) if site is not None else None
+        result = _collect(given, site_url, internal)
     finally:
         if gc_was_enabled:
             gc.enable()
     exclude_links(result.links, exclude)
+    if site is not None:  # posts the site model could not read (bad front matter …), as scan problems
+        result.problems.extend(FileProblem(str(site.root / file), message) for file, message in site.problems)
     return result
 
 
@@ -186,7 +198,7 @@ def merge(
         by_url[url] = link
 
 
-def _collect(given: list[Path], site_url: str | None) -> ScanResult:
+def _collect(given: list[Path], site_url: str | None, internal: InternalLinks | None = None) -> ScanResult:
     problems: list[FileProblem] = []
     files = _walk(given, problems)
     by_canonical: dict[str, Link] = {}
@@ -209,7 +221,11 @@ def _collect(given: list[Path], site_url: str | None) -> ScanResult:
             problems.append(FileProblem(display, trouble))
         scanned += 1
         total_bytes += len(data)
-        merge(extracted_list(text, display), by_url, by_canonical, site_url)
+        if internal is None:
+            merge(extracted_list(text, display), by_url, by_canonical, site_url)
+        else:
+            pairs = internal.claim(extracted_list(text, display, relative=True), by_canonical, text)
+            merge(pairs, by_url, by_canonical, site_url)
 
     code = LinkKind.CODE
     for link in by_canonical.values():

@@ -116,9 +116,13 @@ _LINK_TEXT = r"[^\[\]\n]*(?:\[[^\[\]\n]*\][^\[\]\n]*)*"
 # An unbracketed destination: no whitespace except single spaces between pieces (kramdown), a
 # piece never starting with a quote or '(' (that is a title), parentheses balanced one level.
 _DEST_PIECE = r"[^\s()\\]*(?:(?:\\.|\([^\s()]*\))[^\s()\\]*)*"
-_DEST = rf"<[^<>\n]*>|{_DEST_PIECE}(?: +(?![\"'(]){_DEST_PIECE})*"
+# A destination written with Liquid ({{ "/x.png" | relative_url }}, {% post_url … %}#a): its
+# quotes and spaces are the template's, not a title (kept only with ``relative``, for a blog root).
+_LIQUID_DEST = r"\{[{%][^{}\n]*[}%]\}(?:\{[{%][^{}\n]*[}%]\}|[^\s(){}\\])*"
+_DEST = rf"<[^<>\n]*>|{_LIQUID_DEST}|{_DEST_PIECE}(?: +(?![\"'(]){_DEST_PIECE})*"
 _TITLE = r"""(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\))"""
-_INLINE_TAIL = rf"\]\([ \t]*(?P<{{g}}>{_DEST})(?:[ \t]+{_TITLE})?[ \t]*\)"
+# (Braces doubled: the tail is a str.format template for the group name.)
+_INLINE_TAIL = rf"\]\([ \t]*(?P<{{g}}>{_DEST.replace('{', '{{').replace('}', '}}')})(?:[ \t]+{_TITLE})?[ \t]*\)"
 
 _ATTR_VALUE = r"""[ \t]*=[ \t]*(?:"(?P<{p}dq>[^"]*)"|'(?P<{p}sq>[^']*)'|(?P<{p}uq>[^\s"'<>`=]+))"""
 
@@ -313,11 +317,12 @@ def _indented_run(text: str, line_start: int) -> tuple[int, int, bool]:
 class _Scanner:
     """Collects occurrences, turning offsets into (line, column) incrementally."""
 
-    __slots__ = ("_ls", "_ls_from", "file", "indented", "line", "offset", "out", "text")
+    __slots__ = ("_ls", "_ls_from", "file", "indented", "line", "offset", "out", "relative", "text")
 
-    def __init__(self, text: str, file: str) -> None:
+    def __init__(self, text: str, file: str, relative: bool = False) -> None:
         self.text = text
         self.file = file
+        self.relative = relative  # keep relative and Liquid destinations too (a blog root resolves them)
         self.line = 1
         self.offset = 0
         self.out: list[tuple[str, Occurrence]] = []
@@ -365,7 +370,7 @@ class _Scanner:
     def dest(self, dest: str, pos: int, kind: LinkKind) -> None:
         if dest.startswith("<"):
             dest, pos = dest[1:-1], pos + 1
-        if dest and _is_url_dest(dest):
+        if dest and (self.relative or _is_url_dest(dest)):
             self.emit(dest, pos, kind)
 
     def prose(self, start: int, end: int) -> None:
@@ -428,7 +433,7 @@ class _Scanner:
             elif self._in_tag(mstart):  # href= / src=
                 value = m.group(group)
                 stripped = value.strip()
-                if stripped and _is_url_dest(stripped):
+                if stripped and (self.relative or _is_url_dest(stripped)):
                     lead = len(value) - len(value.lstrip())
                     self.emit(stripped, m.start(group) + lead, LinkKind.HTML_ATTR)
                 pos = m.end()
@@ -456,9 +461,10 @@ def extract_urls(text: str, file: str) -> Iterator[tuple[str, Occurrence]]:
     return iter(extracted_list(text, file))
 
 
-def extracted_list(text: str, file: str) -> list[tuple[str, Occurrence]]:
-    """:func:`extract_urls` as a list."""
-    scanner = _Scanner(text, file)
+def extracted_list(text: str, file: str, *, relative: bool = False) -> list[tuple[str, Occurrence]]:
+    """:func:`extract_urls` as a list; ``relative``: relative and Liquid link destinations too
+    (``../images/a.png``, ``#anchor``, ``{% post_url … %}``), for a blog root to resolve."""
+    scanner = _Scanner(text, file, relative)
     pos = 0
     for start, end in _code_regions(text):
         if start > pos:
