@@ -42,7 +42,7 @@ from tenacity import (
 )
 
 from linkcheck.classify import Page, classify
-from linkcheck.models import Outcome, Verdict
+from linkcheck.models import HOST_PAUSED, Outcome, Verdict
 from linkcheck.net.gates import HostGate, HostGates
 from linkcheck.net.resolve import GuardedResolver, is_blocked_address_error
 from linkcheck.scan.canonical import address_skip_reason
@@ -794,7 +794,7 @@ class Fetcher:
             host = urlsplit(url).hostname or ""
         gate = self.gates[host]
         if gate.tripped:
-            return Outcome(Verdict.BLOCKED, "host-paused", marker=gate.tripped_reason)
+            return Outcome(Verdict.BLOCKED, HOST_PAUSED, marker=gate.tripped_reason)
         # The first attempt is made here: most URLs need no retry, and then tenacity (built per
         # call) would only repeat the decision below. When a retry is due, tenacity takes over with
         # that first outcome as its attempt 1, so waits and stops are exactly its own.
