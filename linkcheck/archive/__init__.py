@@ -503,7 +503,9 @@ class PageCapture:
     revisits: int = 0  # revisit records among all records written for the page
     bytes_written: int = 0  # compressed bytes added to WARC files
     # "check": written from the exchange of the page's check in a check run (no request of its
-    # own); "archive": fetched by the archive stage or `linkcheck archive` (a check of its own).
+    # own); "browser": written from what the browser saw when it checked the page in a check run
+    # (linkcheck.browser.capture); "archive": fetched by the archive stage or `linkcheck archive`
+    # (a check of its own).
     source: str = "archive"
 
     def to_dict(self) -> dict:
@@ -522,7 +524,7 @@ class ArchiveSummary:
     skipped: int = 0
     requisites: int = 0
     revisits: int = 0
-    from_checks: int = 0  # pages (captured, unchanged or failed) written from their check's exchange
+    from_checks: int = 0  # pages (captured, unchanged or failed) written from their check's exchange or visit
     checks_recorded: int = 0  # verdicts of pages the archive itself fetched, recorded as checks
     bytes_written: int = 0
     elapsed_s: float = 0.0
@@ -546,7 +548,7 @@ class ArchiveSummary:
             self.failed += 1
         self.requisites += page.requisites
         self.revisits += page.revisits
-        self.from_checks += page.source == "check"
+        self.from_checks += page.source != "archive"
 
     def to_dict(self) -> dict:
         return {
