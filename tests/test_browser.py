@@ -676,6 +676,14 @@ def test_job_records_one_check_per_link_the_browsers_where_it_checked(blog: Path
     assert got["https://behave.test/ok"] == ("alive", "http-200", "http")
     db = sqlite3.connect(blog / "state" / "l.db")
     assert db.execute("select count(*) from checks").fetchone()[0] == 4  # one per link: no blocked+alive pair
+    # Which checker decided each check is stored with it.
+    vias = dict(db.execute("select u.canonical, c.via from checks c join urls u on u.id = c.url_id"))
+    assert vias == {
+        ZL + challenge.GATED_LIVE_P: "browser",
+        ZL + challenge.GATED_DEAD_P: "browser",
+        ZH + "/answer/157956365": "http",
+        "https://behave.test/ok": "http",
+    }
     counts = json.loads(db.execute("select counts from runs").fetchone()[0])
     assert (counts["alive"], counts["dead"], counts["blocked"]) == (2, 1, 1)
     assert counts["browser"]["resolved"] == 2 and job.browser is not None and job.browser.resolved == 2
@@ -716,6 +724,17 @@ def test_cli_browser_flag(blog: Path, simweb: SimulatedWeb) -> None:
         [sys.executable, "-m", "linkcheck", "report"], cwd=blog, capture_output=True, text=True, timeout=60, env=env
     )
     assert "resolved by the browser" in report.stdout, report.stdout + report.stderr
+    history = subprocess.run(
+        [sys.executable, "-m", "linkcheck", "history", ZL + challenge.GATED_LIVE_P, "--format", "json"],
+        cwd=blog, capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    [check] = json.loads(history.stdout)["checks"]
+    assert (check["verdict"], check["via"]) == ("alive", "browser"), history.stderr
+    table = subprocess.run(
+        [sys.executable, "-m", "linkcheck", "history", ZL + challenge.GATED_LIVE_P],
+        cwd=blog, capture_output=True, text=True, timeout=60, env={**env, "COLUMNS": "200"},
+    )  # fmt: skip
+    assert "via" in table.stdout and "browser" in table.stdout, table.stdout
 
 
 @needs_browser

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linkcheck import store as store_module
-from linkcheck.models import Link, LinkKind, Occurrence, Outcome, Verdict
+from linkcheck.models import Link, LinkKind, Occurrence, Outcome, Verdict, Via
 from linkcheck.store import Store, StoreError, _State
 
 T0 = datetime(2025, 1, 1, 18, 0, tzinfo=UTC)
@@ -204,6 +204,32 @@ def test_old_database_is_upgraded_in_place(db_path: Path, monkeypatch: pytest.Mo
         assert store.schema_version == before + 1
         assert [c["verdict"] for c in store.history("https://a.example/x")] == ["dead"]
     assert sql(db_path, "SELECT canonical, note FROM urls") == [("https://a.example/x", "migrated")]
+
+
+def test_checks_made_before_the_via_column_are_http_and_new_ones_say_which_checker(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = "https://zhuanlan.zhihu.com/p/1"
+    with monkeypatch.context() as m:  # a database from before migration 3 …
+        m.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:2])
+        with Store(db_path) as old:
+            assert old.schema_version == 2
+            old.sync_links([link(url, ("posts/a.md", 1))], now=day(0))
+    assert "via" not in {row[1] for row in sql(db_path, "PRAGMA table_info(checks)")}
+    with sqlite3.connect(db_path) as conn:  # … and a check an older linkcheck wrote
+        conn.execute(
+            "INSERT INTO checks (url_id, checked_at, verdict, reason, http_status) "
+            "SELECT id, '2025-01-01T18:05:00Z', 'blocked', 'antibot:zhihu-403', 403 FROM urls"
+        )
+    conn.close()
+    with Store(db_path) as store:
+        assert store.schema_version == 3 == store_module.code_schema_version()
+        run = store.begin_run({}, now=day(1))
+        store.record_check(run, url, Outcome(Verdict.ALIVE, "live-marker", 200, via=Via.BROWSER), now=day(1, 1))
+        assert [(c["verdict"], c["via"]) for c in store.history(url)] == [("blocked", "http"), ("alive", "browser")]
+    assert sql(db_path, "SELECT verdict, via FROM checks ORDER BY id") == [("blocked", "http"), ("alive", "browser")]
+    with pytest.raises(sqlite3.IntegrityError):  # the column takes only the checkers there are
+        sql(db_path, "INSERT INTO checks (url_id, checked_at, verdict, reason, via) VALUES (1, 'x', 'alive', '', 'x')")
 
 
 def test_failed_migration_rolls_back_completely(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -43,7 +43,7 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from linkcheck.models import Link, Outcome
+from linkcheck.models import Link, Outcome, Via
 from linkcheck.scan.canonical import canonicalize
 from linkcheck.sites import profile_for
 
@@ -55,6 +55,7 @@ RUN_STATUSES = ("running", "completed", "interrupted", "offline")
 VERDICTS = ("alive", "dead", "blocked", "error", "skipped")
 CHANGES = ("newly-dead", "confirmed-dead", "recovered", "newly-blocked")
 CAPTURE_KINDS = ("page", "redirect", "requisite")
+VIAS = tuple(str(via) for via in Via)  # which checker decided a check: "http", "browser"
 # One letter per verdict in url_state.recent (oldest first).
 _LETTER = {"alive": "A", "dead": "D", "blocked": "B", "error": "E", "skipped": "S"}
 
@@ -347,9 +348,17 @@ def _migrate_2(db: Database) -> None:
         db.create_view(name, _VIEWS_V2[name].strip())
 
 
+def _migrate_3(db: Database) -> None:
+    """``checks.via``: which checker decided each check — ``http``, or ``browser`` (the headless
+    browser the runner escalates walls to). Every check recorded before was the HTTP client's."""
+    db.execute(
+        "ALTER TABLE checks ADD COLUMN via TEXT NOT NULL DEFAULT 'http' CHECK (via IN ('http', 'browser'))"
+    )
+
+
 # MIGRATIONS[i] upgrades a database at schema version i to version i + 1. Append only: never edit
 # a released migration; a later one that changes a view drops and recreates it.
-MIGRATIONS: list[Callable[[Database], None]] = [_migrate_1, _migrate_2]
+MIGRATIONS: list[Callable[[Database], None]] = [_migrate_1, _migrate_2, _migrate_3]
 
 
 def code_schema_version() -> int:
@@ -1017,6 +1026,7 @@ class Store:
                         outcome.error,
                         outcome.marker,
                         change,
+                        str(outcome.via),
                     )
                 )
                 changes.append(change)
@@ -1025,7 +1035,7 @@ class Store:
                 next_id += 1
             conn.executemany(
                 "INSERT INTO checks (id, url_id, run_id, checked_at, verdict, reason, http_status, final_url, "
-                "redirects, elapsed_ms, error, marker, change) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "redirects, elapsed_ms, error, marker, change, via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             conn.executemany(
@@ -1169,7 +1179,7 @@ class Store:
         rows = []
         for row in self.db.query(
             "SELECT id AS check_id, run_id, checked_at, verdict, reason, http_status, final_url, redirects, "
-            "elapsed_ms, error, marker, change FROM checks WHERE url_id = ? ORDER BY id",
+            "elapsed_ms, error, marker, change, via FROM checks WHERE url_id = ? ORDER BY id",
             [found[0]],
         ):
             row["redirects"] = json.loads(row["redirects"] or "[]")
@@ -1506,6 +1516,7 @@ __all__ = [
     "DEFAULT_DB",
     "MIGRATIONS",
     "RUN_STATUSES",
+    "VIAS",
     "VIEWS",
     "Rules",
     "Store",
