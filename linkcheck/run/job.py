@@ -207,10 +207,11 @@ class JobOptions:
     archive_budget_s: float | None = None  # seconds for the archive stage (the run's budget_s also applies)
     archive_max_age: timedelta = DEFAULT_MAX_AGE  # a page captured longer ago is fetched again
     archive_settings: ArchiveSettings = field(default_factory=ArchiveSettings)
-    # Re-check `blocked` links of sites that allow it in headless Chromium (linkcheck.browser);
-    # without Playwright/Chromium the links stay blocked and JobResult.browser says why.
+    # Escalate walls a headless browser gets past (the profiles' BrowserRule) to Chromium
+    # (linkcheck.browser); without Playwright/Chromium the links stay blocked and JobResult.browser
+    # says why. Its captures go through the run's archive.
     browser: bool = False
-    browser_options: BrowserSettings | None = None  # Chromium path, timeouts (WARC dir: archive_dir)
+    browser_options: BrowserSettings | None = None  # Chromium path, timeouts, pages open at once
 
     def recorded(self) -> dict:
         """What the run row remembers about how it was started."""

@@ -351,9 +351,7 @@ def _migrate_2(db: Database) -> None:
 def _migrate_3(db: Database) -> None:
     """``checks.via``: which checker decided each check — ``http``, or ``browser`` (the headless
     browser the runner escalates walls to). Every check recorded before was the HTTP client's."""
-    db.execute(
-        "ALTER TABLE checks ADD COLUMN via TEXT NOT NULL DEFAULT 'http' CHECK (via IN ('http', 'browser'))"
-    )
+    db.execute("ALTER TABLE checks ADD COLUMN via TEXT NOT NULL DEFAULT 'http' CHECK (via IN ('http', 'browser'))")
 
 
 # MIGRATIONS[i] upgrades a database at schema version i to version i + 1. Append only: never edit
