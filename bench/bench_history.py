@@ -84,32 +84,32 @@ def main() -> int:
         db = Path(tmp) / "state" / "linkcheck.db"
         store = Store(db)
         t = time.perf_counter()
-        store.sync_links(links(args.urls), now=START)
+        store.links.sync(links(args.urls), now=START)
         sync_s = time.perf_counter() - t
         t = time.perf_counter()
-        store.sync_links(links(args.urls), now=START + timedelta(hours=1))
+        store.links.sync(links(args.urls), now=START + timedelta(hours=1))
         resync_s = time.perf_counter() - t
 
         written = 0
         t = time.perf_counter()
         for night in range(args.nights):
             begin = START + timedelta(days=night)
-            run = store.begin_run({"night": night}, now=begin)
+            run = store.runs.begin({"night": night}, now=begin)
             with store.batch():
                 for i in range(args.urls):
-                    store.record_check(run, canonical(i), outcome(i, night), now=begin + timedelta(seconds=i // 8))
-            store.finish_run(run, "completed", {"checked": args.urls}, now=begin + timedelta(hours=1))
+                    store.checks.record(run, canonical(i), outcome(i, night), now=begin + timedelta(seconds=i // 8))
+            store.runs.finish(run, "completed", {"checked": args.urls}, now=begin + timedelta(hours=1))
             written += args.urls
         batch_s = time.perf_counter() - t
 
         # what the nightly runner does: each check its own committed transaction
         begin = START + timedelta(days=args.nights)
-        run = store.begin_run({"sample": True}, now=begin)
+        run = store.runs.begin({"sample": True}, now=begin)
         t = time.perf_counter()
         for i in range(args.sample):
-            store.record_check(run, canonical(i), outcome(i, args.nights), now=begin + timedelta(seconds=i))
+            store.checks.record(run, canonical(i), outcome(i, args.nights), now=begin + timedelta(seconds=i))
         commit_s = time.perf_counter() - t
-        store.finish_run(run, "completed", {"checked": args.sample}, now=begin + timedelta(hours=1))
+        store.runs.finish(run, "completed", {"checked": args.sample}, now=begin + timedelta(hours=1))
         total_checks = written + args.sample
 
         conn = sqlite3.connect(db)
@@ -127,15 +127,15 @@ def main() -> int:
             sql_times[label] = timed(lambda q=query: conn.execute(q).fetchall())
         conn.close()
         api = {
-            "Store.dead_links()": lambda: store.dead_links(),
-            "Store.dead_links(include_suspected=True)": lambda: store.dead_links(include_suspected=True),
-            "Store.changes(<last run>)": lambda: store.changes(run),
-            "Store.history(url)": lambda: store.history(canonical(5)),
-            "Store.totals()": lambda: store.totals(),
-            "Store.link_states()": lambda: store.link_states(),
+            "queries.dead_links()": lambda: store.queries.dead_links(),
+            "queries.dead_links(include_suspected=True)": lambda: store.queries.dead_links(include_suspected=True),
+            "queries.changes(<last run>)": lambda: store.queries.changes(run),
+            "queries.history(url)": lambda: store.queries.history(canonical(5)),
+            "queries.totals()": lambda: store.queries.totals(),
+            "checks.link_states()": lambda: store.checks.link_states(),
         }
         api_times = {label: timed(fn) for label, fn in api.items()}
-        states = store.link_states()
+        states = store.checks.link_states()
         plan_ms, planned = timed(lambda: plan(states, now=begin + timedelta(days=1), max_urls=6000))
         store.close()
 

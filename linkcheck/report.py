@@ -1,7 +1,8 @@
 """The morning report as data, and its plain-text forms (JSON, Markdown, CSV).
 
-:func:`build_report` reads the history database; the renderers here are for machines and for
-pasting into an issue. The terminal rendering (rich) lives in the CLI.
+:func:`build_report` reads the history database through ``store.runs`` and ``store.queries`` (the
+SQL lives there); the renderers here are for machines and for pasting into an issue. The terminal
+rendering (rich) lives in the CLI.
 """
 
 from __future__ import annotations
@@ -84,25 +85,20 @@ def _change_row(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _captured_urls(store: Store) -> set[int]:
-    if "captures" not in store.db.table_names():
-        return set()
-    return {row["url_id"] for row in store.db.query("SELECT DISTINCT url_id FROM captures")}
-
-
 def build_report(store: Store, run_id: int | None = None) -> Report:
     """The report for ``run_id`` (default: the latest finished run)."""
     if run_id is None:
-        latest = store.latest_run(finished=True)
+        latest = store.runs.latest(finished=True)
         run_id = latest["id"] if latest else None
     run = None
     if run_id is not None:
-        row = store.get_run(run_id)
+        row = store.runs.get(run_id)
         if row is not None:
-            run = {**row, **store.run_summary(run_id)}
-    captured = _captured_urls(store)
+            run = {**row, **store.runs.summary(run_id)}
+    queries = store.queries
+    captured = queries.captured_url_ids()
     dead: list[DeadLink] = []
-    for row in store.dead_links():
+    for row in queries.dead_links():
         for occurrence in row["occurrences"] or [{"file": "", "line": 0}]:
             dead.append(
                 DeadLink(
@@ -117,23 +113,19 @@ def build_report(store: Store, run_id: int | None = None) -> Report:
                 )
             )
     sites: dict[str, SiteRow] = {}
-    for row in store.db.query(
-        "SELECT u.id AS url_id, u.site, s.verdict FROM urls u LEFT JOIN url_state s ON s.url_id = u.id "
-        "WHERE u.cited = 1 AND u.checkable = 1"
-    ):
+    for row in queries.site_verdicts():
         site = row["site"] or "generic"
         entry = sites.setdefault(site, SiteRow(site, _LABELS.get(site, site), 0))
-        entry.urls += 1
+        entry.urls += row["urls"]
+        entry.captured += row["captured"]
         if row["verdict"] in VERDICTS:
-            setattr(entry, row["verdict"], getattr(entry, row["verdict"]) + 1)
+            setattr(entry, row["verdict"], getattr(entry, row["verdict"]) + row["urls"])
         else:
-            entry.unchecked += 1
-        if row["url_id"] in captured:
-            entry.captured += 1
+            entry.unchecked += row["urls"]
     return Report(
         run=run,
-        totals=store.totals(),
-        changes=store.changes(run_id) if run_id is not None else {},
+        totals=queries.totals(),
+        changes=queries.changes(run_id) if run_id is not None else {},
         dead=sorted(dead, key=lambda d: (d.file, d.line)),
         sites=sorted(sites.values(), key=lambda r: (_SITE_ORDER.get(r.site, 99), r.site)),
     )

@@ -664,7 +664,7 @@ def test_v1_database_is_migrated_and_dead_links_show_captures(tmp_path, monkeypa
     path = tmp_path / "linkcheck.db"
     gone, never = WX_LIVE, "https://behave.test/ok"
     with monkeypatch.context() as m:
-        m.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
+        m.setattr(store_module.schema, "MIGRATIONS", store_module.schema.MIGRATIONS[:1])
         old = Store(path, confirm_days=0)
         assert old.schema_version == 1
         old.sync_links([make_link(gone), make_link(never)], now=T0)

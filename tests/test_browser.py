@@ -401,11 +401,11 @@ def test_browser_capture_goes_through_the_archive_and_reads_back(simweb: Simulat
     assert len(files) == 1 and not list(warc_dir.glob("*.open")) and not list((warc_dir / ".tmp").iterdir())
 
     with Store(tmp_path / "state" / "l.db") as store:
-        row = store.latest_capture(live)
+        row = store.captures.latest(live)
         assert row is not None and (row["kind"], row["http_status"], row["warc_file"]) == ("page", 200, files[0].name)
         assert row["title"]  # from the rendered DOM
         stored = read_capture(warc_dir, row)  # the archive's reader: what `linkcheck show` prints
-        assert store.latest_capture(dead) is None  # a dead page is not archived
+        assert store.captures.latest(dead) is None  # a dead page is not archived
     assert stored.status_line == "HTTP/1.1 200 OK" and b'class="Post-Title"' in stored.body
     headers = {key.lower(): value for key, value in stored.http_headers}
     assert "content-encoding" not in headers and headers["content-length"] == str(len(stored.body))
@@ -692,7 +692,7 @@ def test_job_records_one_check_per_link_the_browsers_where_it_checked(blog: Path
     with Store(blog / "state" / "l.db") as store:
         line = browser_line(build_report(store))
         assert line is not None and "2 of 2 blocked link(s) resolved by the browser" in line
-        capture = store.latest_capture(ZL + challenge.GATED_LIVE_P)  # the browser's WARC record, indexed
+        capture = store.captures.latest(ZL + challenge.GATED_LIVE_P)  # the browser's WARC record, indexed
         assert capture is not None and capture["http_status"] == 200
 
 

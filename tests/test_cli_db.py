@@ -52,9 +52,9 @@ def db(tmp_path: Path) -> Path:
         Link(BACK, BACK, "a.example", True, None, [occ("posts/c.md", 9)]),
     ]
     with Store(path) as store:
-        store.sync_links(links, now=at(0))
+        store.links.sync(links, now=at(0))
         for night in range(8):
-            run = store.begin_run({"night": night}, now=at(night))
+            run = store.runs.begin({"night": night}, now=at(night))
             last = night == 7
             alive = Outcome(Verdict.ALIVE, "ok", 200)
             back = Outcome(Verdict.ERROR if night % 3 else Verdict.DEAD, "http-404")
@@ -67,8 +67,8 @@ def db(tmp_path: Path) -> Path:
             if night in (1, 2, 4, 5):
                 del verdicts[GONE]  # checked on nights 0, 3, 6, 7: confirmed on the 7th day
             for url, outcome in verdicts.items():
-                store.record_check(run, url, outcome, now=at(night) + timedelta(minutes=5))
-            store.finish_run(run, "completed", {"checked": len(verdicts)}, now=at(night) + timedelta(minutes=30))
+                store.checks.record(run, url, outcome, now=at(night) + timedelta(minutes=5))
+            store.runs.finish(run, "completed", {"checked": len(verdicts)}, now=at(night) + timedelta(minutes=30))
     return path
 
 
@@ -185,7 +185,7 @@ def test_status_summarises_latest_run_and_changes(db: Path) -> None:
 
 def test_status_mentions_a_run_in_progress_or_killed(db: Path) -> None:
     with Store(db) as store:
-        store.begin_run({}, now=at(9))
+        store.runs.begin({}, now=at(9))
     result = invoke("status", "--db", str(db))
     assert result.exit_code == 0, result.output
     assert "Run #9" in result.output

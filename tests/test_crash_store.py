@@ -27,13 +27,13 @@ RECORDER = textwrap.dedent(
     from linkcheck.store import Store
 
     store = Store(sys.argv[1])
-    run = store.begin_run({"crash-test": True})
+    run = store.runs.begin({"crash-test": True})
     print(f"run {run}", flush=True)
     i = 0
     while True:
         url = f"https://crash.example/{i % 40}"
         verdict = (Verdict.DEAD, Verdict.ALIVE, Verdict.BLOCKED, Verdict.DEAD)[i % 4]
-        store.record_check(run, url, Outcome(verdict, "r", 200 + i))
+        store.checks.record(run, url, Outcome(verdict, "r", 200 + i))
         print(f"{i} {url}", flush=True)  # only after the commit
         i += 1
     """
@@ -56,7 +56,7 @@ SYNCER = textwrap.dedent(
     i = 0
     while True:
         tag = "ab"[i % 2]
-        store.sync_links(sets[tag])
+        store.links.sync(sets[tag])
         print(f"{i} {tag}", flush=True)
         i += 1
     """
@@ -140,17 +140,17 @@ def test_sigkill_during_record_check_loses_nothing_committed(tmp_path: Path) -> 
 
     with Store(db) as store:
         url_state_before = _url_state(db)
-        store.rebuild_state()
+        store.checks.rebuild_state()
         assert _url_state(db) == url_state_before  # the summary was committed with each check
-        run = store.begin_run({})
+        run = store.runs.begin({})
         for run_id in killed_runs:
-            row = store.get_run(run_id)
+            row = store.runs.get(run_id)
             assert row is not None
             assert row["status"] == "interrupted"
             assert row["finished_at"] is not None
-        store.record_check(run, "https://crash.example/0", Outcome(Verdict.ALIVE, "ok", 200))
-        store.finish_run(run, "completed", {})
-        assert store.get_run(run)["status"] == "completed"
+        store.checks.record(run, "https://crash.example/0", Outcome(Verdict.ALIVE, "ok", 200))
+        store.runs.finish(run, "completed", {})
+        assert store.runs.get(run)["status"] == "completed"
     assert integrity(db) == "ok"
 
 

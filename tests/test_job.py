@@ -25,6 +25,7 @@ from linkcheck.run.lock import RunLock, lock_path_for
 from linkcheck.run.schedule import plan
 from linkcheck.scan.canonical import canonicalize
 from linkcheck.store import Store, StoreError
+from linkcheck.store.links import Links
 from tests.support import fast_politeness, fast_settings
 
 POST = """---
@@ -226,7 +227,7 @@ def test_group_commit_writes_when_full_when_old_and_when_flushed(tmp_path: Path,
     async def scenario() -> list[int]:
         seen = []
         with Store(db_path) as store:
-            run = store.begin_run({})
+            run = store.runs.begin({})
             group = GroupCommit(
                 store, run, now=lambda: datetime.now(UTC), max_checks=3, max_delay=0.2, background=background
             )
@@ -264,7 +265,7 @@ def test_group_commit_keeps_the_order_and_the_event_loop_free(tmp_path: Path, mo
                 return real(run_id, group)
 
             monkeypatch.setattr(store, "record_checks", slow_record)
-            run = store.begin_run({})
+            run = store.runs.begin({})
             group = GroupCommit(store, run, now=lambda: datetime.now(UTC), max_checks=2, max_delay=10.0)
             started = time.monotonic()
             for i in range(10):
@@ -290,7 +291,7 @@ def test_group_commit_timer_failure_is_raised_by_the_next_call(tmp_path: Path, m
 
     async def scenario() -> None:
         with Store(db_path) as store:
-            run = store.begin_run({})
+            run = store.runs.begin({})
             group = GroupCommit(store, run, now=lambda: datetime.now(UTC), max_checks=100, max_delay=0.05)
             monkeypatch.setattr(store, "record_checks", disk_full)
             group.add("https://a.example/1", Outcome(Verdict.ALIVE, "http-200", 200))
@@ -310,7 +311,7 @@ def test_group_commit_failure_on_the_writer_is_raised_by_flush(tmp_path: Path, m
         raise StoreError("database error: database or disk is full")
 
     with Store(db_path) as store:
-        run = store.begin_run({})
+        run = store.runs.begin({})
         group = GroupCommit(store, run, now=lambda: datetime.now(UTC), max_checks=1, max_delay=10.0)
         monkeypatch.setattr(store, "record_checks", disk_full)
         group.add("https://a.example/1", Outcome(Verdict.ALIVE, "http-200", 200))  # handed over, still writing
@@ -384,15 +385,15 @@ def test_plan_from_recorded_states_equals_plan_after_sync(tmp_path: Path) -> Non
             now = start + timedelta(days=night)
             cited = rng.sample(pool, rng.randint(40, 100))
             links = [_link(url, checkable=rng.random() > 0.1) for url in cited]
-            before = store.link_states(cited_only=False, checkable_only=False)
-            store.sync_links(links, now=now)
+            before = store.checks.link_states(cited_only=False, checkable_only=False)
+            store.links.sync(links, now=now)
             for max_urls in (None, 25):
-                expected = plan(store.link_states(), now=now, max_urls=max_urls)
+                expected = plan(store.checks.link_states(), now=now, max_urls=max_urls)
                 assert plan(states_to_plan(before, links), now=now, max_urls=max_urls) == expected, (night, max_urls)
-            run = store.begin_run({}, now=now)
-            due = plan(store.link_states(), now=now, max_urls=30)
-            store.record_checks(run, [(url, rng.choice(outcomes), now) for url in due])
-            store.finish_run(run, "completed", {}, now=now)
+            run = store.runs.begin({}, now=now)
+            due = plan(store.checks.link_states(), now=now, max_urls=30)
+            store.checks.record_many(run, [(url, rng.choice(outcomes), now) for url in due])
+            store.runs.finish(run, "completed", {}, now=now)
 
 
 def test_a_failed_sync_on_the_writer_stops_the_run_and_records_no_check(blog, simweb, monkeypatch) -> None:
@@ -406,7 +407,7 @@ def test_a_failed_sync_on_the_writer_stops_the_run_and_records_no_check(blog, si
         time.sleep(1.5)  # checks finish meanwhile, and their groups queue up behind the sync
         raise StoreError("database error: database or disk is full")
 
-    monkeypatch.setattr(Store, "sync_links", disk_full)
+    monkeypatch.setattr(Links, "sync", disk_full)
     monkeypatch.setattr(job_module, "COMMIT_EVERY_S", 0.02)
     # A slow URL keeps the run going until the sync has failed: the groups before it are handed to
     # the writer (timed), not written by the final flush.
@@ -432,7 +433,7 @@ def test_writes_after_a_failed_write_are_dropped(tmp_path: Path, background: boo
         raise StoreError("database error: database or disk is full")
 
     with Store(db_path) as store:
-        run = store.begin_run({})
+        run = store.runs.begin({})
         group = GroupCommit(
             store, run, now=lambda: datetime.now(UTC), max_checks=1, max_delay=10.0, background=background
         )

@@ -50,13 +50,13 @@ def store(tmp_path: Path):
     with Store(tmp_path / "state" / "linkcheck.db") as store:
         for night, outcomes in enumerate(NIGHTS):
             when = START + timedelta(days=4 * night)
-            store.sync_links(LINKS, now=when)
-            run = store.begin_run({"night": night}, now=when)
+            store.links.sync(LINKS, now=when)
+            run = store.runs.begin({"night": night}, now=when)
             for index, (verdict, reason) in outcomes.items():
                 status = 404 if reason == "http-404" else 200
-                store.record_check(run, LINKS[index].canonical, Outcome(Verdict(verdict), reason, http_status=status),
+                store.checks.record(run, LINKS[index].canonical, Outcome(Verdict(verdict), reason, http_status=status),
                                    now=when + timedelta(minutes=index))  # fmt: skip
-            store.finish_run(run, "completed", {}, now=when + timedelta(minutes=30))
+            store.runs.finish(run, "completed", {}, now=when + timedelta(minutes=30))
         yield store
 
 
@@ -110,3 +110,22 @@ def test_report_without_database_is_exit_2(tmp_path: Path):
     )  # fmt: skip
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+def test_report_counts_captures_and_unchecked_links_by_site(store):
+    """The "archived" and "unchecked" figures: a URL with any capture counts once, whatever its
+    number of captures; a cited URL never checked is unchecked."""
+    never = _link("https://mp.weixin.qq.com/s/neverCheckedYet000000", "posts/2020-2-2-b.md", 30)
+    store.links.sync([*LINKS, never], now=START + timedelta(days=9))
+    capture = dict(warc_date="d", warc_file="a.warc.gz", warc_length=10, warc_record_id="<r>",
+                   record_type="response", payload_digest="sha1:X", payload_length=5)  # fmt: skip
+    for offset, link in enumerate([LINKS[0], LINKS[0], LINKS[2]]):
+        store.captures.record(canonical=link.canonical, url=link.url, kind="page", warc_offset=offset, **capture)
+    store.captures.record(url="https://mmbiz.qpic.cn/x.png", kind="requisite", warc_offset=9, **capture)
+    report = build_report(store)
+    assert [(d.url, d.captured) for d in report.dead] == [(LINKS[0].canonical, True)]
+    sites = {row.site: row for row in report.sites}
+    assert (sites["weixin"].urls, sites["weixin"].unchecked, sites["weixin"].captured) == (3, 1, 1)
+    assert (sites["zhihu"].urls, sites["zhihu"].captured) == (1, 1)
+    assert (sites["github"].captured, sites["csdn"].captured) == (0, 0)
+    assert [row.site for row in report.sites] == ["weixin", "zhihu", "csdn", "github"]

@@ -172,21 +172,21 @@ def test_simulated_fortnight_through_the_real_store(tmp_path: Path) -> None:
     confirmed_by_run: dict[str, list[int]] = defaultdict(list)
     planned: list[int] = []
     with Store(db) as store:
-        store.sync_links(make_links(), now=START - timedelta(hours=1))
+        store.links.sync(make_links(), now=START - timedelta(hours=1))
         for night in range(NIGHTS):
             start = START + timedelta(days=night)
-            urls = plan(store.link_states(), now=start, max_urls=CAP)
+            urls = plan(store.checks.link_states(), now=start, max_urls=CAP)
             planned.append(len(urls))
-            run = store.begin_run({"max_urls": CAP, "night": night}, now=start)
+            run = store.runs.begin({"max_urls": CAP, "night": night}, now=start)
             for n, url in enumerate(urls):
                 # each check commits on its own, as in a real run
-                store.record_check(run, url, world.outcome(index[url], night), now=start + n * SPACING)
-            store.finish_run(run, "completed", {"checked": len(urls)}, now=start + len(urls) * SPACING)
-            for row in store.newly_confirmed_dead(run):
+                store.checks.record(run, url, world.outcome(index[url], night), now=start + n * SPACING)
+            store.runs.finish(run, "completed", {"checked": len(urls)}, now=start + len(urls) * SPACING)
+            for row in store.queries.newly_confirmed_dead(run):
                 confirmed_by_run[row["canonical"]].append(run)
-        dead = {d["canonical"] for d in store.dead_links()}
-        suspected = {d["canonical"] for d in store.dead_links(include_suspected=True)} - dead
-        flaky = {d["canonical"] for d in store.flaky_links()}
+        dead = {d["canonical"] for d in store.queries.dead_links()}
+        suspected = {d["canonical"] for d in store.queries.dead_links(include_suspected=True)} - dead
+        flaky = {d["canonical"] for d in store.queries.flaky_links()}
     end = START + timedelta(days=NIGHTS - 1) + CAP * SPACING
 
     # every night stays within its cap (and the first nights use all of it: the initial sweep)

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linkcheck import store as store_module
 from linkcheck.models import Link, LinkKind, Occurrence, Outcome, Verdict, Via
-from linkcheck.store import Store, StoreError, _State
+from linkcheck.store import Store, StoreError, schema
+from linkcheck.store.state import Rules, State, advance
 
 T0 = datetime(2025, 1, 1, 18, 0, tzinfo=UTC)
 WX = "https://mp.weixin.qq.com/s/"
@@ -69,9 +69,9 @@ def record_nights(store: Store, url: str, verdicts: list[tuple[float, str]]) -> 
     """One run per entry: (day, verdict). Returns the change each check recorded."""
     changes = []
     for when, verdict in verdicts:
-        run = store.begin_run({}, now=day(when))
-        changes.append(store.record_check(run, url, outcome(verdict), now=day(when, 5)))
-        store.finish_run(run, "completed", {}, now=day(when, 10))
+        run = store.runs.begin({}, now=day(when))
+        changes.append(store.checks.record(run, url, outcome(verdict), now=day(when, 5)))
+        store.runs.finish(run, "completed", {}, now=day(when, 10))
     return changes
 
 
@@ -80,8 +80,8 @@ def record_nights(store: Store, url: str, verdicts: list[tuple[float, str]]) -> 
 
 def test_new_database_is_created_in_wal_with_schema_and_settings(db_path: Path) -> None:
     with Store(db_path) as store:
-        assert store.schema_version == store_module.code_schema_version()
-        assert store.settings() == {
+        assert store.schema_version == schema.code_schema_version()
+        assert store.settings.values() == {
             "confirm_checks": 3,
             "confirm_days": 7,
             "flaky_window": 10,
@@ -96,10 +96,10 @@ def test_new_database_is_created_in_wal_with_schema_and_settings(db_path: Path) 
 
 def test_reopen_keeps_data(db_path: Path) -> None:
     with Store(db_path) as store:
-        store.sync_links([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
+        store.links.sync([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
         record_nights(store, "https://a.example/x", [(0, "alive")])
     with Store(db_path) as store:
-        assert [c["verdict"] for c in store.history("https://a.example/x")] == ["alive"]
+        assert [c["verdict"] for c in store.queries.history("https://a.example/x")] == ["alive"]
 
 
 @pytest.mark.parametrize(
@@ -157,7 +157,7 @@ def test_refuses_newer_schema_untouched(db_path: Path) -> None:
 
 def test_refuses_corrupt_database(db_path: Path) -> None:
     with Store(db_path) as store:
-        store.sync_links([link(f"https://a.example/{i}", ("posts/a.md", i)) for i in range(200)], now=day(0))
+        store.links.sync([link(f"https://a.example/{i}", ("posts/a.md", i)) for i in range(200)], now=day(0))
     sql(db_path, "PRAGMA wal_checkpoint(TRUNCATE)")
     data = bytearray(db_path.read_bytes())
     data[100:4096] = b"\xff" * (4096 - 100)  # wreck the schema page after the header
@@ -186,23 +186,23 @@ def test_empty_file_is_initialised_when_creating(tmp_path: Path) -> None:
     path = tmp_path / "touched.db"
     path.touch()
     with Store(path) as store:
-        assert store.schema_version == store_module.code_schema_version()
+        assert store.schema_version == schema.code_schema_version()
 
 
 def test_old_database_is_upgraded_in_place(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with Store(db_path) as store:
-        store.sync_links([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
+        store.links.sync([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
         record_nights(store, "https://a.example/x", [(0, "dead")])
 
     def add_note_column(db) -> None:
         db.execute("ALTER TABLE urls ADD COLUMN note TEXT")
         db.execute("UPDATE urls SET note = 'migrated'")
 
-    before = store_module.code_schema_version()
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, add_note_column])
+    before = schema.code_schema_version()
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, add_note_column])
     with Store(db_path) as store:
         assert store.schema_version == before + 1
-        assert [c["verdict"] for c in store.history("https://a.example/x")] == ["dead"]
+        assert [c["verdict"] for c in store.queries.history("https://a.example/x")] == ["dead"]
     assert sql(db_path, "SELECT canonical, note FROM urls") == [("https://a.example/x", "migrated")]
 
 
@@ -211,10 +211,10 @@ def test_checks_made_before_the_via_column_are_http_and_new_ones_say_which_check
 ) -> None:
     url = "https://zhuanlan.zhihu.com/p/1"
     with monkeypatch.context() as m:  # a database from before migration 3 …
-        m.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:2])
+        m.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:2])
         with Store(db_path) as old:
             assert old.schema_version == 2
-            old.sync_links([link(url, ("posts/a.md", 1))], now=day(0))
+            old.links.sync([link(url, ("posts/a.md", 1))], now=day(0))
     assert "via" not in {row[1] for row in sql(db_path, "PRAGMA table_info(checks)")}
     with sqlite3.connect(db_path) as conn:  # … and a check an older linkcheck wrote
         conn.execute(
@@ -223,10 +223,11 @@ def test_checks_made_before_the_via_column_are_http_and_new_ones_say_which_check
         )
     conn.close()
     with Store(db_path) as store:
-        assert store.schema_version == 3 == store_module.code_schema_version()
-        run = store.begin_run({}, now=day(1))
-        store.record_check(run, url, Outcome(Verdict.ALIVE, "live-marker", 200, via=Via.BROWSER), now=day(1, 1))
-        assert [(c["verdict"], c["via"]) for c in store.history(url)] == [("blocked", "http"), ("alive", "browser")]
+        assert store.schema_version == 3 == schema.code_schema_version()
+        run = store.runs.begin({}, now=day(1))
+        store.checks.record(run, url, Outcome(Verdict.ALIVE, "live-marker", 200, via=Via.BROWSER), now=day(1, 1))
+        history = store.queries.history(url)
+        assert [(c["verdict"], c["via"]) for c in history] == [("blocked", "http"), ("alive", "browser")]
     assert sql(db_path, "SELECT verdict, via FROM checks ORDER BY id") == [("blocked", "http"), ("alive", "browser")]
     with pytest.raises(sqlite3.IntegrityError):  # the column takes only the checkers there are
         sql(db_path, "INSERT INTO checks (url_id, checked_at, verdict, reason, via) VALUES (1, 'x', 'alive', '', 'x')")
@@ -234,15 +235,15 @@ def test_checks_made_before_the_via_column_are_http_and_new_ones_say_which_check
 
 def test_failed_migration_rolls_back_completely(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with Store(db_path) as store:
-        store.sync_links([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
+        store.links.sync([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
 
     def half_done(db) -> None:
         db.execute("CREATE TABLE scratch (x)")
         db.execute("DELETE FROM occurrences")
         raise RuntimeError("migration bug")
 
-    before = store_module.code_schema_version()
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, half_done])
+    before = schema.code_schema_version()
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, half_done])
     with pytest.raises(RuntimeError, match="migration bug"):
         Store(db_path)
     assert sql(db_path, "SELECT value FROM meta WHERE key = 'schema_version'") == [(str(before),)]
@@ -253,50 +254,50 @@ def test_failed_migration_rolls_back_completely(db_path: Path, monkeypatch: pyte
 def test_confirm_thresholds_are_persisted_only_when_given(db_path: Path) -> None:
     Store(db_path, confirm_checks=4, confirm_days=2.5).close()
     with Store(db_path) as store:  # a plain open keeps what was set
-        assert store.rules.confirm_checks == 4
-        assert store.rules.confirm_days == 2.5
+        assert store.settings.rules.confirm_checks == 4
+        assert store.settings.rules.confirm_days == 2.5
     assert dict(sql(db_path, "SELECT key, value FROM settings"))["confirm_checks"] == 4
     with pytest.raises(ValueError):
         Store(db_path, confirm_checks=0)
 
 
 def test_set_setting_validates_and_applies(store: Store) -> None:
-    store.set_setting("confirm_days", 3.5)
-    assert store.rules.confirm_days == 3.5
-    assert store.settings()["confirm_days"] == 3.5
+    store.settings.set("confirm_days", 3.5)
+    assert store.settings.rules.confirm_days == 3.5
+    assert store.settings.values()["confirm_days"] == 3.5
     for key, value in (("confirm_checks", 0), ("confirm_checks", 2.5), ("confirm_days", -1), ("nope", 1)):
         with pytest.raises(ValueError):
-            store.set_setting(key, value)
+            store.settings.set(key, value)
 
 
 def test_closed_store_raises_store_error(store: Store) -> None:
     store.close()
     with pytest.raises(StoreError, match="closed"):
-        store.dead_links()
+        store.queries.dead_links()
 
 
 # ---- runs ---------------------------------------------------------------------------------
 
 
 def test_runs_begin_finish_and_stale_running_marked_interrupted(store: Store, db_path: Path) -> None:
-    store.sync_links([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
-    first = store.begin_run({"max_urls": 10}, now=day(0))
-    store.record_check(first, "https://a.example/x", outcome("alive"), now=day(0, 3))
+    store.links.sync([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
+    first = store.runs.begin({"max_urls": 10}, now=day(0))
+    store.checks.record(first, "https://a.example/x", outcome("alive"), now=day(0, 3))
     # process dies here: the run stays 'running'
-    second = store.begin_run({}, now=day(1))
-    old = store.get_run(first)
+    second = store.runs.begin({}, now=day(1))
+    old = store.runs.get(first)
     assert old is not None
     assert old["status"] == "interrupted"
     assert old["finished_at"] == "2025-01-01T18:03:00Z"  # its last check, not the discovery time
     assert old["counts"]["alive"] == 1
     assert old["options"] == {"max_urls": 10}
-    store.finish_run(second, "offline", {"checked": 0}, now=day(1, 1))
-    assert store.get_run(second)["status"] == "offline"
-    assert store.latest_run(finished=True)["id"] == second
+    store.runs.finish(second, "offline", {"checked": 0}, now=day(1, 1))
+    assert store.runs.get(second)["status"] == "offline"
+    assert store.runs.latest(finished=True)["id"] == second
     with pytest.raises(ValueError):
-        store.finish_run(second, "running", {})
+        store.runs.finish(second, "running", {})
     with pytest.raises(StoreError):
-        store.finish_run(999, "completed", {})
+        store.runs.finish(999, "completed", {})
 
 
 # ---- sync_links ---------------------------------------------------------------------------
@@ -304,9 +305,9 @@ def test_runs_begin_finish_and_stale_running_marked_interrupted(store: Store, db
 
 def test_sync_links_upserts_refreshes_occurrences_and_uncites(store: Store, db_path: Path) -> None:
     a, b = "https://a.example/x", f"{WX}abc"
-    store.sync_links([link(a, ("posts/1.md", 3), raw="HTTPS://A.example/x"), link(b, ("posts/2.md", 9))], now=day(0))
+    store.links.sync([link(a, ("posts/1.md", 3), raw="HTTPS://A.example/x"), link(b, ("posts/2.md", 9))], now=day(0))
     record_nights(store, b, [(0, "dead")])
-    store.sync_links([link(a, ("posts/1.md", 4), ("posts/3.md", 1), raw="https://a.example/x#later")], now=day(2))
+    store.links.sync([link(a, ("posts/1.md", 4), ("posts/3.md", 1), raw="https://a.example/x#later")], now=day(2))
     rows = {r[0]: r[1:] for r in sql(db_path, "SELECT canonical, raw, site, first_seen, cited FROM urls")}
     assert rows[a] == ("HTTPS://A.example/x", "generic", "2025-01-01T18:00:00Z", 1)  # raw: first written
     assert rows[b] == (f"{WX}abc", "weixin", "2025-01-01T18:00:00Z", 0)  # gone from posts, kept
@@ -314,17 +315,17 @@ def test_sync_links_upserts_refreshes_occurrences_and_uncites(store: Store, db_p
         ("posts/1.md", 4),
         ("posts/3.md", 1),
     ]
-    assert len(store.history(b)) == 1  # its history survives
-    assert store.dead_links(include_suspected=True) == []  # not cited: not reported
-    assert [s.canonical for s in store.link_states()] == [a]
-    store.sync_links([link(a, ("posts/1.md", 4)), link(b, ("posts/9.md", 2))], now=day(3))
-    assert [d["canonical"] for d in store.dead_links(include_suspected=True)] == [b]
+    assert len(store.queries.history(b)) == 1  # its history survives
+    assert store.queries.dead_links(include_suspected=True) == []  # not cited: not reported
+    assert [s.canonical for s in store.checks.link_states()] == [a]
+    store.links.sync([link(a, ("posts/1.md", 4)), link(b, ("posts/9.md", 2))], now=day(3))
+    assert [d["canonical"] for d in store.queries.dead_links(include_suspected=True)] == [b]
 
 
 def test_partial_sync_only_replaces_the_scanned_files(store: Store, db_path: Path) -> None:
     a, b = "https://a.example/x", "https://b.example/y"
-    store.sync_links([link(a, ("posts/1.md", 1), ("posts/2.md", 1)), link(b, ("posts/2.md", 5))], now=day(0))
-    store.sync_links([link(a, ("posts/2.md", 2))], now=day(1), files=["posts/2.md"])
+    store.links.sync([link(a, ("posts/1.md", 1), ("posts/2.md", 1)), link(b, ("posts/2.md", 5))], now=day(0))
+    store.links.sync([link(a, ("posts/2.md", 2))], now=day(1), files=["posts/2.md"])
     assert sql(db_path, "SELECT file, line FROM occurrences ORDER BY file, line") == [
         ("posts/1.md", 1),
         ("posts/2.md", 2),
@@ -333,16 +334,16 @@ def test_partial_sync_only_replaces_the_scanned_files(store: Store, db_path: Pat
 
 
 def test_sync_keeps_non_checkable_links_out_of_the_schedule(store: Store) -> None:
-    store.sync_links([link("mailto:me@example.com", ("posts/1.md", 1), checkable=False)], now=day(0))
-    assert store.link_states() == []
-    assert len(store.link_states(checkable_only=False)) == 1
+    store.links.sync([link("mailto:me@example.com", ("posts/1.md", 1), checkable=False)], now=day(0))
+    assert store.checks.link_states() == []
+    assert len(store.checks.link_states(checkable_only=False)) == 1
 
 
 # ---- record_check, the dead-streak rule ----------------------------------------------------
 
 
 def test_checks_are_append_only(store: Store, db_path: Path) -> None:
-    store.sync_links([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
+    store.links.sync([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
     record_nights(store, "https://a.example/x", [(0, "dead")])
     conn = sqlite3.connect(db_path)
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
@@ -354,8 +355,8 @@ def test_checks_are_append_only(store: Store, db_path: Path) -> None:
 
 def test_check_row_keeps_the_evidence(store: Store) -> None:
     url = f"{WX}abc"
-    store.sync_links([link(url, ("posts/a.md", 1))], now=day(0))
-    run = store.begin_run({}, now=day(0))
+    store.links.sync([link(url, ("posts/a.md", 1))], now=day(0))
+    run = store.runs.begin({}, now=day(0))
     evidence = Outcome(
         Verdict.DEAD,
         "tombstone:weixin-deleted",
@@ -365,8 +366,8 @@ def test_check_row_keeps_the_evidence(store: Store) -> None:
         elapsed_ms=812,
         marker="tombstone:weixin-deleted",
     )
-    assert store.record_check(run, url, evidence, now=day(0, 1)) == "newly-dead"
-    [row] = store.history(url)
+    assert store.checks.record(run, url, evidence, now=day(0, 1)) == "newly-dead"
+    [row] = store.queries.history(url)
     assert row["http_status"] == 200
     assert row["redirects"] == [f"{WX}old"]
     assert row["elapsed_ms"] == 812
@@ -377,18 +378,18 @@ def test_check_row_keeps_the_evidence(store: Store) -> None:
 
 def test_history_accepts_raw_or_canonical(store: Store) -> None:
     raw = "https://mp.weixin.qq.com/s/abc?chksm=123&scene=21#wechat_redirect"
-    store.sync_links([link(f"{WX}abc", ("posts/a.md", 1), raw=raw)], now=day(0))
+    store.links.sync([link(f"{WX}abc", ("posts/a.md", 1), raw=raw)], now=day(0))
     record_nights(store, f"{WX}abc", [(0, "alive")])
-    assert len(store.history(raw)) == 1
-    assert len(store.history("http://mp.weixin.qq.com/s/abc?scene=1")) == 1  # canonicalised
-    assert store.history("https://unknown.example/") == []
-    assert store.url_info("https://unknown.example/") is None
+    assert len(store.queries.history(raw)) == 1
+    assert len(store.queries.history("http://mp.weixin.qq.com/s/abc?scene=1")) == 1  # canonicalised
+    assert store.queries.history("https://unknown.example/") == []
+    assert store.queries.url_info("https://unknown.example/") is None
 
 
 def test_unknown_url_is_recorded_not_cited(store: Store) -> None:
-    run = store.begin_run({}, now=day(0))
-    store.record_check(run, "https://successor.example/new", outcome("alive"), now=day(0))
-    info = store.url_info("https://successor.example/new")
+    run = store.runs.begin({}, now=day(0))
+    store.checks.record(run, "https://successor.example/new", outcome("alive"), now=day(0))
+    info = store.queries.url_info("https://successor.example/new")
     assert info is not None
     assert info["cited"] is False
     assert info["site"] == "generic"
@@ -396,15 +397,15 @@ def test_unknown_url_is_recorded_not_cited(store: Store) -> None:
 
 def test_confirmed_after_three_dead_checks_over_seven_days(store: Store) -> None:
     url = "https://a.example/gone"
-    store.sync_links([link(url, ("posts/a.md", 7))], now=day(0))
+    store.links.sync([link(url, ("posts/a.md", 7))], now=day(0))
     changes = record_nights(store, url, [(0, "dead"), (3, "dead"), (6, "dead")])
     assert changes == ["newly-dead", None, None]
-    assert store.dead_links() == []  # 3 checks but only 6 days
-    [suspect] = store.dead_links(include_suspected=True)
+    assert store.queries.dead_links() == []  # 3 checks but only 6 days
+    [suspect] = store.queries.dead_links(include_suspected=True)
     assert suspect["confirmed"] is False
     assert suspect["dead_checks"] == 3
     assert record_nights(store, url, [(7, "dead")]) == ["confirmed-dead"]
-    [dead] = store.dead_links()
+    [dead] = store.queries.dead_links()
     assert dead["canonical"] == url
     assert dead["dead_checks"] == 4
     assert dead["first_dead_at"] == "2025-01-01T18:05:00Z"
@@ -417,17 +418,17 @@ def test_confirmed_after_three_dead_checks_over_seven_days(store: Store) -> None
 
 def test_exactly_seven_days_to_the_second_confirms(store: Store) -> None:
     url = "https://a.example/gone"
-    store.sync_links([link(url, ("posts/a.md", 7))], now=day(0))
-    run = store.begin_run({}, now=day(0))
-    store.record_check(run, url, outcome("dead"), now=T0)
-    store.record_check(run, url, outcome("dead"), now=T0 + timedelta(days=3))
-    assert store.record_check(run, url, outcome("dead"), now=T0 + timedelta(days=7, seconds=-1)) is None
-    assert store.record_check(run, url, outcome("dead"), now=T0 + timedelta(days=7)) == "confirmed-dead"
+    store.links.sync([link(url, ("posts/a.md", 7))], now=day(0))
+    run = store.runs.begin({}, now=day(0))
+    store.checks.record(run, url, outcome("dead"), now=T0)
+    store.checks.record(run, url, outcome("dead"), now=T0 + timedelta(days=3))
+    assert store.checks.record(run, url, outcome("dead"), now=T0 + timedelta(days=7, seconds=-1)) is None
+    assert store.checks.record(run, url, outcome("dead"), now=T0 + timedelta(days=7)) == "confirmed-dead"
 
 
 def test_blocked_and_error_are_neutral_alive_breaks(store: Store) -> None:
     neutral, broken = "https://a.example/neutral", "https://a.example/broken"
-    store.sync_links([link(neutral, ("posts/a.md", 1)), link(broken, ("posts/a.md", 2))], now=day(0))
+    store.links.sync([link(neutral, ("posts/a.md", 1)), link(broken, ("posts/a.md", 2))], now=day(0))
     assert record_nights(
         store, neutral, [(0, "dead"), (1, "blocked"), (2, "error"), (4, "dead"), (5, "skipped"), (8, "dead")]
     ) == ["newly-dead", "newly-blocked", None, None, None, "confirmed-dead"]
@@ -437,17 +438,17 @@ def test_blocked_and_error_are_neutral_alive_breaks(store: Store) -> None:
         "recovered",
         "newly-dead",
     ]
-    assert [d["canonical"] for d in store.dead_links()] == [neutral]
+    assert [d["canonical"] for d in store.queries.dead_links()] == [neutral]
     # a neutral check after confirmation does not un-confirm
     record_nights(store, neutral, [(9, "blocked")])
-    [dead] = store.dead_links()
+    [dead] = store.queries.dead_links()
     assert dead["current_verdict"] == "blocked"
     assert dead["reason"] == "http-404"  # the reason of the last dead check
 
 
 def test_link_status_view_streaks(store: Store, db_path: Path) -> None:
     url = "https://a.example/x"
-    store.sync_links([link(url, ("posts/a.md", 1))], now=day(0))
+    store.links.sync([link(url, ("posts/a.md", 1))], now=day(0))
     record_nights(store, url, [(0, "alive"), (1, "alive"), (2, "error"), (3, "dead"), (4, "dead")])
     [row] = sql(
         db_path,
@@ -470,10 +471,10 @@ def test_link_status_view_streaks(store: Store, db_path: Path) -> None:
 
 def test_flaky_links(store: Store, db_path: Path) -> None:
     flappy, walled = "https://a.example/flappy", "https://a.example/walled"
-    store.sync_links([link(flappy, ("posts/a.md", 1)), link(walled, ("posts/a.md", 2))], now=day(0))
+    store.links.sync([link(flappy, ("posts/a.md", 1)), link(walled, ("posts/a.md", 2))], now=day(0))
     record_nights(store, flappy, [(0, "alive"), (1, "dead"), (2, "error"), (3, "alive"), (4, "dead")])
     record_nights(store, walled, [(0, "alive"), (1, "blocked"), (2, "alive"), (3, "error"), (4, "alive")])
-    [row] = store.flaky_links()
+    [row] = store.queries.flaky_links()
     assert row["canonical"] == flappy
     assert row["transitions"] == 3
     assert row["recent"] == "ADEAD"
@@ -482,18 +483,18 @@ def test_flaky_links(store: Store, db_path: Path) -> None:
 
 def test_changes_and_newly_confirmed_dead(store: Store, db_path: Path) -> None:
     urls = [f"https://a.example/{name}" for name in ("dies", "recovers", "walls", "confirms")]
-    store.sync_links([link(u, ("posts/a.md", i)) for i, u in enumerate(urls)], now=day(0))
-    run0 = store.begin_run({}, now=day(0))
+    store.links.sync([link(u, ("posts/a.md", i)) for i, u in enumerate(urls)], now=day(0))
+    run0 = store.runs.begin({}, now=day(0))
     for u, v in zip(urls, ["alive", "dead", "alive", "dead"], strict=True):
-        store.record_check(run0, u, outcome(v), now=day(0, 1))
-    store.finish_run(run0, "completed", {}, now=day(0, 2))
+        store.checks.record(run0, u, outcome(v), now=day(0, 1))
+    store.runs.finish(run0, "completed", {}, now=day(0, 2))
     record_nights(store, urls[3], [(4, "dead")])
-    run = store.begin_run({}, now=day(8))
+    run = store.runs.begin({}, now=day(8))
     for u, v in zip(urls, ["dead", "alive", "blocked", "dead"], strict=True):
-        store.record_check(run, u, outcome(v), now=day(8, 1))
-    store.finish_run(run, "completed", {}, now=day(8, 2))
-    later = store.begin_run({}, now=day(9))  # still running: not the default
-    changes = store.changes()
+        store.checks.record(run, u, outcome(v), now=day(8, 1))
+    store.runs.finish(run, "completed", {}, now=day(8, 2))
+    later = store.runs.begin({}, now=day(9))  # still running: not the default
+    changes = store.queries.changes()
     assert {k: [r["canonical"] for r in v] for k, v in changes.items()} == {
         "newly_dead": [urls[0]],
         "confirmed_dead": [urls[3]],
@@ -501,9 +502,9 @@ def test_changes_and_newly_confirmed_dead(store: Store, db_path: Path) -> None:
         "newly_blocked": [urls[2]],
     }
     assert changes["newly_dead"][0]["occurrences"][0]["file"] == "posts/a.md"
-    assert [r["canonical"] for r in store.newly_confirmed_dead(run)] == [urls[3]]
-    assert store.newly_confirmed_dead(run0) == []
-    assert store.changes(later) == {
+    assert [r["canonical"] for r in store.queries.newly_confirmed_dead(run)] == [urls[3]]
+    assert store.queries.newly_confirmed_dead(run0) == []
+    assert store.queries.changes(later) == {
         "newly_dead": [],
         "confirmed_dead": [],
         "recovered": [],
@@ -517,7 +518,7 @@ def test_changes_and_newly_confirmed_dead(store: Store, db_path: Path) -> None:
             ("newly-blocked", urls[2]),
         ]
     )
-    summary = store.run_summary(run)
+    summary = store.runs.summary(run)
     assert summary["checked"] == 4
     assert summary["confirmed-dead"] == 1
     [(checks, dead, blocked)] = sql(db_path, "SELECT checks, dead, blocked FROM run_summary WHERE run_id = ?", (run,))
@@ -527,26 +528,26 @@ def test_changes_and_newly_confirmed_dead(store: Store, db_path: Path) -> None:
 def test_plain_sql_agrees_with_the_command_when_settings_change(db_path: Path) -> None:
     url = "https://a.example/x"
     with Store(db_path) as store:
-        store.sync_links([link(url, ("posts/a.md", 1))], now=day(0))
+        store.links.sync([link(url, ("posts/a.md", 1))], now=day(0))
         record_nights(store, url, [(0, "dead"), (1, "dead"), (2, "dead")])
-        assert store.dead_links() == []
+        assert store.queries.dead_links() == []
         assert sql(db_path, "SELECT canonical FROM dead_links") == []
     with Store(db_path, confirm_days=2) as store:
-        assert [d["canonical"] for d in store.dead_links()] == [url]
+        assert [d["canonical"] for d in store.queries.dead_links()] == [url]
     assert sql(db_path, "SELECT canonical, cited_in FROM dead_links") == [(url, "posts/a.md:1")]
     sql_conn = sqlite3.connect(db_path)
     sql_conn.execute("UPDATE settings SET value = 5 WHERE key = 'confirm_checks'")
     sql_conn.commit()
     sql_conn.close()
     with Store(db_path) as store:
-        assert store.dead_links() == []
-        assert store.rules.confirm_checks == 5
+        assert store.queries.dead_links() == []
+        assert store.settings.rules.confirm_checks == 5
 
 
 def test_totals(store: Store) -> None:
-    store.sync_links([link(f"https://a.example/{i}", ("posts/a.md", i)) for i in range(3)], now=day(0))
+    store.links.sync([link(f"https://a.example/{i}", ("posts/a.md", i)) for i in range(3)], now=day(0))
     record_nights(store, "https://a.example/0", [(0, "dead"), (8, "dead"), (9, "dead")])
-    totals = store.totals()
+    totals = store.queries.totals()
     assert totals["cited_checkable"] == 3
     assert totals["never_checked"] == 2
     assert totals["confirmed_dead"] == 1
@@ -554,37 +555,37 @@ def test_totals(store: Store) -> None:
 
 
 def test_naive_now_is_utc(store: Store) -> None:
-    store.sync_links([link("https://a.example/x", ("posts/a.md", 1))], now=datetime(2025, 3, 1, 2, 0))
-    run = store.begin_run({}, now=datetime(2025, 3, 1, 2, 0))
-    store.record_check(run, "https://a.example/x", outcome("alive"), now=datetime(2025, 3, 1, 10, 0))
-    assert store.history("https://a.example/x")[0]["checked_at"] == "2025-03-01T10:00:00Z"
+    store.links.sync([link("https://a.example/x", ("posts/a.md", 1))], now=datetime(2025, 3, 1, 2, 0))
+    run = store.runs.begin({}, now=datetime(2025, 3, 1, 2, 0))
+    store.checks.record(run, "https://a.example/x", outcome("alive"), now=datetime(2025, 3, 1, 10, 0))
+    assert store.queries.history("https://a.example/x")[0]["checked_at"] == "2025-03-01T10:00:00Z"
 
 
 def test_batch_is_one_transaction(store: Store, db_path: Path) -> None:
-    store.sync_links([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
-    run = store.begin_run({}, now=day(0))
+    store.links.sync([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
+    run = store.runs.begin({}, now=day(0))
     with pytest.raises(RuntimeError), store.batch():
-        store.record_check(run, "https://a.example/x", outcome("dead"), now=day(0))
+        store.checks.record(run, "https://a.example/x", outcome("dead"), now=day(0))
         raise RuntimeError("abort the batch")
-    assert store.history("https://a.example/x") == []
+    assert store.queries.history("https://a.example/x") == []
     with store.batch():
         for n in range(3):
-            store.record_check(run, "https://a.example/x", outcome("dead"), now=day(n * 4))
-    assert len(store.history("https://a.example/x")) == 3
-    assert [d["canonical"] for d in store.dead_links()] == ["https://a.example/x"]
+            store.checks.record(run, "https://a.example/x", outcome("dead"), now=day(n * 4))
+    assert len(store.queries.history("https://a.example/x")) == 3
+    assert [d["canonical"] for d in store.queries.dead_links()] == ["https://a.example/x"]
 
 
 def test_readers_are_not_blocked_by_a_writer_and_see_only_commits(store: Store, db_path: Path) -> None:
     url = "https://a.example/x"
-    store.sync_links([link(url, ("posts/a.md", 1))], now=day(0))
-    run = store.begin_run({}, now=day(0))
+    store.links.sync([link(url, ("posts/a.md", 1))], now=day(0))
+    run = store.runs.begin({}, now=day(0))
     with store.batch():
-        store.record_check(run, url, outcome("dead"), now=day(0))
+        store.checks.record(run, url, outcome("dead"), now=day(0))
         with Store(db_path, create=False, timeout=1) as reader:  # a `linkcheck status` meanwhile
-            assert reader.history(url) == []
-            assert reader.dead_links(include_suspected=True) == []
+            assert reader.queries.history(url) == []
+            assert reader.queries.dead_links(include_suspected=True) == []
     with Store(db_path, create=False) as reader:
-        assert len(reader.history(url)) == 1
+        assert len(reader.queries.history(url)) == 1
 
 
 # ---- url_state is a faithful cache of checks ------------------------------------------------
@@ -604,17 +605,17 @@ def test_incremental_state_equals_rebuild_and_sql_agrees(tmp_path_factory, steps
     path = tmp_path_factory.mktemp("prop") / "h.db"
     url = "https://a.example/p"
     with Store(path) as store:
-        store.sync_links([link(url, ("posts/a.md", 1))], now=T0)
-        run = store.begin_run({}, now=T0)
+        store.links.sync([link(url, ("posts/a.md", 1))], now=T0)
+        run = store.runs.begin({}, now=T0)
         moment = T0
         for verdict, gap_minutes in steps:
             moment += timedelta(minutes=gap_minutes)
-            store.record_check(run, url, outcome(verdict), now=moment)
+            store.checks.record(run, url, outcome(verdict), now=moment)
         incremental = sql(path, "SELECT * FROM url_state")
-        store.rebuild_state()
+        store.checks.rebuild_state()
         assert sql(path, "SELECT * FROM url_state") == incremental
         # the Python rule and the SQL view agree on confirmation
-        info = store.url_info(url)
+        info = store.queries.url_info(url)
         sql_confirmed = bool(sql(path, "SELECT count(*) FROM dead_links")[0][0])
         assert info["confirmed"] == sql_confirmed
         # the dead streak is exactly the dead checks after the last alive one
@@ -622,15 +623,15 @@ def test_incremental_state_equals_rebuild_and_sql_agrees(tmp_path_factory, steps
         tail = verdicts[len(verdicts) - verdicts[::-1].index("alive") :] if "alive" in verdicts else verdicts
         assert info["dead_checks"] == tail.count("dead")
         # one confirmed-dead change at most per dead streak
-        confirmations = [c["change"] for c in store.history(url)].count("confirmed-dead")
+        confirmations = [c["change"] for c in store.queries.history(url)].count("confirmed-dead")
         assert confirmations <= verdicts.count("alive") + 1
 
 
 def test_state_advance_counts_transitions_ignoring_walls() -> None:
-    rules = store_module.Rules()
-    state: _State | None = None
+    rules = Rules()
+    state: State | None = None
     for i, verdict in enumerate(["alive", "blocked", "alive", "dead", "blocked", "dead", "alive"]):
-        state, _ = store_module._advance(state, i, f"2025-01-0{i + 1}T00:00:00Z", verdict, "r", None, rules)
+        state, _ = advance(state, i, f"2025-01-0{i + 1}T00:00:00Z", verdict, "r", None, rules)
     assert state is not None
     assert state.recent == "ABADBDA"
     assert state.transitions == 2
@@ -655,8 +656,8 @@ def test_record_checks_in_groups_equals_one_at_a_time(tmp_path_factory, steps, g
     for grouped in (False, True):
         path = tmp_path_factory.mktemp("group") / "h.db"
         with Store(path) as store:
-            store.sync_links([link(f"https://{n}.example/p", ("posts/a.md", 1)) for n in "abc"], now=T0)
-            run = store.begin_run({}, now=T0)
+            store.links.sync([link(f"https://{n}.example/p", ("posts/a.md", 1)) for n in "abc"], now=T0)
+            run = store.runs.begin({}, now=T0)
             moment, checks = T0, []
             for name, verdict, gap in steps:
                 moment += timedelta(minutes=gap)
@@ -664,9 +665,9 @@ def test_record_checks_in_groups_equals_one_at_a_time(tmp_path_factory, steps, g
             if grouped:
                 changes = []
                 for start in range(0, len(checks), group_size):
-                    changes += store.record_checks(run, checks[start : start + group_size])
+                    changes += store.checks.record_many(run, checks[start : start + group_size])
             else:
-                changes = [store.record_check(run, url, result, now=when) for url, result, when in checks]
+                changes = [store.checks.record(run, url, result, now=when) for url, result, when in checks]
         databases.append(
             (
                 changes,
@@ -679,13 +680,57 @@ def test_record_checks_in_groups_equals_one_at_a_time(tmp_path_factory, steps, g
 
 
 def test_record_checks_is_all_or_nothing(store: Store, db_path: Path) -> None:
-    store.sync_links([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
-    run = store.begin_run({}, now=day(0))
+    store.links.sync([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
+    run = store.runs.begin({}, now=day(0))
     bad = Outcome("sideways", "r")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
-        store.record_checks(
+        store.checks.record_many(
             run, [("https://a.example/x", outcome("dead"), day(0)), ("https://a.example/x", bad, day(0))]
         )
     assert sql(db_path, "SELECT count(*) FROM checks") == [(0,)]
-    assert store.record_checks(run, []) == []
-    assert store.record_checks(run, [("https://a.example/x", outcome("dead"), day(0))]) == ["newly-dead"]
+    assert store.checks.record_many(run, []) == []
+    assert store.checks.record_many(run, [("https://a.example/x", outcome("dead"), day(0))]) == ["newly-dead"]
+
+
+# ---- captures --------------------------------------------------------------------------------
+
+
+def test_due_captures_are_the_alive_pages_never_or_long_ago_captured(store: Store) -> None:
+    urls = [f"https://{host}/p" for host in ("a.example", "mp.weixin.qq.com", "b.example", "c.example")]
+    store.links.sync([link(u, ("posts/a.md", i)) for i, u in enumerate(urls)], now=day(0))
+    run = store.runs.begin({}, now=day(0))
+    for url, verdict in zip(urls, ["alive", "alive", "alive", "dead"], strict=True):
+        store.checks.record(run, url, outcome(verdict), now=day(0))
+    fields = dict(url=urls[2], kind="page", warc_date="d", warc_file="a.warc.gz", warc_offset=0, warc_length=1,
+                  warc_record_id="<r>", record_type="response", payload_digest="sha1:X", payload_length=1)  # fmt: skip
+    store.captures.record(canonical=urls[2], now=day(1), **fields)
+    assert [r["canonical"] for r in store.captures.due(now=day(40))] == urls[:2]  # by url id; not the dead one
+    old = store.captures.due(now=day(40), max_age=timedelta(days=30))
+    assert [(r["canonical"], r["last_captured_at"]) for r in old] == [
+        (urls[0], None),
+        (urls[1], None),
+        (urls[2], "2025-01-02T18:00:00Z"),
+    ]
+    assert store.captures.due(now=day(40), max_age=timedelta(days=40)) == old[:2]
+
+
+def test_archive_order_is_never_captured_then_decay_risk_then_oldest() -> None:
+    from linkcheck.sites import GENERIC, archive_order, profile_by_name
+
+    def row(url_id: int, site: str, last: str | None) -> dict:
+        return {"url_id": url_id, "site": site, "last_captured_at": last}
+
+    due = [
+        row(1, "generic", None),
+        row(2, "weixin", "2025-01-01T00:00:00Z"),
+        row(3, "no-such-profile", None),
+        row(4, "weixin", None),
+        row(5, "zhihu", None),
+        row(6, "generic", "2024-12-01T00:00:00Z"),
+        row(7, "weixin", "2024-06-01T00:00:00Z"),
+    ]
+    ordered = archive_order(due)
+    assert [r["url_id"] for r in ordered] == [4, 5, 1, 3, 7, 2, 6]
+    assert [r["priority"] for r in ordered][:2] == [profile_by_name(s).archive_priority for s in ("weixin", "zhihu")]
+    assert ordered[3]["priority"] == GENERIC.archive_priority  # an unknown site ranks as generic
+    assert "priority" not in due[0]  # the rows given are left as they were

@@ -716,7 +716,7 @@ class Archiver:
 
         now = self.now()
         cutoff = iso(to_utc(now) - max_age) if max_age is not None else None
-        last = self.store.last_page_captures()
+        last = self.store.captures.last_page_times()
 
         def needs(captured_at: str | None) -> bool:
             return captured_at is None or (cutoff is not None and captured_at <= cutoff)

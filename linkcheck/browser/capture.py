@@ -179,7 +179,7 @@ async def archive_visit(
             result.bytes_written += written
             result.revisits += int(again is not None)
             result.requisites += kind == "requisite"
-        row = await asyncio.to_thread(archiver.store.capture, page_id)
+        row = await asyncio.to_thread(archiver.store.captures.get, page_id)
         fields: list[tuple[str, object]] = [
             ("via", "browser"),
             ("cited-url", canonical),

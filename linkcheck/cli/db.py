@@ -127,8 +127,8 @@ def dead(
     """Confirmed dead links and the posts and lines that cite them."""
     db = database_path(db, load_config_or_fail(config_file))
     with open_store(db) as store:
-        links = store.dead_links(include_suspected=include_suspected)
-        settings = store.settings()
+        links = store.queries.dead_links(include_suspected=include_suspected)
+        settings = store.settings.values()
     rule = (
         f"confirmed = at least {settings['confirm_checks']:g} dead checks spanning at least "
         f"{settings['confirm_days']:g} days, no alive check in between"
@@ -225,12 +225,12 @@ def history(
 
     db = database_path(db, load_config_or_fail(config_file))
     with open_store(db) as store:
-        info = store.url_info(url)
+        info = store.queries.url_info(url)
         if info is None:
             canonical = canonicalize(url).canonical
             shown = url if canonical == url else f"{url} (canonical: {canonical})"
             raise fail(f"{shown}: not in the history database {db}", ExitCode.USAGE)
-        checks = store.history(info["canonical"])
+        checks = store.queries.history(info["canonical"])
     if output_format is TableOrJson.json:
         _emit_json({"url": info, "checks": checks})
         return
@@ -307,13 +307,13 @@ def status(
     """The latest run and what it changed: newly dead, confirmed dead, recovered, newly blocked."""
     db = database_path(db, load_config_or_fail(config_file))
     with open_store(db) as store:
-        latest = store.latest_run()
-        finished = store.latest_run(finished=True)
-        totals = store.totals()
-        summary = store.run_summary(finished["id"]) if finished else None
-        changes = store.changes(finished["id"]) if finished else {k: [] for k in CHANGE_TITLES}
+        latest = store.runs.latest()
+        finished = store.runs.latest(finished=True)
+        totals = store.queries.totals()
+        summary = store.runs.summary(finished["id"]) if finished else None
+        changes = store.queries.changes(finished["id"]) if finished else {k: [] for k in CHANGE_TITLES}
         running = latest if latest and latest["status"] == "running" else None
-        running_summary = store.run_summary(running["id"]) if running else None
+        running_summary = store.runs.summary(running["id"]) if running else None
     if output_format is TableOrJson.json:
         _emit_json(
             {
