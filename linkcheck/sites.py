@@ -481,26 +481,6 @@ def profile_by_name(name: str) -> SiteProfile:
     raise KeyError(name)
 
 
-def archive_order(due: list[dict]) -> list[dict]:
-    """Pages due for capture (rows with ``url_id``, ``site``, ``last_captured_at``), in the order
-    the archive stage takes them: never captured first, then by the site's ``archive_priority``
-    (decay risk: WeChat, Zhihu, CSDN, …), then the oldest capture, then the order the URLs were
-    first seen. The rows are returned with their ``priority`` added (a site no profile names
-    has :data:`GENERIC`'s)."""
-
-    def priority(site: str) -> int:
-        try:
-            return profile_by_name(site).archive_priority
-        except KeyError:
-            return GENERIC.archive_priority
-
-    ranked = [{**row, "priority": priority(row["site"])} for row in due]
-    return sorted(
-        ranked,
-        key=lambda r: (r["last_captured_at"] is not None, r["priority"], r["last_captured_at"] or "", r["url_id"]),
-    )
-
-
 __all__ = [
     "DEFAULT_HEADERS",
     "GENERIC",
@@ -513,7 +493,6 @@ __all__ = [
     "Requisites",
     "SiteProfile",
     "UrlRule",
-    "archive_order",
     "profile_by_name",
     "profile_for",
 ]

@@ -28,20 +28,13 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from linkcheck import store as store_module
-from linkcheck.archive import (
-    Archiver,
-    ArchiveSettings,
-    WarcFileWriter,
-    archive_pending,
-    complete_members_end,
-    decode_content,
-    digest_html,
-    read_capture,
-    repair_open_files,
-)
+from linkcheck.archive import Archiver, ArchiveSettings, archive_pending, read_capture
+from linkcheck.archive.digest import digest_html
+from linkcheck.archive.policy import pending_in_order, plan_captures
+from linkcheck.archive.warcfile import WarcFileWriter, complete_members_end, repair_open_files
 from linkcheck.models import Outcome, Verdict
 from linkcheck.net.resolve import RoutingResolver
-from linkcheck.net.transport import Fetcher
+from linkcheck.net.transport import Fetcher, WindowDecoder
 from linkcheck.run.checker import HttpChecker
 from linkcheck.run.runner import run_checks
 from linkcheck.simweb import pages as P
@@ -333,27 +326,27 @@ def test_pending_order_decay_risk_never_captured_first_and_limit(tmp_path, simwe
     dead = "https://behave.test/status/404"
     store.sync_links([make_link(u) for u in [gh, csdn, "https://behave.test/ok", ZHIHU_LIVE, WX_LIVE, dead]])
     store.record_check(None, dead, Outcome(Verdict.DEAD, "http-404", 404), now=T0)
-    order = [row["canonical"] for row in store.pending_captures(now=T0)]
+    order = [row["canonical"] for row in pending_in_order(store.captures.due(now=T0))]
     assert order == [WX_LIVE, ZHIHU_LIVE, csdn, gh, "https://behave.test/ok"]
 
     summary = archive(simweb, store, tmp_path / "warc", limit=2, now=lambda: T0)
     assert summary.pending_total == 5 and summary.planned == 2 and summary.captured == 2
     assert {p.url for p in summary.pages} == {WX_LIVE, ZHIHU_LIVE}
     # Captured pages leave the queue until max_age; then they come back, after never-captured ones.
-    assert [r["canonical"] for r in store.pending_captures(now=T0, max_age=timedelta(days=90))] == [
+    assert [r["canonical"] for r in pending_in_order(store.captures.due(now=T0, max_age=timedelta(days=90)))] == [
         csdn,
         gh,
         "https://behave.test/ok",
     ]
     later = T0 + timedelta(days=91)
-    assert [r["canonical"] for r in store.pending_captures(now=later, max_age=timedelta(days=90))] == [
+    assert [r["canonical"] for r in pending_in_order(store.captures.due(now=later, max_age=timedelta(days=90)))] == [
         csdn,
         gh,
         "https://behave.test/ok",
         WX_LIVE,
         ZHIHU_LIVE,
     ]
-    assert store.pending_captures(now=later, max_age=None)[-1]["canonical"] == "https://behave.test/ok"
+    assert pending_in_order(store.captures.due(now=later, max_age=None))[-1]["canonical"] == "https://behave.test/ok"
     # A budget already spent starts nothing.
     spent = archive(simweb, store, tmp_path / "warc", deadline=time.monotonic() - 1, now=lambda: T0)
     assert spent.status == "budget" and spent.attempted == 0
@@ -416,7 +409,7 @@ def test_walls_and_tombstones_are_never_archived_as_the_article_and_are_recorded
     )  # fmt: skip
     [*_, wall] = store.history(captcha_once)
     assert (wall["verdict"], wall["reason"]) == ("blocked", "antibot:weixin-verify")
-    assert store.pending_captures(now=T0 + timedelta(days=1)) == []
+    assert pending_in_order(store.captures.due(now=T0 + timedelta(days=1))) == []
     # The next check run re-checks the walled page (failing URLs are due) and, the captcha gone,
     # captures the article from that check's own answer.
     run_id, summary, second = check_and_archive(simweb, store, tmp_path / "warc", [captcha_once])
@@ -592,19 +585,17 @@ def test_a_failed_write_never_leaves_a_torn_record(tmp_path):
 
 
 def test_disk_failure_stops_the_stage_and_keeps_finished_captures(tmp_path, simweb, monkeypatch):
-    from linkcheck.archive import Archiver
-
     store = alive_db(tmp_path / "linkcheck.db", [WX_LIVE, WX_OTHER, "https://behave.test/ok"])
-    real = Archiver._write_sync
+    real = WarcFileWriter.write
     calls = []
 
-    def flaky(self, *args):
+    def flaky(self, records):
         calls.append(1)
         if len(calls) == 5:  # the first page and its three images are written; the second page fails
             raise OSError(28, "No space left on device")
-        return real(self, *args)
+        return real(self, records)
 
-    monkeypatch.setattr(Archiver, "_write_sync", flaky)
+    monkeypatch.setattr(WarcFileWriter, "write", flaky)
     summary = archive(simweb, store, tmp_path / "warc", settings=ArchiveSettings(concurrency=1))
     assert summary.status == "error" and "No space left" in summary.error
     assert summary.captured == 1 and summary.attempted == 1
@@ -703,6 +694,32 @@ def test_v1_database_is_migrated_and_dead_links_show_captures(tmp_path, monkeypa
 # ---- pieces ---------------------------------------------------------------------------------------
 
 
+def test_capture_policy_orders_by_decay_risk_and_keeps_a_reserve():
+    wx, old, fresh = WX + "policyNew000000000000", WX + "policyOld000000000000", WX + "policyFresh00000000000"
+    zhihu, csdn, elsewhere = (
+        "https://zhuanlan.zhihu.com/p/1",
+        "https://blog.csdn.net/u/article/details/1",
+        "https://zhuanlan.zhihu.com/p/2",
+    )
+    links = [
+        (csdn, "blog.csdn.net"),
+        (zhihu, "zhuanlan.zhihu.com"),
+        (wx, "mp.weixin.qq.com"),
+        (old, "mp.weixin.qq.com"),
+        (fresh, "mp.weixin.qq.com"),
+    ]
+    last = {old: "2026-01-01T00:00:00Z", fresh: "2026-11-30T00:00:00Z"}
+    # An alive Zhihu page the run does not check: it ranks after the checked one, before CSDN.
+    pending = [{"canonical": elsewhere, "last_captured_at": None, "priority": 1, "url_id": 7}]
+    cutoff = "2026-09-01T00:00:00Z"
+    assert plan_captures(links, last, cutoff=cutoff, limit=None).planned == {wx, zhihu, csdn, old}
+    assert plan_captures(links, last, cutoff=None, limit=None).planned == {wx, zhihu, csdn}
+    plan = plan_captures(links, last, cutoff=cutoff, limit=3, pending=pending)
+    assert plan.planned == {wx, zhihu}  # the third place is the stage's
+    assert list(plan.reserve) == [csdn, old]
+    assert plan_captures(links, last, cutoff=cutoff, limit=1, pending=pending).reserve.keys() == {zhihu}
+
+
 def test_digest_html_title_text_and_images():
     html = (
         '<html><head><title> </title><meta property="og:title" content="文章标题"><style>p{}</style></head>'
@@ -718,11 +735,22 @@ def test_digest_html_title_text_and_images():
     assert digest_html("<h1>H</h1>").title == "H"
 
 
-def test_decode_content_is_bounded():
+def test_decoded_window_is_bounded():
+    """A page's title, text and images come from its check's decoded window: a gzip bomb stops at
+    the limit, and an encoding no tool could read back decodes to nothing."""
+
+    def window(raw: bytes, encoding: str | None, limit: int) -> bytes:
+        decoder = WindowDecoder(encoding, limit)
+        for start in range(0, len(raw), 65536):
+            if decoder.ended:
+                break
+            decoder.feed(raw[start : start + 65536])
+        return bytes(decoder.window)
+
     bomb = gzip.compress(b"\0" * (50 * 1024 * 1024))
-    assert len(decode_content(io.BytesIO(bomb), "gzip", 1024 * 1024)) == 1024 * 1024
-    assert decode_content(io.BytesIO(b"plain"), None, 100) == b"plain"
-    assert decode_content(io.BytesIO(b"x"), "compress", 100) == b""
+    assert len(window(bomb, "gzip", 1024 * 1024)) == 1024 * 1024
+    assert window(b"plain", None, 100) == b"plain"
+    assert window(b"x", "compress", 100) == b""
 
 
 @pytest.mark.parametrize("kind", ["response", "revisit"])

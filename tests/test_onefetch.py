@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from linkcheck.archive.policy import pending_in_order
 from linkcheck.models import Verdict
 from linkcheck.net.resolve import RoutingResolver
 from linkcheck.net.transport import Fetcher, Recording
@@ -212,7 +213,7 @@ def test_a_tombstone_found_at_archive_time_is_recorded_as_the_runs_check(tmp_pat
         history = [(c["run_id"], c["verdict"], c["reason"]) for c in store.history(WX_GENERIC)]
         assert history == [(first.run_id, "alive", "live-marker"), (second.run_id, "dead", "tombstone:weixin-deleted")]
         assert store.run_summary(second.run_id)["dead"] == 1
-        assert store.pending_captures(now=NIGHT + timedelta(days=1)) == []
+        assert pending_in_order(store.captures.due(now=NIGHT + timedelta(days=1))) == []
 
 
 @pytest.mark.parametrize("limit", [1, 3])
@@ -254,5 +255,5 @@ def test_a_place_freed_by_a_dead_page_goes_to_the_next_checked_page_without_a_se
     with Store(tmp_path / "state" / "linkcheck.db") as store:
         assert_valid_warcs(tmp_path / "state" / "warc", store)
         assert store.latest_capture("https://behave.test/ok") is None  # reserve, but no place left
-        assert {r["canonical"] for r in store.pending_captures(now=NIGHT)} == {"https://behave.test/ok"}
+        assert {r["canonical"] for r in pending_in_order(store.captures.due(now=NIGHT))} == {"https://behave.test/ok"}
     assert not list((tmp_path / "state" / "warc" / ".tmp").iterdir())  # kept bodies are gone

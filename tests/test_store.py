@@ -715,7 +715,8 @@ def test_due_captures_are_the_alive_pages_never_or_long_ago_captured(store: Stor
 
 
 def test_archive_order_is_never_captured_then_decay_risk_then_oldest() -> None:
-    from linkcheck.sites import GENERIC, archive_order, profile_by_name
+    from linkcheck.archive.policy import pending_in_order
+    from linkcheck.sites import GENERIC, profile_by_name
 
     def row(url_id: int, site: str, last: str | None) -> dict:
         return {"url_id": url_id, "site": site, "last_captured_at": last}
@@ -729,7 +730,7 @@ def test_archive_order_is_never_captured_then_decay_risk_then_oldest() -> None:
         row(6, "generic", "2024-12-01T00:00:00Z"),
         row(7, "weixin", "2024-06-01T00:00:00Z"),
     ]
-    ordered = archive_order(due)
+    ordered = pending_in_order(due)
     assert [r["url_id"] for r in ordered] == [4, 5, 1, 3, 7, 2, 6]
     assert [r["priority"] for r in ordered][:2] == [profile_by_name(s).archive_priority for s in ("weixin", "zhihu")]
     assert ordered[3]["priority"] == GENERIC.archive_priority  # an unknown site ranks as generic

@@ -28,7 +28,9 @@ from urllib.parse import urlsplit
 
 from warcio.recordbuilder import RecordBuilder
 
-from linkcheck.archive import TMP_DIR, WARC_VERSION, PageCapture, digest_html, warc_date
+from linkcheck.archive import PageCapture, digest_html, warc_date
+from linkcheck.archive.records import WARC_VERSION
+from linkcheck.archive.warcfile import TMP_DIR
 from linkcheck.models import Outcome
 from linkcheck.net.transport import Exchange, sha1_digest
 from linkcheck.sites import profile_for
@@ -163,21 +165,19 @@ async def archive_visit(
     try:
         rules = profile_for((urlsplit(canonical).hostname or "").lower()).requisites
         digest = await asyncio.to_thread(digest_html, html, rules.attrs if rules else ())
-        page_id, revisit, written = await archiver.store_record(
+        page = await archiver.store_record(
             exchanges[0], kind="page", canonical=canonical, title=digest.title, excerpt=digest.excerpt
         )
+        page_id, unchanged = page.capture_id, page.original is not None
         result.capture_id, result.title, result.http_status = page_id, digest.title, ordered[0].status
         result.truncated = ordered[0].truncated
-        result.outcome = "unchanged" if revisit is not None else "captured"
-        result.bytes_written += written
-        result.revisits += int(revisit is not None)
+        result.outcome = "unchanged" if unchanged else "captured"
+        result.count(page)
         for response, exchange in zip(ordered[1:], exchanges[1:], strict=True):
-            if not response.main and revisit is not None:
+            if not response.main and unchanged:
                 continue  # the same page is archived already, and so are the resources it loads
             kind = "redirect" if response.main else "requisite"
-            _id, again, written = await archiver.store_record(exchange, kind=kind, page_capture_id=page_id)
-            result.bytes_written += written
-            result.revisits += int(again is not None)
+            result.count(await archiver.store_record(exchange, kind=kind, page_capture_id=page_id))
             result.requisites += kind == "requisite"
         row = await asyncio.to_thread(archiver.store.captures.get, page_id)
         fields: list[tuple[str, object]] = [

@@ -266,7 +266,7 @@ def show(
     Says when it was captured. --raw writes the original bytes (the capture time goes to stderr).
     A URL never captured is an error (exit 2).
     """
-    from linkcheck.archive import CaptureMissingError, read_capture
+    from linkcheck.archive.read import CaptureMissingError, read_capture
     from linkcheck.store import StoreError
 
     config = load_config_or_fail(config_file)
@@ -359,7 +359,7 @@ def export(
     config_file: ConfigOpt = None,
 ) -> None:
     """Package every WARC file and the captured pages into one WACZ (open it in ReplayWeb.page)."""
-    from linkcheck.archive import ExportError, export_wacz
+    from linkcheck.archive.export import ExportError, export_wacz
     from linkcheck.store import StoreError
 
     config = load_config_or_fail(config_file)

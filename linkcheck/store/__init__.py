@@ -44,12 +44,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
 
-from linkcheck.sites import archive_order
 from linkcheck.store.captures import Captures
 from linkcheck.store.checks import Checks, UrlState
 from linkcheck.store.database import Database, StoreError
@@ -125,12 +123,6 @@ class Store:
         self.page_captures = self.captures.pages
         self.forget_captures_beyond = self.captures.forget_beyond
         self.capture_totals = self.captures.totals
-
-    def pending_captures(
-        self, *, max_age: timedelta | None = None, now: datetime | None = None, limit: int | None = None
-    ) -> list[dict]:
-        """The pages due for capture in the archive's order (for archive/, as the block above)."""
-        return archive_order(self.captures.due(max_age=max_age, now=now))[:limit]
 
     @property
     def path(self) -> Path:

@@ -3,7 +3,7 @@
 A ``page`` capture belongs to a URL (``url_id``); its requisites (images) and redirect hops point
 at it (``page_capture_id``). A ``revisit`` record repeats an earlier response's payload
 (``refers_to``). Which due pages the archive takes first is the archive's policy
-(:func:`linkcheck.sites.archive_order`), not this module's.
+(:func:`linkcheck.archive.policy.pending_in_order`), not this module's.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ class Captures(Repository):
         """Cited, checkable URLs whose last check said ``alive`` and that need a capture, by url id.
 
         Needed: never captured, or (``max_age`` given) the newest page capture is older than it.
-        The order the archive takes them in is :func:`linkcheck.sites.archive_order`.
+        The order the archive takes them in is :func:`linkcheck.archive.policy.pending_in_order`.
         """
         cutoff = iso(to_utc(now) - max_age) if max_age is not None else None
         rows = self._db.query(
