@@ -17,8 +17,7 @@
 The evidence: ``final_url`` is where the link lands (the target's URL, as a redirect would say),
 or, for a dead link, the fix — the one existing file or page it most likely meant (the same name
 in another folder or case, the anchor in another case, the path under the ``baseurl``); ``error``
-says why in words. ``marker`` is ``"local"``: the history has no ``via`` column, and no other
-check writes that marker, so ``select … from checks where marker = 'local'`` lists them.
+says why in words. Recorded with ``via`` ``local`` (``select … from checks where via = 'local'``).
 No politeness gate, no retry, no network: the whole blog takes milliseconds.
 """
 
@@ -29,11 +28,11 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from linkcheck.models import Link, Outcome, Verdict
+from linkcheck.models import Link, Outcome, Verdict, Via
 from linkcheck.scan.internal import encode_key, is_internal, split_key
 from linkcheck.scan.jekyll import HTML_EXTENSIONS, JekyllSite, Served
 
-VIA_LOCAL = "local"
+VIA_LOCAL = Via.LOCAL
 MARKER_LOCAL = "local"
 
 ALIVE_FILE = "local-file"

@@ -77,6 +77,20 @@ class Verdict(StrEnum):
     SKIPPED = "skipped"
 
 
+class Via(StrEnum):
+    """Which checker decided an outcome: the HTTP client, the headless browser the runner
+    escalates a wall to (``linkcheck.browser``), or the blog's own source tree for links into the
+    blog (``linkcheck.local``). Stored per check (``checks.via``)."""
+
+    HTTP = "http"
+    BROWSER = "browser"
+    LOCAL = "local"
+
+
+# A host whose walls persist is left alone for the rest of the run: its links get this reason
+# (``blocked``) without a request, with the wall that paused the host as the outcome's marker.
+HOST_PAUSED = "host-paused"
+
 # Reasons that describe a transient condition worth another attempt within the same run.
 RETRYABLE_REASONS: frozenset[str] = frozenset(
     {"timeout", "conn-reset", "connect", "http-5xx", "http-408", "http-429", "truncated"}
@@ -97,7 +111,7 @@ class Outcome:
     error: str | None = None  # exception class / message for network failures
     retry_after: float | None = None  # seconds the server asked us to wait (429/503)
     follow_url: str | None = None  # a tombstone that names a successor (WeChat migration)
-    via: str = "http"  # "browser": decided by the headless-browser re-check (linkcheck.browser)
+    via: Via = Via.HTTP  # which checker decided it
 
     @property
     def retryable(self) -> bool:
@@ -129,7 +143,7 @@ class Outcome:
             "elapsed_ms": self.elapsed_ms,
             "marker": self.marker,
             "error": self.error,
-            "via": self.via,
+            "via": str(self.via),
         }
 
 

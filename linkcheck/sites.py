@@ -142,6 +142,25 @@ class Politeness:
 
 
 @dataclass(frozen=True, slots=True)
+class BrowserRule:
+    """What a headless browser (``linkcheck.browser``) can do where a site's walls stop the HTTP client.
+
+    ``walls``: the reasons of ``blocked`` answers a real browser gets past — a JavaScript challenge
+    it runs, a verification page a site serves only sometimes. Never a login, a page that opens only
+    in an app, a signed-API refusal or a rate limit: asking again in a browser only prolongs those.
+    The runner escalates a link to the browser when its HTTP outcome is one of these walls, or
+    ``host-paused`` by one of them. ``politeness``: the browser's own pacing on the site's hosts
+    (one page at a time per host; page starts spaced by ``interval``).
+    """
+
+    walls: frozenset[str]
+    politeness: Politeness = field(default_factory=lambda: Politeness(concurrency=1, interval=1.0))
+
+    def passes(self, wall: str | None) -> bool:
+        return wall in self.walls
+
+
+@dataclass(frozen=True, slots=True)
 class CanonicalRule:
     """How URLs whose path matches ``path`` are written canonically.
 
@@ -193,9 +212,8 @@ class SiteProfile:
     # A tombstone that names its successor (WeChat account migration): group 1 is the new URL.
     successor: LazyPattern | None = None
     canonical: tuple[CanonicalRule, ...] = ()
-    # Its `blocked` answers may be re-checked in a headless browser (linkcheck.browser): the wall is
-    # one a browser gets past (Zhihu's JS challenge, WeChat's occasional verification page).
-    browser_recheck: bool = False
+    # The walls a headless browser gets past here, and its pacing (None: a browser is no help).
+    browser: BrowserRule | None = None
     # Images archived with a page (WeChat's mmbiz images need the WeChat Referer).
     requisites: Requisites | None = None
 
@@ -262,7 +280,13 @@ WEIXIN = SiteProfile(
     ),
     live_required=True,
     successor=_re(r"var\s+transferTargetLink\s*=\s*'([^']+)'"),
-    browser_recheck=True,
+    # The verification page is sometimes served to one request and not the next (simulated web's
+    # trap (c)); a browser does not solve the captcha itself (X1). Not: the frequency wall, the
+    # "open in the WeChat client" page.
+    browser=BrowserRule(
+        walls=frozenset({"antibot:weixin-verify"}),
+        politeness=Politeness(concurrency=1, interval=1.0, jitter=0.4, trip_after=3),
+    ),
     requisites=Requisites(LazyPattern(r"mmbiz\.qpic\.cn|mmbiz\.qlogo\.cn"), ("data-src", "src")),
     canonical=(
         CanonicalRule(_re(r"^/s/[A-Za-z0-9_-]+$"), keep_query=()),
@@ -315,7 +339,13 @@ ZHIHU = SiteProfile(
     ),
     live_required=True,
     canonical=(CanonicalRule(_re(r""), keep_query=(), strip_trailing_slash=True),),
-    browser_recheck=True,
+    # The __zse_ck JavaScript challenge (§2 row 6: a browser runs it and reloads), the security
+    # verification an HTTP client's fingerprint draws (row 7; in the browser too it stays blocked), the
+    # outdated-browser page (row 10). Not: login walls, the signed API's refusals (row 8).
+    browser=BrowserRule(
+        walls=frozenset({"antibot:zhihu-403", "antibot:zhihu-unhuman", "antibot:zhihu-compatibility"}),
+        politeness=Politeness(concurrency=1, interval=1.5, jitter=0.4, trip_after=3),
+    ),
     requisites=Requisites(LazyPattern(r"pic\d*\.zhimg\.com"), ("data-original", "data-actualsrc", "src")),
 )
 
@@ -455,6 +485,7 @@ __all__ = [
     "DEFAULT_HEADERS",
     "GENERIC",
     "PROFILES",
+    "BrowserRule",
     "CanonicalRule",
     "LazyPattern",
     "Marker",

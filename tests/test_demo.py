@@ -47,7 +47,7 @@ def test_demo_in_an_empty_directory_runs_on_the_sample_posts_and_its_archive_exp
     db = sqlite3.connect(empty / "kept" / "linkcheck.db")
     assert db.execute("select count(*) from runs where status = 'completed'").fetchone()[0] == 3
     assert db.execute("select count(*) from dead_links").fetchone()[0] >= 4
-    local = db.execute("select count(*), sum(verdict = 'dead') from checks where marker = 'local'").fetchone()
+    local = db.execute("select count(*), sum(verdict = 'dead') from checks where via = 'local'").fetchone()
     assert local[0] > 0 and local[1] == 3 * 2  # each night: the deleted image and the case mismatch
     assert sorted(p.name for p in empty.iterdir()) == ["kept"]  # nothing else written where it ran
 

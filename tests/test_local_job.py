@@ -64,7 +64,7 @@ def test_an_offline_run_still_checks_and_reports_the_blogs_own_links(blog: Path)
 
     db = sqlite3.connect(blog / "state" / "linkcheck.db")
     assert db.execute("select status from runs").fetchall() == [("offline",)]
-    assert db.execute("select count(*), count(*) filter (where marker = 'local') from checks").fetchone() == (
+    assert db.execute("select count(*), count(*) filter (where via = 'local') from checks").fetchone() == (
         len(internal), len(internal)
     )  # fmt: skip
     post = blog / "_posts" / "2018-12-01-links.md"

@@ -73,7 +73,9 @@ class PageCapture:
     revisits: int = 0  # revisit records among all records written for the page
     bytes_written: int = 0  # compressed bytes added to WARC files
     # "check": written from the exchange of the page's check in a check run (no request of its
-    # own); "archive": fetched by the archive stage or `linkcheck archive` (a check of its own).
+    # own); "browser": written from what the browser saw when it checked the page in a check run
+    # (linkcheck.browser.capture); "archive": fetched by the archive stage or `linkcheck archive`
+    # (a check of its own).
     source: str = "archive"
 
     def count(self, recorded: RecordedCapture) -> None:

@@ -59,7 +59,7 @@ class ArchiveSummary:
             self.failed += 1
         self.requisites += page.requisites
         self.revisits += page.revisits
-        self.from_checks += page.source == "check"
+        self.from_checks += page.source != "archive"  # from a check's exchange, or the browser's visit
 
     def fail(self, exc: BaseException) -> None:
         """The stage stopped on a disk or database failure (or could not start)."""

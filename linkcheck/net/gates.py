@@ -15,13 +15,13 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
-from linkcheck.models import Outcome, Verdict
+from linkcheck.models import HOST_PAUSED, Outcome, Verdict
 from linkcheck.sites import Politeness
 
 
 def is_wall(outcome: Outcome) -> bool:
     """An answer that means 'stop asking me' rather than anything about the content."""
-    return (outcome.verdict is Verdict.BLOCKED and outcome.reason != "host-paused") or outcome.reason == "http-429"
+    return (outcome.verdict is Verdict.BLOCKED and outcome.reason != HOST_PAUSED) or outcome.reason == "http-429"
 
 
 @dataclass(slots=True)

@@ -42,7 +42,7 @@ from tenacity import (
 )
 
 from linkcheck.classify import Page, classify
-from linkcheck.models import Outcome, Verdict
+from linkcheck.models import HOST_PAUSED, Outcome, Verdict
 from linkcheck.net.gates import HostGate, HostGates
 from linkcheck.net.resolve import GuardedResolver, is_blocked_address_error
 from linkcheck.scan.canonical import address_skip_reason
@@ -512,6 +512,22 @@ class Fetcher:
 
     # -- one request chain -------------------------------------------------------------------
 
+    def _send(self, method: str, url: str, headers: dict[str, str], **options: Any) -> Any:
+        """One request of a chain, as every request here is sent: redirects left to the caller (each
+        hop is checked), the configured proxy, and header lines capped (a hostile server's megabyte
+        header costs nothing)."""
+        assert self._session is not None
+        return self._session.request(
+            method,
+            url,
+            headers=headers,
+            allow_redirects=False,
+            proxy=self.settings.proxy,
+            max_line_size=16 * 1024,
+            max_field_size=16 * 1024,
+            **options,
+        )
+
     async def _request(self, method: str, url: str, profile: SiteProfile, headers: dict[str, str]) -> Page:
         """Follow redirects by hand (to record the chain and refuse bad targets); cap the body.
 
@@ -525,15 +541,7 @@ class Fetcher:
         seen = {url}
         current = url
         while True:
-            async with self._session.request(
-                method,
-                current,
-                headers=headers,
-                allow_redirects=False,
-                proxy=s.proxy,
-                max_line_size=16 * 1024,
-                max_field_size=16 * 1024,
-            ) as response:
+            async with self._send(method, current, headers) as response:
                 status = response.status
                 location = response.headers.get("Location")
                 if 300 <= status < 400 and location:
@@ -609,17 +617,7 @@ class Fetcher:
             body_deadline = loop.time() + max(recording.timeout, s.total_timeout)
             when = recording.clock()
             async with asyncio.timeout(s.total_timeout) as deadline:
-                async with self._session.request(
-                    "GET",
-                    current,
-                    headers=headers,
-                    allow_redirects=False,
-                    proxy=s.proxy,
-                    max_line_size=16 * 1024,
-                    max_field_size=16 * 1024,
-                    auto_decompress=False,
-                    timeout=no_total,
-                ) as response:
+                async with self._send("GET", current, headers, auto_decompress=False, timeout=no_total) as response:
                     status = response.status
                     location = response.headers.get("Location")
                     hop = 300 <= status < 400 and bool(location)
@@ -794,7 +792,7 @@ class Fetcher:
             host = urlsplit(url).hostname or ""
         gate = self.gates[host]
         if gate.tripped:
-            return Outcome(Verdict.BLOCKED, "host-paused", marker=gate.tripped_reason)
+            return Outcome(Verdict.BLOCKED, HOST_PAUSED, marker=gate.tripped_reason)
         # The first attempt is made here: most URLs need no retry, and then tenacity (built per
         # call) would only repeat the decision below. When a retry is due, tenacity takes over with
         # that first outcome as its attempt 1, so waits and stops are exactly its own.

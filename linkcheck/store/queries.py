@@ -48,7 +48,7 @@ class Queries(Repository):
             return []
         rows = self._db.query(
             "SELECT id AS check_id, run_id, checked_at, verdict, reason, http_status, final_url, redirects, "
-            "elapsed_ms, error, marker, change FROM checks WHERE url_id = ? ORDER BY id",
+            "elapsed_ms, error, marker, change, via FROM checks WHERE url_id = ? ORDER BY id",
             [found[0]],
         )
         for row in rows:

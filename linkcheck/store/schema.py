@@ -268,8 +268,17 @@ def _migrate_2(db: Database) -> None:
         db.create_view(name, _VIEWS_V2[name].strip())
 
 
+def _migrate_3(db: Database) -> None:
+    """``checks.via``: which checker decided each check — ``http``, ``browser`` (the headless
+    browser the runner escalates walls to) or ``local`` (a link into the blog, checked from its
+    source tree). Every check recorded before was the HTTP client's."""
+    db.execute(
+        "ALTER TABLE checks ADD COLUMN via TEXT NOT NULL DEFAULT 'http' CHECK (via IN ('http', 'browser', 'local'))"
+    )
+
+
 # MIGRATIONS[i] upgrades a database at schema version i to version i + 1 (see the module's note).
-MIGRATIONS: list[Callable[[Database], None]] = [_migrate_1, _migrate_2]
+MIGRATIONS: list[Callable[[Database], None]] = [_migrate_1, _migrate_2, _migrate_3]
 
 
 def code_schema_version() -> int:
