@@ -34,8 +34,8 @@ from urllib.parse import unquote
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from linkcheck.local import LocalChecker, check_internal  # noqa: E402
 from linkcheck.models import Link, Outcome, Verdict  # noqa: E402
+from linkcheck.run.local import LocalChecker, check_internal  # noqa: E402
 from linkcheck.scan.collect import collect  # noqa: E402
 from linkcheck.scan.jekyll import JekyllSite  # noqa: E402
 

@@ -80,7 +80,7 @@ class Verdict(StrEnum):
 class Via(StrEnum):
     """Which checker decided an outcome: the HTTP client, the headless browser the runner
     escalates a wall to (``linkcheck.browser``), or the blog's own source tree for links into the
-    blog (``linkcheck.local``). Stored per check (``checks.via``)."""
+    blog (``linkcheck.run.local``). Stored per check (``checks.via``)."""
 
     HTTP = "http"
     BROWSER = "browser"

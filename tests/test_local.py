@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck.local import (
+from linkcheck.models import Link, LinkKind, Outcome, Verdict
+from linkcheck.run.local import (
     ALIVE_ANCHOR,
     ALIVE_FILE,
     ALIVE_PAGE,
@@ -21,7 +22,6 @@ from linkcheck.local import (
     LocalChecker,
     check_internal,
 )
-from linkcheck.models import Link, LinkKind, Outcome, Verdict
 from linkcheck.scan.collect import collect
 from linkcheck.scan.internal import is_internal
 from linkcheck.scan.jekyll import JekyllSite

@@ -1,9 +1,10 @@
 """The checkers the runner calls, and when it hands a link from one to the next.
 
 A :class:`Checker` turns a link into a typed :class:`~linkcheck.models.Outcome` and never raises
-for anything a site or the network does. Two implementations: :class:`HttpChecker` (the one HTTP
-transport, :class:`~linkcheck.net.transport.Fetcher`, or the archive's capturing check over it) and
-the headless browser (:class:`linkcheck.browser.BrowserChecker`), an :class:`Escalation`.
+for anything a site or the network does: :class:`HttpChecker` (the one HTTP transport,
+:class:`~linkcheck.net.transport.Fetcher`, or the archive's capturing check over it), the headless
+browser (:class:`linkcheck.browser.BrowserChecker`), an :class:`Escalation`, and the blog's own
+source tree for links into the blog (:class:`linkcheck.run.local.LocalChecker`: no network, no gate).
 
 :func:`escalate` is the whole policy, pure and over the table: an HTTP outcome goes on to the
 browser when it is ``blocked`` by a wall the site's profile says a browser gets past

@@ -33,10 +33,10 @@ from linkcheck.archive import (
     captured_during_checks,
     repair_open_files,
 )
-from linkcheck.local import LocalChecker, check_internal, is_internal
 from linkcheck.models import CheckResult, Link, Outcome
 from linkcheck.net.transport import Fetcher, FetchSettings
 from linkcheck.run.checker import HttpChecker
+from linkcheck.run.local import LocalChecker, check_internal, is_internal
 from linkcheck.run.lock import RunLock, lock_path_for
 from linkcheck.run.runner import DEFAULT_CANARIES, RunStatus, RunSummary, run_checks, skipped_outcome
 from linkcheck.run.schedule import plan
@@ -256,7 +256,7 @@ async def run_job(
     """Run one job. Raises LockHeldError, MissingPathError and SiteError (a bad blog root) before
     any check, StoreError before any check or, when recording the scan fails, at the first group
     commit."""
-    site = load_site(options.root, options.paths)  # links into the blog are checked from it (linkcheck.local)
+    site = load_site(options.root, options.paths)  # links into the blog are checked from it (linkcheck.run.local)
     scan = collect(options.paths, site_url=options.site_url, exclude=options.exclude, site=site)
     internal = [link for link in scan.links if is_internal(link)]
     with (
