@@ -243,3 +243,11 @@ def test_collect_imports_no_heavy_dependencies() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert proc.stdout.strip() == "[]"
+
+
+def test_site_relative_links_resolve_against_the_site_origin(tmp_path: Path) -> None:
+    # Issue #22 item 9: a blog under /blog/ whose post links /images/a.png: the browser fetches the
+    # image from the root of the host, so that is what must be checked.
+    (tmp_path / "a.md").write_text("![](/images/a.png)\n", encoding="utf-8")
+    [link] = collect([tmp_path], site_url="https://example.com/blog/").links
+    assert (link.url, link.canonical, link.checkable) == ("/images/a.png", "https://example.com/images/a.png", True)
