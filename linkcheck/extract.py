@@ -40,9 +40,12 @@ Where a bare URL ends (applied to that raw run):
 * A CJK letter glued to ASCII inside a segment ends the URL (``pkgs.org这个网站``,
   ``…FxgMFEw看破``, ``updates.xml的内容``), and so does CJK punctuation anywhere else
   (``cgi.html）``, ``msys2.org/，下载``).
+* A ``)`` or ``]`` without an opening partner inside the URL ends it, wherever it stands:
+  ``(http://4thline.org/)``, and ``(https://a.example/1)(https://b.example/2)`` is two URLs (GFM drops
+  only a *trailing* unbalanced ``)``, which would keep ``1)(https://b…`` in the first). Balanced
+  brackets stay (``Matrix_(mathematics)``, ``http://[::1]:8000/``).
 * Then, as GFM does, trailing ``. , ; : ! ? ' " * ~`` are dropped (not ``_``: CSDN user names end
-  with it), and a trailing ``)`` or ``]`` without an opening partner inside the URL
-  (``(http://4thline.org/)``).
+  with it).
 
 Known imperfect cases: a CJK-led last segment that is really prose without punctuation
 (``https://example.com/这个网站`` at the end of a line) is kept; an ASCII-led segment that genuinely
@@ -164,20 +167,35 @@ def _tick_closer(n: int) -> re.Pattern[str]:
 
 
 def _trim_trailing(url: str, cjk: bool = False) -> str:
-    """Drop trailing punctuation and unbalanced closing brackets (GFM autolink rules); with
-    ``cjk`` also trailing CJK punctuation."""
+    """Drop trailing punctuation (GFM autolink rules); with ``cjk`` also trailing CJK punctuation."""
     while url:
         last = url[-1]
-        drop = (
-            last in _TRAILING
-            or (last == ")" and url.count("(") < url.count(")"))
-            or (last == "]" and url.count("[") < url.count("]"))
-            or (cjk and last in _CJK_PUNCT)
-        )
-        if not drop:
+        if not (last in _TRAILING or (cjk and last in _CJK_PUNCT)):
             break
         url = url[:-1]
     return url
+
+
+def _cut_unopened(run: str) -> str:
+    """``run`` up to the first ``)`` or ``]`` that closes nothing opened inside it.
+
+    Such a bracket was opened before the URL: ``(https://a.example/1)(https://b.example/2)`` is two
+    URLs, where GFM, which only drops a *trailing* unbalanced ``)``, would keep ``1)(https…``."""
+    parens = brackets = 0
+    for i, ch in enumerate(run):
+        if ch == "(":
+            parens += 1
+        elif ch == "[":
+            brackets += 1
+        elif ch == ")":
+            if not parens:
+                return run[:i]
+            parens -= 1
+        elif ch == "]":
+            if not brackets:
+                return run[:i]
+            brackets -= 1
+    return run
 
 
 def _cut_cjk(run: str, start: int) -> str:
@@ -211,6 +229,8 @@ def _cut_cjk(run: str, start: int) -> str:
 
 def _bare_end(run: str) -> str:
     """The URL at the start of a raw bare run, as written."""
+    if ")" in run or "]" in run:
+        run = _cut_unopened(run)
     if not run.isascii():
         run = _cut_cjk(run, run.find("://") + 3 if "://" in run[:8] else 0)
     return _trim_trailing(run)
@@ -395,7 +415,8 @@ class _Scanner:
             group = m.lastgroup
             if group is None:  # a bare URL, by far the most common: emit() inlined
                 run = m.group()
-                url = run if run.isascii() and run[-1] not in _MAYBE_TRIM else _bare_end(run)
+                plain = run.isascii() and run[-1] not in _MAYBE_TRIM and ")" not in run and "]" not in run
+                url = run if plain else _bare_end(run)
                 if url:
                     self.line += text.count("\n", self.offset, mstart)
                     self.offset = mstart

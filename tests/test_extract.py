@@ -575,3 +575,29 @@ def test_property_wechat_ids_never_swallow_chinese(tail: str, article_id: str) -
 def test_crlf_fence_closes() -> None:
     text = "```\r\ncurl http://a.example/code\r\n```\r\nhttp://a.example/prose\r\n"
     assert _found(text) == [("http://a.example/code", CODE), ("http://a.example/prose", BARE)]
+
+
+# --- issue #22, extraction items ------------------------------------------------------------------
+
+
+def test_adjacent_bracketed_urls_are_two_urls() -> None:
+    # Item 8: a ')' or ']' with no opening partner inside the URL ends it, wherever it is (GFM only
+    # drops a trailing one, which leaves ')(' inside).
+    assert _found("(https://a.example/1)(https://b.example/2)") == [
+        ("https://a.example/1", BARE),
+        ("https://b.example/2", BARE),
+    ]
+    assert _found("[https://a.example/1][https://b.example/2]") == [
+        ("https://a.example/1", BARE),
+        ("https://b.example/2", BARE),
+    ]
+    assert _found("见(https://a.example/1)、[www.b.example/2]。") == [
+        ("https://a.example/1", BARE),
+        ("www.b.example/2", BARE),
+    ]
+    # balanced brackets stay, IPv6 literals included
+    assert _found("http://a.example/f(x)(y) http://[::1]:8000/a[1]") == [
+        ("http://a.example/f(x)(y)", BARE),
+        ("http://[::1]:8000/a[1]", BARE),
+    ]
+    _assert_positions("(https://a.example/1)(https://b.example/2)")
