@@ -1,4 +1,4 @@
-"""Text → URL occurrences, with 1-based line and column (in characters) and the kind of mention.
+r"""Text → URL occurrences, with 1-based line and column (in characters) and the kind of mention.
 
 The input is Markdown as a Chinese technical blog writes it (kramdown/GFM flavoured, with HTML
 mixed in), so the hard part is not finding ``http://`` but deciding where a URL *ends* when prose
@@ -18,13 +18,18 @@ Structure (one compiled regex pass over each region; the named group that matche
   hold balanced parentheses (``Matrix_(mathematics)``), be written in ``<…>``, and, as kramdown
   tolerates, contain spaces. Link text is not scanned for bare URLs (in Markdown a link cannot
   contain a link, so ``[http://a](http://a)`` is one occurrence); images nested in link text are.
+  A destination is reported as CommonMark reads it: a backslash before ASCII punctuation escapes
+  it and character references are decoded (``a\(1\).html`` → ``a(1).html``, ``&amp;`` → ``&``,
+  ``&#0;`` → U+FFFD); the column is where the destination is written.
 * ``[id]: dest`` at the start of a line → ``reference-definition`` (``[^1]:`` footnotes are text).
 * ``<scheme:…>`` → ``autolink``; ``href=``/``src=`` inside an HTML tag → ``html-attr``.
 * Destinations without a scheme and not starting with ``/`` (``foo.md``, ``#anchor``) are relative
   links, not URLs, and are dropped. Site-relative ones (``/images/x.png``) and ``//host/x`` are kept.
 * Bare URLs: ``http://``, ``https://``, ``ftp://`` (not preceded by an ASCII letter, so ``sftp://``
   is not ``ftp://``) and ``www.host.tld`` (not preceded by a host character). The raw run stops at
-  whitespace and at ``<>"`{}|\\^``.
+  whitespace and at ``<>"`{}|^``. A backslash is part of the URL, as written (GFM's extended
+  autolinks run to whitespace or ``<``, and GitHub links the backslash as ``%5C``); in code it ends
+  the URL instead, since there it starts a string escape (``"http://a.example/\n"``).
 
 Where a bare URL ends (applied to that raw run):
 
@@ -45,7 +50,7 @@ Where a bare URL ends (applied to that raw run):
   only a *trailing* unbalanced ``)``, which would keep ``1)(https://b…`` in the first). Balanced
   brackets stay (``Matrix_(mathematics)``, ``http://[::1]:8000/``).
 * Then, as GFM does, trailing ``. , ; : ! ? ' " * ~`` are dropped (not ``_``: CSDN user names end
-  with it).
+  with it), and a trailing backslash (a Markdown hard line break).
 
 Known imperfect cases: a CJK-led last segment that is really prose without punctuation
 (``https://example.com/这个网站`` at the end of a line) is kept; an ASCII-led segment that genuinely
@@ -97,8 +102,9 @@ def _is_cjk_letter(ch: str) -> bool:
 
 
 # Characters dropped from the end of a bare URL: GFM's list plus quotes, but not '_', which ends
-# real URLs here (a CSDN user ``fengzhou_``) far more often than it closes emphasis.
-_TRAILING = frozenset(".,;:!?'\"*~")
+# real URLs here (a CSDN user ``fengzhou_``) far more often than it closes emphasis; and a
+# backslash, which at the end of a line is a Markdown hard line break.
+_TRAILING = frozenset(".,;:!?'\"*~\\")
 # Delimiters that start a new URL segment.
 _SEGMENT_DELIMS = "/?#&="
 
@@ -106,20 +112,29 @@ _SEGMENT_DELIMS = "/?#&="
 # Patterns. Every top-level alternative starts with a literal character so that the regex engine
 # can skip quickly to candidate positions (sre's charset prefix scan).
 
-# The raw run of a bare URL: anything but whitespace, controls and characters never in a URL.
-_RUN = r"""[^\s<>"`{}|\\^\x00-\x1f\x7f]*"""
-_BARE_ALTS = (
-    rf"h(?<![A-Za-z]h)ttps?://{_RUN}",
-    rf"f(?<![A-Za-z]f)tp://{_RUN}",
-    rf"w(?<![A-Za-z0-9./@_\-]w)ww\.[A-Za-z0-9\-]+\.[A-Za-z0-9]{_RUN}",
-)
-_BARE = re.compile("|".join(_BARE_ALTS))
+# The raw run of a bare URL: anything but whitespace, controls and characters never in a URL. In
+# prose a backslash is part of it, as in a GFM extended autolink; in code it ends it (``"…\n"``).
+_RUN = r"""[^\s<>"`{}|^\x00-\x1f\x7f]*"""
+_CODE_RUN = r"""[^\s<>"`{}|\\^\x00-\x1f\x7f]*"""
+
+
+def _bare_alts(run: str) -> tuple[str, ...]:
+    return (
+        rf"h(?<![A-Za-z]h)ttps?://{run}",
+        rf"f(?<![A-Za-z]f)tp://{run}",
+        rf"w(?<![A-Za-z0-9./@_\-]w)ww\.[A-Za-z0-9\-]+\.[A-Za-z0-9]{run}",
+    )
+
+
+_BARE_ALTS = _bare_alts(_RUN)
+_CODE_BARE = re.compile("|".join(_bare_alts(_CODE_RUN)))
 
 _LINK_TEXT = r"[^\[\]\n]*(?:\[[^\[\]\n]*\][^\[\]\n]*)*"
 # An unbracketed destination: no whitespace except single spaces between pieces (kramdown), a
 # piece never starting with a quote or '(' (that is a title), parentheses balanced one level.
 _DEST_PIECE = r"[^\s()\\]*(?:(?:\\.|\([^\s()]*\))[^\s()\\]*)*"
-_DEST = rf"<[^<>\n]*>|{_DEST_PIECE}(?: +(?![\"'(]){_DEST_PIECE})*"
+_ANGLE_DEST = r"<[^<>\n\\]*(?:\\.[^<>\n\\]*)*>"
+_DEST = rf"{_ANGLE_DEST}|{_DEST_PIECE}(?: +(?![\"'(]){_DEST_PIECE})*"
 _TITLE = r"""(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\))"""
 _INLINE_TAIL = rf"\]\([ \t]*(?P<{{g}}>{_DEST})(?:[ \t]+{_TITLE})?[ \t]*\)"
 
@@ -131,7 +146,7 @@ _MASTER = re.compile(
             r"`(?P<tick>`*)",
             r"!\[(?P<itext>" + _LINK_TEXT + ")" + _INLINE_TAIL.format(g="idest"),
             r"\[(?P<ltext>" + _LINK_TEXT + ")" + _INLINE_TAIL.format(g="ldest"),
-            r"\[(?P<label>[^\]\n^][^\]\n]*)\]:[ \t]*(?P<rdest><[^<>\n]*>|[^\s<>]+)",
+            rf"\[(?P<label>[^\]\n^][^\]\n]*)\]:[ \t]*(?P<rdest>{_ANGLE_DEST}|[^\s<>]+)",
             r"<(?P<auto>[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*)>",
             r"h(?<![A-Za-z0-9_-]h)ref" + _ATTR_VALUE.format(p="h"),
             r"s(?<![A-Za-z0-9_]s)rc" + _ATTR_VALUE.format(p="s"),
@@ -234,6 +249,31 @@ def _bare_end(run: str) -> str:
     if not run.isascii():
         run = _cut_cjk(run, run.find("://") + 3 if "://" in run[:8] else 0)
     return _trim_trailing(run)
+
+
+# CommonMark's backslash escapes (before ASCII punctuation) and character references (an HTML5
+# entity name, 1-7 decimal or 1-6 hexadecimal digits, each ended by ';').
+_MD_UNESCAPE = re.compile(
+    r"\\([!-/:-@\[-`{-~])|&(?:#([0-9]{1,7})|#[xX]([0-9A-Fa-f]{1,6})|([A-Za-z][A-Za-z0-9]{0,31}));"
+)
+
+
+def _md_unescape_match(m: re.Match[str]) -> str:
+    escaped, decimal, hexadecimal, name = m.groups()
+    if escaped is not None:
+        return escaped
+    if name is not None:
+        from html.entities import html5  # a large table, needed only here (rarely)
+
+        return html5.get(name + ";", m.group())
+    code = int(decimal) if decimal is not None else int(hexadecimal, 16)
+    # CommonMark: an invalid code point (U+0000, a surrogate, past U+10FFFF) is U+FFFD.
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+
+
+def _md_unescape(text: str) -> str:
+    """A link destination as CommonMark reads it: escapes and character references resolved."""
+    return _MD_UNESCAPE.sub(_md_unescape_match, text) if "\\" in text or "&" in text else text
 
 
 def _is_url_dest(dest: str) -> bool:
@@ -372,7 +412,7 @@ class _Scanner:
     def bare(self, start: int, end: int, kind: LinkKind) -> None:
         """Bare URLs only (code regions)."""
         text = self.text
-        search = _BARE.search
+        search = _CODE_BARE.search
         pos = start
         while (m := search(text, pos, end)) is not None:
             url = _bare_end(m.group())
@@ -383,8 +423,10 @@ class _Scanner:
                 pos = m.end()
 
     def dest(self, dest: str, pos: int, kind: LinkKind) -> None:
+        """A Markdown link destination at ``pos``, as written; emitted as CommonMark reads it."""
         if dest.startswith("<"):
             dest, pos = dest[1:-1], pos + 1
+        dest = _md_unescape(dest)
         if dest and _is_url_dest(dest):
             self.emit(dest, pos, kind)
 

@@ -251,3 +251,10 @@ def test_site_relative_links_resolve_against_the_site_origin(tmp_path: Path) -> 
     (tmp_path / "a.md").write_text("![](/images/a.png)\n", encoding="utf-8")
     [link] = collect([tmp_path], site_url="https://example.com/blog/").links
     assert (link.url, link.canonical, link.checkable) == ("/images/a.png", "https://example.com/images/a.png", True)
+
+
+def test_escaped_destination_is_fetched_unescaped(tmp_path: Path) -> None:
+    # Issue #22 item 7: the link CommonMark renders, not the backslashes (…/a%5C(1%5C).html).
+    (tmp_path / "a.md").write_text("[doc](https://h.example/a\\(1\\).html?x=1&amp;y=2)\n", encoding="utf-8")
+    [link] = collect([tmp_path]).links
+    assert link.canonical == "https://h.example/a(1).html?x=1&y=2"

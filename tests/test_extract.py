@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from linkcheck import extract
 from linkcheck.extract import extract_urls
 from linkcheck.models import LinkKind
 
@@ -541,8 +542,8 @@ def test_crlf_line_endings() -> None:
 
 _ALPHABET = st.sampled_from(
     [
-        *"ab/:.?#&=()[]<>`~!*_ -\n\t\"'",
-        *("http://", "https://", "www.", "ftp://", "](", "![", "```", "    "),
+        *"ab/:.?#&=()[]<>`~!*_ -\n\t\"'\\;",
+        *("http://", "https://", "www.", "ftp://", "](", "![", "```", "    ", "&amp;", "&#x41;", "]: "),
         *("中", "（", "）", "，", "。", "–", "\r"),
     ]
 )
@@ -557,7 +558,10 @@ def test_property_never_crashes_and_positions_are_exact(text: str) -> None:
     for url, occ in found:
         assert url
         assert 1 <= occ.line <= len(lines)
-        assert lines[occ.line - 1][occ.column - 1 :].startswith(url), (url, occ)
+        written = lines[occ.line - 1][occ.column - 1 :]
+        if occ.kind in (LINK, IMAGE, LinkKind.REFERENCE_DEFINITION):
+            written = extract._md_unescape(written)  # a destination is reported as CommonMark reads it
+        assert written.startswith(url), (url, occ)
     positions = [(o.line, o.column) for _, o in found]
     assert positions == sorted(positions)
 
@@ -601,3 +605,34 @@ def test_adjacent_bracketed_urls_are_two_urls() -> None:
         ("http://[::1]:8000/a[1]", BARE),
     ]
     _assert_positions("(https://a.example/1)(https://b.example/2)")
+
+
+def test_destination_escapes_and_character_references_are_resolved() -> None:
+    # Item 7, CommonMark: in a link destination a backslash before ASCII punctuation escapes it, and
+    # entity and numeric character references are decoded; the column is where the destination starts.
+    text = r"[doc](https://h.example/a\(1\).html)"
+    assert [(u, o.column, o.kind) for u, o in extract_urls(text, "f")] == [("https://h.example/a(1).html", 7, LINK)]
+    assert _found(r"![i](/images/a\_b\*.png)") == [("/images/a_b*.png", IMAGE)]
+    assert _found("[q](https://h.example/s?a=1&amp;b=2&#38;c=&#x33;)") == [("https://h.example/s?a=1&b=2&c=3", LINK)]
+    assert _found(r"[a](<https://h.example/x\>y z>)") == [("https://h.example/x>y z", LINK)]
+    assert _found("[r]: https://h.example/&lt;r&gt;\\_\n") == [
+        ("https://h.example/<r>_", LinkKind.REFERENCE_DEFINITION)
+    ]
+    # a backslash before anything else is a backslash; an escaped '&' starts no reference
+    assert _found(r"[w](https://h.example/a\b)") == [(r"https://h.example/a\b", LINK)]
+    assert _found(r"[e](https://h.example/?a=\&amp;)") == [("https://h.example/?a=&amp;", LINK)]
+    # not references: unknown names, no ';', out of range (U+FFFD, as CommonMark says)
+    assert _found("[u](https://h.example/?a&foo;&amp&#0;&#1114112;)") == [
+        ("https://h.example/?a&foo;&amp\ufffd\ufffd", LINK)
+    ]
+    # an escape can make a destination site-relative or take it away
+    assert _found(r"[s](\/images/x.png) [t](\#top)") == [("/images/x.png", LINK)]
+
+
+def test_backslash_in_a_bare_url_follows_gfm() -> None:
+    # Item 7, GFM extended autolinks: a bare URL runs to whitespace or '<', so a backslash is part of
+    # it, as written (GitHub links it as %5C); only a trailing one (a hard line break) is dropped.
+    assert _found(r"see https://h.example/a\(1\).html now") == [(r"https://h.example/a\(1\).html", BARE)]
+    assert _found("https://h.example/a\\\nnext") == [("https://h.example/a", BARE)]
+    # in code a backslash ends the URL: there it starts a string escape
+    assert _found('`printf("http://a.example/x\\n")`') == [("http://a.example/x", CODE)]
