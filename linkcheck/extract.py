@@ -10,7 +10,8 @@ Structure (one compiled regex pass over each region; the named group that matche
 * Fenced code blocks (```` ``` ```` / ``~~~``, up to three spaces of indent, closed by a fence of
   the same character at least as long, or the end of the file) and indented code blocks (four
   spaces or a tab, after a blank line, when the last non-blank line before is neither a list item
-  nor indented nor HTML: list continuations and HTML blocks are indented too) are *code regions*:
+  nor indented nor HTML: list continuations and HTML blocks are indented too; in Markdown posts
+  only: an ``.html``/``.htm`` post has no such rule and indents its markup) are *code regions*:
   only bare URLs are looked for there, reported with kind ``code``. So are inline code spans (a
   backtick run closed by a run of the same length before a blank line). Indentation is only
   examined on lines where the scan found something, so it costs nothing elsewhere.
@@ -373,11 +374,12 @@ def _indented_run(text: str, line_start: int) -> tuple[int, int, bool]:
 class _Scanner:
     """Collects occurrences, turning offsets into (line, column) incrementally."""
 
-    __slots__ = ("_ls", "_ls_from", "file", "indented", "line", "offset", "out", "text")
+    __slots__ = ("_ls", "_ls_from", "file", "indented", "line", "markdown", "offset", "out", "text")
 
-    def __init__(self, text: str, file: str) -> None:
+    def __init__(self, text: str, file: str, markdown: bool) -> None:
         self.text = text
         self.file = file
+        self.markdown = markdown  # Markdown's indented code blocks apply
         self.line = 1
         self.offset = 0
         self.out: list[tuple[str, Occurrence]] = []
@@ -446,7 +448,7 @@ class _Scanner:
                 line_start = self._ls
             else:
                 line_start = self.line_start(mstart)
-            if text[line_start] in " \t" and _is_indented(text, line_start):
+            if text[line_start] in " \t" and self.markdown and _is_indented(text, line_start):
                 run_start, run_end, is_code = self.indented
                 if not run_start <= mstart < run_end:
                     run_start, run_end, is_code = self.indented = _indented_run(text, line_start)
@@ -514,14 +516,22 @@ class _Scanner:
         return closer.end()
 
 
-def extract_urls(text: str, file: str) -> Iterator[tuple[str, Occurrence]]:
-    """Every URL written in ``text`` as ``(url as written, Occurrence)``, in text order."""
-    return iter(extracted_list(text, file))
+HTML_SUFFIXES = (".html", ".htm")
 
 
-def extracted_list(text: str, file: str) -> list[tuple[str, Occurrence]]:
+def extract_urls(text: str, file: str, *, markdown: bool | None = None) -> Iterator[tuple[str, Occurrence]]:
+    """Every URL written in ``text`` as ``(url, Occurrence)``, in text order.
+
+    ``markdown``: whether Markdown's indented code blocks apply; by default they do unless ``file``
+    is an HTML file (``.html``, ``.htm``)."""
+    return iter(extracted_list(text, file, markdown=markdown))
+
+
+def extracted_list(text: str, file: str, *, markdown: bool | None = None) -> list[tuple[str, Occurrence]]:
     """:func:`extract_urls` as a list."""
-    scanner = _Scanner(text, file)
+    if markdown is None:
+        markdown = not file.lower().endswith(HTML_SUFFIXES)
+    scanner = _Scanner(text, file, markdown)
     pos = 0
     for start, end in _code_regions(text):
         if start > pos:
@@ -533,4 +543,4 @@ def extracted_list(text: str, file: str) -> list[tuple[str, Occurrence]]:
     return scanner.out
 
 
-__all__ = ["extract_urls", "extracted_list"]
+__all__ = ["HTML_SUFFIXES", "extract_urls", "extracted_list"]

@@ -258,3 +258,16 @@ def test_escaped_destination_is_fetched_unescaped(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text("[doc](https://h.example/a\\(1\\).html?x=1&amp;y=2)\n", encoding="utf-8")
     [link] = collect([tmp_path]).links
     assert link.canonical == "https://h.example/a(1).html?x=1&y=2"
+
+
+def test_indented_lines_of_an_html_post_are_checked(tmp_path: Path) -> None:
+    # Issue #22 item 5: an .html post got Markdown's indented-code rule (in-code, src not found).
+    (tmp_path / "p.html").write_text(
+        'Figures:\n\n    <img src="https://a.example/a.png">\n    <video src="/v.mp4"></video>\n',
+        encoding="utf-8",
+    )
+    links = collect([tmp_path]).links
+    assert [(link.url, link.checkable, link.occurrences[0].kind) for link in links] == [
+        ("https://a.example/a.png", True, LinkKind.HTML_ATTR),
+        ("/v.mp4", False, LinkKind.HTML_ATTR),  # site-relative: no --site-url
+    ]

@@ -636,3 +636,13 @@ def test_backslash_in_a_bare_url_follows_gfm() -> None:
     assert _found("https://h.example/a\\\nnext") == [("https://h.example/a", BARE)]
     # in code a backslash ends the URL: there it starts a string escape
     assert _found('`printf("http://a.example/x\\n")`') == [("http://a.example/x", CODE)]
+
+
+def test_html_files_have_no_indented_code_blocks() -> None:
+    # Item 5: indentation after a blank line is Markdown's code block; HTML has no such rule.
+    text = 'Figures:\n\n    <img src="/images/a.png">\n    <a href="https://a.example/x">x</a>\n'
+    found = [(u, o.line, o.kind) for u, o in extract_urls(text, "posts/2020-1-1-p.html")]
+    assert found == [("/images/a.png", 3, LinkKind.HTML_ATTR), ("https://a.example/x", 4, LinkKind.HTML_ATTR)]
+    assert [(u, o.kind) for u, o in extract_urls(text, "posts/p.HTM")] == [(u, k) for u, _, k in found]
+    # the same lines in a Markdown post are an indented code block
+    assert _found(text) == [("https://a.example/x", CODE)]
