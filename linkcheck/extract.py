@@ -23,7 +23,14 @@ Structure (one compiled regex pass over each region; the named group that matche
   it and character references are decoded (``a\(1\).html`` → ``a(1).html``, ``&amp;`` → ``&``,
   ``&#0;`` → U+FFFD); the column is where the destination is written.
 * ``[id]: dest`` at the start of a line → ``reference-definition`` (``[^1]:`` footnotes are text).
-* ``<scheme:…>`` → ``autolink``; ``href=``/``src=`` inside an HTML tag → ``html-attr``.
+* ``<scheme:…>`` → ``autolink``.
+* HTML start tags (``<name`` with CommonMark's tag names) are read as the HTML tokenizer reads
+  them, over as many lines as they take (in Markdown not across a blank line, which ends HTML
+  there; a tag the text ends inside is text). The values of ``href``, ``src``, ``srcset`` (every
+  image candidate, split as the HTML standard does) and ``data-src`` (a lazily loaded image's real
+  source) → ``html-attr``, as a browser takes them: character references decoded by HTML's
+  attribute rules, spaces around the URL and tabs/newlines inside it dropped. Of two attributes of
+  one name the first counts. Other attribute values are text (their bare URLs are found).
 * Destinations without a scheme and not starting with ``/`` (``foo.md``, ``#anchor``) are relative
   links, not URLs, and are dropped. Site-relative ones (``/images/x.png``) and ``//host/x`` are kept.
 * Bare URLs: ``http://``, ``https://``, ``ftp://`` (not preceded by an ASCII letter, so ``sftp://``
@@ -128,6 +135,7 @@ def _bare_alts(run: str) -> tuple[str, ...]:
 
 
 _BARE_ALTS = _bare_alts(_RUN)
+_BARE = re.compile("|".join(_BARE_ALTS))
 _CODE_BARE = re.compile("|".join(_bare_alts(_CODE_RUN)))
 
 _LINK_TEXT = r"[^\[\]\n]*(?:\[[^\[\]\n]*\][^\[\]\n]*)*"
@@ -139,7 +147,6 @@ _DEST = rf"{_ANGLE_DEST}|{_DEST_PIECE}(?: +(?![\"'(]){_DEST_PIECE})*"
 _TITLE = r"""(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\))"""
 _INLINE_TAIL = rf"\]\([ \t]*(?P<{{g}}>{_DEST})(?:[ \t]+{_TITLE})?[ \t]*\)"
 
-_ATTR_VALUE = r"""[ \t]*=[ \t]*(?:"(?P<{p}dq>[^"]*)"|'(?P<{p}sq>[^']*)'|(?P<{p}uq>[^\s"'<>`=]+))"""
 
 _MASTER = re.compile(
     "|".join(
@@ -149,14 +156,33 @@ _MASTER = re.compile(
             r"\[(?P<ltext>" + _LINK_TEXT + ")" + _INLINE_TAIL.format(g="ldest"),
             rf"\[(?P<label>[^\]\n^][^\]\n]*)\]:[ \t]*(?P<rdest>{_ANGLE_DEST}|[^\s<>]+)",
             r"<(?P<auto>[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*)>",
-            r"h(?<![A-Za-z0-9_-]h)ref" + _ATTR_VALUE.format(p="h"),
-            r"s(?<![A-Za-z0-9_]s)rc" + _ATTR_VALUE.format(p="s"),
+            # A start tag: CommonMark's tag names (HTML's are looser: ``<www.a.example>`` would be one)
+            r"<(?P<tag>[A-Za-z][A-Za-z0-9-]*+)(?=[\t\n\f\r />])",
             *_BARE_ALTS,
         )
     )
 )
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+# HTML start tags, read as the HTML tokenizer reads them (whitespace is HTML's: tab, LF, FF, CR,
+# space; not U+3000). From the end of the tag name: attribute names, each maybe with "= value".
+_ATTR_NAME = re.compile(r"[\t\n\f\r /]*+([^\t\n\f\r />][^\t\n\f\r />=]*+)?")
+_ATTR_EQUALS = re.compile(r"[\t\n\f\r ]*+=[\t\n\f\r ]*+")
+_ATTR_UNQUOTED = re.compile(r"[^\t\n\f\r >]*+")
+# Attributes whose value is a URL the page links or loads. data-src: the real image of a lazily
+# loaded <img> (WeChat's article HTML), which src only stands in for.
+URL_ATTRIBUTES = frozenset({"href", "src", "srcset", "data-src"})
+_HTML_SPACE = "\t\n\f\r "
+# The URL parser drops C0 controls and spaces around a URL, and tabs and newlines inside it.
+_URL_STRIP = "".join(chr(c) for c in range(0x21))
+_URL_DROP = str.maketrans("", "", "\t\n\r")
+# A character reference in an HTML attribute value (HTML's rules; see _attr_reference).
+_CHAR_REF = re.compile(r"&(?:#([0-9]+);?|#[xX]([0-9A-Fa-f]+);?|([A-Za-z][A-Za-z0-9]*;?))")
+# Numeric references HTML maps elsewhere: NUL, and the C1 range read as windows-1252.
+_NUMERIC_REPLACEMENTS = {0: "\ufffd", 0x0D: "\r"} | {
+    code: bytes([code]).decode("cp1252") for code in range(0x80, 0xA0) if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+}
 _FENCE_CLOSE = {
     "`": re.compile(r"^[ ]{0,3}(`{3,})[ \t\r]*$", re.M),
     "~": re.compile(r"^[ ]{0,3}(~{3,})[ \t\r]*$", re.M),
@@ -169,6 +195,7 @@ _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 _MAYBE_TRIM = _TRAILING | frozenset(")]")
 _TICK_CLOSERS: dict[int, re.Pattern[str]] = {}
 _BARE_KIND = LinkKind.BARE
+_HTML_ATTR = LinkKind.HTML_ATTR
 
 
 def _tick_closer(n: int) -> re.Pattern[str]:
@@ -275,6 +302,110 @@ def _md_unescape_match(m: re.Match[str]) -> str:
 def _md_unescape(text: str) -> str:
     """A link destination as CommonMark reads it: escapes and character references resolved."""
     return _MD_UNESCAPE.sub(_md_unescape_match, text) if "\\" in text or "&" in text else text
+
+
+def _attr_reference(m: re.Match[str], value: str) -> str:
+    """What an HTML parser makes of the character reference ``m`` in an attribute ``value``."""
+    decimal, hexadecimal, name = m.groups()
+    if name is None:
+        code = int(decimal) if decimal is not None else int(hexadecimal, 16)
+        if code in _NUMERIC_REPLACEMENTS:
+            return _NUMERIC_REPLACEMENTS[code]
+        return "\ufffd" if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF else chr(code)
+    from html.entities import html5  # a large table, needed only here (rarely)
+
+    if name[-1] == ";" and name in html5:
+        return html5[name]
+    # The longest name that is a reference without ';' ("&copy2" is "©2") ... except where a
+    # letter, digit or '=' follows it in an attribute: "?a=1&copy=2" stays as written.
+    for length in range(len(name) - (name[-1] == ";"), 1, -1):
+        prefix = name[:length]
+        if prefix in html5:
+            following = name[length] if length < len(name) else value[m.end() : m.end() + 1]
+            if following.isascii() and (following.isalnum() or following == "="):
+                return m.group()
+            return html5[prefix] + name[length:]
+    return m.group()
+
+
+def _decode_attribute(value: str) -> tuple[str, list[int] | None]:
+    """An attribute value with its character references decoded, and for each character of the
+    result the offset in ``value`` it comes from (None: nothing was decoded, offsets are equal)."""
+    if "&" not in value:
+        return value, None
+    pieces: list[str] = []
+    offsets: list[int] = []
+    last = 0
+    for m in _CHAR_REF.finditer(value):
+        decoded = _attr_reference(m, value)
+        pieces.append(value[last : m.start()])
+        offsets.extend(range(last, m.start()))
+        pieces.append(decoded)
+        offsets.extend([m.start()] * len(decoded))
+        last = m.end()
+    pieces.append(value[last:])
+    offsets.extend(range(last, len(value)))
+    return "".join(pieces), offsets
+
+
+def _srcset_urls(value: str) -> list[tuple[str, int]]:
+    """(URL, offset) of every image candidate in a ``srcset`` value, split as the HTML standard's
+    "parse a srcset attribute" does (descriptors are skipped, not validated)."""
+    found = []
+    n = len(value)
+    i = 0
+    while True:
+        while i < n and (value[i] in _HTML_SPACE or value[i] == ","):
+            i += 1
+        if i >= n:
+            return found
+        start = i
+        while i < n and value[i] not in _HTML_SPACE:
+            i += 1
+        url = value[start:i]
+        if url.endswith(","):
+            url = url.rstrip(",")  # the candidate has no descriptors
+        else:  # descriptors, up to a comma outside parentheses
+            in_parens = False
+            while i < n:
+                ch = value[i]
+                i += 1
+                if ch == "(":
+                    in_parens = True
+                elif ch == ")":
+                    in_parens = False
+                elif ch == "," and not in_parens:
+                    break
+        found.append((url, start))
+
+
+def _read_tag(text: str, pos: int, end: int) -> tuple[list[tuple[str, int, int]], int] | None:
+    """The attributes of the start tag whose name ends at ``pos``, as the HTML tokenizer reads
+    them, as (lower-case name, value start, value end), and the offset after its ``>``; None when
+    ``end`` comes first (the tag is unfinished: HTML drops it, Markdown shows it as text)."""
+    attrs = []
+    while True:
+        m = _ATTR_NAME.match(text, pos, end)
+        pos = m.end()
+        name = m.group(1)
+        if name is None:
+            break  # at '>', or at the end
+        equals = _ATTR_EQUALS.match(text, pos, end)
+        if equals is None:
+            attrs.append((name.lower(), pos, pos))
+            continue
+        pos = equals.end()
+        if pos < end and text[pos] in "\"'":
+            close = text.find(text[pos], pos + 1, end)
+            if close == -1:
+                return None
+            attrs.append((name.lower(), pos + 1, close))
+            pos = close + 1
+        else:
+            value_end = _ATTR_UNQUOTED.match(text, pos, end).end()
+            attrs.append((name.lower(), pos, value_end))
+            pos = value_end
+    return (attrs, pos + 1) if pos < end else None
 
 
 def _is_url_dest(dest: str) -> bool:
@@ -411,10 +542,10 @@ class _Scanner:
         column = pos - self.line_start(pos) + 1
         self.out.append((url, Occurrence(self.file, self.line, column, kind)))
 
-    def bare(self, start: int, end: int, kind: LinkKind) -> None:
-        """Bare URLs only (code regions)."""
+    def bare(self, start: int, end: int, kind: LinkKind, pattern: re.Pattern[str] | None = None) -> None:
+        """Bare URLs only (code regions; with the prose ``pattern``, attribute values)."""
         text = self.text
-        search = _CODE_BARE.search
+        search = (pattern or _CODE_BARE).search
         pos = start
         while (m := search(text, pos, end)) is not None:
             url = _bare_end(m.group())
@@ -490,21 +621,40 @@ class _Scanner:
                 if "://" in auto or auto[:7].lower() == "mailto:":
                     self.emit(auto, mstart + 1, LinkKind.AUTOLINK)
                 pos = m.end()
-            elif self._in_tag(mstart):  # href= / src=
-                value = m.group(group)
-                stripped = value.strip()
-                if stripped and _is_url_dest(stripped):
-                    lead = len(value) - len(value.lstrip())
-                    self.emit(stripped, m.start(group) + lead, LinkKind.HTML_ATTR)
-                pos = m.end()
-            else:
-                pos += 1
+            else:  # group == "tag"
+                pos = self._tag(mstart, m.end(), end)
 
-    def _in_tag(self, pos: int) -> bool:
+    def _tag(self, start: int, name_end: int, end: int) -> int:
+        """The start tag at ``start``; returns where scanning resumes."""
         text = self.text
-        # A tag is not longer than this: bounded look-back keeps one-line files linear.
-        line_start = max(self.line_start(pos), pos - 8192)
-        return text.rfind("<", line_start, pos) > text.rfind(">", line_start, pos)
+        found = _read_tag(text, name_end, end)
+        if found is None:
+            return name_end  # not a tag: its text is read as text
+        attrs, tag_end = found
+        if self.markdown and _BLANK_LINE.search(text, start, tag_end) is not None:
+            return name_end  # Markdown ends HTML at a blank line: the tag never ended
+        seen: set[str] = set()
+        gap = name_end  # other attribute values are text: bare URLs are looked for there
+        for name, value_start, value_end in attrs:
+            if name in seen:
+                continue  # HTML keeps the first of two attributes of one name
+            seen.add(name)
+            if name in URL_ATTRIBUTES:
+                self.bare(gap, value_start, LinkKind.BARE, _BARE)
+                self._attribute(name, value_start, value_end)
+                gap = value_end
+        self.bare(gap, tag_end, LinkKind.BARE, _BARE)
+        return tag_end
+
+    def _attribute(self, name: str, start: int, end: int) -> None:
+        """The URL(s) of the attribute value at start..end, as a browser takes them."""
+        value, offsets = _decode_attribute(self.text[start:end])
+        candidates = _srcset_urls(value) if name == "srcset" else [(value, 0)]
+        for candidate, offset in candidates:
+            url = candidate.strip(_URL_STRIP)
+            if url and _is_url_dest(url):
+                first = offset + candidate.index(url[0])
+                self.emit(url.translate(_URL_DROP), start + (first if offsets is None else offsets[first]), _HTML_ATTR)
 
     def _code_span(self, start: int, opener_end: int, end: int) -> int:
         """Handle the backtick run at start..opener_end; return where scanning resumes."""

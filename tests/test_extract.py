@@ -15,6 +15,7 @@ BARE = LinkKind.BARE
 CODE = LinkKind.CODE
 LINK = LinkKind.MARKDOWN_LINK
 IMAGE = LinkKind.IMAGE
+HTML_ATTR = LinkKind.HTML_ATTR
 
 # (source, line as written in the corpus, expected [(url, kind)])
 CORPUS_LINES = [
@@ -495,7 +496,7 @@ def test_html_attributes() -> None:
         '<a HREF="#top">top</a> <a href=relative.html>r</a>'
     )
     assert _found(text) == [
-        ("https://a.example/x?p=1&amp;q=2", LinkKind.HTML_ATTR),
+        ("https://a.example/x?p=1&q=2", LinkKind.HTML_ATTR),  # as HTML reads it
         ("/images/a.png", LinkKind.HTML_ATTR),
     ]
 
@@ -544,6 +545,7 @@ _ALPHABET = st.sampled_from(
     [
         *"ab/:.?#&=()[]<>`~!*_ -\n\t\"'\\;",
         *("http://", "https://", "www.", "ftp://", "](", "![", "```", "    ", "&amp;", "&#x41;", "]: "),
+        *("<a href=", "<img src='", ' srcset="', "<pre>", "</pre>", "<!--", "-->"),
         *("中", "（", "）", "，", "。", "–", "\r"),
     ]
 )
@@ -555,12 +557,18 @@ _TEXT = st.lists(_ALPHABET, max_size=60).map("".join)
 def test_property_never_crashes_and_positions_are_exact(text: str) -> None:
     found = list(extract_urls(text, "f"))
     lines = text.split("\n")
+    line_starts = [0]
+    for line in lines:
+        line_starts.append(line_starts[-1] + len(line) + 1)
     for url, occ in found:
         assert url
         assert 1 <= occ.line <= len(lines)
-        written = lines[occ.line - 1][occ.column - 1 :]
+        assert occ.column <= len(lines[occ.line - 1])
+        written = text[line_starts[occ.line - 1] + occ.column - 1 :]
         if occ.kind in (LINK, IMAGE, LinkKind.REFERENCE_DEFINITION):
             written = extract._md_unescape(written)  # a destination is reported as CommonMark reads it
+        elif occ.kind is HTML_ATTR:  # an attribute as HTML and the URL parser read it
+            written = extract._decode_attribute(written)[0].translate(str.maketrans("", "", "\t\n\r"))
         assert written.startswith(url), (url, occ)
     positions = [(o.line, o.column) for _, o in found]
     assert positions == sorted(positions)
@@ -646,3 +654,46 @@ def test_html_files_have_no_indented_code_blocks() -> None:
     assert [(u, o.kind) for u, o in extract_urls(text, "posts/p.HTM")] == [(u, k) for u, _, k in found]
     # the same lines in a Markdown post are an indented code block
     assert _found(text) == [("https://a.example/x", CODE)]
+
+
+def test_attributes_of_a_tag_that_spans_lines_and_srcset() -> None:
+    # Item 6: the example of the issue, with positions
+    text = 'Photo:\n<img\n  src="/images/a.png"\n  srcset="/images/a-2x.png 2x">\n'
+    found = [(u, o.line, o.column, o.kind) for u, o in extract_urls(text, "f")]
+    assert found == [("/images/a.png", 3, 8, HTML_ATTR), ("/images/a-2x.png", 4, 11, HTML_ATTR)]
+    # every srcset candidate, as the HTML standard splits them: a URL runs to whitespace, trailing
+    # commas end a candidate, a comma inside a descriptor's parentheses does not
+    srcset = '<img srcset="/a.png, https://cdn.example/b,c.png 2x,/d.png 100w (x, y), /e.png">'
+    assert _found(srcset) == [
+        ("/a.png", HTML_ATTR),
+        ("https://cdn.example/b,c.png", HTML_ATTR),
+        ("/d.png", HTML_ATTR),
+        ("/e.png", HTML_ATTR),
+    ]
+    _assert_positions(srcset)
+
+
+def test_attributes_are_read_as_an_html_parser_reads_them() -> None:
+    # unquoted and upper-case; '>' inside a quoted value; the first of two same-named attributes
+    text = '<A HREF=/a.html title="x > y" href="/ignored" data-src="https://img.example/lazy.png">'
+    assert _found(text) == [("/a.html", HTML_ATTR), ("https://img.example/lazy.png", HTML_ATTR)]
+    # character references decoded (a legacy name without ';' stays before '=' or a letter, as in
+    # HTML attributes); tabs and newlines inside a URL and spaces around it are dropped, as the URL
+    # parser does
+    text = '<a href=" https://a.example/s?x=1&amp;y=2&#38;z=3&copy=4&copy;\n/more ">'
+    assert _found(text) == [("https://a.example/s?x=1&y=2&z=3&copy=4©/more", HTML_ATTR)]
+    # other attribute values are text: their bare URLs are found as in prose
+    text = '<img alt="from http://a.example/page" src="/i.png" title="www.b.example">'
+    assert _found(text) == [("http://a.example/page", BARE), ("/i.png", HTML_ATTR), ("www.b.example", BARE)]
+
+
+def test_what_is_not_a_tag() -> None:
+    # no '>' before the text ends, or (in Markdown) a blank line inside: text, not a tag
+    assert _found('<a href="http://a.example/x" title="t\n\nmore http://b.example/y') == [
+        ("http://a.example/x", BARE),
+        ("http://b.example/y", BARE),
+    ]
+    assert _found('<a title="unclosed href="http://a.example/x">') == [("http://a.example/x", BARE)]
+    # an attribute outside a tag is prose (2020-5-20-javascript_2:224), as is a name HTML allows
+    # but CommonMark does not
+    assert _found("## onclick与href='javascript:function()'的区别 <a_b href=/x>") == []
