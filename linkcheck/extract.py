@@ -7,14 +7,21 @@ corpus:
 
 Structure (one compiled regex pass over each region; the named group that matched says what it is):
 
-* Fenced code blocks (```` ``` ```` / ``~~~``, up to three spaces of indent, closed by a fence of
-  the same character at least as long, or the end of the file) and indented code blocks (four
-  spaces or a tab, after a blank line, when the last non-blank line before is neither a list item
-  nor indented nor HTML: list continuations and HTML blocks are indented too; in Markdown posts
-  only: an ``.html``/``.htm`` post has no such rule and indents its markup) are *code regions*:
-  only bare URLs are looked for there, reported with kind ``code``. So are inline code spans (a
-  backtick run closed by a run of the same length before a blank line). Indentation is only
-  examined on lines where the scan found something, so it costs nothing elsewhere.
+* **Code** is text the reader sees as code, and in it only bare URLs are looked for, reported
+  with kind ``code`` (listed, never checked): Markdown's fenced code blocks (```` ``` ```` /
+  ``~~~``, up to three spaces of indent, closed by a fence of the same character at least as long,
+  or the end of the file), inline code spans (a backtick run closed by a run of the same length
+  before a blank line), indented code blocks (four spaces or a tab, after a blank line, when the
+  last non-blank line before is neither a list item nor indented nor HTML: list continuations and
+  HTML blocks are indented too) -- in Markdown posts only: an ``.html``/``.htm`` post has no such
+  rule and indents its markup --, and in any post the contents of the HTML elements ``<pre>``,
+  ``<code>``, ``<kbd>``, ``<samp>``, ``<script>`` and ``<style>`` (Markdown links and tags inside
+  them too, as inside a Markdown code block). The start tag's own attributes are not contents:
+  ``<script src>`` and ``<pre data-src>`` are resources the page loads, checked as any tag's.
+  An unclosed ``<pre>``/``<script>``/``<style>`` runs to the end of the file (HTML and CommonMark
+  agree); an unclosed ``<code>``/``<kbd>``/``<samp>``, or in Markdown one whose end tag comes after
+  a blank line, is not code. Indentation is only examined on lines where the scan found
+  something, so it costs nothing elsewhere.
 * ``[text](dest "title")`` → ``markdown-link``; ``![alt](dest)`` → ``image``. The destination may
   hold balanced parentheses (``Matrix_(mathematics)``), be written in ``<…>``, and, as kramdown
   tolerates, contain spaces. Link text is not scanned for bare URLs (in Markdown a link cannot
@@ -174,6 +181,14 @@ _ATTR_UNQUOTED = re.compile(r"[^\t\n\f\r >]*+")
 # loaded <img> (WeChat's article HTML), which src only stands in for.
 URL_ATTRIBUTES = frozenset({"href", "src", "srcset", "data-src"})
 _HTML_SPACE = "\t\n\f\r "
+# Elements whose contents are code, as Markdown code is: only bare URLs are looked for there.
+_CODE_ELEMENTS = frozenset({"pre", "code", "kbd", "samp", "script", "style"})
+# Those that run to the end of the text when not closed (HTML: <pre> is only closed by its end tag,
+# <script>/<style> are raw text; CommonMark: an HTML block opened by them ends only at the end tag).
+# An unclosed <code>, <kbd> or <samp> reaches as far as a browser's repair of the tree says: not
+# guessed, not code.
+_CODE_TO_END = frozenset({"pre", "script", "style"})
+_END_TAGS = {name: re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE) for name in _CODE_ELEMENTS}
 # The URL parser drops C0 controls and spaces around a URL, and tabs and newlines inside it.
 _URL_STRIP = "".join(chr(c) for c in range(0x21))
 _URL_DROP = str.maketrans("", "", "\t\n\r")
@@ -644,7 +659,20 @@ class _Scanner:
                 self._attribute(name, value_start, value_end)
                 gap = value_end
         self.bare(gap, tag_end, LinkKind.BARE, _BARE)
-        return tag_end
+        element = text[start + 1 : name_end].lower()
+        if element not in _CODE_ELEMENTS:
+            return tag_end
+        closer = _END_TAGS[element].search(text, tag_end, end)
+        if closer is None:
+            if element not in _CODE_TO_END:
+                return tag_end
+            content_end = resume = end
+        else:
+            content_end, resume = closer.start(), closer.end()
+            if self.markdown and element not in _CODE_TO_END and _BLANK_LINE.search(text, tag_end, content_end):
+                return tag_end  # an inline element: the paragraph ended before the end tag
+        self.bare(tag_end, content_end, LinkKind.CODE)
+        return resume
 
     def _attribute(self, name: str, start: int, end: int) -> None:
         """The URL(s) of the attribute value at start..end, as a browser takes them."""

@@ -271,3 +271,17 @@ def test_indented_lines_of_an_html_post_are_checked(tmp_path: Path) -> None:
         ("https://a.example/a.png", True, LinkKind.HTML_ATTR),
         ("/v.mp4", False, LinkKind.HTML_ATTR),  # site-relative: no --site-url
     ]
+
+
+def test_links_in_html_code_elements_are_in_code(tmp_path: Path) -> None:
+    # Issue #22 item 10: the same URL in Markdown code and in HTML <code>/<pre> is treated alike.
+    (tmp_path / "a.md").write_text(
+        "`http://md.example/x`\n\n<code>http://html.example/y</code>\n\n<pre>curl http://html.example/z</pre>\n",
+        encoding="utf-8",
+    )
+    links = collect([tmp_path]).links
+    assert [(link.url, link.checkable, link.skip_reason) for link in links] == [
+        ("http://md.example/x", False, "in-code"),
+        ("http://html.example/y", False, "in-code"),
+        ("http://html.example/z", False, "in-code"),
+    ]

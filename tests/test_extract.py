@@ -697,3 +697,45 @@ def test_what_is_not_a_tag() -> None:
     # an attribute outside a tag is prose (2020-5-20-javascript_2:224), as is a name HTML allows
     # but CommonMark does not
     assert _found("## onclick与href='javascript:function()'的区别 <a_b href=/x>") == []
+
+
+def test_html_code_elements_are_code_as_markdown_code_is() -> None:
+    # Item 10: one rule for code: the contents of <pre>, <code>, <kbd>, <samp>, <script> and
+    # <style> are code, like Markdown code spans and blocks; a tag's own attributes are not its
+    # contents (<script src> is a resource the page loads).
+    text = (
+        "<pre>curl http://a.example/pre</pre> <CODE class=x>http://a.example/code</code >\n"
+        "<kbd>www.a.example</kbd> <samp>https://a.example/samp</samp>\n"
+        "<script src=\"https://cdn.example/lib.js\">fetch('https://api.example/x')</script>\n"
+        "<style>@import url(https://fonts.example/css);</style>\n"
+        "`http://a.example/md` and http://a.example/prose <code>\n"
+    )
+    assert _found(text) == [
+        ("http://a.example/pre", CODE),
+        ("http://a.example/code", CODE),
+        ("www.a.example", CODE),
+        ("https://a.example/samp", CODE),
+        ("https://cdn.example/lib.js", HTML_ATTR),
+        ("https://api.example/x", CODE),
+        ("https://fonts.example/css", CODE),
+        ("http://a.example/md", CODE),
+        ("http://a.example/prose", BARE),
+    ]
+    # inside, everything is code: Markdown syntax and tags too, as in a Markdown code block
+    nested = '<pre>\n[a](http://a.example/x)\n<a href="https://a.example/y">http://a.example/z</a>\n</pre>\nhttp://b.example/'
+    assert _found(nested) == [
+        ("http://a.example/x", CODE),
+        ("https://a.example/y", CODE),
+        ("http://a.example/z", CODE),
+        ("http://b.example/", BARE),
+    ]
+    # an unclosed <pre>, <script> or <style> runs to the end, as in HTML and CommonMark; an
+    # unclosed <code> is not code, nor (in Markdown) one closed only after a blank line
+    assert _found("<pre>\nhttp://a.example/1\n\nhttp://a.example/2") == [
+        ("http://a.example/1", CODE),
+        ("http://a.example/2", CODE),
+    ]
+    assert _found("<code>http://a.example/1\n\nhttp://a.example/2</code>") == [
+        ("http://a.example/1", BARE),
+        ("http://a.example/2", BARE),
+    ]
