@@ -150,9 +150,11 @@ _LINK_TEXT = r"[^\[\]\n]*(?:\[[^\[\]\n]*\][^\[\]\n]*)*"
 # piece never starting with a quote or '(' (that is a title), parentheses balanced one level.
 _DEST_PIECE = r"[^\s()\\]*(?:(?:\\.|\([^\s()]*\))[^\s()\\]*)*"
 _ANGLE_DEST = r"<[^<>\n\\]*(?:\\.[^<>\n\\]*)*>"
-_DEST = rf"{_ANGLE_DEST}|{_DEST_PIECE}(?: +(?![\"'(]){_DEST_PIECE})*"
+# (A space run is followed by a piece that is not empty: were it allowed to be, the spaces could be
+# split between pieces in every way, exponential time when no ')' follows.)
+_DEST = rf"{_ANGLE_DEST}|{_DEST_PIECE}(?: ++(?=[^\s\"'()]){_DEST_PIECE})*+"
 _TITLE = r"""(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\))"""
-_INLINE_TAIL = rf"\]\([ \t]*(?P<{{g}}>{_DEST})(?:[ \t]+{_TITLE})?[ \t]*\)"
+_INLINE_TAIL = rf"\]\([ \t]*+(?P<{{g}}>{_DEST})(?:[ \t]+{_TITLE})?[ \t]*\)"
 
 
 _MASTER = re.compile(
@@ -202,8 +204,8 @@ _FENCE_CLOSE = {
     "`": re.compile(r"^[ ]{0,3}(`{3,})[ \t\r]*$", re.M),
     "~": re.compile(r"^[ ]{0,3}(~{3,})[ \t\r]*$", re.M),
 }
-# An indented code block: indented lines, possibly separated by blank lines.
-_INDENT_BLOCK = re.compile(r"(?:(?:[ ]{4}|[ ]{0,3}\t)[^\n]*(?:\n|\Z)(?:[ \t]*\n(?=[ ]{4}|[ ]{0,3}\t))*)+")
+# An indented code block: indented lines, possibly separated by (any number of) blank lines.
+_INDENT_BLOCK = re.compile(r"(?:(?:[ ]{4}|[ ]{0,3}\t)[^\n]*(?:\n|\Z)(?:(?:[ \t]*\n)+(?=[ ]{4}|[ ]{0,3}\t))?)+")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 # Last characters of a raw run that may need trimming.

@@ -3,6 +3,10 @@ exact URLs a reader means, plus structural cases and property tests."""
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -739,3 +743,41 @@ def test_html_code_elements_are_code_as_markdown_code_is() -> None:
         ("http://a.example/1", BARE),
         ("http://a.example/2", BARE),
     ]
+
+
+@contextmanager
+def _within(seconds: float) -> Iterator[None]:
+    """Fail with TimeoutError instead of hanging (regex and Python loops both see SIGALRM)."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"took longer than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_indented_code_at_the_start_then_two_blank_lines_terminates() -> None:
+    # Found by the differential test: the scan looped for ever when a file began with an indented
+    # code block and another followed after two blank lines (the block's pattern allowed one).
+    text = "    a\n\n\n    curl http://a.example/x\n"
+    with _within(5):
+        assert _found(text) == [("http://a.example/x", CODE)]
+    with _within(5):
+        assert _found("    a\n  \n\t\n\n    http://a.example/y\nhttp://a.example/z") == [
+            ("http://a.example/y", CODE),
+            ("http://a.example/z", BARE),
+        ]
+
+
+def test_a_link_opener_followed_by_many_spaces_is_linear() -> None:
+    # Found by the differential test: "[a](" and a run of spaces took exponential time (the spaces
+    # between kramdown's destination pieces could be split in every way when no ')' followed).
+    with _within(2):
+        assert _found("[a](" + " " * 5000 + "x http://a.example/") == [("http://a.example/", BARE)]
+    with _within(2):
+        assert _found("[a](x" + " y" * 5000 + " http://a.example/") == [("http://a.example/", BARE)]
