@@ -13,8 +13,9 @@ Structure (one compiled regex pass over each region; the named group that matche
   or the end of the file), inline code spans (a backtick run closed by a run of the same length
   before a blank line), indented code blocks (four spaces or a tab, after a blank line, when the
   last non-blank line before is neither a list item nor indented nor HTML: list continuations and
-  HTML blocks are indented too) -- in Markdown posts only: an ``.html``/``.htm`` post has no such
-  rule and indents its markup --, and in any post the contents of the HTML elements ``<pre>``,
+  HTML blocks are indented too) -- these three in Markdown posts only: an ``.html``/``.htm``
+  post is not converted from Markdown (Jekyll leaves it as it is), so its backticks are backticks
+  and its indentation is layout --, and in any post the contents of the HTML elements ``<pre>``,
   ``<code>``, ``<kbd>``, ``<samp>``, ``<script>`` and ``<style>`` (Markdown links and tags inside
   them too, as inside a Markdown code block). The start tag's own attributes are not contents:
   ``<script src>`` and ``<pre data-src>`` are resources the page loads, checked as any tag's.
@@ -145,14 +146,23 @@ _BARE_ALTS = _bare_alts(_RUN)
 _BARE = re.compile("|".join(_BARE_ALTS))
 _CODE_BARE = re.compile("|".join(_bare_alts(_CODE_RUN)))
 
-_LINK_TEXT = r"[^\[\]\n]*(?:\[[^\[\]\n]*\][^\[\]\n]*)*"
-# An unbracketed destination: no whitespace except single spaces between pieces (kramdown), a
-# piece never starting with a quote or '(' (that is a title), parentheses balanced one level.
-_DEST_PIECE = r"[^\s()\\]*(?:(?:\\.|\([^\s()]*\))[^\s()\\]*)*"
+# Link text: backslash escapes, line breaks but not a blank line, brackets nested one level.
+_TEXT_RUN = r"[^\[\]\\\n]*+(?:(?:\\.|\n(?![ \t]*\n))[^\[\]\\\n]*+)*+"
+_LINK_TEXT = rf"{_TEXT_RUN}(?:\[{_TEXT_RUN}\]{_TEXT_RUN})*+"
+# An unbracketed destination: no whitespace except spaces between pieces (kramdown), a piece never
+# starting with a quote or '(' (that is a title), parentheses balanced (three levels deep here;
+# CommonMark sets no limit, markdown-it 32), backslash escapes.
+_IN_DEST = r"[^\s()\\]*+"
+_PARENS = r"\((?:[^\s()\\]|\\\S?)*+\)"
+for _ in range(2):
+    _PARENS = rf"\({_IN_DEST}(?:(?:\\\S?|{_PARENS}){_IN_DEST})*+\)"
+# (A backslash escapes a following character; before whitespace it is a backslash.)
+_DEST_PIECE = rf"{_IN_DEST}(?:(?:\\\S?|{_PARENS}){_IN_DEST})*+"
 _ANGLE_DEST = r"<[^<>\n\\]*(?:\\.[^<>\n\\]*)*>"
 # (A space run is followed by a piece that is not empty: were it allowed to be, the spaces could be
 # split between pieces in every way, exponential time when no ')' follows.)
-_DEST = rf"{_ANGLE_DEST}|{_DEST_PIECE}(?: ++(?=[^\s\"'()]){_DEST_PIECE})*+"
+# A destination that starts with '<' is bracketed or is none (CommonMark).
+_DEST = rf"{_ANGLE_DEST}|(?!<){_DEST_PIECE}(?: ++(?=[^\s\"'()]){_DEST_PIECE})*+"
 _TITLE = r"""(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\))"""
 _INLINE_TAIL = rf"\]\([ \t]*+(?P<{{g}}>{_DEST})(?:[ \t]+{_TITLE})?[ \t]*\)"
 
@@ -163,8 +173,11 @@ _MASTER = re.compile(
             r"`(?P<tick>`*)",
             r"!\[(?P<itext>" + _LINK_TEXT + ")" + _INLINE_TAIL.format(g="idest"),
             r"\[(?P<ltext>" + _LINK_TEXT + ")" + _INLINE_TAIL.format(g="ldest"),
-            rf"\[(?P<label>[^\]\n^][^\]\n]*)\]:[ \t]*(?P<rdest>{_ANGLE_DEST}|[^\s<>]+)",
+            # (the destination ends its line or is followed by white space: a title, CommonMark)
+            rf"\[(?P<label>[^\]\n^][^\]\n]*)\]:[ \t]*(?P<rdest>{_ANGLE_DEST}|(?!<)\S+)(?=\s|\Z)",
             r"<(?P<auto>[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*)>",
+            # A comment, processing instruction or declaration: no tags inside
+            r"<(?P<comment>!--|\?|!(?=[A-Za-z\[]))",
             # A start tag: CommonMark's tag names (HTML's are looser: ``<www.a.example>`` would be one)
             r"<(?P<tag>[A-Za-z][A-Za-z0-9-]*+)(?=[\t\n\f\r />])",
             *_BARE_ALTS,
@@ -173,6 +186,7 @@ _MASTER = re.compile(
 )
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_LINK_AT = re.compile(r"!?\[" + _LINK_TEXT + _INLINE_TAIL.format(g="dest"))
 
 # HTML start tags, read as the HTML tokenizer reads them (whitespace is HTML's: tab, LF, FF, CR,
 # space; not U+3000). From the end of the tag name: attribute names, each maybe with "= value".
@@ -185,11 +199,43 @@ URL_ATTRIBUTES = frozenset({"href", "src", "srcset", "data-src"})
 _HTML_SPACE = "\t\n\f\r "
 # Elements whose contents are code, as Markdown code is: only bare URLs are looked for there.
 _CODE_ELEMENTS = frozenset({"pre", "code", "kbd", "samp", "script", "style"})
-# Those that run to the end of the text when not closed (HTML: <pre> is only closed by its end tag,
-# <script>/<style> are raw text; CommonMark: an HTML block opened by them ends only at the end tag).
-# An unclosed <code>, <kbd> or <samp> reaches as far as a browser's repair of the tree says: not
-# guessed, not code.
+# In Markdown, those that open an HTML block running to their end tag (or the end of the file) when
+# they start a line (CommonMark's HTML block 1); elsewhere an element ends with its paragraph or
+# HTML block, at a blank line. In an HTML post every one of them runs to its end tag or the end of
+# the file (an unclosed <code> is re-opened by the browser in every following block).
 _CODE_TO_END = frozenset({"pre", "script", "style"})
+# Markdown blocks that are one line (ATX heading, table row), or whose next line would go on after
+# a '>' the HTML tokenizer would take for the tag's end (block quote), and lines that end a paragraph by
+# starting a block (blank, ATX heading, block quote, fence, list item, thematic break).
+_ONE_LINE_BLOCK = re.compile(r" {0,3}(?:#{1,6}(?=[ \t\r\n])|\||>)")
+_NEW_BLOCK = re.compile(
+    r"[ \t]*\r?(?:\n|\Z)| {0,3}(?:#{1,6}(?=[ \t\r\n])|>|```|~~~|[-*+][ \t]|1[.)][ \t]|(?:[-*_][ \t]*){3,}\r?$)",
+    re.M,
+)
+# CommonMark's open tag (as markdown-it writes it): inside a Markdown paragraph only a tag of this
+# grammar is HTML, the rest is text. (A tag starting a line may open an HTML block, which goes to
+# an HTML parser as it is: read tolerantly.)
+_CM_ATTRIBUTE = r"""\s++[A-Za-z_:][A-Za-z0-9:._-]*+(?:\s*+=\s*+(?:[^"'=<>`\x00-\x20]++|'[^']*+'|"[^"]*+"))?+"""
+_CM_OPEN_TAG = re.compile(rf"<[A-Za-z][A-Za-z0-9-]*+(?:{_CM_ATTRIBUTE})*+\s*+/?>")
+# CommonMark's HTML blocks 1-6 start conditions (block 6: the block-level tag names), and block 7.
+_HTML_BLOCK_NAMES = (
+    "address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|dd|details|dialog|dir|div|dl|"
+    "dt|fieldset|figcaption|figure|footer|form|frame|frameset|h[1-6]|head|header|hr|html|iframe|legend|li|link|main|"
+    "menu|menuitem|nav|noframes|ol|optgroup|option|p|param|search|section|summary|table|tbody|td|tfoot|th|thead|"
+    "title|tr|track|ul"
+)
+_HTML_BLOCK_START = re.compile(
+    rf" {{0,3}}(?:<(?:script|pre|style|textarea)(?=\s|>|$)|<!--|<\?|<![A-Za-z]|<!\[CDATA\[|"
+    rf"</?(?:{_HTML_BLOCK_NAMES})(?=\s|/?>|$))",
+    re.IGNORECASE,
+)
+_HTML_BLOCK_LONE_TAG = re.compile(rf" {{0,3}}(?:{_CM_OPEN_TAG.pattern}|</[A-Za-z][A-Za-z0-9-]*+\s*+>)\s*$")
+_HTML_BLOCK_LOOKBACK = 50  # lines: a bound, so a long paragraph of tags stays linear
+_DEFINITION = re.compile(r" {0,3}\[[^\]\n]+\]:")
+_TABLE_DELIMITER_ROW = re.compile(r" {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*\r?$")
+_RAW_TEXT = frozenset({"script", "style"})
+_RAW_TEXT_START = re.compile(r"<(script|style)[\t\n\f\r />]", re.IGNORECASE)
+_HTML_BLOCK_1_END = re.compile(r"</(?:script|pre|style|textarea)>", re.IGNORECASE)
 _END_TAGS = {name: re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE) for name in _CODE_ELEMENTS}
 # The URL parser drops C0 controls and spaces around a URL, and tabs and newlines inside it.
 _URL_STRIP = "".join(chr(c) for c in range(0x21))
@@ -206,6 +252,8 @@ _FENCE_CLOSE = {
 }
 # An indented code block: indented lines, possibly separated by (any number of) blank lines.
 _INDENT_BLOCK = re.compile(r"(?:(?:[ ]{4}|[ ]{0,3}\t)[^\n]*(?:\n|\Z)(?:(?:[ \t]*\n)+(?=[ ]{4}|[ ]{0,3}\t))?)+")
+_FENCE_OR_HEADING = re.compile(r" {0,3}(?:(?:`{3,}|~{3,})[ \t\r]*$|#{1,6}(?:[ \t]|$)|\[[^\]\n]+\]:)")
+_LIST_MARKER = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 # Last characters of a raw run that may need trimming.
@@ -425,6 +473,14 @@ def _read_tag(text: str, pos: int, end: int) -> tuple[list[tuple[str, int, int]]
     return (attrs, pos + 1) if pos < end else None
 
 
+def _escaped(text: str, pos: int) -> bool:
+    """Whether the character at ``pos`` follows an odd number of backslashes (is escaped)."""
+    i = pos
+    while i > 0 and text[i - 1] == "\\":
+        i -= 1
+    return (pos - i) % 2 == 1
+
+
 def _is_url_dest(dest: str) -> bool:
     """A link destination worth recording: has a scheme, or is site-relative / scheme-relative."""
     return dest.startswith("/") or _SCHEME.match(dest) is not None
@@ -486,12 +542,68 @@ def _is_indented(text: str, line_start: int) -> bool:
     return text.startswith(("    ", "\t", " \t", "  \t", "   \t"), line_start)
 
 
+def _html_block_line(text: str, line_start: int) -> bool:
+    """Whether the line at ``line_start`` lies in a Markdown HTML block, which goes to an HTML
+    parser as it is: a line of its run of non-blank lines (looking back a bounded way) starts one
+    of CommonMark's HTML blocks 1-6, or its first line is a lone tag (block 7, which cannot
+    interrupt a paragraph)."""
+    start = line_start
+    for _ in range(_HTML_BLOCK_LOOKBACK):
+        end = text.find("\n", start)
+        line = text[start : end if end != -1 else len(text)]
+        if _HTML_BLOCK_START.match(line) is not None:
+            return True
+        previous_start = text.rfind("\n", 0, start - 1) + 1 if start else 0
+        if start == 0 or not text[previous_start : start - 1].strip():
+            return _HTML_BLOCK_LONE_TAG.match(line) is not None
+        start = previous_start
+    return False
+
+
+def _in_table(text: str, line_start: int) -> bool:
+    """Whether the line at ``line_start`` is a row of a GFM table: a delimiter row (``|---|:-:|``)
+    is above it in its run of non-blank lines (looking back a bounded way)."""
+    for _ in range(_HTML_BLOCK_LOOKBACK):
+        if line_start == 0:
+            return False
+        line_start = text.rfind("\n", 0, line_start - 1) + 1
+        line_end = text.find("\n", line_start)
+        line = text[line_start:line_end]
+        if not line.strip():
+            return False
+        if _TABLE_DELIMITER_ROW.match(line) is not None:
+            return True
+    return False
+
+
+def _in_list_item(text: str, line_start: int) -> bool:
+    """Whether the line at ``line_start`` (the last before a blank line) or one above it in its run
+    of non-blank lines (looking back a bounded way) starts a list item that goes on after the blank
+    line (an empty item does not: an item begins with at most one blank line)."""
+    line_end = text.find("\n", line_start)
+    if not _LIST_MARKER.sub("", text[line_start : line_end if line_end != -1 else len(text)], count=1).strip():
+        return False
+    for _ in range(_HTML_BLOCK_LOOKBACK):
+        line_end = text.find("\n", line_start)
+        line = text[line_start : line_end if line_end != -1 else len(text)]
+        if not line.strip():
+            return False
+        if _LIST_ITEM.match(line) is not None:
+            return True
+        if line_start == 0:
+            return False
+        line_start = text.rfind("\n", 0, line_start - 1) + 1
+    return False
+
+
 def _indented_run(text: str, line_start: int) -> tuple[int, int, bool]:
     """For an indented line: (start, end, is_code) of the indented code block holding it, or of
     the run of indented and blank lines around it when that is not code.
 
     The run is code when it follows a blank line (or the start of the text) and the last
-    non-blank line before it is neither a list item, nor indented, nor HTML.
+    non-blank line before it is neither indented nor a line of an HTML block (kramdown reads an
+    HTML element to its end tag, blank lines or not), nor part of a paragraph that a list item
+    starts (a list item's text goes on, lazily, on unindented lines).
     """
     # Walk up over indented and blank lines to the line before the run.
     first = line_start
@@ -511,8 +623,12 @@ def _indented_run(text: str, line_start: int) -> tuple[int, int, bool]:
         return code_start, end, True
     prev_start = text.rfind("\n", 0, first - 1) + 1
     prev = text[prev_start : first - 1]
-    is_code = code_start > first and not (prev[:1] == "<" or _LIST_ITEM.match(prev))
-    return code_start, end, is_code
+    after_blank = code_start > first and not (
+        (prev[:1] == "<" and _html_block_line(text, prev_start)) or _in_list_item(text, prev_start)
+    )
+    # No paragraph is open after a closing fence, a heading or a reference definition: indented
+    # code needs no blank line there.
+    return code_start, end, after_blank or _FENCE_OR_HEADING.match(prev) is not None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -522,16 +638,17 @@ def _indented_run(text: str, line_start: int) -> tuple[int, int, bool]:
 class _Scanner:
     """Collects occurrences, turning offsets into (line, column) incrementally."""
 
-    __slots__ = ("_ls", "_ls_from", "file", "indented", "line", "markdown", "offset", "out", "text")
+    __slots__ = ("_ls", "_ls_from", "continues", "file", "indented", "line", "markdown", "offset", "out", "text")
 
     def __init__(self, text: str, file: str, markdown: bool) -> None:
         self.text = text
         self.file = file
-        self.markdown = markdown  # Markdown's indented code blocks apply
+        self.markdown = markdown  # Markdown's code, escapes and blocks apply (else: an HTML post)
         self.line = 1
         self.offset = 0
         self.out: list[tuple[str, Occurrence]] = []
         self.indented = (-1, -1, False)  # the last indented run looked at
+        self.continues: dict[int, bool] = {}  # _continues_paragraph() of line starts seen
         self._ls_from = 0  # line_start() cache: the start of the line holding offset _ls_from
         self._ls = 0
 
@@ -605,10 +722,21 @@ class _Scanner:
                     pos = run_end
                     continue
             group = m.lastgroup
+            if (
+                group is not None
+                and mstart > 0
+                and text[mstart - 1] == "\\"
+                and self.markdown
+                and _escaped(text, mstart)
+            ):
+                pos += 1  # a backslash-escaped '[', '!', '`' or '<' is text (in Markdown)
+                continue
             if group is None:  # a bare URL, by far the most common: emit() inlined
                 run = m.group()
                 plain = run.isascii() and run[-1] not in _MAYBE_TRIM and ")" not in run and "]" not in run
                 url = run if plain else _bare_end(run)
+                if "[" in url and self.markdown:
+                    url = self._before_link(mstart, url)
                 if url:
                     self.line += text.count("\n", self.offset, mstart)
                     self.offset = mstart
@@ -617,18 +745,25 @@ class _Scanner:
                 else:
                     pos = m.end()
             elif group == "tick":
-                pos = self._code_span(mstart, m.end(), end)
+                pos = self._code_span(mstart, m.end(), end) if self.markdown else m.end()
             elif group == "ldest" or group == "idest":
                 image = group == "idest"
                 text_group = "itext" if image else "ltext"
-                if "](" in m.group(text_group):  # an image inside the link text
+                link_text = m.group(text_group)
+                if "](" in link_text and self._inner_link_wins(m.start(text_group), m.end(text_group)):
+                    pos += 1
+                    continue
+                if "](" in link_text or "<" in link_text:  # images or HTML inside the link text
+                    found = len(self.out)
                     self.prose(m.start(text_group), m.end(text_group))
+                    # (its bare URLs are text, not links: a link cannot hold a link)
+                    self.out[found:] = [pair for pair in self.out[found:] if pair[1].kind is not _BARE_KIND]
                 kind = LinkKind.IMAGE if image else LinkKind.MARKDOWN_LINK
                 self.dest(m.group(group), m.start(group), kind)
                 pos = m.end()
             elif group == "rdest":
                 prefix = text[self.line_start(mstart) : mstart]
-                if len(prefix) <= 3 and not prefix.strip(" "):
+                if len(prefix) <= 3 and not prefix.strip(" ") and not self._continues_paragraph(mstart - len(prefix)):
                     self.dest(m.group("rdest"), m.start("rdest"), LinkKind.REFERENCE_DEFINITION)
                     pos = m.end()
                 else:  # not a definition: read it again as ordinary text
@@ -638,8 +773,57 @@ class _Scanner:
                 if "://" in auto or auto[:7].lower() == "mailto:":
                     self.emit(auto, mstart + 1, LinkKind.AUTOLINK)
                 pos = m.end()
+            elif group == "comment":
+                pos = self._comment(mstart, end)
             else:  # group == "tag"
                 pos = self._tag(mstart, m.end(), end)
+
+    def _comment(self, start: int, end: int) -> int:
+        """An HTML comment (``<!-- … -->``), processing instruction (``<? … ?>``) or declaration
+        (``<!X … >``) at ``start``: what is inside is no tag or link, only its bare URLs are
+        found. Returns where scanning resumes. Unclosed: the rest of an HTML post; text in
+        Markdown (inline HTML must be complete)."""
+        text = self.text
+        if text.startswith("<!--", start):
+            close, closer = text.find("-->", start + 2, end), "-->"  # '<!-->' is a whole comment
+        elif not self.markdown:  # HTML: '<?…' and '<!…' are bogus comments, to the next '>'
+            close, closer = text.find(">", start + 2, end), ">"
+        elif text.startswith("<![CDATA[", start):
+            close, closer = text.find("]]>", start + 9, end), "]]>"
+        elif text[start + 1] == "?":
+            close, closer = text.find("?>", start + 2, end), "?>"
+        else:
+            close, closer = text.find(">", start + 2, end), ">"
+        if close == -1:
+            if self.markdown:
+                return start + 2
+            close, closer = end, ""
+        self.bare(start + 2, close, LinkKind.BARE, _BARE)
+        return close + len(closer)
+
+    def _inner_link_wins(self, start: int, end: int) -> bool:
+        """Whether the link text at start..end holds a Markdown link, or an image that runs past
+        the text's end: CommonMark closes the nearest '[' first, so that inner one is formed, and
+        the outer '[' is text (links cannot hold links)."""
+        text = self.text
+        i = text.find("[", start, end)
+        while i != -1:
+            image = i > 0 and text[i - 1] == "!"
+            inner = _LINK_AT.match(text, i - image)
+            if inner is not None and (not image or inner.end() > end):
+                return True
+            i = text.find("[", i + 1, end)
+        return False
+
+    def _before_link(self, start: int, url: str) -> str:
+        """``url`` (a bare URL at ``start``) cut where a Markdown link or image inside it begins:
+        links are read before bare URLs (``https://[t](/x)`` links /x)."""
+        i = url.find("[")
+        while i != -1:
+            if _LINK_AT.match(self.text, start + i - (url[i - 1 : i] == "!")) is not None:
+                return _trim_trailing(url[: i - (url[i - 1 : i] == "!")])
+            i = url.find("[", i + 1)
+        return url
 
     def _tag(self, start: int, name_end: int, end: int) -> int:
         """The start tag at ``start``; returns where scanning resumes."""
@@ -648,8 +832,17 @@ class _Scanner:
         if found is None:
             return name_end  # not a tag: its text is read as text
         attrs, tag_end = found
-        if self.markdown and _BLANK_LINE.search(text, start, tag_end) is not None:
-            return name_end  # Markdown ends HTML at a blank line: the tag never ended
+        if self.markdown:
+            multiline = "\n" in text[start:tag_end]
+            strict = _CM_OPEN_TAG.fullmatch(text, start, tag_end) is not None
+            if (multiline or not strict) and self._in_html_block(start):
+                # An HTML block goes to an HTML parser as it is, up to a blank line.
+                if multiline and _BLANK_LINE.search(text, start, tag_end) is not None:
+                    return name_end
+            elif not strict:
+                return name_end  # inline HTML must be a tag by CommonMark's stricter grammar
+            elif multiline and not self._tag_lines_hold(start, tag_end):
+                return name_end  # Markdown ended the block before the tag did: it is text
         seen: set[str] = set()
         gap = name_end  # other attribute values are text: bare URLs are looked for there
         for name, value_start, value_end in attrs:
@@ -664,17 +857,105 @@ class _Scanner:
         element = text[start + 1 : name_end].lower()
         if element not in _CODE_ELEMENTS:
             return tag_end
-        closer = _END_TAGS[element].search(text, tag_end, end)
-        if closer is None:
-            if element not in _CODE_TO_END:
-                return tag_end
-            content_end = resume = end
-        else:
-            content_end, resume = closer.start(), closer.end()
-            if self.markdown and element not in _CODE_TO_END and _BLANK_LINE.search(text, tag_end, content_end):
-                return tag_end  # an inline element: the paragraph ended before the end tag
+        closer = self._end_tag(element, tag_end, end)
+        content_end, resume = (end, end) if closer is None else (closer.start(), closer.end())
+        if self.markdown and element in _CODE_TO_END and self._opens_html_block(start):
+            # CommonMark's HTML block 1 ends with the line holding any of its end tags.
+            block_end = _HTML_BLOCK_1_END.search(text, tag_end, content_end)
+            if block_end is not None:
+                line_end = text.find("\n", block_end.end(), end)
+                content_end = resume = end if line_end == -1 else line_end
+        elif self.markdown:
+            # Inline HTML, or inside an HTML block: the element ends with its paragraph or block.
+            content_end = resume = self._block_end(tag_end, content_end)
         self.bare(tag_end, content_end, LinkKind.CODE)
         return resume
+
+    def _in_html_block(self, pos: int) -> bool:
+        """Whether ``pos`` lies in a Markdown HTML block (see _html_block_line)."""
+        return _html_block_line(self.text, self.line_start(pos))
+
+    def _continues_paragraph(self, line_start: int) -> bool:
+        """Whether the line at ``line_start`` may continue a paragraph: the line before is text, not
+        blank, a real reference definition, an ATX heading, a closing fence or indented code. (A
+        definition cannot interrupt a paragraph.)"""
+        text = self.text
+        memo = self.continues
+        walked = []
+        answer = False
+        while line_start > 0:
+            if line_start in memo:
+                answer = memo[line_start]
+                break
+            walked.append(line_start)
+            previous_start = text.rfind("\n", 0, line_start - 1) + 1
+            previous = text[previous_start : line_start - 1]
+            if _DEFINITION.match(previous) is not None:
+                line_start = previous_start  # a definition too: is that one really one?
+                continue
+            content = _LIST_MARKER.sub("", previous, count=1)  # a list item's own text
+            if not content.strip() or _FENCE_OR_HEADING.match(content) is not None:
+                break  # no paragraph is open after these
+            if _HTML_BLOCK_START.match(content) is not None or _HTML_BLOCK_LONE_TAG.match(content) is not None:
+                break  # nor in or after an HTML block
+            if self.markdown and _is_indented(text, previous_start) and _indented_run(text, previous_start)[2]:
+                break  # nor after indented code
+            answer = True
+            break
+        for walked_start in walked:  # (so a run of definition lines is walked once)
+            memo[walked_start] = answer
+        return answer
+
+    def _opens_html_block(self, start: int) -> bool:
+        """Whether a tag at ``start`` opens a Markdown HTML block: it starts its line (after up to
+        three spaces), and the line before is blank or not HTML (an HTML block interrupts a
+        paragraph, but a tag on a line of an open HTML block belongs to that block)."""
+        text = self.text
+        line_start = self.line_start(start)
+        if start - line_start > 3 or text[line_start:start].strip(" "):
+            return False
+        if line_start == 0:
+            return True
+        previous = text[text.rfind("\n", 0, line_start - 1) + 1 : line_start - 1].strip()
+        return not previous.startswith("<")
+
+    def _block_end(self, pos: int, limit: int) -> int:
+        """``limit``, or the end of the line before the first line after ``pos`` that ends a
+        Markdown paragraph (blank, or starting a block of its own), if that comes first."""
+        text = self.text
+        newline = text.find("\n", pos, limit)
+        while newline != -1:
+            if _NEW_BLOCK.match(text, newline + 1) is not None:
+                return newline
+            newline = text.find("\n", newline + 1, limit)
+        return limit
+
+    def _end_tag(self, element: str, start: int, end: int) -> re.Match[str] | None:
+        """The end tag of a code element whose contents begin at ``start``. Inside <pre>, <code>,
+        <kbd> or <samp>, a <script> or <style> is raw text up to its own end tag: an end tag in
+        there ends nothing else (and an unclosed one takes the rest)."""
+        text = self.text
+        pattern = _END_TAGS[element]
+        while True:
+            closer = pattern.search(text, start, end)
+            if element in _RAW_TEXT:
+                return closer
+            raw = _RAW_TEXT_START.search(text, start, end if closer is None else closer.start())
+            if raw is None:
+                return closer
+            raw_end = _END_TAGS[raw.group(1).lower()].search(text, raw.end(), end)
+            if raw_end is None:
+                return None
+            start = raw_end.end()
+
+    def _tag_lines_hold(self, start: int, tag_end: int) -> bool:
+        """Whether Markdown lets a tag run from ``start`` over the following lines to ``tag_end``:
+        not across a blank line, not out of a heading or table row (one line each), not into a
+        line that starts a block of its own."""
+        line_start = self.line_start(start)
+        if _ONE_LINE_BLOCK.match(self.text, line_start) is not None or _in_table(self.text, line_start):
+            return False
+        return self._block_end(start, tag_end) == tag_end
 
     def _attribute(self, name: str, start: int, end: int) -> None:
         """The URL(s) of the attribute value at start..end, as a browser takes them."""
@@ -690,8 +971,13 @@ class _Scanner:
         """Handle the backtick run at start..opener_end; return where scanning resumes."""
         text = self.text
         closer = _tick_closer(opener_end - start).search(text, opener_end, end)
-        if closer is None or _BLANK_LINE.search(text, opener_end, closer.start()) is not None:
+        if closer is None:
             return opener_end  # a literal backtick run
+        if self.markdown:  # not past the end of the paragraph
+            if self._block_end(opener_end, closer.start()) != closer.start():
+                return opener_end
+        elif _BLANK_LINE.search(text, opener_end, closer.start()) is not None:
+            return opener_end
         self.bare(opener_end, closer.start(), LinkKind.CODE)
         return closer.end()
 
@@ -702,8 +988,9 @@ HTML_SUFFIXES = (".html", ".htm")
 def extract_urls(text: str, file: str, *, markdown: bool | None = None) -> Iterator[tuple[str, Occurrence]]:
     """Every URL written in ``text`` as ``(url, Occurrence)``, in text order.
 
-    ``markdown``: whether Markdown's indented code blocks apply; by default they do unless ``file``
-    is an HTML file (``.html``, ``.htm``)."""
+    ``markdown``: whether the text is Markdown, whose code (fences, code spans, indented blocks),
+    backslash escapes and blocks apply; by default it is unless ``file`` is an HTML file (``.html``,
+    ``.htm``), which Jekyll does not convert."""
     return iter(extracted_list(text, file, markdown=markdown))
 
 
@@ -713,7 +1000,7 @@ def extracted_list(text: str, file: str, *, markdown: bool | None = None) -> lis
         markdown = not file.lower().endswith(HTML_SUFFIXES)
     scanner = _Scanner(text, file, markdown)
     pos = 0
-    for start, end in _code_regions(text):
+    for start, end in _code_regions(text) if markdown else ():
         if start > pos:
             scanner.prose(pos, start)
         scanner.bare(start, end, LinkKind.CODE)

@@ -733,14 +733,14 @@ def test_html_code_elements_are_code_as_markdown_code_is() -> None:
         ("http://a.example/z", CODE),
         ("http://b.example/", BARE),
     ]
-    # an unclosed <pre>, <script> or <style> runs to the end, as in HTML and CommonMark; an
-    # unclosed <code> is not code, nor (in Markdown) one closed only after a blank line
+    # an unclosed <pre>, <script> or <style> starting a line runs to the end, as in HTML and
+    # CommonMark; in Markdown a <code> ends with its paragraph, at a blank line
     assert _found("<pre>\nhttp://a.example/1\n\nhttp://a.example/2") == [
         ("http://a.example/1", CODE),
         ("http://a.example/2", CODE),
     ]
     assert _found("<code>http://a.example/1\n\nhttp://a.example/2</code>") == [
-        ("http://a.example/1", BARE),
+        ("http://a.example/1", CODE),
         ("http://a.example/2", BARE),
     ]
 
@@ -781,3 +781,230 @@ def test_a_link_opener_followed_by_many_spaces_is_linear() -> None:
         assert _found("[a](" + " " * 5000 + "x http://a.example/") == [("http://a.example/", BARE)]
     with _within(2):
         assert _found("[a](x" + " y" * 5000 + " http://a.example/") == [("http://a.example/", BARE)]
+
+
+# --- found by the differential test (tests/test_differential.py) -----------------------------------
+
+
+def test_backslash_escaped_markdown_syntax_is_text() -> None:
+    # CommonMark: an escaped '[', '`', '<' or '!' starts nothing; link text may hold escaped
+    # brackets; an escaped backslash escapes nothing further.
+    assert _found(r"\[a](/x) \<img src='/y'> \`http://a.example/z\`") == [("http://a.example/z", BARE)]
+    assert _found(r"\![a](/x) [\]](/y) [a\]b](/z) \\[c](/w)") == [
+        ("/x", LINK),
+        ("/y", LINK),
+        ("/z", LINK),
+        ("/w", LINK),
+    ]
+    assert _found("[- [\\](https://a.example/x 't')") == [("https://a.example/x", BARE)]
+
+
+def test_link_text_may_continue_on_the_next_line() -> None:
+    assert _found("[a\nb](/x)") == [("/x", LINK)]
+    assert _found("[a\n\nb](/x)") == []  # not across a blank line
+
+
+def test_a_destination_in_angle_brackets_that_fails_is_not_an_unbracketed_one() -> None:
+    # CommonMark: a destination starting with '<' is bracketed or nothing; here the image fails
+    # and what remains is an autolink.
+    assert _found("![i](<ftp://a.example/x>y)") == [("ftp://a.example/x", LinkKind.AUTOLINK)]
+
+
+def test_markdown_code_elements_end_with_their_block() -> None:
+    # In Markdown an HTML code element not at the start of a line is inline HTML (or inside an HTML
+    # block): it ends with its paragraph or block, at a blank line, closed or not; a <pre>,
+    # <script> or <style> starting a line opens an HTML block that runs to its end tag.
+    text = "<div>\n<script\n  src=/s.js>\n</div>\n\n![i](https://a.example/i.png) `x` <code>http://a.example/c\n\nhttp://b.example/"
+    assert _found(text) == [
+        ("/s.js", HTML_ATTR),
+        ("https://a.example/i.png", IMAGE),
+        ("http://a.example/c", CODE),
+        ("http://b.example/", BARE),
+    ]
+    assert _found("<pre>\nhttp://a.example/1\n\nhttp://a.example/2\n</pre>\nhttp://a.example/3") == [
+        ("http://a.example/1", CODE),
+        ("http://a.example/2", CODE),
+        ("http://a.example/3", BARE),
+    ]
+    # an HTML post has no blocks: an unclosed element runs to the end, as a browser's repair does
+    assert [(u, o.kind) for u, o in extract_urls("<code>http://a.example/1\n\nhttp://a.example/2", "p.html")] == [
+        ("http://a.example/1", CODE),
+        ("http://a.example/2", CODE),
+    ]
+
+
+def test_markdown_tags_do_not_run_past_their_block() -> None:
+    # A heading or a table row is one line; a line that starts a new block ends a paragraph: a tag
+    # continued there was never finished, it is text.
+    assert _found('# <img\n  src="/a.png">') == []
+    assert _found('| <img\n  src="/a.png"> | x |') == []
+    assert _found('<img\n- src="/a.png">') == []
+    assert _found('- <img\n  src="/a.png">') == [("/a.png", HTML_ATTR)]  # a list item's continuation
+
+
+def test_link_destinations_with_nested_parentheses_and_escapes_in_them() -> None:
+    assert _found(r"[a](https://a.example/f(a(b))) ![i](/x\(1\)(y\)z)) [b](/w((1)(2)))") == [
+        ("https://a.example/f(a(b))", LINK),
+        ("/x(1)(y)z)", IMAGE),
+        ("/w((1)(2))", LINK),
+    ]
+
+
+def test_markdown_code_ends_where_a_new_block_starts() -> None:
+    # A code span or an inline <code> cannot run past the end of its paragraph, and a list item,
+    # heading or block quote ends a paragraph as a blank line does.
+    assert _found("a `http://a.example/1\n- b` http://a.example/2") == [
+        ("http://a.example/1", BARE),
+        ("http://a.example/2", BARE),
+    ]
+    assert _found("a <kbd>http://a.example/1\n# [t](/h)</kbd>") == [("http://a.example/1", CODE), ("/h", LINK)]
+
+
+def test_reference_definitions_as_commonmark_reads_them() -> None:
+    refdef = LinkKind.REFERENCE_DEFINITION
+    # an unbracketed destination may hold '<' and '>' and backslash escapes
+    assert _found('[r]: javascript:void(0)\\>x "t"\n[s]: /a<b>\n') == [
+        ("javascript:void(0)>x", refdef),
+        ("/a<b>", refdef),
+    ]
+    # a definition cannot interrupt a paragraph: there it is text (its URL a bare one)
+    assert _found("text\n[r]: /x\n[s]: http://a.example/\n") == [("http://a.example/", BARE)]
+    assert _found("text\n\n[r]: /x\n[s]: /y\n# h\n[t]: /z\n") == [("/x", refdef), ("/y", refdef), ("/z", refdef)]
+    # many definition lines are each looked at once
+    with _within(5):
+        assert len(_found("[r]: /x\n" * 30000)) == 30000
+
+
+def test_indented_code_right_after_a_fence_or_heading() -> None:
+    # no paragraph is open there, so indentation alone makes a code block
+    assert _found("```\nx\n```\n    <http://a.example/1>\n# h\n    [t](/x)\n\n[r]: /y\n    [u](/z)") == [
+        ("http://a.example/1", CODE),
+        ("/y", LinkKind.REFERENCE_DEFINITION),
+    ]
+
+
+def test_html_posts_have_no_backslash_escapes() -> None:
+    assert [(u, o.kind) for u, o in extract_urls('a\\<a srcset="/x 2x">', "p.html")] == [("/x", HTML_ATTR)]
+
+
+def test_inline_html_follows_commonmark_grammar() -> None:
+    # Outside an HTML block a tag is HTML only by CommonMark's grammar (attributes apart, names of
+    # letters, digits and _.:-); in an HTML block it goes to an HTML parser, which reads any tag.
+    assert _found('see <a href="/x"title="t">x</a>') == []
+    assert _found('<a href="/x"title="t">x</a>') == []
+    assert _found('see <a href="/x" title="t">x</a>') == [("/x", HTML_ATTR)]
+    assert _found('<div>\n<a href="/x"title="t">x</a>') == [("/x", HTML_ATTR)]
+    # in an HTML block (here opened by <table> on the line before) tags go to an HTML parser as
+    # they are
+    assert _found('<table><tr><td>\nsee <img src="/a.png""\nalt=x></td></tr></table>') == [("/a.png", HTML_ATTR)]
+    assert _found("text <script\nalt=x src=/y [:]>http://a.example/z") == [("http://a.example/z", BARE)]
+
+
+def test_more_commonmark_block_and_destination_details() -> None:
+    refdef = LinkKind.REFERENCE_DEFINITION
+    # a definition may follow indented code or a closing fence directly (no paragraph is open)
+    assert _found("x\n\n    code\n[r]: /a\n```\nc\n```\n[s]: /b\n") == [("/a", refdef), ("/b", refdef)]
+    # a backslash before whitespace is a backslash: the destination ends there
+    assert _found("![i](ftp://a.example/x\\\t 't') [j](/y\\ )") == [("ftp://a.example/x\\", IMAGE), ("/y\\", LINK)]
+
+
+def test_links_are_read_before_bare_urls() -> None:
+    # a Markdown link that starts inside what would be a bare URL is a link (CommonMark reads links
+    # first, GFM's autolinks are found in the text left)
+    assert _found("https://[t](/x) http://a.example/![i](/y)") == [
+        ("https://", BARE),
+        ("/x", LINK),
+        ("http://a.example/", BARE),
+        ("/y", IMAGE),
+    ]
+
+
+def test_a_tag_in_a_block_quote_ends_on_its_line() -> None:
+    # the next line of the quote starts with '>', which HTML would take for the tag's end
+    assert _found('> <img\n> src="/a.png">\n\n> <img src="/b.png">') == [("/b.png", HTML_ATTR)]
+
+
+def test_html_block_1_ends_at_any_of_its_end_tags() -> None:
+    # CommonMark: a block opened by <script>, <pre>, <style> or <textarea> ends with the line that
+    # holds any of their end tags; Markdown goes on after it.
+    text = "<script>\nhttp://a.example/1\n</style>\n\n[t](/x) http://a.example/2"
+    assert _found(text) == [("http://a.example/1", CODE), ("/x", LINK), ("http://a.example/2", BARE)]
+
+
+def test_indented_text_after_a_list_item_paragraph_is_not_code() -> None:
+    # the item's paragraph went on over an unindented (lazy) line: the indented line after the blank
+    # line continues the item
+    assert _found("- item\nlazy line\n\n    more [t](/x)\n") == [("/x", LINK)]
+    assert _found("- item\n  continued\n\n    more [t](/y)\n") == [("/y", LINK)]
+
+
+def test_a_definition_is_its_destination_then_white_space() -> None:
+    # "[r]: <x>y" is no definition (CommonMark): text, with an autolink in it
+    assert _found("[r]: <mailto:a@b.example>（> 't'\n") == [("mailto:a@b.example", LinkKind.AUTOLINK)]
+
+
+def test_in_an_html_block_markdown_lines_are_html() -> None:
+    # an HTML block runs to a blank line: a '#' line inside it is no heading
+    assert _found('<div>\n# <a href="/x"\n  title=t>\n</div>') == [("/x", HTML_ATTR)]
+    assert _found('<div>\n<a href="/x"\n\n  title=t>\n</div>') == []
+
+
+def test_link_text_holding_a_link_or_html() -> None:
+    # links cannot hold links: the inner one is the link; HTML in link text is read; bare URLs in
+    # link text are text
+    assert _found("[a [b](/inner) c](/outer)") == [("/inner", LINK)]
+    assert _found("[](<https://a.example[<>)[](https://a.example](1))") == [
+        ("https://a.example", BARE),  # '<https://a.example[<>' is no autolink: text
+        ("https://a.example](1)", LINK),
+    ]
+    assert _found("[x![](/i.png](1))") == [("/i.png](1)", IMAGE)]
+    assert _found('[<img src="/a.png"> http://a.example/t](https://b.example/)') == [
+        ("/a.png", HTML_ATTR),
+        ("https://b.example/", LINK),
+    ]
+    # a table row is one line, with or without a leading '|'
+    assert _found('| a | b |\n|---|---|\nx <img\n  src="/a.png"> | y') == []
+    assert _found("- \n[r]: <https://a.example/>\n") == [("https://a.example/", LinkKind.REFERENCE_DEFINITION)]
+    assert _found("- # h\n[r]: /x\n- text\n[s]: /y\n") == [("/x", LinkKind.REFERENCE_DEFINITION)]
+    assert _found('- <a href="/a">\n[r]: /x\n') == [("/a", HTML_ATTR), ("/x", LinkKind.REFERENCE_DEFINITION)]
+
+
+def test_indented_code_after_a_paragraph_starting_with_an_autolink() -> None:
+    # '<https://…>' starting a line is no HTML: the indented lines after the blank line are code
+    assert _found("<https://a.example/>\n\n    [](https://b.example/)\n") == [
+        ("https://a.example/", LinkKind.AUTOLINK),
+        ("https://b.example/", CODE),
+    ]
+    assert _found("- \n\n    [](https://b.example/)\n") == [("https://b.example/", CODE)]
+
+
+def test_comments_hold_no_tags() -> None:
+    # in an HTML comment, processing instruction or declaration nothing is a tag or link; a bare
+    # URL written there is still listed
+    text = '<!-- <a href="/x"> http://a.example/1 --> <? [t](/y) ?> <!DOCTYPE html> <img src="/z">'
+    assert _found(text) == [("http://a.example/1", BARE), ("/z", HTML_ATTR)]
+    # in HTML '<?…>' ends at the first '>' (a bogus comment), so the <code> here is inside it
+    html = '<?q=1<CODE><img src="/a.png"></CODE>'
+    assert [(u, o.kind) for u, o in extract_urls(html, "p.html")] == [("/a.png", HTML_ATTR)]
+
+
+def test_html_posts_have_no_markdown_code() -> None:
+    # Jekyll does not convert an .html post: backticks and fences are text there, and a tag between
+    # them is a tag the browser loads; only HTML's code elements are code
+    html = '<p>`<img src="/a.png">` http://a.example/1</p>\n```\n<a href="/b">http://a.example/2</a>\n```\n<code>http://a.example/3</code>'
+    assert [(u, o.kind) for u, o in extract_urls(html, "p.html")] == [
+        ("/a.png", HTML_ATTR),
+        ("http://a.example/1", BARE),
+        ("/b", HTML_ATTR),
+        ("http://a.example/2", BARE),
+        ("http://a.example/3", CODE),
+    ]
+
+
+def test_a_script_inside_a_code_element_is_raw_text() -> None:
+    # '</kbd>' inside the script ends nothing; an unclosed script takes the rest
+    assert [
+        (u, o.kind)
+        for u, o in extract_urls('<kbd><script>"</kbd>"</script><img src="/x"></kbd><img src="/y">', "p.html")
+    ] == [("/y", HTML_ATTR)]
+    assert [(u, o.kind) for u, o in extract_urls('<kbd><script></kbd><source src="/z">', "p.html")] == []
