@@ -5,40 +5,56 @@ mixed in), so the hard part is not finding ``http://`` but deciding where a URL 
 is glued to it with no space. The rules, chosen by reading every non-ASCII case in the 817-post
 corpus:
 
-Structure (one compiled regex pass over each region; the named group that matched says what it is):
+Structure (one compiled regex pass over each region; the named group that matched says what it is).
+Markdown is read as CommonMark reads it (``tests/test_differential.py`` compares with markdown-it-py
+and html5lib; the differences that are policy are listed there), without building its block
+tree: where blocks matter (indented code, HTML blocks, paragraphs, tables) the lines around a
+match are looked at, a bounded way back.
 
 * **Code** is text the reader sees as code, and in it only bare URLs are looked for, reported
   with kind ``code`` (listed, never checked): Markdown's fenced code blocks (```` ``` ```` /
   ``~~~``, up to three spaces of indent, closed by a fence of the same character at least as long,
   or the end of the file), inline code spans (a backtick run closed by a run of the same length
-  before a blank line), indented code blocks (four spaces or a tab, after a blank line, when the
-  last non-blank line before is neither a list item nor indented nor HTML: list continuations and
-  HTML blocks are indented too) -- these three in Markdown posts only: an ``.html``/``.htm``
-  post is not converted from Markdown (Jekyll leaves it as it is), so its backticks are backticks
-  and its indentation is layout --, and in any post the contents of the HTML elements ``<pre>``,
+  before the paragraph ends), indented code blocks (four spaces or a tab, after a blank line --
+  or a closing fence, heading or definition -- when the last non-blank line before is neither
+  indented nor a line of an HTML block nor in a list item's paragraph: list continuations and HTML
+  blocks are indented too) -- these three in Markdown posts only: an ``.html``/``.htm`` post is
+  not converted from Markdown (Jekyll leaves it as it is), so its backticks are backticks and its
+  indentation is layout --, and in any post the contents of the HTML elements ``<pre>``,
   ``<code>``, ``<kbd>``, ``<samp>``, ``<script>`` and ``<style>`` (Markdown links and tags inside
-  them too, as inside a Markdown code block). The start tag's own attributes are not contents:
-  ``<script src>`` and ``<pre data-src>`` are resources the page loads, checked as any tag's.
-  An unclosed ``<pre>``/``<script>``/``<style>`` runs to the end of the file (HTML and CommonMark
-  agree); an unclosed ``<code>``/``<kbd>``/``<samp>``, or in Markdown one whose end tag comes after
-  a blank line, is not code. Indentation is only examined on lines where the scan found
+  them too, as inside a Markdown code block; a ``<script>``/``<style>`` in one is raw text to its
+  own end tag). The start tag's own attributes are not contents: ``<script src>`` and
+  ``<pre data-src>`` are resources the page loads, checked as any tag's. In Markdown such an
+  element ends with its paragraph or HTML block, closed or not, except that a ``<pre>``,
+  ``<script>`` or ``<style>`` starting a line opens CommonMark's HTML block 1, which runs to the
+  line holding one of its end tags (or the end of the file); in an HTML post each runs to its end
+  tag or the end of the file. Indentation is only examined on lines where the scan found
   something, so it costs nothing elsewhere.
 * ``[text](dest "title")`` → ``markdown-link``; ``![alt](dest)`` → ``image``. The destination may
-  hold balanced parentheses (``Matrix_(mathematics)``), be written in ``<…>``, and, as kramdown
-  tolerates, contain spaces. Link text is not scanned for bare URLs (in Markdown a link cannot
-  contain a link, so ``[http://a](http://a)`` is one occurrence); images nested in link text are.
-  A destination is reported as CommonMark reads it: a backslash before ASCII punctuation escapes
-  it and character references are decoded (``a\(1\).html`` → ``a(1).html``, ``&amp;`` → ``&``,
-  ``&#0;`` → U+FFFD); the column is where the destination is written.
-* ``[id]: dest`` at the start of a line → ``reference-definition`` (``[^1]:`` footnotes are text).
-* ``<scheme:…>`` → ``autolink``.
+  hold balanced parentheses (``Matrix_(mathematics)``, three levels deep), be written in ``<…>``,
+  and, as kramdown tolerates, contain spaces. A destination is reported as CommonMark reads it: a
+  backslash before ASCII punctuation escapes it and character references are decoded
+  (``a\(1\).html`` → ``a(1).html``, ``&amp;`` → ``&``, ``&#0;`` → U+FFFD); the column is where the
+  destination is written. Link text may hold escapes, one level of brackets and line breaks. A
+  link cannot hold a link: when the text holds one, that inner link is the link. Link text is
+  not scanned for bare URLs (``[http://a](http://a)`` is one occurrence); images and HTML in it are.
+  Links are read before bare URLs: ``https://[t](/x)`` links ``/x``.
+* ``[id]: dest`` starting a line (``[^1]:`` footnotes are text) where no paragraph goes on, the
+  destination followed by white space or the line's end → ``reference-definition``.
+* ``<scheme:…>`` → ``autolink``. In Markdown a backslash-escaped ``[``, ``!``, ````` or ``<``
+  starts nothing.
 * HTML start tags (``<name`` with CommonMark's tag names) are read as the HTML tokenizer reads
-  them, over as many lines as they take (in Markdown not across a blank line, which ends HTML
-  there; a tag the text ends inside is text). The values of ``href``, ``src``, ``srcset`` (every
-  image candidate, split as the HTML standard does) and ``data-src`` (a lazily loaded image's real
+  them, over as many lines as they take (a tag the text ends inside is text). In Markdown, inside
+  an HTML block (a line of its run starts one of CommonMark's HTML blocks 1-6, or its first line is
+  a lone tag) a tag is read that way up to a blank line; elsewhere it must also be a tag by
+  CommonMark's stricter grammar, and may not run out of a heading, table row or block quote line
+  nor into a line that starts a block. The values of ``href``, ``src``, ``srcset`` (every image
+  candidate, split as the HTML standard does) and ``data-src`` (a lazily loaded image's real
   source) → ``html-attr``, as a browser takes them: character references decoded by HTML's
   attribute rules, spaces around the URL and tabs/newlines inside it dropped. Of two attributes of
-  one name the first counts. Other attribute values are text (their bare URLs are found).
+  one name the first counts. Other attribute values are text (their bare URLs are found). In
+  comments (``<!-- -->``), processing instructions and declarations nothing is a tag; their bare
+  URLs are found.
 * Destinations without a scheme and not starting with ``/`` (``foo.md``, ``#anchor``) are relative
   links, not URLs, and are dropped. Site-relative ones (``/images/x.png``) and ``//host/x`` are kept.
 * Bare URLs: ``http://``, ``https://``, ``ftp://`` (not preceded by an ASCII letter, so ``sftp://``
