@@ -187,7 +187,8 @@ _MASTER = re.compile(
     "|".join(
         (
             r"`(?P<tick>`*)",
-            r"!\[(?P<itext>" + _LINK_TEXT + ")" + _INLINE_TAIL.format(g="idest"),
+            # a link, or an image when '!' comes before (looked at in Python: an optional '!' in
+            # the pattern would cost the regex engine its fast skip to candidate characters)
             r"\[(?P<ltext>" + _LINK_TEXT + ")" + _INLINE_TAIL.format(g="ldest"),
             # (the destination ends its line or is followed by white space: a title, CommonMark)
             rf"\[(?P<label>[^\]\n^][^\]\n]*)\]:[ \t]*(?P<rdest>{_ANGLE_DEST}|(?!<)\S+)(?=\s|\Z)",
@@ -202,7 +203,26 @@ _MASTER = re.compile(
 )
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
-_LINK_AT = re.compile(r"!?\[" + _LINK_TEXT + _INLINE_TAIL.format(g="dest"))
+
+
+class _LazyPattern:
+    """A regular expression compiled on first use. The block and HTML patterns below are needed by
+    few posts, and compiling them all cost a few milliseconds at every start of the scan."""
+
+    __slots__ = ("_compiled", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str):  # match, search, fullmatch …
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern, self.flags)
+        return getattr(self._compiled, name)
+
+
+_LINK_AT = _LazyPattern(r"!?\[" + _LINK_TEXT + _INLINE_TAIL.format(g="dest"))
 
 # HTML start tags, read as the HTML tokenizer reads them (whitespace is HTML's: tab, LF, FF, CR,
 # space; not U+3000). From the end of the tag name: attribute names, each maybe with "= value".
@@ -223,8 +243,8 @@ _CODE_TO_END = frozenset({"pre", "script", "style"})
 # Markdown blocks that are one line (ATX heading, table row), or whose next line would go on after
 # a '>' the HTML tokenizer would take for the tag's end (block quote), and lines that end a paragraph by
 # starting a block (blank, ATX heading, block quote, fence, list item, thematic break).
-_ONE_LINE_BLOCK = re.compile(r" {0,3}(?:#{1,6}(?=[ \t\r\n])|\||>)")
-_NEW_BLOCK = re.compile(
+_ONE_LINE_BLOCK = _LazyPattern(r" {0,3}(?:#{1,6}(?=[ \t\r\n])|\||>)")
+_NEW_BLOCK = _LazyPattern(
     r"[ \t]*\r?(?:\n|\Z)| {0,3}(?:#{1,6}(?=[ \t\r\n])|>|```|~~~|[-*+][ \t]|1[.)][ \t]|(?:[-*_][ \t]*){3,}\r?$)",
     re.M,
 )
@@ -232,7 +252,7 @@ _NEW_BLOCK = re.compile(
 # grammar is HTML, the rest is text. (A tag starting a line may open an HTML block, which goes to
 # an HTML parser as it is: read tolerantly.)
 _CM_ATTRIBUTE = r"""\s++[A-Za-z_:][A-Za-z0-9:._-]*+(?:\s*+=\s*+(?:[^"'=<>`\x00-\x20]++|'[^']*+'|"[^"]*+"))?+"""
-_CM_OPEN_TAG = re.compile(rf"<[A-Za-z][A-Za-z0-9-]*+(?:{_CM_ATTRIBUTE})*+\s*+/?>")
+_CM_OPEN_TAG = _LazyPattern(rf"<[A-Za-z][A-Za-z0-9-]*+(?:{_CM_ATTRIBUTE})*+\s*+/?>")
 # CommonMark's HTML blocks 1-6 start conditions (block 6: the block-level tag names), and block 7.
 _HTML_BLOCK_NAMES = (
     "address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|dd|details|dialog|dir|div|dl|"
@@ -240,24 +260,24 @@ _HTML_BLOCK_NAMES = (
     "menu|menuitem|nav|noframes|ol|optgroup|option|p|param|search|section|summary|table|tbody|td|tfoot|th|thead|"
     "title|tr|track|ul"
 )
-_HTML_BLOCK_START = re.compile(
+_HTML_BLOCK_START = _LazyPattern(
     rf" {{0,3}}(?:<(?:script|pre|style|textarea)(?=\s|>|$)|<!--|<\?|<![A-Za-z]|<!\[CDATA\[|"
     rf"</?(?:{_HTML_BLOCK_NAMES})(?=\s|/?>|$))",
     re.IGNORECASE,
 )
-_HTML_BLOCK_LONE_TAG = re.compile(rf" {{0,3}}(?:{_CM_OPEN_TAG.pattern}|</[A-Za-z][A-Za-z0-9-]*+\s*+>)\s*$")
+_HTML_BLOCK_LONE_TAG = _LazyPattern(rf" {{0,3}}(?:{_CM_OPEN_TAG.pattern}|</[A-Za-z][A-Za-z0-9-]*+\s*+>)\s*$")
 _HTML_BLOCK_LOOKBACK = 50  # lines: a bound, so a long paragraph of tags stays linear
-_DEFINITION = re.compile(r" {0,3}\[[^\]\n]+\]:")
-_TABLE_DELIMITER_ROW = re.compile(r" {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*\r?$")
+_DEFINITION = _LazyPattern(r" {0,3}\[[^\]\n]+\]:")
+_TABLE_DELIMITER_ROW = _LazyPattern(r" {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*\r?$")
 _RAW_TEXT = frozenset({"script", "style"})
-_RAW_TEXT_START = re.compile(r"<(script|style)[\t\n\f\r />]", re.IGNORECASE)
-_HTML_BLOCK_1_END = re.compile(r"</(?:script|pre|style|textarea)>", re.IGNORECASE)
-_END_TAGS = {name: re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE) for name in _CODE_ELEMENTS}
+_RAW_TEXT_START = _LazyPattern(r"<(script|style)[\t\n\f\r />]", re.IGNORECASE)
+_HTML_BLOCK_1_END = _LazyPattern(r"</(?:script|pre|style|textarea)>", re.IGNORECASE)
+_END_TAGS = {name: _LazyPattern(rf"</{name}[\t\n\f\r />]", re.IGNORECASE) for name in _CODE_ELEMENTS}
 # The URL parser drops C0 controls and spaces around a URL, and tabs and newlines inside it.
 _URL_STRIP = "".join(chr(c) for c in range(0x21))
 _URL_DROP = str.maketrans("", "", "\t\n\r")
 # A character reference in an HTML attribute value (HTML's rules; see _attr_reference).
-_CHAR_REF = re.compile(r"&(?:#([0-9]+);?|#[xX]([0-9A-Fa-f]+);?|([A-Za-z][A-Za-z0-9]*;?))")
+_CHAR_REF = _LazyPattern(r"&(?:#([0-9]+);?|#[xX]([0-9A-Fa-f]+);?|([A-Za-z][A-Za-z0-9]*;?))")
 # Numeric references HTML maps elsewhere: NUL, and the C1 range read as windows-1252.
 _NUMERIC_REPLACEMENTS = {0: "\ufffd", 0x0D: "\r"} | {
     code: bytes([code]).decode("cp1252") for code in range(0x80, 0xA0) if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
@@ -268,9 +288,9 @@ _FENCE_CLOSE = {
 }
 # An indented code block: indented lines, possibly separated by (any number of) blank lines.
 _INDENT_BLOCK = re.compile(r"(?:(?:[ ]{4}|[ ]{0,3}\t)[^\n]*(?:\n|\Z)(?:(?:[ \t]*\n)+(?=[ ]{4}|[ ]{0,3}\t))?)+")
-_FENCE_OR_HEADING = re.compile(r" {0,3}(?:(?:`{3,}|~{3,})[ \t\r]*$|#{1,6}(?:[ \t]|$)|\[[^\]\n]+\]:)")
-_LIST_MARKER = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
-_LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+_FENCE_OR_HEADING = _LazyPattern(r" {0,3}(?:(?:`{3,}|~{3,})[ \t\r]*$|#{1,6}(?:[ \t]|$)|\[[^\]\n]+\]:)")
+_LIST_MARKER = _LazyPattern(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
+_LIST_ITEM = _LazyPattern(r"[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 # Last characters of a raw run that may need trimming.
 _MAYBE_TRIM = _TRAILING | frozenset(")]")
@@ -762,9 +782,9 @@ class _Scanner:
                     pos = m.end()
             elif group == "tick":
                 pos = self._code_span(mstart, m.end(), end) if self.markdown else m.end()
-            elif group == "ldest" or group == "idest":
-                image = group == "idest"
-                text_group = "itext" if image else "ltext"
+            elif group == "ldest":
+                image = mstart > 0 and text[mstart - 1] == "!" and not (self.markdown and _escaped(text, mstart - 1))
+                text_group = "ltext"
                 link_text = m.group(text_group)
                 if "](" in link_text and self._inner_link_wins(m.start(text_group), m.end(text_group)):
                     pos += 1
