@@ -3,6 +3,9 @@
 Generic rules: lower-case scheme and host, IDNA host, default port dropped, fragment dropped,
 ``&amp;`` unescaped, non-ASCII path/query percent-encoded so that a URL written in Chinese and the
 same URL written encoded are one. Per-site rules come from the site-profile table.
+
+A site-relative link (``/images/x.png``) is resolved against the *origin* of the site URL, as a
+browser resolves it: with ``https://example.com/blog/`` it is ``https://example.com/images/x.png``.
 """
 
 from __future__ import annotations
@@ -124,7 +127,8 @@ def _canonical_query(query: str, profile: SiteProfile, path: str) -> str:
 
 
 def canonicalize(url: str, site_url: str | None = None) -> Canonical:
-    """Canonical form of ``url`` as written in a post (site-relative when it starts with '/')."""
+    """Canonical form of ``url`` as written in a post (site-relative when it starts with '/': resolved
+    against the origin of ``site_url`` when one is given, else not checkable)."""
     parts = _simple_parts(url)
     if parts is not None and "localhost" not in parts[1]:
         scheme, host, path = parts
@@ -150,7 +154,9 @@ def _canonicalize(url: str, site_url: str | None) -> Canonical:
         if site_url is None:
             relative = _encode(raw.split("#", 1)[0], _QUERY_SAFE)
             return Canonical(relative, "", False, "site-relative", GENERIC)
-        raw = urljoin(site_url.rstrip("/") + "/", raw.lstrip("/"))
+        # An absolute-path reference (RFC 3986 §5.2.2): it replaces the site URL's whole path, as
+        # in a browser, so a blog published under /blog/ still links /images/x.png at the root.
+        raw = urljoin(site_url, raw)
     if raw.startswith("//"):
         raw = "https:" + raw
     try:
