@@ -66,7 +66,7 @@ from linkcheck.canonical import address_refusal, address_skip_reason
 from linkcheck.classify import Page, classify
 from linkcheck.models import Link, Outcome, Verdict
 from linkcheck.nssdb import CERTUTIL_MISSING, TrustStoreError, find_certutil, make_home
-from linkcheck.ratelimit import HostGates
+from linkcheck.ratelimit import HostGates, site_politeness
 from linkcheck.resolve import RoutingResolver
 from linkcheck.sites import SiteProfile, profile_for
 
@@ -738,8 +738,8 @@ class BrowserFetcher:
         self._errors: type[BaseException] | tuple[type[BaseException], ...] = ()
 
     def _politeness_for(self, host: str):
-        base = self.settings.politeness_overrides.get(host) or profile_for(host).politeness
-        return replace(base, concurrency=1)  # one page at a time per host
+        base = site_politeness(host, self.settings.politeness_overrides)
+        return replace(base, concurrency=1)  # one page at a time per site
 
     # -- lifecycle -----------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ from tenacity import (
 from linkcheck.canonical import address_skip_reason
 from linkcheck.classify import Page, classify
 from linkcheck.models import Outcome, Verdict
-from linkcheck.ratelimit import HostGate, HostGates
+from linkcheck.ratelimit import HostGate, HostGates, site_politeness
 from linkcheck.resolve import GuardedResolver, is_blocked_address_error
 from linkcheck.sites import Politeness, SiteProfile, profile_for
 
@@ -244,7 +244,7 @@ class Fetcher:
         )
 
     def _politeness_for(self, host: str) -> Politeness:
-        return self.settings.politeness_overrides.get(host) or profile_for(host).politeness
+        return site_politeness(host, self.settings.politeness_overrides)
 
     def _host(self, host: str) -> tuple[SiteProfile, HostGate, dict[str, str]]:
         """The host's profile, gate and request headers (the headers dict is shared: never mutate)."""
