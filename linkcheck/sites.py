@@ -25,6 +25,10 @@ DEFAULT_HEADERS: Mapping[str, str] = MappingProxyType(
         # Tombstones are localised (WeChat serves English notices to English clients, S1), and the
         # markers below are the Chinese ones.
         "Accept-Language": "zh-CN,zh;q=0.9",
+        # Never brotli: aiohttp offers "br" whenever a brotli module happens to be importable, and
+        # whether br can be inflated with a size cap depends on which module and release that is
+        # (brotlipy and Brotli < 1.2 cannot); gzip and deflate are inflated in bounded steps.
+        "Accept-Encoding": "gzip, deflate",
     }
 )
 
