@@ -11,6 +11,7 @@ SNI, Host header, redirects, retries) is exactly what users run.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import socket
 from collections.abc import Callable
@@ -107,7 +108,17 @@ def parse_resolve_rules(rules: list[str]) -> RoutingResolver:
         if match is None:
             raise ValueError(f"--resolve {rule!r}: expected HOST:PORT:ADDRESS[:TARGET_PORT]")
         host, port, address, target = match.group("host", "port", "address", "target")
-        table[(host.lower(), port)] = (address.strip("[]"), int(target) if target else None)
+        address = address.strip("[]")
+        # Checked now: a typo would otherwise route a name nowhere, and its links end as errors.
+        if address != NXDOMAIN:
+            try:
+                ipaddress.ip_address(address)
+            except ValueError:
+                raise ValueError(f"--resolve {rule!r}: {address!r} is not an IP address (or nxdomain)") from None
+        for number in (port, target):
+            if number not in (None, "*") and not 0 < int(number) < 65536:
+                raise ValueError(f"--resolve {rule!r}: port {number} is not in 1-65535")
+        table[(host.lower(), port)] = (address, int(target) if target else None)
 
     def route(host: str, port: int) -> tuple[str, int] | None:
         host = host.lower()
