@@ -40,6 +40,18 @@ from linkcheck.sites import Politeness, SiteProfile, profile_for
 # implement HEAD answer 400/405/500/501; some walls only bite HEAD; 451's body tells why). 429 and 503
 # are not here: they are retried as they are, after the Retry-After they carry.
 _HEAD_FALLBACK_STATUSES = frozenset({400, 403, 404, 405, 406, 409, 410, 451, 500, 501, 502})
+# aiohttp refuses more response headers than this since 3.14 and accepts any number before: the
+# limit is stated here, so the verdict (error: bad-response) does not depend on its release.
+_MAX_RESPONSE_HEADERS = 128
+
+
+def _too_many_headers(response: aiohttp.ClientResponse) -> aiohttp.ClientResponseError:
+    return aiohttp.ClientResponseError(
+        response.request_info,
+        response.history,
+        status=response.status,
+        message=f"{len(response.raw_headers)} response headers (at most {_MAX_RESPONSE_HEADERS})",
+    )
 
 
 @dataclass(slots=True)
@@ -148,7 +160,8 @@ def _network_outcome(exc: BaseException, url: str, started: float, redirects: tu
     name = type(exc).__name__
     detail = f"{name}: {exc}"[:300]
     if isinstance(exc, aiohttp.ClientConnectorDNSError) or (
-        isinstance(exc, aiohttp.ClientConnectorError) and isinstance(exc.os_error, socket.gaierror)
+        # getattr: aiohttp < 3.11.x leaves a certificate error's os_error unset (the property raises).
+        isinstance(exc, aiohttp.ClientConnectorError) and isinstance(getattr(exc, "os_error", None), socket.gaierror)
     ):
         os_error = getattr(exc, "os_error", None)
         code = getattr(os_error, "errno", None)
@@ -312,6 +325,8 @@ class Fetcher:
                 max_line_size=16 * 1024,
                 max_field_size=16 * 1024,
             ) as response:
+                if len(response.raw_headers) > _MAX_RESPONSE_HEADERS:
+                    raise _too_many_headers(response)
                 status = response.status
                 location = response.headers.get("Location")
                 if 300 <= status < 400 and location:
