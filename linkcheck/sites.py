@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -25,6 +25,10 @@ DEFAULT_HEADERS: Mapping[str, str] = MappingProxyType(
         # Tombstones are localised (WeChat serves English notices to English clients, S1), and the
         # markers below are the Chinese ones.
         "Accept-Language": "zh-CN,zh;q=0.9",
+        # Never brotli: aiohttp offers "br" whenever a brotli module happens to be importable, and
+        # whether br can be inflated with a size cap depends on which module and release that is
+        # (brotlipy and Brotli < 1.2 cannot); gzip and deflate are inflated in bounded steps.
+        "Accept-Encoding": "gzip, deflate",
     }
 )
 
@@ -135,10 +139,23 @@ class UrlRule:
 
 @dataclass(frozen=True, slots=True)
 class Politeness:
-    concurrency: int = 4  # requests in flight to one host
-    interval: float = 0.1  # minimum seconds between request starts to one host
+    """How hard one site (a profile's budget, else one host) may be asked."""
+
+    concurrency: int = 4  # requests in flight to the site
+    interval: float = 0.1  # minimum seconds between request starts to the site
     jitter: float = 0.4  # ± fraction of the interval, so requests do not tick like a bot
-    trip_after: int = 3  # consecutive walls/429s after which the host is left alone this run
+    trip_after: int = 3  # consecutive walls/429s after which the site is left alone this run
+
+    @staticmethod
+    def strictest(given: Sequence[Politeness]) -> Politeness:
+        """One politeness honouring all of ``given``: the fewest in flight, the longest interval,
+        the widest jitter, the earliest trip."""
+        return Politeness(
+            concurrency=min(p.concurrency for p in given),
+            interval=max(p.interval for p in given),
+            jitter=max(p.jitter for p in given),
+            trip_after=min(p.trip_after for p in given),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +216,11 @@ class SiteProfile:
     force_https: bool = False
     headers: Mapping[str, str] = field(default_factory=dict)
     politeness: Politeness = field(default_factory=Politeness)
+    # The politeness budget every host of the profile draws on: one gate (pace, concurrency) and
+    # one circuit breaker for the site, since its hosts are one backend (www.zhihu.com and
+    # zhuanlan.zhihu.com are one Zhihu, which counts their requests together). None: each host
+    # is its own site (hosts no profile names).
+    budget: str | None = None
     antibot_urls: tuple[UrlRule, ...] = ()
     antibot_markers: tuple[Marker, ...] = ()
     tombstone_urls: tuple[UrlRule, ...] = ()
@@ -216,6 +238,11 @@ class SiteProfile:
     browser: BrowserRule | None = None
     # Images archived with a page (WeChat's mmbiz images need the WeChat Referer).
     requisites: Requisites | None = None
+
+    def budget_key(self, host: str) -> str:
+        """The key of the gate ``host``'s requests go through: ``site:<budget>`` or the host itself
+        (a host name never contains "site:")."""
+        return f"site:{self.budget}" if self.budget else host
 
     def request_headers(self) -> dict[str, str]:
         return {**DEFAULT_HEADERS, **self.headers}
@@ -238,6 +265,7 @@ WEIXIN = SiteProfile(
     force_https=True,
     headers={"Referer": "https://mp.weixin.qq.com/"},
     politeness=Politeness(concurrency=1, interval=1.0, jitter=0.4, trip_after=3),
+    budget="weixin",
     antibot_urls=(UrlRule("antibot:weixin-verify", _re(r"/mp/wappoc_appmsgcaptcha|captcha")),),
     antibot_markers=(
         Marker("antibot:weixin-verify", _re(_weui_title("环境异常"))),
@@ -307,6 +335,7 @@ ZHIHU = SiteProfile(
     needs_body=True,
     force_https=True,
     politeness=Politeness(concurrency=1, interval=1.5, jitter=0.4, trip_after=3),
+    budget="zhihu",
     antibot_urls=(
         UrlRule("antibot:zhihu-unhuman", _re(r"zhihu\.com/account/unhuman")),
         UrlRule("login-wall", _re(r"zhihu\.com/signin")),
@@ -356,6 +385,7 @@ CSDN = SiteProfile(
     archive_priority=2,
     needs_body=True,
     politeness=Politeness(concurrency=2, interval=0.5),
+    budget="csdn",
     antibot_markers=(Marker("antibot:csdn-waf", _re(r"var arg1\s*=\s*'[0-9A-F]+'|acw_sc__v2")),),
     tombstone_urls=(UrlRule("tombstone:csdn-404", _re(r"blog\.csdn\.net/error/(?:404|444)\.html")),),
     live_markers=((_re(r"id=\"articleContentId\""), _re(r"id=\"content_views\""), _re(r"id=\"article_content\"")),),
@@ -368,6 +398,7 @@ CNBLOGS = SiteProfile(
     hosts=("www.cnblogs.com", "cnblogs.com", ".cnblogs.com"),
     archive_priority=3,
     politeness=Politeness(concurrency=2, interval=0.5),
+    budget="cnblogs",
     tombstone_urls=(UrlRule("tombstone:cnblogs-moderation", _re(r"cnblogs\.com/cmt/p/14580194\.html")),),
 )
 
@@ -377,6 +408,7 @@ JIANSHU = SiteProfile(
     hosts=("www.jianshu.com", "jianshu.com"),
     archive_priority=3,
     politeness=Politeness(concurrency=2, interval=0.5),
+    budget="jianshu",
     antibot_markers=(Marker("antibot:jianshu-ua", _re(r"denied by UA ACL"), statuses=frozenset({403})),),
 )
 
@@ -386,6 +418,7 @@ SOHU = SiteProfile(
     hosts=("www.sohu.com", "m.sohu.com", "sohu.com"),
     archive_priority=4,
     politeness=Politeness(concurrency=2, interval=0.5),
+    budget="sohu",
     # A deleted article redirects to the 404 page or to the bare home page.
     tombstone_urls=(UrlRule("tombstone:sohu-404", _re(r"sohu\.com/404\.html|^https?://(?:www|m)\.sohu\.com/?$")),),
     tombstone_markers=(Marker("tombstone:sohu-404", _re(r"<title>页面不存在</title>")),),
@@ -397,6 +430,7 @@ QQNEWS = SiteProfile(
     hosts=("new.qq.com", "view.inews.qq.com"),
     archive_priority=4,
     politeness=Politeness(concurrency=2, interval=0.5),
+    budget="qqnews",
     tombstone_urls=(UrlRule("tombstone:qqnews-notfound", _re(r"new\.qq\.com/notfound\.htm")),),
 )
 
@@ -407,6 +441,7 @@ BAIJIAHAO = SiteProfile(
     archive_priority=4,
     needs_body=True,
     politeness=Politeness(concurrency=1, interval=1.0),
+    budget="baijiahao",
     antibot_urls=(UrlRule("antibot:baidu-captcha", _re(r"wappass\.baidu\.com/static/captcha")),),
     antibot_markers=(Marker("antibot:baidu-captcha", _re(r"<title>百度安全验证</title>")),),
 )
@@ -418,6 +453,7 @@ BILIBILI = SiteProfile(
     archive_priority=5,
     needs_body=True,
     politeness=Politeness(concurrency=1, interval=1.0),
+    budget="bilibili",
     antibot_markers=(
         Marker("antibot:bilibili-412", _re(r""), statuses=frozenset({412})),
         Marker("antibot:bilibili-412", _re(r"\"code\":\s*-(?:412|352)|request was banned")),
@@ -431,6 +467,7 @@ GITHUB = SiteProfile(
     hosts=("github.com", "gist.github.com", "raw.githubusercontent.com"),
     archive_priority=6,
     politeness=Politeness(concurrency=4, interval=0.2),
+    budget="github",
     dead_statuses=frozenset({404, 410, 451}),
     tombstone_markers=(Marker("tombstone:github-dmca", _re(r"Repository unavailable due to DMCA takedown")),),
 )

@@ -43,7 +43,7 @@ from tenacity import (
 
 from linkcheck.classify import Page, classify
 from linkcheck.models import HOST_PAUSED, Outcome, Verdict
-from linkcheck.net.gates import HostGate, HostGates
+from linkcheck.net.gates import HostGate, HostGates, site_politeness
 from linkcheck.net.resolve import GuardedResolver, is_blocked_address_error
 from linkcheck.scan.canonical import address_skip_reason
 from linkcheck.sites import Politeness, SiteProfile, profile_for
@@ -55,6 +55,18 @@ _HEAD_FALLBACK_STATUSES = frozenset({400, 403, 404, 405, 406, 409, 410, 451, 500
 # What a recorded GET asks for: the encodings the window decoder (and every WARC tool) can undo.
 RECORDED_ACCEPT_ENCODING = "gzip, deflate"
 _CHUNK = 65536
+# aiohttp refuses more response headers than this since 3.14 and accepts any number before: the
+# limit is stated here, so the verdict (error: bad-response) does not depend on its release.
+_MAX_RESPONSE_HEADERS = 128
+
+
+def _too_many_headers(response: aiohttp.ClientResponse) -> aiohttp.ClientResponseError:
+    return aiohttp.ClientResponseError(
+        response.request_info,
+        response.history,
+        status=response.status,
+        message=f"{len(response.raw_headers)} response headers (at most {_MAX_RESPONSE_HEADERS})",
+    )
 
 
 @dataclass(slots=True)
@@ -163,7 +175,8 @@ def _network_outcome(exc: BaseException, url: str, started: float, redirects: tu
     name = type(exc).__name__
     detail = f"{name}: {exc}"[:300]
     if isinstance(exc, aiohttp.ClientConnectorDNSError) or (
-        isinstance(exc, aiohttp.ClientConnectorError) and isinstance(exc.os_error, socket.gaierror)
+        # getattr: aiohttp < 3.11.x leaves a certificate error's os_error unset (the property raises).
+        isinstance(exc, aiohttp.ClientConnectorError) and isinstance(getattr(exc, "os_error", None), socket.gaierror)
     ):
         os_error = getattr(exc, "os_error", None)
         code = getattr(os_error, "errno", None)
@@ -473,7 +486,7 @@ class Fetcher:
         )
 
     def _politeness_for(self, host: str) -> Politeness:
-        return self.settings.politeness_overrides.get(host) or profile_for(host).politeness
+        return site_politeness(host, self.settings.politeness_overrides)
 
     def _host(self, host: str) -> tuple[SiteProfile, HostGate, dict[str, str]]:
         """The host's profile, gate and request headers (the headers dict is shared: never mutate)."""
@@ -542,6 +555,8 @@ class Fetcher:
         current = url
         while True:
             async with self._send(method, current, headers) as response:
+                if len(response.raw_headers) > _MAX_RESPONSE_HEADERS:
+                    raise _too_many_headers(response)
                 status = response.status
                 location = response.headers.get("Location")
                 if 300 <= status < 400 and location:
@@ -618,6 +633,8 @@ class Fetcher:
             when = recording.clock()
             async with asyncio.timeout(s.total_timeout) as deadline:
                 async with self._send("GET", current, headers, auto_decompress=False, timeout=no_total) as response:
+                    if len(response.raw_headers) > _MAX_RESPONSE_HEADERS:
+                        raise _too_many_headers(response)
                     status = response.status
                     location = response.headers.get("Location")
                     hop = 300 <= status < 400 and bool(location)

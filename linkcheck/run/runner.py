@@ -79,11 +79,14 @@ class _OfflineGuard:
         self._probe_lock = asyncio.Lock()
 
     async def network_up(self) -> bool:
-        """True if any canary gives an HTTP answer (any status: a server answered)."""
+        """True if any canary gives an HTTP answer (any status, or a redirect: a server answered).
+
+        Only an answer counts: a canary that could not be tried (malformed, another scheme, refused
+        by the SSRF guard) proves nothing, so it cannot switch the offline guard off."""
         if not self._canaries:
             return True
         outcomes = await asyncio.gather(*(self._fetcher.attempt(url) for url in self._canaries))
-        return any(not o.connection_level for o in outcomes)
+        return any(o.http_status is not None or o.redirects for o in outcomes)
 
     def answered(self) -> None:
         """An HTTP answer not recorded yet (it went on to the browser): the network works all the same."""

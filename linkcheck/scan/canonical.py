@@ -1,6 +1,6 @@
 """Canonical URL form (the key of deduplication and history) and whether a URL may be checked.
 
-Generic rules: lower-case scheme and host, IDNA host, default port dropped, fragment dropped,
+Generic rules: lower-case scheme and host, IDNA host (UTS #46, as browsers), default port dropped, fragment dropped,
 ``&amp;`` unescaped, non-ASCII path/query percent-encoded so that a URL written in Chinese and the
 same URL written encoded are one. Per-site rules come from the site-profile table.
 
@@ -14,6 +14,8 @@ import ipaddress
 import re
 from typing import NamedTuple
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
+
+import idna
 
 from linkcheck.sites import GENERIC, TRACKING_PARAMS, SiteProfile, profile_for
 
@@ -79,10 +81,20 @@ def address_skip_reason(host: str) -> str | None:
 
 
 def _encode_host(host: str) -> str:
+    """The ASCII (punycode) form of a host name: the domain a browser would visit."""
     host = host.lower().rstrip(".")
     if host.isascii():
         return host
     try:
+        # UTS #46 non-transitional processing (IDNA 2008), as browsers (the WHATWG URL standard)
+        # and aiohttp's yarl do. Python's "idna" codec is IDNA 2003, which folds ß to "ss" and ς
+        # to σ: straße.de became strasse.de, another domain. Chinese and ASCII names come out the
+        # same either way, so their history rows keep their keys.
+        return idna.encode(host, uts46=True, transitional=False).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        pass
+    try:
+        # Symbols IDNA 2008 disallows (☃.net): browsers still visit them as IDNA 2003 spells them.
         return host.encode("idna").decode("ascii")
     except UnicodeError:
         return host
