@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from linkcheck import reasons
+
 
 class LinkKind(StrEnum):
     """Where in a post a URL was written."""
@@ -89,12 +91,10 @@ class Via(StrEnum):
 
 # A host whose walls persist is left alone for the rest of the run: its links get this reason
 # (``blocked``) without a request, with the wall that paused the host as the outcome's marker.
-HOST_PAUSED = "host-paused"
+HOST_PAUSED = reasons.HOST_PAUSED
 
 # Reasons that describe a transient condition worth another attempt within the same run.
-RETRYABLE_REASONS: frozenset[str] = frozenset(
-    {"timeout", "conn-reset", "connect", "http-5xx", "http-408", "http-429", "truncated"}
-)
+RETRYABLE_REASONS: frozenset[str] = reasons.TRANSIENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,16 +121,7 @@ class Outcome:
     def connection_level(self) -> bool:
         """Failed before any HTTP answer: the signal used to tell 'offline' from 'dead'."""
         return (
-            self.verdict is not Verdict.SKIPPED
-            and self.http_status is None
-            and self.reason
-            in {
-                "dns",
-                "connect",
-                "timeout",
-                "conn-reset",
-                "tls",
-            }
+            self.verdict is not Verdict.SKIPPED and self.http_status is None and self.reason in reasons.CONNECTION_LEVEL
         )
 
     def to_dict(self) -> dict:

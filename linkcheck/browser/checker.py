@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from linkcheck import reasons
 from linkcheck.browser.capture import BrowserResponse, archive_visit
 from linkcheck.browser.launch import BrowserGone, BrowserSettings, Chromium, Route
 from linkcheck.browser.summary import RecheckSummary
@@ -197,23 +198,23 @@ def failure_outcome(exc: BaseException, url: str, started: float, visit: Visit |
         return Outcome(Verdict.SKIPPED, f"ssrf:{why}", final_url=refused[-1], elapsed_ms=elapsed, error=detail)
     code_match = _NET_ERROR.search(str(exc))
     if (visit is not None and visit.crashed) or isinstance(exc, BrowserGone) or any(s in str(exc) for s in _CLOSED):
-        reason = "browser-crash"
+        reason = reasons.BROWSER_CRASH
     elif isinstance(exc, TimeoutError) or name == "TimeoutError" or "Timeout" in message[:40]:
-        reason = "browser-timeout"
+        reason = reasons.BROWSER_TIMEOUT
     elif code_match:
         code = code_match.group(1)
         if code in ("ERR_NAME_NOT_RESOLVED", "ERR_NAME_RESOLUTION_FAILED"):
-            reason = "browser-dns"
+            reason = reasons.BROWSER_DNS
         elif "CERT" in code or "SSL" in code:
-            reason = "browser-tls"
+            reason = reasons.BROWSER_TLS
         elif code in ("ERR_CONNECTION_REFUSED", "ERR_CONNECTION_FAILED", "ERR_ADDRESS_UNREACHABLE"):
-            reason = "browser-connect"
+            reason = reasons.BROWSER_CONNECT
         elif code == "ERR_TIMED_OUT" or code == "ERR_CONNECTION_TIMED_OUT":
-            reason = "browser-timeout"
+            reason = reasons.BROWSER_TIMEOUT
         else:
-            reason = "browser-net"
+            reason = reasons.BROWSER_NET
     else:
-        reason = "browser-error"
+        reason = reasons.BROWSER_ERROR
     return Outcome(Verdict.ERROR, reason, final_url=url, elapsed_ms=elapsed, error=detail)
 
 
@@ -338,12 +339,14 @@ class BrowserChecker:
         if not self._started:
             await self.start()
         if self.unavailable is not None:
-            return Outcome(Verdict.ERROR, "browser-unavailable", final_url=url, error=self.unavailable, via=Via.BROWSER)
+            return Outcome(
+                Verdict.ERROR, reasons.BROWSER_UNAVAILABLE, final_url=url, error=self.unavailable, via=Via.BROWSER
+            )
         host = (urlsplit(url).hostname or "").lower()
         gate = self.gates[host]
         if gate.tripped:
             paused_by = gate.tripped_reason
-            return Outcome(Verdict.BLOCKED, "browser-paused", final_url=url, marker=paused_by, via=Via.BROWSER)
+            return Outcome(Verdict.BLOCKED, reasons.BROWSER_PAUSED, final_url=url, marker=paused_by, via=Via.BROWSER)
         archive = self.archiver if capture and self._archives(url) else None
         async with gate.slot(), self._pages:
             started = time.monotonic()  # the page's own time: not the wait for its turn

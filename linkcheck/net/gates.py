@@ -17,13 +17,14 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
+from linkcheck import reasons
 from linkcheck.models import HOST_PAUSED, Outcome, Verdict
 from linkcheck.sites import Politeness, profile_for
 
 
 def is_wall(outcome: Outcome) -> bool:
     """An answer that means 'stop asking me' rather than anything about the content."""
-    return (outcome.verdict is Verdict.BLOCKED and outcome.reason != HOST_PAUSED) or outcome.reason == "http-429"
+    return (outcome.verdict is Verdict.BLOCKED and outcome.reason != HOST_PAUSED) or outcome.reason == reasons.HTTP_429
 
 
 @dataclass(slots=True)

@@ -41,6 +41,7 @@ from tenacity import (
     wait_random,
 )
 
+from linkcheck import reasons
 from linkcheck.classify import Page, classify
 from linkcheck.models import HOST_PAUSED, Outcome, Verdict
 from linkcheck.net.gates import HostGate, HostGates, site_politeness
@@ -160,7 +161,7 @@ def proxy_plan(settings: FetchSettings) -> ProxyPlan:
 
 
 def _network_outcome(exc: BaseException, url: str, started: float, redirects: tuple[str, ...]) -> Outcome:
-    """Map a client-side exception to a verdict. Order matters: subclasses first."""
+    """Map a client-side exception to a verdict (see :func:`_network_failure`)."""
     elapsed = int((time.monotonic() - started) * 1000)
     blocked = is_blocked_address_error(exc)
     if blocked is not None:
@@ -172,53 +173,39 @@ def _network_outcome(exc: BaseException, url: str, started: float, redirects: tu
             elapsed_ms=elapsed,
             error=str(blocked),
         )
-    name = type(exc).__name__
-    detail = f"{name}: {exc}"[:300]
+    verdict, reason = _network_failure(exc)
+    detail = f"{type(exc).__name__}: {exc}"[:300]
+    return Outcome(verdict, reason, final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
+
+
+def _network_failure(exc: BaseException) -> tuple[Verdict, str]:
+    """The verdict and reason of a request that got no usable answer. Order matters: subclasses
+    first."""
     if isinstance(exc, aiohttp.ClientConnectorDNSError) or (
         # getattr: aiohttp < 3.11.x leaves a certificate error's os_error unset (the property raises).
         isinstance(exc, aiohttp.ClientConnectorError) and isinstance(getattr(exc, "os_error", None), socket.gaierror)
     ):
-        os_error = getattr(exc, "os_error", None)
-        code = getattr(os_error, "errno", None)
+        code = getattr(getattr(exc, "os_error", None), "errno", None)
         # NXDOMAIN is an answer (the name is gone); a failed lookup is not.
-        if code in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
-            return Outcome(Verdict.DEAD, "dns", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
-        return Outcome(Verdict.ERROR, "dns", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
+        gone = code in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5))
+        return (Verdict.DEAD if gone else Verdict.ERROR), reasons.DNS
     if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError | ssl.SSLError):
-        return Outcome(Verdict.ERROR, "tls", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
+        return Verdict.ERROR, reasons.TLS
     if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
-        return Outcome(Verdict.ERROR, "timeout", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
+        return Verdict.ERROR, reasons.TIMEOUT
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return Outcome(Verdict.ERROR, "connect", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
+        return Verdict.ERROR, reasons.CONNECT
     if isinstance(exc, aiohttp.ClientPayloadError):
-        return Outcome(Verdict.ERROR, "truncated", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
+        return Verdict.ERROR, reasons.TRUNCATED
     if isinstance(exc, aiohttp.ServerDisconnectedError | ConnectionResetError) or (
         isinstance(exc, aiohttp.ClientOSError) and exc.errno in (errno.ECONNRESET, errno.EPIPE)
     ):
-        return Outcome(
-            Verdict.ERROR, "conn-reset", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail
-        )
+        return Verdict.ERROR, reasons.CONN_RESET
     if isinstance(exc, aiohttp.ClientResponseError):
-        return Outcome(
-            Verdict.ERROR,
-            "bad-response",
-            final_url=url,
-            redirects=redirects,
-            elapsed_ms=elapsed,
-            error=detail,
-        )
+        return Verdict.ERROR, reasons.BAD_RESPONSE
     if isinstance(exc, aiohttp.InvalidURL | ValueError):
-        return Outcome(
-            Verdict.SKIPPED, "malformed", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail
-        )
-    return Outcome(
-        Verdict.ERROR,
-        "conn-reset" if isinstance(exc, OSError) else "client-error",
-        final_url=url,
-        redirects=redirects,
-        elapsed_ms=elapsed,
-        error=detail,
-    )
+        return Verdict.SKIPPED, reasons.MALFORMED
+    return Verdict.ERROR, (reasons.CONN_RESET if isinstance(exc, OSError) else reasons.CLIENT_ERROR)
 
 
 # -- recorded exchanges (for the archive) ----------------------------------------------------------
@@ -598,11 +585,11 @@ class Fetcher:
         redirects.append(target)
         scheme = urlsplit(target).scheme.lower()
         if scheme not in ("http", "https"):
-            raise _RedirectRefused("redirect-scheme", target, tuple(redirects))
+            raise _RedirectRefused(reasons.REDIRECT_SCHEME, target, tuple(redirects))
         if target in seen:
-            raise _RedirectRefused("redirect-loop", target, tuple(redirects))
+            raise _RedirectRefused(reasons.REDIRECT_LOOP, target, tuple(redirects))
         if len(redirects) > self.settings.max_redirects:
-            raise _RedirectRefused("too-many-redirects", target, tuple(redirects))
+            raise _RedirectRefused(reasons.TOO_MANY_REDIRECTS, target, tuple(redirects))
         skip = self.settings.refusal(urlsplit(target).hostname or "")
         if skip:
             raise _RedirectRefused(f"ssrf:{skip}", target, tuple(redirects))
@@ -732,7 +719,7 @@ class Fetcher:
                     body.write(chunk)
                     decoder.feed(chunk)
         except TimeoutError:
-            recording.incomplete = "timeout"
+            recording.incomplete = reasons.TIMEOUT
         except (aiohttp.ClientError, OSError) as exc:
             recording.incomplete = _network_outcome(exc, str(response.url), time.monotonic(), ()).reason
 
@@ -823,11 +810,11 @@ class Fetcher:
                 retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
             )
             outcome = await retrying(self._attempts_after(outcome, url, host, recording))
-        if outcome.reason == "http-429":
+        if outcome.reason == reasons.HTTP_429:
             # Still rate-limited after every retry: the host is walling us, not the content.
             outcome = Outcome(
                 Verdict.BLOCKED,
-                "rate-limited",
+                reasons.RATE_LIMITED,
                 http_status=429,
                 final_url=outcome.final_url,
                 redirects=outcome.redirects,

@@ -28,6 +28,7 @@ from enum import StrEnum
 
 from aiohttp.abc import AbstractResolver
 
+from linkcheck import reasons
 from linkcheck.models import Link, Outcome, Verdict
 from linkcheck.net.transport import Fetcher, FetchSettings
 from linkcheck.run.checker import Checker, Escalation, HttpChecker, escalate
@@ -306,7 +307,7 @@ async def _run_workers(
 
 def skipped_outcome(link: Link) -> Outcome:
     """The verdict of a link that is never fetched (private address, in code, other scheme …)."""
-    return Outcome(Verdict.SKIPPED, link.skip_reason or "not-checkable")
+    return Outcome(Verdict.SKIPPED, link.skip_reason or reasons.NOT_CHECKABLE)
 
 
 async def check_urls(

@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 import idna
 
+from linkcheck import reasons
 from linkcheck.sites import GENERIC, TRACKING_PARAMS, SiteProfile, profile_for
 
 CHECKABLE_SCHEMES = frozenset({"http", "https"})
@@ -155,7 +156,7 @@ def canonicalize(url: str, site_url: str | None = None) -> Canonical:
                 path = path.rstrip("/") or "/"
         return Canonical(f"{scheme}://{host}{path}", host, True, None, profile)
     if site_url is None and (relative := _simple_relative(url)) is not None:
-        return Canonical(relative.group(1), "", False, "site-relative", GENERIC)
+        return Canonical(relative.group(1), "", False, reasons.SITE_RELATIVE, GENERIC)
     return _canonicalize(url, site_url)
 
 
@@ -165,7 +166,7 @@ def _canonicalize(url: str, site_url: str | None) -> Canonical:
     if raw.startswith("/") and not raw.startswith("//"):
         if site_url is None:
             relative = _encode(raw.split("#", 1)[0], _QUERY_SAFE)
-            return Canonical(relative, "", False, "site-relative", GENERIC)
+            return Canonical(relative, "", False, reasons.SITE_RELATIVE, GENERIC)
         # An absolute-path reference (RFC 3986 §5.2.2): it replaces the site URL's whole path, as
         # in a browser, so a blog published under /blog/ still links /images/x.png at the root.
         raw = urljoin(site_url, raw)
@@ -175,13 +176,13 @@ def _canonicalize(url: str, site_url: str | None) -> Canonical:
         parts = urlsplit(raw)
         port = parts.port
     except ValueError:
-        return Canonical(raw, "", False, "malformed", GENERIC)
+        return Canonical(raw, "", False, reasons.MALFORMED, GENERIC)
     scheme = parts.scheme.lower()
     if scheme not in CHECKABLE_SCHEMES:
         return Canonical(raw, "", False, f"scheme:{scheme or 'none'}", GENERIC)
     host = _encode_host(parts.hostname or "")
     if not host:
-        return Canonical(raw, "", False, "no-host", GENERIC)
+        return Canonical(raw, "", False, reasons.NO_HOST, GENERIC)
     profile = profile_for(host)
     if profile.force_https:
         scheme = "https"

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from linkcheck import reasons
 from linkcheck.models import Link, LinkKind, Occurrence
 from linkcheck.scan.canonical import canonicalize
 from linkcheck.scan.extract import extracted_list
@@ -172,7 +173,7 @@ def exclude_links(links: list[Link], patterns: Sequence[str]) -> None:
     for link in links:
         if link.checkable and (combined.search(link.url) or combined.search(link.canonical)):
             link.checkable = False
-            link.skip_reason = "excluded"
+            link.skip_reason = reasons.EXCLUDED
 
 
 def merge(
@@ -232,7 +233,7 @@ def _collect(given: list[Path], site_url: str | None, internal: InternalLinks | 
         occurrences = link.occurrences
         if link.checkable and occurrences[0].kind is code and all(o.kind is code for o in occurrences):
             link.checkable = False
-            link.skip_reason = "in-code"
+            link.skip_reason = reasons.IN_CODE
     return ScanResult(list(by_canonical.values()), scanned, total_bytes, problems)
 
 
