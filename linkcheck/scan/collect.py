@@ -24,13 +24,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from linkcheck import reasons
 from linkcheck.models import Link, LinkKind, Occurrence
 from linkcheck.scan.canonical import canonicalize
 from linkcheck.scan.extract import extracted_list
-from linkcheck.scan.internal import InternalLinks
-from linkcheck.scan.jekyll import JekyllSite
+
+if TYPE_CHECKING:  # the blog's source tree is modelled only when there is one (YAML and all)
+    from linkcheck.scan.internal import InternalLinks
+    from linkcheck.scan.jekyll import JekyllSite
 
 SCANNED_SUFFIXES = frozenset({".md", ".markdown", ".html", ".txt"})
 BINARY_SNIFF_BYTES = 8192
@@ -154,7 +157,11 @@ def collect(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        internal = InternalLinks(site, site_url=site_url) if site is not None else None
+        internal = None
+        if site is not None:
+            from linkcheck.scan.internal import InternalLinks
+
+            internal = InternalLinks(site, site_url=site_url)
         result = _collect(given, site_url, internal)
     finally:
         if gc_was_enabled:
