@@ -1,15 +1,16 @@
 """Browser re-check throughput and memory: checks per minute on the local web, peak RSS.
 
-Runs :func:`linkcheck.browser.recheck_blocked` (headless Chromium from Debian's ``chromium``
-package, through Playwright) over Zhihu URLs the simulated web hides behind its ``__zse_ck``
-challenge — plain HTTP says ``blocked`` for all of them — in three passes:
+Runs the runner with the browser as its escalation stage (:class:`linkcheck.browser.BrowserChecker`:
+headless Chromium from Debian's ``chromium`` package, through Playwright) over Zhihu URLs the
+simulated web hides behind its ``__zse_ck`` challenge — plain HTTP says ``blocked`` for all of
+them, so every one goes on to the browser on its host's queue — in three passes:
 
 1. **paced** — the production politeness of the Zhihu profile (one page at a time per host, page
    starts 1.5 s ± 40 % apart, two hosts): what a nightly run gets;
 2. **unpaced** — the same URLs with the interval set to 0: what the browser itself costs per page
    (challenge solved once per run, then one navigation + network-quiet wait per page);
 3. **parallel** — generic pages on ``--hosts`` benchmark hosts, unpaced, ``--max-pages`` pages open
-   at once: the throughput ceiling of one browser.
+   at once, straight to the browser (no HTTP pass): the throughput ceiling of one browser.
 
 While a pass runs, the process tree under this process (Playwright's node driver, the Chromium
 browser, its GPU/network/renderer processes) is sampled every 50 ms with psutil; the peak of the
@@ -36,8 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from linkcheck import browser as B  # noqa: E402
-from linkcheck.models import Link, Occurrence, Outcome, Verdict  # noqa: E402
-from linkcheck.net.transport import FetchSettings  # noqa: E402
+from linkcheck.models import Link, Occurrence  # noqa: E402
+from linkcheck.net.resolve import RoutingResolver  # noqa: E402
+from linkcheck.net.transport import Fetcher, FetchSettings  # noqa: E402
+from linkcheck.run.runner import run_checks  # noqa: E402
 from linkcheck.scan.canonical import canonicalize  # noqa: E402
 from linkcheck.simweb import serve_in_thread  # noqa: E402
 from linkcheck.sites import Politeness, profile_for  # noqa: E402
@@ -106,15 +109,12 @@ def zhihu_urls(n: int) -> list[tuple[str, str]]:
 async def run_pass(
     web, name: str, urls: list[tuple[str, str]], settings: FetchSettings, options: B.BrowserSettings
 ) -> bool:
-    # What the HTTP pass hands over: every URL blocked by the challenge (or, for the parallel pass,
-    # generic pages pretending to be; recheck_blocked only looks at the verdict and the site).
-    items = [(_link(url), Outcome(Verdict.BLOCKED, "antibot:zhihu-403", 403)) for url, _ in urls]
     with Sampler() as sampler:
         started = time.perf_counter()
         if name == "parallel":
             result = await _parallel(web, [url for url, _ in urls], settings, options)
         else:
-            result = await B.recheck_blocked(items, settings=settings, options=options, route=web.route)
+            result = await _escalated(web, [url for url, _ in urls], settings, options)
         wall = time.perf_counter() - started
     got = {link.url: outcome.verdict.value for link, outcome in result}
     wrong = [(url, expected, got.get(url)) for url, expected in urls if got.get(url) != expected]
@@ -127,14 +127,40 @@ async def run_pass(
     return not wrong
 
 
+async def _escalated(web, urls: list[str], settings: FetchSettings, options: B.BrowserSettings) -> list:
+    """The nightly path: the runner checks each URL over HTTP, meets the challenge (or the host
+    paused by it) and hands the link on to the browser on the host's queue."""
+    links = [_link(url) for url in urls]
+    results: list = []
+    browser = B.BrowserChecker(
+        settings, options, route=web.route, route_hosts=B.hosts_to_route(link.host for link in links)
+    )
+    async with Fetcher(settings, resolver=RoutingResolver(web.route)) as fetcher:
+        try:
+            summary = await run_checks(
+                links,
+                fetcher,
+                on_result=lambda link, outcome: results.append((link, outcome)),
+                canaries=[web.url("behave.test", "/ok")],
+                escalation=browser,
+            )
+        finally:
+            await browser.aclose()
+    if browser.unavailable:
+        raise SystemExit(browser.unavailable)
+    if summary.escalated != len(links):
+        raise SystemExit(f"only {summary.escalated} of {len(links)} links went on to the browser")
+    return results
+
+
 async def _parallel(web, urls: list[str], settings: FetchSettings, options: B.BrowserSettings) -> list:
-    """Generic pages through one BrowserFetcher (they are not blocked, so no recheck_blocked)."""
+    """Generic pages straight into one browser (they are not walled: no HTTP pass)."""
     hosts = {canonicalize(u).host for u in urls}
     results = []
-    async with B.BrowserFetcher(settings, options, route=web.route, route_hosts=hosts) as browser:
+    async with B.BrowserChecker(settings, options, route=web.route, route_hosts=hosts) as browser:
         if browser.unavailable:
             raise SystemExit(browser.unavailable)
-        outcomes = await asyncio.gather(*(browser.check(u) for u in urls))
+        outcomes = await asyncio.gather(*(browser.check_url(u) for u in urls))
         results = [(_link(u), o) for u, o in zip(urls, outcomes, strict=True)]
     return results
 

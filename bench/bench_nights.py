@@ -63,9 +63,15 @@ class ScaledPoliteness(dict):
     """Every host's profile politeness with its interval multiplied by ``scale`` (the Fetcher asks
     ``politeness_overrides.get(host)``): time runs ``1/scale`` times faster, proportions stay."""
 
-    def __init__(self, scale: float) -> None:
+    def __init__(self, scale: float, hosts: list[str]) -> None:
+        from linkcheck.sites import PROFILES
+
         super().__init__()
         self.scale = scale
+        # Every host up front: a site whose hosts share one budget (Zhihu) reads the overrides of
+        # all its hosts (linkcheck.net.gates.site_politeness), not just the one asked about.
+        for host in [*hosts, *(h.lstrip(".") for profile in PROFILES for h in profile.hosts)]:
+            self.get(host)
 
     def get(self, host, default=None):  # type: ignore[override]
         from linkcheck.sites import profile_for
@@ -244,7 +250,7 @@ def main() -> int:
     db = state / "linkcheck.db"
     scale, budget = args.scale, args.budget
     wx_interval = profile_for(WECHAT).politeness.interval
-    politeness = ScaledPoliteness(scale)
+    politeness = ScaledPoliteness(scale, sorted({link.host for link in links}))
     settings = FetchSettings(
         extra_ca_pem=ca_pem,
         allow_private=True,

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
+from linkcheck import reasons
 from linkcheck.models import Outcome, Verdict
 from linkcheck.sites import SiteProfile, profile_for
 
@@ -165,7 +166,7 @@ def classify(page: Page, origin: SiteProfile | None = None) -> Outcome:
     if status in (408, 429):
         return _outcome(page, Verdict.ERROR, f"http-{status}", retry_after=parse_retry_after(page.retry_after))
     if status >= 500:
-        return _outcome(page, Verdict.ERROR, "http-5xx", retry_after=parse_retry_after(page.retry_after))
+        return _outcome(page, Verdict.ERROR, reasons.HTTP_5XX, retry_after=parse_retry_after(page.retry_after))
     if status >= 400:
         return _outcome(page, Verdict.ERROR, f"http-{status}")
     if 300 <= status < 400:
@@ -173,8 +174,8 @@ def classify(page: Page, origin: SiteProfile | None = None) -> Outcome:
 
     # 4. Success.
     if live:
-        return _outcome(page, Verdict.ALIVE, "live-marker")
+        return _outcome(page, Verdict.ALIVE, reasons.LIVE_MARKER)
     required = [p for p in profiles if p.live_required]
     if required and page.body_read:
-        return _outcome(page, Verdict.ERROR, "unrecognized-page")
+        return _outcome(page, Verdict.ERROR, reasons.UNRECOGNIZED_PAGE)
     return _outcome(page, Verdict.ALIVE, f"http-{status}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from linkcheck import reasons
+
 
 class LinkKind(StrEnum):
     """Where in a post a URL was written."""
@@ -77,10 +79,22 @@ class Verdict(StrEnum):
     SKIPPED = "skipped"
 
 
+class Via(StrEnum):
+    """Which checker decided an outcome: the HTTP client, the headless browser the runner
+    escalates a wall to (``linkcheck.browser``), or the blog's own source tree for links into the
+    blog (``linkcheck.run.local``). Stored per check (``checks.via``)."""
+
+    HTTP = "http"
+    BROWSER = "browser"
+    LOCAL = "local"
+
+
+# A host whose walls persist is left alone for the rest of the run: its links get this reason
+# (``blocked``) without a request, with the wall that paused the host as the outcome's marker.
+HOST_PAUSED = reasons.HOST_PAUSED
+
 # Reasons that describe a transient condition worth another attempt within the same run.
-RETRYABLE_REASONS: frozenset[str] = frozenset(
-    {"timeout", "conn-reset", "connect", "http-5xx", "http-408", "http-429", "truncated"}
-)
+RETRYABLE_REASONS: frozenset[str] = reasons.TRANSIENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +111,7 @@ class Outcome:
     error: str | None = None  # exception class / message for network failures
     retry_after: float | None = None  # seconds the server asked us to wait (429/503)
     follow_url: str | None = None  # a tombstone that names a successor (WeChat migration)
-    via: str = "http"  # "browser": decided by the headless-browser re-check (linkcheck.browser)
+    via: Via = Via.HTTP  # which checker decided it
 
     @property
     def retryable(self) -> bool:
@@ -107,16 +121,7 @@ class Outcome:
     def connection_level(self) -> bool:
         """Failed before any HTTP answer: the signal used to tell 'offline' from 'dead'."""
         return (
-            self.verdict is not Verdict.SKIPPED
-            and self.http_status is None
-            and self.reason
-            in {
-                "dns",
-                "connect",
-                "timeout",
-                "conn-reset",
-                "tls",
-            }
+            self.verdict is not Verdict.SKIPPED and self.http_status is None and self.reason in reasons.CONNECTION_LEVEL
         )
 
     def to_dict(self) -> dict:
@@ -129,7 +134,7 @@ class Outcome:
             "elapsed_ms": self.elapsed_ms,
             "marker": self.marker,
             "error": self.error,
-            "via": self.via,
+            "via": str(self.via),
         }
 
 

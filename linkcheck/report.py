@@ -14,12 +14,15 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from linkcheck.scan.internal import is_internal_key
 from linkcheck.sites import GENERIC, PROFILES
 from linkcheck.store import Store
 
 VERDICTS = ("alive", "dead", "blocked", "error", "skipped")
-_LABELS = {p.name: p.label for p in (*PROFILES, GENERIC)}
-_SITE_ORDER = {p.name: i for i, p in enumerate((*PROFILES, GENERIC))}
+# Links into the blog itself (checked from its source tree) get a row of their own in the table.
+LOCAL_SITE = "local"
+_LABELS = {p.name: p.label for p in (*PROFILES, GENERIC)} | {LOCAL_SITE: "this blog (source tree)"}
+_SITE_ORDER = {LOCAL_SITE: -1} | {p.name: i for i, p in enumerate((*PROFILES, GENERIC))}
 
 
 @dataclass(slots=True)
@@ -52,6 +55,20 @@ def open_command(url: str, *, readable: bool, captured: bool) -> str:
 
 
 @dataclass(slots=True)
+class InternalProblem:
+    """A link into the blog that is broken now (checked from its source tree: no confirmation
+    needed to be worth fixing, as a local check does not flicker)."""
+
+    url: str
+    reason: str  # missing-file, missing-post, missing-anchor, case-mismatch
+    fix: str | None  # the one existing file or page it most likely meant
+    detail: str | None
+    confirmed: bool
+    file: str
+    line: int
+
+
+@dataclass(slots=True)
 class SiteRow:
     site: str
     label: str
@@ -72,6 +89,7 @@ class Report:
     changes: dict[str, list[dict[str, Any]]]
     dead: list[DeadLink] = field(default_factory=list)
     sites: list[SiteRow] = field(default_factory=list)
+    internal: list[InternalProblem] = field(default_factory=list)  # broken links into the blog, by post
 
     def dead_by_post(self) -> dict[str, list[DeadLink]]:
         grouped: dict[str, list[DeadLink]] = defaultdict(list)
@@ -86,6 +104,7 @@ class Report:
             "changes": {key: [_change_row(row) for row in rows] for key, rows in self.changes.items()},
             "dead": [{**asdict(link), "open_with": link.open_with} for link in self.dead],
             "sites": [asdict(row) for row in self.sites],
+            "internal": [asdict(problem) for problem in self.internal],
         }
 
 
@@ -146,7 +165,31 @@ def build_report(store: Store, run_id: int | None = None) -> Report:
         changes=queries.changes(run_id) if run_id is not None else {},
         dead=sorted(dead, key=lambda d: (d.file, d.line)),
         sites=sorted(sites.values(), key=lambda r: (_SITE_ORDER.get(r.site, 99), r.site)),
+        internal=internal_problems(store),
     )
+
+
+def internal_problems(store: Store) -> list[InternalProblem]:
+    """Every link into the blog that its last check found broken, one row per citing place."""
+    problems: list[InternalProblem] = []
+    for row in store.dead_links(include_suspected=True):
+        if not is_internal_key(row["canonical"]) or row["current_verdict"] != "dead":
+            continue
+        checks = store.history(row["canonical"])
+        last = checks[-1] if checks else {}
+        for occurrence in row["occurrences"] or [{"file": "", "line": 0}]:
+            problems.append(
+                InternalProblem(
+                    url=row["canonical"],
+                    reason=row["reason"],
+                    fix=last.get("final_url"),
+                    detail=last.get("error"),
+                    confirmed=row["confirmed"],
+                    file=occurrence["file"],
+                    line=occurrence["line"],
+                )
+            )
+    return sorted(problems, key=lambda p: (p.file, p.line, p.url))
 
 
 def to_json(report: Report) -> str:
@@ -231,6 +274,15 @@ def to_markdown(report: Report) -> str:
         lines.append("")
     if not any_change:
         lines += ["Nothing changed.", ""]
+    if report.internal:
+        lines.append(f"## Broken links into the blog ({len(report.internal)})")
+        lines.append("")
+        lines.append("| post:line | link | reason | fix |")
+        lines.append("|---|---|---|---|")
+        for problem in report.internal:
+            fix = _md_escape(problem.fix) if problem.fix else ""
+            lines.append(f"| {problem.file}:{problem.line} | {_md_escape(problem.url)} | {problem.reason} | {fix} |")
+        lines.append("")
     lines.append(f"## Confirmed dead links ({len({d.url for d in report.dead})})")
     lines.append("")
     if not report.dead:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -25,6 +25,10 @@ DEFAULT_HEADERS: Mapping[str, str] = MappingProxyType(
         # Tombstones are localised (WeChat serves English notices to English clients, S1), and the
         # markers below are the Chinese ones.
         "Accept-Language": "zh-CN,zh;q=0.9",
+        # Never brotli: aiohttp offers "br" whenever a brotli module happens to be importable, and
+        # whether br can be inflated with a size cap depends on which module and release that is
+        # (brotlipy and Brotli < 1.2 cannot); gzip and deflate are inflated in bounded steps.
+        "Accept-Encoding": "gzip, deflate",
     }
 )
 
@@ -135,10 +139,42 @@ class UrlRule:
 
 @dataclass(frozen=True, slots=True)
 class Politeness:
-    concurrency: int = 4  # requests in flight to one host
-    interval: float = 0.1  # minimum seconds between request starts to one host
+    """How hard one site (a profile's budget, else one host) may be asked."""
+
+    concurrency: int = 4  # requests in flight to the site
+    interval: float = 0.1  # minimum seconds between request starts to the site
     jitter: float = 0.4  # ± fraction of the interval, so requests do not tick like a bot
-    trip_after: int = 3  # consecutive walls/429s after which the host is left alone this run
+    trip_after: int = 3  # consecutive walls/429s after which the site is left alone this run
+
+    @staticmethod
+    def strictest(given: Sequence[Politeness]) -> Politeness:
+        """One politeness honouring all of ``given``: the fewest in flight, the longest interval,
+        the widest jitter, the earliest trip."""
+        return Politeness(
+            concurrency=min(p.concurrency for p in given),
+            interval=max(p.interval for p in given),
+            jitter=max(p.jitter for p in given),
+            trip_after=min(p.trip_after for p in given),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserRule:
+    """What a headless browser (``linkcheck.browser``) can do where a site's walls stop the HTTP client.
+
+    ``walls``: the reasons of ``blocked`` answers a real browser gets past — a JavaScript challenge
+    it runs, a verification page a site serves only sometimes. Never a login, a page that opens only
+    in an app, a signed-API refusal or a rate limit: asking again in a browser only prolongs those.
+    The runner escalates a link to the browser when its HTTP outcome is one of these walls, or
+    ``host-paused`` by one of them. ``politeness``: the browser's own pacing on the site's hosts
+    (one page at a time per host; page starts spaced by ``interval``).
+    """
+
+    walls: frozenset[str]
+    politeness: Politeness = field(default_factory=lambda: Politeness(concurrency=1, interval=1.0))
+
+    def passes(self, wall: str | None) -> bool:
+        return wall in self.walls
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +237,11 @@ class SiteProfile:
     force_https: bool = False
     headers: Mapping[str, str] = field(default_factory=dict)
     politeness: Politeness = field(default_factory=Politeness)
+    # The politeness budget every host of the profile draws on: one gate (pace, concurrency) and
+    # one circuit breaker for the site, since its hosts are one backend (www.zhihu.com and
+    # zhuanlan.zhihu.com are one Zhihu, which counts their requests together). None: each host
+    # is its own site (hosts no profile names).
+    budget: str | None = None
     antibot_urls: tuple[UrlRule, ...] = ()
     antibot_markers: tuple[Marker, ...] = ()
     tombstone_urls: tuple[UrlRule, ...] = ()
@@ -214,14 +255,18 @@ class SiteProfile:
     # A tombstone that names its successor (WeChat account migration): group 1 is the new URL.
     successor: LazyPattern | None = None
     canonical: tuple[CanonicalRule, ...] = ()
-    # Its `blocked` answers may be re-checked in a headless browser (linkcheck.browser): the wall is
-    # one a browser gets past (Zhihu's JS challenge, WeChat's occasional verification page).
-    browser_recheck: bool = False
+    # The walls a headless browser gets past here, and its pacing (None: a browser is no help).
+    browser: BrowserRule | None = None
     # Images archived with a page (WeChat's mmbiz images need the WeChat Referer).
     requisites: Requisites | None = None
     # Where the article is in its pages: a readable copy (text + archived images, no scripts) is
     # written beside each capture of them.
     readable: Readable | None = None
+
+    def budget_key(self, host: str) -> str:
+        """The key of the gate ``host``'s requests go through: ``site:<budget>`` or the host itself
+        (a host name never contains "site:")."""
+        return f"site:{self.budget}" if self.budget else host
 
     def request_headers(self) -> dict[str, str]:
         return {**DEFAULT_HEADERS, **self.headers}
@@ -244,6 +289,7 @@ WEIXIN = SiteProfile(
     force_https=True,
     headers={"Referer": "https://mp.weixin.qq.com/"},
     politeness=Politeness(concurrency=1, interval=1.0, jitter=0.4, trip_after=3),
+    budget="weixin",
     antibot_urls=(UrlRule("antibot:weixin-verify", _re(r"/mp/wappoc_appmsgcaptcha|captcha")),),
     antibot_markers=(
         Marker("antibot:weixin-verify", _re(_weui_title("环境异常"))),
@@ -286,7 +332,13 @@ WEIXIN = SiteProfile(
     ),
     live_required=True,
     successor=_re(r"var\s+transferTargetLink\s*=\s*'([^']+)'"),
-    browser_recheck=True,
+    # The verification page is sometimes served to one request and not the next (simulated web's
+    # trap (c)); a browser does not solve the captcha itself (X1). Not: the frequency wall, the
+    # "open in the WeChat client" page.
+    browser=BrowserRule(
+        walls=frozenset({"antibot:weixin-verify"}),
+        politeness=Politeness(concurrency=1, interval=1.0, jitter=0.4, trip_after=3),
+    ),
     requisites=Requisites(
         LazyPattern(r"mmbiz\.qpic\.cn|mmbiz\.qlogo\.cn"), ("data-src", "src"), scripts=LazyPattern(r"res\.wx\.qq\.com")
     ),
@@ -312,6 +364,7 @@ ZHIHU = SiteProfile(
     needs_body=True,
     force_https=True,
     politeness=Politeness(concurrency=1, interval=1.5, jitter=0.4, trip_after=3),
+    budget="zhihu",
     antibot_urls=(
         UrlRule("antibot:zhihu-unhuman", _re(r"zhihu\.com/account/unhuman")),
         UrlRule("login-wall", _re(r"zhihu\.com/signin")),
@@ -344,7 +397,13 @@ ZHIHU = SiteProfile(
     ),
     live_required=True,
     canonical=(CanonicalRule(_re(r""), keep_query=(), strip_trailing_slash=True),),
-    browser_recheck=True,
+    # The __zse_ck JavaScript challenge (§2 row 6: a browser runs it and reloads), the security
+    # verification an HTTP client's fingerprint draws (row 7; in the browser too it stays blocked), the
+    # outdated-browser page (row 10). Not: login walls, the signed API's refusals (row 8).
+    browser=BrowserRule(
+        walls=frozenset({"antibot:zhihu-403", "antibot:zhihu-unhuman", "antibot:zhihu-compatibility"}),
+        politeness=Politeness(concurrency=1, interval=1.5, jitter=0.4, trip_after=3),
+    ),
     # The picture the page shows (data-actualsrc, swapped in by Zhihu's script; the <noscript> copy
     # has it as src), not the full-size data-original a click opens.
     requisites=Requisites(
@@ -363,6 +422,7 @@ CSDN = SiteProfile(
     archive_priority=2,
     needs_body=True,
     politeness=Politeness(concurrency=2, interval=0.5),
+    budget="csdn",
     antibot_markers=(Marker("antibot:csdn-waf", _re(r"var arg1\s*=\s*'[0-9A-F]+'|acw_sc__v2")),),
     tombstone_urls=(UrlRule("tombstone:csdn-404", _re(r"blog\.csdn\.net/error/(?:404|444)\.html")),),
     live_markers=((_re(r"id=\"articleContentId\""), _re(r"id=\"content_views\""), _re(r"id=\"article_content\"")),),
@@ -375,6 +435,7 @@ CNBLOGS = SiteProfile(
     hosts=("www.cnblogs.com", "cnblogs.com", ".cnblogs.com"),
     archive_priority=3,
     politeness=Politeness(concurrency=2, interval=0.5),
+    budget="cnblogs",
     tombstone_urls=(UrlRule("tombstone:cnblogs-moderation", _re(r"cnblogs\.com/cmt/p/14580194\.html")),),
 )
 
@@ -384,6 +445,7 @@ JIANSHU = SiteProfile(
     hosts=("www.jianshu.com", "jianshu.com"),
     archive_priority=3,
     politeness=Politeness(concurrency=2, interval=0.5),
+    budget="jianshu",
     antibot_markers=(Marker("antibot:jianshu-ua", _re(r"denied by UA ACL"), statuses=frozenset({403})),),
 )
 
@@ -393,6 +455,7 @@ SOHU = SiteProfile(
     hosts=("www.sohu.com", "m.sohu.com", "sohu.com"),
     archive_priority=4,
     politeness=Politeness(concurrency=2, interval=0.5),
+    budget="sohu",
     # A deleted article redirects to the 404 page or to the bare home page.
     tombstone_urls=(UrlRule("tombstone:sohu-404", _re(r"sohu\.com/404\.html|^https?://(?:www|m)\.sohu\.com/?$")),),
     tombstone_markers=(Marker("tombstone:sohu-404", _re(r"<title>页面不存在</title>")),),
@@ -404,6 +467,7 @@ QQNEWS = SiteProfile(
     hosts=("new.qq.com", "view.inews.qq.com"),
     archive_priority=4,
     politeness=Politeness(concurrency=2, interval=0.5),
+    budget="qqnews",
     tombstone_urls=(UrlRule("tombstone:qqnews-notfound", _re(r"new\.qq\.com/notfound\.htm")),),
 )
 
@@ -414,6 +478,7 @@ BAIJIAHAO = SiteProfile(
     archive_priority=4,
     needs_body=True,
     politeness=Politeness(concurrency=1, interval=1.0),
+    budget="baijiahao",
     antibot_urls=(UrlRule("antibot:baidu-captcha", _re(r"wappass\.baidu\.com/static/captcha")),),
     antibot_markers=(Marker("antibot:baidu-captcha", _re(r"<title>百度安全验证</title>")),),
 )
@@ -425,6 +490,7 @@ BILIBILI = SiteProfile(
     archive_priority=5,
     needs_body=True,
     politeness=Politeness(concurrency=1, interval=1.0),
+    budget="bilibili",
     antibot_markers=(
         Marker("antibot:bilibili-412", _re(r""), statuses=frozenset({412})),
         Marker("antibot:bilibili-412", _re(r"\"code\":\s*-(?:412|352)|request was banned")),
@@ -438,6 +504,7 @@ GITHUB = SiteProfile(
     hosts=("github.com", "gist.github.com", "raw.githubusercontent.com"),
     archive_priority=6,
     politeness=Politeness(concurrency=4, interval=0.2),
+    budget="github",
     dead_statuses=frozenset({404, 410, 451}),
     tombstone_markers=(Marker("tombstone:github-dmca", _re(r"Repository unavailable due to DMCA takedown")),),
 )
@@ -451,6 +518,7 @@ WEIXIN_IMAGES = SiteProfile(
     label="WeChat images",
     hosts=("mmbiz.qpic.cn", "mmbiz.qlogo.cn"),
     politeness=Politeness(concurrency=4, interval=0.05),
+    budget="weixin-images",
 )
 
 GENERIC = SiteProfile(name="generic", label="other", hosts=())
@@ -504,6 +572,7 @@ __all__ = [
     "DEFAULT_HEADERS",
     "GENERIC",
     "PROFILES",
+    "BrowserRule",
     "CanonicalRule",
     "LazyPattern",
     "Marker",

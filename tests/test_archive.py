@@ -36,6 +36,7 @@ from linkcheck.archive.warcfile import WarcFileWriter, complete_members_end, rep
 from linkcheck.models import Outcome, Verdict
 from linkcheck.net.resolve import RoutingResolver
 from linkcheck.net.transport import Fetcher, WindowDecoder
+from linkcheck.run.checker import HttpChecker
 from linkcheck.run.runner import run_checks
 from linkcheck.simweb import pages as P
 from linkcheck.store import Store
@@ -314,7 +315,11 @@ async def _check_and_archive(web, store: Store, warc_dir: Path, urls: list[str],
             checked.add(link.canonical)
 
         summary = await run_checks(
-            links, fetcher, on_result=record, canaries=["https://behave.test/status/200"], check=archiver.check
+            links,
+            fetcher,
+            on_result=record,
+            canaries=["https://behave.test/status/200"],
+            checker=HttpChecker(archiver),
         )
         archived = await archive_pending(
             store, fetcher, warc_dir=warc_dir, run_id=run_id, archiver=archiver, checked=checked, limit=200
@@ -694,12 +699,21 @@ def test_v1_database_is_migrated_and_dead_links_show_captures(tmp_path, monkeypa
         old = Store(path, confirm_days=0)
         assert old.schema_version == 1
         old.sync_links([make_link(gone), make_link(never)], now=T0)
-        for url in (gone, never):
-            old.record_check(None, url, Outcome(Verdict.ALIVE, "ok", 200), now=T0)
         old.close()
+    with sqlite3.connect(path) as conn:  # the checks a linkcheck of schema 1 wrote (no later columns)…
+        conn.executemany(
+            "INSERT INTO checks (url_id, checked_at, verdict, reason, http_status) "
+            "SELECT id, ?, 'alive', 'ok', 200 FROM urls WHERE canonical = ?",
+            [(store_module.iso(T0), url) for url in (gone, never)],
+        )
+    conn.close()
+    with monkeypatch.context() as m:  # …and the per-URL state it kept with them
+        m.setattr(store_module.schema, "MIGRATIONS", store_module.schema.MIGRATIONS[:1])
+        with Store(path) as old:
+            assert old.schema_version == 1 and old.checks.rebuild_state() == 2
     assert sql(path, "select name from sqlite_master where name = 'captures'") == []
     store = Store(path)
-    assert store.schema_version == 3 == store_module.code_schema_version()
+    assert store.schema_version == store_module.code_schema_version()
     assert [c["verdict"] for c in store.history(gone)] == ["alive"]
     archive(simweb, store, tmp_path / "warc", limit=1, now=lambda: T0)
     for day in (1, 2, 3):

@@ -17,7 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from dataclasses import fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import aiohttp
@@ -25,16 +25,17 @@ import pytest
 
 from linkcheck import browser as B
 from linkcheck.browser import nssdb
-from linkcheck.models import Outcome, Verdict
+from linkcheck.models import Outcome, Verdict, Via
 from linkcheck.net.resolve import RoutingResolver
-from linkcheck.net.transport import FetchSettings, ProxyPlan, proxy_plan
-from linkcheck.run.job import JobOptions, run_job
+from linkcheck.net.transport import Fetcher, FetchSettings, ProxyPlan, proxy_plan
+from linkcheck.run.job import JobOptions, JobResult, run_job
+from linkcheck.run.runner import RunSummary, run_checks
 from linkcheck.simweb import SimulatedWeb, challenge, proxy_in_thread
 from linkcheck.simweb import pages as P
 from linkcheck.simweb.server import WX_CAPTCHA_ONCE_ID
 from linkcheck.sites import BROWSER_USER_AGENT, DEFAULT_HEADERS
 from linkcheck.store import Store
-from tests.support import check_many, fast_politeness, fast_settings, make_link
+from tests.support import fast_politeness, fast_settings, make_link
 
 OK, WHY = B.available(custom_ca=True)  # every test trusts the simulated web's CA (certutil needed)
 if not OK and os.environ.get("LINKCHECK_REQUIRE_BROWSER"):
@@ -44,7 +45,6 @@ needs_browser = pytest.mark.skipif(not OK, reason=f"browser re-check not testabl
 ZL = "https://zhuanlan.zhihu.com"
 ZH = "https://www.zhihu.com"
 ZHIHU_HOSTS = {"zhuanlan.zhihu.com", "www.zhihu.com", "zhihu.com"}
-HAS_VIA = "via" in {f.name for f in fields(Outcome)}
 
 
 def _settings(web: SimulatedWeb, interval: float | None = None, **overrides):
@@ -54,18 +54,53 @@ def _settings(web: SimulatedWeb, interval: float | None = None, **overrides):
     return fast_settings(web, politeness_overrides=politeness, **overrides)
 
 
-def _recheck(web: SimulatedWeb, items, **kw):
-    settings = kw.pop("settings", None) or _settings(web)
-    options = kw.pop("options", None) or B.BrowserSettings(page_timeout=15)
-    return asyncio.run(B.recheck_blocked(items, settings=settings, options=options, route=web.route, **kw))
+@dataclass
+class Escalated:
+    """A run through the runner with the browser as its escalation: what each link got, once."""
+
+    summary: RunSummary
+    outcomes: dict[str, Outcome]  # URL as written → the link's one outcome
+    emitted: list[str]  # URLs in the order the runner reported them
+    browser: B.RecheckSummary
 
 
-def _blocked(web: SimulatedWeb, urls: list[str]):
-    """Check over plain HTTP first (the run's first pass): every URL must come back blocked."""
-    http = asyncio.run(check_many(web, urls))
-    for url, outcome in http.items():
-        assert outcome.verdict is Verdict.BLOCKED, (url, outcome)
-    return [(make_link(url), http[url]) for url in urls]
+_WEB = object()  # the simulated web's routing (the default)
+
+
+def _run(web: SimulatedWeb, urls: list[str], *, settings=None, options=None, route=_WEB, routed=True) -> Escalated:
+    """Check ``urls`` with the runner (per-host queues, offline guard) over HTTP, escalating walls to
+    a real browser. ``routed=False``: no routing at all (a proxy resolves names); ``route``: the
+    browser's own routing function, if not the simulated web's."""
+    settings = settings or _settings(web)
+    options = options or B.BrowserSettings(page_timeout=15)
+    browser_route = (web.route if routed else None) if route is _WEB else route
+    links = [make_link(url) for url in urls]
+
+    async def main() -> Escalated:
+        outcomes: dict[str, Outcome] = {}
+        emitted: list[str] = []
+
+        def on_result(link, outcome) -> None:
+            emitted.append(link.url)
+            outcomes[link.url] = outcome
+
+        resolver = RoutingResolver(web.route) if routed else None
+        browser = B.BrowserChecker(
+            settings,
+            options,
+            route=browser_route,  # type: ignore[arg-type]
+            route_hosts=B.hosts_to_route(link.host for link in links) if browser_route else (),
+        )
+        async with Fetcher(settings, resolver=resolver) as fetcher:
+            try:
+                summary = await run_checks(
+                    links, fetcher, on_result=on_result, canaries=[web.url("behave.test", "/ok")], escalation=browser
+                )
+            finally:
+                await browser.aclose()
+        return Escalated(summary, outcomes, emitted, browser.summary(eligible=summary.escalated))
+
+    return asyncio.run(main())
 
 
 # --------------------------------------------------------------------------------------------
@@ -105,14 +140,16 @@ def test_challenge_answers_plain_clients_403_and_solvers_the_page(simweb: Simula
 
 
 def test_without_a_browser_links_stay_blocked_and_the_summary_says_why(simweb: SimulatedWeb) -> None:
-    items = [
-        (make_link(ZL + challenge.GATED_LIVE_P), Outcome(Verdict.BLOCKED, "antibot:zhihu-403", 403)),
-        (make_link(ZH + "/answer/157956365"), Outcome(Verdict.BLOCKED, "login-wall", 200)),  # never for a browser
-        (make_link("https://behave.test/ok"), Outcome(Verdict.ALIVE, "http-200", 200)),
-    ]
-    result = _recheck(simweb, items, options=B.BrowserSettings(executable="/nonexistent/chromium"))
-    assert list(result) == []
-    summary = result.summary
+    urls = [ZL + challenge.GATED_LIVE_P, ZH + "/answer/157956365", "https://behave.test/ok"]
+    run = _run(simweb, urls, options=B.BrowserSettings(executable="/nonexistent/chromium"))
+    got = {url: (o.verdict, o.reason, o.via) for url, o in run.outcomes.items()}
+    assert got == {
+        ZL + challenge.GATED_LIVE_P: (Verdict.BLOCKED, "antibot:zhihu-403", Via.HTTP),  # the HTTP outcome stands
+        ZH + "/answer/157956365": (Verdict.BLOCKED, "login-wall", Via.HTTP),  # never for a browser
+        "https://behave.test/ok": (Verdict.ALIVE, "http-200", Via.HTTP),
+    }
+    assert sorted(run.emitted) == sorted(urls) and run.summary.counts["blocked"] == 2
+    summary = run.browser
     assert summary.eligible == 1 and summary.attempted == 0 and summary.not_attempted == 1
     assert summary.unavailable and (
         "chromium" in summary.unavailable.lower() or "playwright" in summary.unavailable.lower()
@@ -158,19 +195,17 @@ def test_browser_resolves_zhihu_challenge_alive_and_dead(simweb: SimulatedWeb) -
         ZH + challenge.GATED_ANS_DEL: (Verdict.DEAD, "tombstone:zhihu-answer-deleted", 200),
         ZL + "/p/146643148": (Verdict.ALIVE, "live-marker", 200),  # catalogue ZH-ZSECK
     }
-    items = _blocked(simweb, list(expected))
-    assert {outcome.reason for _, outcome in items} == {"antibot:zhihu-403"}
-
-    result = _recheck(simweb, items)
-    got = {link.url: outcome for link, outcome in result}
-    assert set(got) == set(expected)
+    run = _run(simweb, list(expected))
+    got = run.outcomes
+    assert sorted(run.emitted) == sorted(expected)  # one outcome per link: no blocked one before it
+    assert run.summary.escalated == 5 and run.summary.checked == 5
     for url, (verdict, reason, status) in expected.items():
         outcome = got[url]
         assert (outcome.verdict, outcome.reason, outcome.http_status) == (verdict, reason, status), (url, outcome)
         assert outcome.error is None and outcome.final_url == url
-        if HAS_VIA:
-            assert outcome.via == "browser"  # type: ignore[attr-defined]
-    summary = result.summary
+        assert outcome.via is Via.BROWSER
+    assert dict(run.summary.counts) == {"alive": 3, "dead": 2}  # counted once, as the browser said
+    summary = run.browser
     assert (summary.eligible, summary.attempted, summary.resolved) == (5, 5, 5)
     assert summary.verdicts["alive"] == 3 and summary.verdicts["dead"] == 2
     assert summary.browser.startswith("Chromium ")
@@ -180,13 +215,19 @@ def test_browser_resolves_zhihu_challenge_alive_and_dead(simweb: SimulatedWeb) -
 @needs_browser
 def test_cookie_is_reused_and_pages_are_polite(simweb: SimulatedWeb) -> None:
     paths = [challenge.GATED_LIVE_P, challenge.GATED_LIVE_P2, challenge.GATED_DEAD_P, "/p/700000007"]
-    items = _blocked(simweb, [ZL + path for path in paths])
-    simweb.reset_state()
     interval = 1.0  # longer than a page takes here, so the gaps show the pacing
-    result = _recheck(simweb, items, settings=_settings(simweb, interval=interval))
-    assert [o.verdict for _, o in result] == [Verdict.ALIVE, Verdict.ALIVE, Verdict.DEAD, Verdict.ALIVE]
+    run = _run(simweb, [ZL + path for path in paths], settings=_settings(simweb, interval=interval))
+    assert [run.outcomes[ZL + path].verdict for path in paths] == [
+        *(Verdict.ALIVE, Verdict.ALIVE, Verdict.DEAD, Verdict.ALIVE)
+    ]
+    # Over HTTP the host was paused by its third 403: the fourth link went to the browser as
+    # "host-paused" by that wall, without an HTTP request.
+    zhihu = [r for r in simweb.requests if r.host == "zhuanlan.zhihu.com"]
+    http = [r for r in zhihu if r.headers.get("User-Agent") == BROWSER_USER_AGENT]  # the HTTP client's UA
+    assert [(r.path_qs, r.status) for r in http] == [(path, 403) for path in paths[:3]]
+    assert run.summary.escalated == 4
 
-    seen = [r for r in simweb.requests if r.host == "zhuanlan.zhihu.com"]
+    seen = [r for r in zhihu if r not in http]
     # The first page meets the challenge once, solves it and reloads; every later page of the
     # site is served straight away with the cookie: one request each.
     assert [(r.path_qs, r.status) for r in seen] == [
@@ -198,7 +239,8 @@ def test_cookie_is_reused_and_pages_are_polite(simweb: SimulatedWeb) -> None:
     ]
     assert all(challenge.COOKIE in (r.headers.get("Cookie") or "") for r in seen[1:])
     assert "HeadlessChrome" not in seen[0].headers["User-Agent"]
-    # Politeness, from the server's side: one request at a time, page starts paced.
+    # Politeness, from the server's side: one request at a time (HTTP and browser take turns on the
+    # host's queue), page starts paced.
     assert simweb.max_in_flight("zhuanlan.zhihu.com") == 1
     starts = [r.started for r in seen[1:]]  # the reload is the same page; pacing is between pages
     starts[0] = seen[0].started
@@ -213,9 +255,10 @@ def test_wechat_verification_in_the_browser(simweb: SimulatedWeb) -> None:
     once = f"https://mp.weixin.qq.com/s/{WX_CAPTCHA_ONCE_ID}"  # trap (c): verification only sometimes
     # The long link of a live article that WeChat always sends to its verification page (X1).
     walled = f"https://mp.weixin.qq.com/s?__biz={P.WX_LIVE_BIZ}&mid={P.WX_LIVE_MID}&idx=1&sn={P.WX_LIVE_SN}"
-    items = _blocked(simweb, [once, walled])
-    got = {link.url: outcome for link, outcome in _recheck(simweb, items)}
-    assert (got[once].verdict, got[once].reason) == (Verdict.ALIVE, "live-marker")
+    run = _run(simweb, [once, walled])
+    got = run.outcomes
+    assert run.summary.escalated == 2  # both met the verification page over HTTP
+    assert (got[once].verdict, got[once].reason, got[once].via) == (Verdict.ALIVE, "live-marker", Via.BROWSER)
     # A real browser does not get past WeChat's captcha (decay doc X1): honestly still blocked.
     assert (got[walled].verdict, got[walled].reason) == (Verdict.BLOCKED, "antibot:weixin-verify")
 
@@ -225,7 +268,7 @@ def test_browser_failures_are_verdicts(simweb: SimulatedWeb) -> None:
     async def main() -> dict[str, Outcome]:
         hosts = ["behave.test", "refused.test", "badtls.test", "nosuch.invalid"]
         options = B.BrowserSettings(page_timeout=2.0)
-        async with B.BrowserFetcher(_settings(simweb), options, route=simweb.route, route_hosts=hosts) as browser:
+        async with B.BrowserChecker(_settings(simweb), options, route=simweb.route, route_hosts=hosts) as browser:
             assert browser.available, browser.unavailable
             outcomes = {}
             for url in (
@@ -236,7 +279,7 @@ def test_browser_failures_are_verdicts(simweb: SimulatedWeb) -> None:
                 "chrome://crash",  # the renderer dies
                 "https://behave.test/ok",  # …and the next page works
             ):
-                outcomes[url] = await browser.check(url)
+                outcomes[url] = await browser.check_url(url)
             return outcomes
 
     started = time.monotonic()
@@ -273,10 +316,10 @@ def test_a_killed_browser_is_a_verdict_and_is_relaunched(simweb: SimulatedWeb) -
     psutil = pytest.importorskip("psutil", reason="psutil finds the Chromium process to kill")
 
     async def main() -> tuple[Outcome, Outcome, int]:
-        async with B.BrowserFetcher(
+        async with B.BrowserChecker(
             _settings(simweb), B.BrowserSettings(page_timeout=10), route=simweb.route, route_hosts=["behave.test"]
         ) as browser:
-            await browser.check("https://behave.test/ok")
+            await browser.check_url("https://behave.test/ok")
             roots = _chromium_roots(psutil)
 
             async def kill() -> None:
@@ -289,8 +332,8 @@ def test_a_killed_browser_is_a_verdict_and_is_relaunched(simweb: SimulatedWeb) -
                     with contextlib.suppress(psutil.NoSuchProcess):
                         process.kill()
 
-            crashed, _ = await asyncio.gather(browser.check("https://behave.test/slow?ms=3000"), kill())
-            after = await browser.check("https://behave.test/ok")
+            crashed, _ = await asyncio.gather(browser.check_url("https://behave.test/slow?ms=3000"), kill())
+            after = await browser.check_url("https://behave.test/ok")
             return crashed, after, browser.restarts
 
     crashed, after, restarts = asyncio.run(main())
@@ -300,48 +343,72 @@ def test_a_killed_browser_is_a_verdict_and_is_relaunched(simweb: SimulatedWeb) -
 
 @needs_browser
 def test_unreachable_host_in_a_recheck_is_a_verdict(simweb: SimulatedWeb) -> None:
-    items = _blocked(simweb, [ZL + challenge.GATED_LIVE_P])
-
     def nowhere(host: str, port: int) -> tuple[str, int] | None:
         return ("127.0.0.1", simweb.refused_port)
 
-    result = asyncio.run(
-        B.recheck_blocked(items, settings=_settings(simweb), options=B.BrowserSettings(page_timeout=5), route=nowhere)
-    )
-    [(_, outcome)] = result
-    assert (outcome.verdict, outcome.reason) == (Verdict.ERROR, "browser-connect")
-    assert result.summary.verdicts["error"] == 1 and result.summary.resolved == 0
+    url = ZL + challenge.GATED_LIVE_P
+    run = _run(simweb, [url], options=B.BrowserSettings(page_timeout=5), route=nowhere)  # the browser's alone
+    outcome = run.outcomes[url]
+    assert (outcome.verdict, outcome.reason, outcome.via) == (Verdict.ERROR, "browser-connect", Via.BROWSER)
+    assert run.browser.verdicts["error"] == 1 and run.browser.resolved == 0
 
 
 @needs_browser
 def test_private_addresses_are_refused_without_allow_private(simweb: SimulatedWeb) -> None:
     async def main() -> Outcome:
         settings = _settings(simweb, allow_private=False)
-        async with B.BrowserFetcher(settings, route=simweb.route, route_hosts=["behave.test"]) as browser:
-            return await browser.check("https://behave.test/ok")
+        async with B.BrowserChecker(settings, route=simweb.route, route_hosts=["behave.test"]) as browser:
+            return await browser.check_url("https://behave.test/ok")
 
     outcome = asyncio.run(main())
     assert (outcome.verdict, outcome.reason) == (Verdict.SKIPPED, "ssrf:loopback")
     assert simweb.hits("behave.test") == 0
 
 
+def _job_with_browser(tmp_path: Path, simweb: SimulatedWeb, urls: list[str], **kw) -> tuple[JobResult, Path]:
+    """The nightly job (archive on) over a post citing ``urls``, with the browser stage."""
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    (posts / "a.md").write_text("\n".join(urls) + "\n", encoding="utf-8")
+    options = JobOptions(
+        paths=[posts],
+        db=tmp_path / "state" / "l.db",
+        canaries=(simweb.url("behave.test", "/ok"),),
+        browser=True,
+        browser_options=B.BrowserSettings(page_timeout=15),
+        **kw,
+    )
+    job = asyncio.run(run_job(options, _settings(simweb), resolver=RoutingResolver(simweb.route)))
+    return job, tmp_path / "state" / "warc"
+
+
 @needs_browser
-def test_browser_capture_is_a_valid_warc(simweb: SimulatedWeb, tmp_path: Path) -> None:
+def test_browser_capture_goes_through_the_archive_and_reads_back(simweb: SimulatedWeb, tmp_path: Path) -> None:
+    """The page the browser found alive is archived by the run's archive (same WARC writer, a
+    ``captures`` row), and read back by the archive's reader and by warcio."""
     from warcio.archiveiterator import ArchiveIterator
 
-    items = _blocked(simweb, [ZL + challenge.GATED_LIVE_P, ZL + challenge.GATED_DEAD_P])
-    warc_dir = tmp_path / "warc"
-    captured: list[B.CaptureRecord] = []
-    result = _recheck(
-        simweb,
-        items,
-        options=B.BrowserSettings(page_timeout=15, warc_dir=warc_dir),  # default: alive pages only
-        on_capture=captured.extend,
-    )
-    assert [o.verdict for _, o in result] == [Verdict.ALIVE, Verdict.DEAD]
+    from linkcheck.archive import read_capture
+
+    live, dead = ZL + challenge.GATED_LIVE_P, ZL + challenge.GATED_DEAD_P
+    job, warc_dir = _job_with_browser(tmp_path, simweb, [live, dead])
+    got = {r.link.canonical: (r.outcome.verdict, r.outcome.via) for r in job.results}
+    assert got == {live: (Verdict.ALIVE, Via.BROWSER), dead: (Verdict.DEAD, Via.BROWSER)}
+    assert job.browser is not None and job.browser.captured == 1
+    assert job.archive is not None and job.archive.captured == 1  # counted against the archive's page limit
+    assert [page.source for page in job.archive.pages] == ["browser"]
     files = sorted(warc_dir.glob("*.warc.gz"))
-    assert len(files) == 1 and not list(warc_dir.glob("*.open"))
-    assert result.summary.warc_files == [files[0].name]
+    assert len(files) == 1 and not list(warc_dir.glob("*.open")) and not list((warc_dir / ".tmp").iterdir())
+
+    with Store(tmp_path / "state" / "l.db") as store:
+        row = store.captures.latest(live)
+        assert row is not None and (row["kind"], row["http_status"], row["warc_file"]) == ("page", 200, files[0].name)
+        assert row["title"]  # from the rendered DOM
+        stored = read_capture(warc_dir, row)  # the archive's reader: what `linkcheck show` prints
+        assert store.captures.latest(dead) is None  # a dead page is not archived
+    assert stored.status_line == "HTTP/1.1 200 OK" and b'class="Post-Title"' in stored.body
+    headers = {key.lower(): value for key, value in stored.http_headers}
+    assert "content-encoding" not in headers and headers["content-length"] == str(len(stored.body))
 
     records = []
     with open(files[0], "rb") as fh:
@@ -356,24 +423,15 @@ def test_browser_capture_is_a_valid_warc(simweb: SimulatedWeb, tmp_path: Path) -
                 )
             )
     kinds = [r[0] for r in records]
-    assert kinds[0] == "warcinfo" and b"browser capture" in records[0][3]
-    assert kinds[1:] == ["response", "request", "conversion", "metadata"]  # the dead page is not archived
+    assert kinds == ["warcinfo", "response", "request", "conversion", "metadata"]  # the dead page: nothing
     _, uri, http, payload, _ = records[1]
-    assert uri == ZL + challenge.GATED_LIVE_P and http.get_statuscode() == "200"
-    assert b'class="Post-Title"' in payload
-    assert http.get_header("Content-Encoding") is None and http.get_header("Content-Length") == str(len(payload))
+    assert uri == live and http.get_statuscode() == "200" and payload == stored.body
+    assert records[1][4].get_header("WARC-Record-ID") == row["warc_record_id"]
     assert challenge.COOKIE in records[2][2].get_header("Cookie")  # the request carried the solved cookie
     assert b'class="Post-Title"' in records[3][3]  # rendered DOM
     assert records[3][4].get_header("WARC-Refers-To") == records[1][4].get_header("WARC-Record-ID")
     metadata = records[4][3].decode()
     assert "via: browser" in metadata and "verdict: alive" in metadata and "body-unavailable: 403 " in metadata
-    # The on_capture rows point at the response record (for the captures table).
-    [page] = captured
-    assert (page.kind, page.canonical, page.http_status) == ("page", ZL + challenge.GATED_LIVE_P, 200)
-    with open(files[0], "rb") as fh:
-        fh.seek(page.warc_offset)
-        record = next(iter(ArchiveIterator(fh)))
-        assert record.rec_headers.get_header("WARC-Record-ID") == page.warc_record_id
 
     script = Path(sys.executable).with_name("warcio")
     command = [str(script)] if script.exists() else [sys.executable, "-c", "from warcio.cli import main; main()"]
@@ -404,10 +462,9 @@ def test_a_zhihu_answer_captured_by_the_browser_replays_offline(simweb: Simulate
     if not indexer.exists():
         pytest.skip("cdxj-indexer (test extra) indexes the capture")
     answer = ZH + challenge.GATED_LIVE_Q
-    items = _blocked(simweb, [answer])
-    warc_dir = tmp_path / "warc"
-    [(_, outcome)] = _recheck(simweb, items, options=B.BrowserSettings(page_timeout=15, warc_dir=warc_dir))
-    assert outcome.verdict is Verdict.ALIVE
+    job, warc_dir = _job_with_browser(tmp_path, simweb, [answer])
+    [result] = job.results
+    assert (result.outcome.verdict, result.outcome.via) == (Verdict.ALIVE, Via.BROWSER)
 
     collection = tmp_path / "pywb" / "collections" / "browser"
     (collection / "archive").mkdir(parents=True)
@@ -496,22 +553,25 @@ def test_browser_recheck_through_a_proxy_with_its_own_ca(
     simweb: SimulatedWeb, ca_file: Path, no_proxy_environment: pytest.MonkeyPatch
 ) -> None:
     """Issue #16 item 1: the Zhihu challenge resolved through a proxy, trusting only --ca-bundle's CA."""
-    items = _blocked(simweb, list(ZHIHU_SCENARIOS))
     with proxy_in_thread(simweb.route) as proxy:
         settings = _settings(simweb, proxy=proxy.url, ca_bundle=str(ca_file), extra_ca_pem=None, allow_private=False)
         # Chromium may resolve no name but the proxy's: behind the proxy it needs none (the proxy resolves them).
         no_names = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
         options = B.BrowserSettings(page_timeout=15, extra_args=(no_names,))
-        result = asyncio.run(B.recheck_blocked(items, settings=settings, options=options))  # no route()
+        run = _run(simweb, list(ZHIHU_SCENARIOS), settings=settings, options=options, routed=False)  # no route()
         tunnelled = proxy.hosts("CONNECT")
+
         # Control: the same proxy without the CA — Chromium refuses the inspecting proxy's certificates.
-        untrusted = replace(settings, ca_bundle=None)
-        [(_, refused)] = asyncio.run(B.recheck_blocked(items[:1], settings=untrusted, options=options))
-    got = {link.url: outcome for link, outcome in result}
+        async def untrusted() -> Outcome:
+            async with B.BrowserChecker(replace(settings, ca_bundle=None), options) as browser:
+                return await browser.check_url(ZL + challenge.GATED_LIVE_P)
+
+        refused = asyncio.run(untrusted())
+    got = run.outcomes
     verdicts = {url: (o.verdict, o.reason, o.http_status) for url, o in got.items()}
     assert verdicts == ZHIHU_SCENARIOS, [o.error for o in got.values()]
-    assert not [o for o in got.values() if o.reason == "browser-tls"]
-    assert (result.summary.eligible, result.summary.resolved) == (5, 5)
+    assert all(o.via is Via.BROWSER for o in got.values())
+    assert (run.browser.eligible, run.browser.resolved) == (5, 5)
     assert tunnelled >= {"zhuanlan.zhihu.com", "www.zhihu.com"}  # the browser really went through the proxy
     assert (refused.verdict, refused.reason) == (Verdict.ERROR, "browser-tls")
 
@@ -522,7 +582,6 @@ def test_browser_takes_the_proxy_and_no_proxy_from_the_environment(
 ) -> None:
     """HTTPS_PROXY naming the proxy ``localhost``; NO_PROXY sends behave.test direct, where this
     machine's resolver does not know it (so it fails as DNS, while Zhihu goes through the proxy)."""
-    items = _blocked(simweb, [ZL + challenge.GATED_LIVE_P])
     with proxy_in_thread(simweb.route) as proxy:
         no_proxy_environment.setenv("HTTPS_PROXY", f"http://localhost:{proxy.port}")
         no_proxy_environment.setenv("NO_PROXY", "behave.test")
@@ -531,11 +590,13 @@ def test_browser_takes_the_proxy_and_no_proxy_from_the_environment(
         homes: list[Path] = []
 
         async def main() -> tuple[Outcome, Outcome]:
-            async with B.BrowserFetcher(settings, B.BrowserSettings(page_timeout=15)) as browser:
+            async with B.BrowserChecker(settings, B.BrowserSettings(page_timeout=15)) as browser:
                 assert browser.available, browser.unavailable
-                assert browser._home is not None and (browser._home / ".pki" / "nssdb").is_dir()
-                homes.append(browser._home)
-                return await browser.check(items[0][0].canonical), await browser.check("https://behave.test/ok")
+                home = browser.chromium.home
+                assert home is not None and (home / ".pki" / "nssdb").is_dir()
+                homes.append(home)
+                zhihu = await browser.check_url(ZL + challenge.GATED_LIVE_P)
+                return zhihu, await browser.check_url("https://behave.test/ok")
 
         zhihu, direct = asyncio.run(main())
         assert not homes[0].exists()  # the throwaway HOME and its trust store go with the browser
@@ -551,12 +612,15 @@ def test_browser_takes_the_proxy_and_no_proxy_from_the_environment(
 def test_browser_answers_the_proxys_authentication_with_the_urls_credentials(
     simweb: SimulatedWeb, ca_file: Path, no_proxy_environment: pytest.MonkeyPatch
 ) -> None:
-    items = _blocked(simweb, [ZL + challenge.GATED_LIVE_P])
     with proxy_in_thread(simweb.route, credentials=("lc user", "s3cr:t")) as proxy:
         proxy_url = f"http://lc%20user:s3cr%3At@127.0.0.1:{proxy.port}"
         settings = _settings(simweb, proxy=proxy_url, ca_bundle=str(ca_file), extra_ca_pem=None, allow_private=False)
-        options = B.BrowserSettings(page_timeout=15)
-        [(_, outcome)] = asyncio.run(B.recheck_blocked(items, settings=settings, options=options))  # no route()
+
+        async def main() -> Outcome:
+            async with B.BrowserChecker(settings, B.BrowserSettings(page_timeout=15)) as browser:  # no route()
+                return await browser.check_url(ZL + challenge.GATED_LIVE_P)
+
+        outcome = asyncio.run(main())
         answered = [(r.status, r.host) for r in proxy.records if r.method == "CONNECT"]
     assert (outcome.verdict, outcome.reason) == (Verdict.ALIVE, "live-marker")
     # Chromium asked without credentials first: the proxy's 407 was answered with the URL's.
@@ -567,20 +631,20 @@ def test_browser_answers_the_proxys_authentication_with_the_urls_credentials(
 def test_a_ca_bundle_without_certutil_is_a_reason_not_a_traceback(
     simweb: SimulatedWeb, ca_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    items = [(make_link(ZL + challenge.GATED_LIVE_P), Outcome(Verdict.BLOCKED, "antibot:zhihu-403", 403))]
+    url = ZL + challenge.GATED_LIVE_P
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # certutil is found on PATH; Chromium by its full path
-    result = _recheck(simweb, items, settings=_settings(simweb, ca_bundle=str(ca_file)))
-    assert list(result) == [] and result.summary.not_attempted == 1
-    assert "certutil" in result.summary.unavailable and "libnss3-tools" in result.summary.unavailable
-    assert "stay blocked" in result.summary.describe()
+    run = _run(simweb, [url], settings=_settings(simweb, ca_bundle=str(ca_file)))
+    assert (run.outcomes[url].reason, run.outcomes[url].via) == ("antibot:zhihu-403", Via.HTTP)
+    summary = run.browser
+    assert summary.not_attempted == 1 and summary.unavailable is not None
+    assert "certutil" in summary.unavailable and "libnss3-tools" in summary.unavailable
+    assert "stay blocked" in summary.describe()
 
 
 # --------------------------------------------------------------------------------------------
-# Inside the nightly job (active once run_job has the browser option)
+# Inside the nightly job
 # --------------------------------------------------------------------------------------------
 
-JOB_HAS_BROWSER = "browser" in {f.name for f in fields(JobOptions)}
-needs_job = pytest.mark.skipif(not JOB_HAS_BROWSER, reason="run_job has no browser option yet")
 POST = f"""# 知乎
 https://zhuanlan.zhihu.com{challenge.GATED_LIVE_P}
 https://zhuanlan.zhihu.com{challenge.GATED_DEAD_P}
@@ -604,7 +668,6 @@ def _job(blog: Path, simweb: SimulatedWeb, **kw):
     return asyncio.run(run_job(options, _settings(simweb), resolver=RoutingResolver(simweb.route)))
 
 
-@needs_job
 @needs_browser
 def test_job_records_one_check_per_link_the_browsers_where_it_checked(blog: Path, simweb: SimulatedWeb) -> None:
     job = _job(blog, simweb, browser=True)
@@ -615,32 +678,38 @@ def test_job_records_one_check_per_link_the_browsers_where_it_checked(blog: Path
     assert got["https://behave.test/ok"] == ("alive", "http-200", "http")
     db = sqlite3.connect(blog / "state" / "l.db")
     assert db.execute("select count(*) from checks").fetchone()[0] == 4  # one per link: no blocked+alive pair
+    # Which checker decided each check is stored with it.
+    vias = dict(db.execute("select u.canonical, c.via from checks c join urls u on u.id = c.url_id"))
+    assert vias == {
+        ZL + challenge.GATED_LIVE_P: "browser",
+        ZL + challenge.GATED_DEAD_P: "browser",
+        ZH + "/answer/157956365": "http",
+        "https://behave.test/ok": "http",
+    }
     counts = json.loads(db.execute("select counts from runs").fetchone()[0])
     assert (counts["alive"], counts["dead"], counts["blocked"]) == (2, 1, 1)
     assert counts["browser"]["resolved"] == 2 and job.browser is not None and job.browser.resolved == 2
-    from linkcheck.report import browser_line, build_report  # added with the job integration
+    from linkcheck.report import browser_line, build_report
 
     with Store(blog / "state" / "l.db") as store:
         line = browser_line(build_report(store))
         assert line is not None and "2 of 2 blocked link(s) resolved by the browser" in line
-        capture = store.latest_capture(ZL + challenge.GATED_LIVE_P)  # the browser's WARC record, indexed
+        capture = store.captures.latest(ZL + challenge.GATED_LIVE_P)  # the browser's WARC record, indexed
         assert capture is not None and capture["http_status"] == 200
 
 
-@needs_job
 def test_job_without_chromium_keeps_blocked_and_the_report_says_why(blog: Path, simweb: SimulatedWeb) -> None:
     job = _job(blog, simweb, browser=True, browser_options=B.BrowserSettings(executable="/nonexistent/chromium"))
     got = {r.link.canonical: r.outcome.verdict.value for r in job.results}
     assert got[ZL + challenge.GATED_LIVE_P] == "blocked"
     assert job.browser is not None and job.browser.unavailable
-    from linkcheck.report import browser_line, build_report  # added with the job integration
+    from linkcheck.report import browser_line, build_report
 
     with Store(blog / "state" / "l.db") as store:
         line = browser_line(build_report(store))
         assert line is not None and "stay blocked" in line
 
 
-@needs_job
 @needs_browser
 def test_cli_browser_flag(blog: Path, simweb: SimulatedWeb) -> None:
     args = [
@@ -657,9 +726,19 @@ def test_cli_browser_flag(blog: Path, simweb: SimulatedWeb) -> None:
         [sys.executable, "-m", "linkcheck", "report"], cwd=blog, capture_output=True, text=True, timeout=60, env=env
     )
     assert "resolved by the browser" in report.stdout, report.stdout + report.stderr
+    history = subprocess.run(
+        [sys.executable, "-m", "linkcheck", "history", ZL + challenge.GATED_LIVE_P, "--format", "json"],
+        cwd=blog, capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    [check] = json.loads(history.stdout)["checks"]
+    assert (check["verdict"], check["via"]) == ("alive", "browser"), history.stderr
+    table = subprocess.run(
+        [sys.executable, "-m", "linkcheck", "history", ZL + challenge.GATED_LIVE_P],
+        cwd=blog, capture_output=True, text=True, timeout=60, env={**env, "COLUMNS": "200"},
+    )  # fmt: skip
+    assert "via" in table.stdout and "browser" in table.stdout, table.stdout
 
 
-@needs_job
 @needs_browser
 def test_cli_browser_through_a_proxy_with_a_ca_bundle(blog: Path, simweb: SimulatedWeb) -> None:
     """`linkcheck check --browser --proxy … --ca-bundle …` as behind a company proxy: no --resolve,

@@ -232,3 +232,13 @@ def test_never_crashes(text: str, site_url: str | None) -> None:
         result = canonicalize(url, site_url)
         assert isinstance(result.canonical, str)
         assert result.checkable == (result.skip_reason is None)
+
+
+def test_site_relative_resolves_against_the_site_origin() -> None:
+    # Issue #22 item 9: '/x' is an absolute-path reference (RFC 3986 §5.2.2): a browser replaces the
+    # whole path of the base URL, so a blog published under /blog/ links /images/a.png at the root.
+    assert canon("/images/a.png", "https://example.com/blog/") == "https://example.com/images/a.png"
+    assert canon("/images/a.png", "https://example.com/blog") == "https://example.com/images/a.png"
+    assert canon("/a/./b/../c.png?x=1#f", "https://example.com:8443/blog/") == "https://example.com:8443/a/c.png?x=1"
+    # a site URL at the root is unchanged by the rule
+    assert canon("/images/a.png", "https://example.com") == "https://example.com/images/a.png"

@@ -243,3 +243,45 @@ def test_collect_imports_no_heavy_dependencies() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert proc.stdout.strip() == "[]"
+
+
+def test_site_relative_links_resolve_against_the_site_origin(tmp_path: Path) -> None:
+    # Issue #22 item 9: a blog under /blog/ whose post links /images/a.png: the browser fetches the
+    # image from the root of the host, so that is what must be checked.
+    (tmp_path / "a.md").write_text("![](/images/a.png)\n", encoding="utf-8")
+    [link] = collect([tmp_path], site_url="https://example.com/blog/").links
+    assert (link.url, link.canonical, link.checkable) == ("/images/a.png", "https://example.com/images/a.png", True)
+
+
+def test_escaped_destination_is_fetched_unescaped(tmp_path: Path) -> None:
+    # Issue #22 item 7: the link CommonMark renders, not the backslashes (…/a%5C(1%5C).html).
+    (tmp_path / "a.md").write_text("[doc](https://h.example/a\\(1\\).html?x=1&amp;y=2)\n", encoding="utf-8")
+    [link] = collect([tmp_path]).links
+    assert link.canonical == "https://h.example/a(1).html?x=1&y=2"
+
+
+def test_indented_lines_of_an_html_post_are_checked(tmp_path: Path) -> None:
+    # Issue #22 item 5: an .html post got Markdown's indented-code rule (in-code, src not found).
+    (tmp_path / "p.html").write_text(
+        'Figures:\n\n    <img src="https://a.example/a.png">\n    <video src="/v.mp4"></video>\n',
+        encoding="utf-8",
+    )
+    links = collect([tmp_path]).links
+    assert [(link.url, link.checkable, link.occurrences[0].kind) for link in links] == [
+        ("https://a.example/a.png", True, LinkKind.HTML_ATTR),
+        ("/v.mp4", False, LinkKind.HTML_ATTR),  # site-relative: no --site-url
+    ]
+
+
+def test_links_in_html_code_elements_are_in_code(tmp_path: Path) -> None:
+    # Issue #22 item 10: the same URL in Markdown code and in HTML <code>/<pre> is treated alike.
+    (tmp_path / "a.md").write_text(
+        "`http://md.example/x`\n\n<code>http://html.example/y</code>\n\n<pre>curl http://html.example/z</pre>\n",
+        encoding="utf-8",
+    )
+    links = collect([tmp_path]).links
+    assert [(link.url, link.checkable, link.skip_reason) for link in links] == [
+        ("http://md.example/x", False, "in-code"),
+        ("http://html.example/y", False, "in-code"),
+        ("http://html.example/z", False, "in-code"),
+    ]

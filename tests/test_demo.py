@@ -41,10 +41,15 @@ def test_demo_in_an_empty_directory_runs_on_the_sample_posts_and_its_archive_exp
     assert "tombstone:weixin-deleted" in done.stdout
     # The archive stage says what it did: every page found alive (no cap by default: [archive] max_pages 0).
     assert "archived 205 page(s), 0 unchanged, 0 failed" in done.stderr
+    # A blog root made for the sample posts' images, one deleted: the report shows the broken image.
+    assert "an image deleted from images/ (missing-file)" in done.stdout
+    assert "Broken links into the blog" in done.stdout
     assert f"linkcheck export --db {Path('kept') / 'linkcheck.db'} --wacz demo.wacz" in done.stdout
     db = sqlite3.connect(empty / "kept" / "linkcheck.db")
     assert db.execute("select count(*) from runs where status = 'completed'").fetchone()[0] == 3
     assert db.execute("select count(*) from dead_links").fetchone()[0] >= 4
+    local = db.execute("select count(*), sum(verdict = 'dead') from checks where via = 'local'").fetchone()
+    assert local[0] > 0 and local[1] == 3 * 2  # each night: the deleted image and the case mismatch
     assert sorted(p.name for p in empty.iterdir()) == ["kept"]  # nothing else written where it ran
 
     # The flow the demo suggests: export its archive (wacz is a dependency), then validate it.

@@ -3,17 +3,23 @@ exact URLs a reader means, plus structural cases and property tests."""
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linkcheck.models import LinkKind
+from linkcheck.scan import extract
 from linkcheck.scan.extract import extract_urls
 
 BARE = LinkKind.BARE
 CODE = LinkKind.CODE
 LINK = LinkKind.MARKDOWN_LINK
 IMAGE = LinkKind.IMAGE
+HTML_ATTR = LinkKind.HTML_ATTR
 
 # (source, line as written in the corpus, expected [(url, kind)])
 CORPUS_LINES = [
@@ -494,7 +500,7 @@ def test_html_attributes() -> None:
         '<a HREF="#top">top</a> <a href=relative.html>r</a>'
     )
     assert _found(text) == [
-        ("https://a.example/x?p=1&amp;q=2", LinkKind.HTML_ATTR),
+        ("https://a.example/x?p=1&q=2", LinkKind.HTML_ATTR),  # as HTML reads it
         ("/images/a.png", LinkKind.HTML_ATTR),
     ]
 
@@ -541,8 +547,9 @@ def test_crlf_line_endings() -> None:
 
 _ALPHABET = st.sampled_from(
     [
-        *"ab/:.?#&=()[]<>`~!*_ -\n\t\"'",
-        *("http://", "https://", "www.", "ftp://", "](", "![", "```", "    "),
+        *"ab/:.?#&=()[]<>`~!*_ -\n\t\"'\\;",
+        *("http://", "https://", "www.", "ftp://", "](", "![", "```", "    ", "&amp;", "&#x41;", "]: "),
+        *("<a href=", "<img src='", ' srcset="', "<pre>", "</pre>", "<!--", "-->"),
         *("中", "（", "）", "，", "。", "–", "\r"),
     ]
 )
@@ -554,10 +561,19 @@ _TEXT = st.lists(_ALPHABET, max_size=60).map("".join)
 def test_property_never_crashes_and_positions_are_exact(text: str) -> None:
     found = list(extract_urls(text, "f"))
     lines = text.split("\n")
+    line_starts = [0]
+    for line in lines:
+        line_starts.append(line_starts[-1] + len(line) + 1)
     for url, occ in found:
         assert url
         assert 1 <= occ.line <= len(lines)
-        assert lines[occ.line - 1][occ.column - 1 :].startswith(url), (url, occ)
+        assert occ.column <= len(lines[occ.line - 1])
+        written = text[line_starts[occ.line - 1] + occ.column - 1 :]
+        if occ.kind in (LINK, IMAGE, LinkKind.REFERENCE_DEFINITION):
+            written = extract._md_unescape(written)  # a destination is reported as CommonMark reads it
+        elif occ.kind is HTML_ATTR:  # an attribute as HTML and the URL parser read it
+            written = extract._decode_attribute(written)[0].translate(str.maketrans("", "", "\t\n\r"))
+        assert written.startswith(url), (url, occ)
     positions = [(o.line, o.column) for _, o in found]
     assert positions == sorted(positions)
 
@@ -575,3 +591,420 @@ def test_property_wechat_ids_never_swallow_chinese(tail: str, article_id: str) -
 def test_crlf_fence_closes() -> None:
     text = "```\r\ncurl http://a.example/code\r\n```\r\nhttp://a.example/prose\r\n"
     assert _found(text) == [("http://a.example/code", CODE), ("http://a.example/prose", BARE)]
+
+
+# --- issue #22, extraction items ------------------------------------------------------------------
+
+
+def test_adjacent_bracketed_urls_are_two_urls() -> None:
+    # Item 8: a ')' or ']' with no opening partner inside the URL ends it, wherever it is (GFM only
+    # drops a trailing one, which leaves ')(' inside).
+    assert _found("(https://a.example/1)(https://b.example/2)") == [
+        ("https://a.example/1", BARE),
+        ("https://b.example/2", BARE),
+    ]
+    assert _found("[https://a.example/1][https://b.example/2]") == [
+        ("https://a.example/1", BARE),
+        ("https://b.example/2", BARE),
+    ]
+    assert _found("见(https://a.example/1)、[www.b.example/2]。") == [
+        ("https://a.example/1", BARE),
+        ("www.b.example/2", BARE),
+    ]
+    # balanced brackets stay, IPv6 literals included
+    assert _found("http://a.example/f(x)(y) http://[::1]:8000/a[1]") == [
+        ("http://a.example/f(x)(y)", BARE),
+        ("http://[::1]:8000/a[1]", BARE),
+    ]
+    _assert_positions("(https://a.example/1)(https://b.example/2)")
+
+
+def test_destination_escapes_and_character_references_are_resolved() -> None:
+    # Item 7, CommonMark: in a link destination a backslash before ASCII punctuation escapes it, and
+    # entity and numeric character references are decoded; the column is where the destination starts.
+    text = r"[doc](https://h.example/a\(1\).html)"
+    assert [(u, o.column, o.kind) for u, o in extract_urls(text, "f")] == [("https://h.example/a(1).html", 7, LINK)]
+    assert _found(r"![i](/images/a\_b\*.png)") == [("/images/a_b*.png", IMAGE)]
+    assert _found("[q](https://h.example/s?a=1&amp;b=2&#38;c=&#x33;)") == [("https://h.example/s?a=1&b=2&c=3", LINK)]
+    assert _found(r"[a](<https://h.example/x\>y z>)") == [("https://h.example/x>y z", LINK)]
+    assert _found("[r]: https://h.example/&lt;r&gt;\\_\n") == [
+        ("https://h.example/<r>_", LinkKind.REFERENCE_DEFINITION)
+    ]
+    # a backslash before anything else is a backslash; an escaped '&' starts no reference
+    assert _found(r"[w](https://h.example/a\b)") == [(r"https://h.example/a\b", LINK)]
+    assert _found(r"[e](https://h.example/?a=\&amp;)") == [("https://h.example/?a=&amp;", LINK)]
+    # not references: unknown names, no ';', out of range (U+FFFD, as CommonMark says)
+    assert _found("[u](https://h.example/?a&foo;&amp&#0;&#1114112;)") == [
+        ("https://h.example/?a&foo;&amp\ufffd\ufffd", LINK)
+    ]
+    # an escape can make a destination site-relative or take it away
+    assert _found(r"[s](\/images/x.png) [t](\#top)") == [("/images/x.png", LINK)]
+
+
+def test_backslash_in_a_bare_url_follows_gfm() -> None:
+    # Item 7, GFM extended autolinks: a bare URL runs to whitespace or '<', so a backslash is part of
+    # it, as written (GitHub links it as %5C); only a trailing one (a hard line break) is dropped.
+    assert _found(r"see https://h.example/a\(1\).html now") == [(r"https://h.example/a\(1\).html", BARE)]
+    assert _found("https://h.example/a\\\nnext") == [("https://h.example/a", BARE)]
+    # in code a backslash ends the URL: there it starts a string escape
+    assert _found('`printf("http://a.example/x\\n")`') == [("http://a.example/x", CODE)]
+
+
+def test_html_files_have_no_indented_code_blocks() -> None:
+    # Item 5: indentation after a blank line is Markdown's code block; HTML has no such rule.
+    text = 'Figures:\n\n    <img src="/images/a.png">\n    <a href="https://a.example/x">x</a>\n'
+    found = [(u, o.line, o.kind) for u, o in extract_urls(text, "posts/2020-1-1-p.html")]
+    assert found == [("/images/a.png", 3, LinkKind.HTML_ATTR), ("https://a.example/x", 4, LinkKind.HTML_ATTR)]
+    assert [(u, o.kind) for u, o in extract_urls(text, "posts/p.HTM")] == [(u, k) for u, _, k in found]
+    # the same lines in a Markdown post are an indented code block
+    assert _found(text) == [("https://a.example/x", CODE)]
+
+
+def test_attributes_of_a_tag_that_spans_lines_and_srcset() -> None:
+    # Item 6: the example of the issue, with positions
+    text = 'Photo:\n<img\n  src="/images/a.png"\n  srcset="/images/a-2x.png 2x">\n'
+    found = [(u, o.line, o.column, o.kind) for u, o in extract_urls(text, "f")]
+    assert found == [("/images/a.png", 3, 8, HTML_ATTR), ("/images/a-2x.png", 4, 11, HTML_ATTR)]
+    # every srcset candidate, as the HTML standard splits them: a URL runs to whitespace, trailing
+    # commas end a candidate, a comma inside a descriptor's parentheses does not
+    srcset = '<img srcset="/a.png, https://cdn.example/b,c.png 2x,/d.png 100w (x, y), /e.png">'
+    assert _found(srcset) == [
+        ("/a.png", HTML_ATTR),
+        ("https://cdn.example/b,c.png", HTML_ATTR),
+        ("/d.png", HTML_ATTR),
+        ("/e.png", HTML_ATTR),
+    ]
+    _assert_positions(srcset)
+
+
+def test_attributes_are_read_as_an_html_parser_reads_them() -> None:
+    # unquoted and upper-case; '>' inside a quoted value; the first of two same-named attributes
+    text = '<A HREF=/a.html title="x > y" href="/ignored" data-src="https://img.example/lazy.png">'
+    assert _found(text) == [("/a.html", HTML_ATTR), ("https://img.example/lazy.png", HTML_ATTR)]
+    # character references decoded (a legacy name without ';' stays before '=' or a letter, as in
+    # HTML attributes); tabs and newlines inside a URL and spaces around it are dropped, as the URL
+    # parser does
+    text = '<a href=" https://a.example/s?x=1&amp;y=2&#38;z=3&copy=4&copy;\n/more ">'
+    assert _found(text) == [("https://a.example/s?x=1&y=2&z=3&copy=4©/more", HTML_ATTR)]
+    # other attribute values are text: their bare URLs are found as in prose
+    text = '<img alt="from http://a.example/page" src="/i.png" title="www.b.example">'
+    assert _found(text) == [("http://a.example/page", BARE), ("/i.png", HTML_ATTR), ("www.b.example", BARE)]
+
+
+def test_what_is_not_a_tag() -> None:
+    # no '>' before the text ends, or (in Markdown) a blank line inside: text, not a tag
+    assert _found('<a href="http://a.example/x" title="t\n\nmore http://b.example/y') == [
+        ("http://a.example/x", BARE),
+        ("http://b.example/y", BARE),
+    ]
+    assert _found('<a title="unclosed href="http://a.example/x">') == [("http://a.example/x", BARE)]
+    # an attribute outside a tag is prose (2020-5-20-javascript_2:224), as is a name HTML allows
+    # but CommonMark does not
+    assert _found("## onclick与href='javascript:function()'的区别 <a_b href=/x>") == []
+
+
+def test_html_code_elements_are_code_as_markdown_code_is() -> None:
+    # Item 10: one rule for code: the contents of <pre>, <code>, <kbd>, <samp>, <script> and
+    # <style> are code, like Markdown code spans and blocks; a tag's own attributes are not its
+    # contents (<script src> is a resource the page loads).
+    text = (
+        "<pre>curl http://a.example/pre</pre> <CODE class=x>http://a.example/code</code >\n"
+        "<kbd>www.a.example</kbd> <samp>https://a.example/samp</samp>\n"
+        "<script src=\"https://cdn.example/lib.js\">fetch('https://api.example/x')</script>\n"
+        "<style>@import url(https://fonts.example/css);</style>\n"
+        "`http://a.example/md` and http://a.example/prose <code>\n"
+    )
+    assert _found(text) == [
+        ("http://a.example/pre", CODE),
+        ("http://a.example/code", CODE),
+        ("www.a.example", CODE),
+        ("https://a.example/samp", CODE),
+        ("https://cdn.example/lib.js", HTML_ATTR),
+        ("https://api.example/x", CODE),
+        ("https://fonts.example/css", CODE),
+        ("http://a.example/md", CODE),
+        ("http://a.example/prose", BARE),
+    ]
+    # inside, everything is code: Markdown syntax and tags too, as in a Markdown code block
+    nested = '<pre>\n[a](http://a.example/x)\n<a href="https://a.example/y">http://a.example/z</a>\n</pre>\nhttp://b.example/'
+    assert _found(nested) == [
+        ("http://a.example/x", CODE),
+        ("https://a.example/y", CODE),
+        ("http://a.example/z", CODE),
+        ("http://b.example/", BARE),
+    ]
+    # an unclosed <pre>, <script> or <style> starting a line runs to the end, as in HTML and
+    # CommonMark; in Markdown a <code> ends with its paragraph, at a blank line
+    assert _found("<pre>\nhttp://a.example/1\n\nhttp://a.example/2") == [
+        ("http://a.example/1", CODE),
+        ("http://a.example/2", CODE),
+    ]
+    assert _found("<code>http://a.example/1\n\nhttp://a.example/2</code>") == [
+        ("http://a.example/1", CODE),
+        ("http://a.example/2", BARE),
+    ]
+
+
+@contextmanager
+def _within(seconds: float) -> Iterator[None]:
+    """Fail with TimeoutError instead of hanging (regex and Python loops both see SIGALRM)."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"took longer than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_indented_code_at_the_start_then_two_blank_lines_terminates() -> None:
+    # Found by the differential test: the scan looped for ever when a file began with an indented
+    # code block and another followed after two blank lines (the block's pattern allowed one).
+    text = "    a\n\n\n    curl http://a.example/x\n"
+    with _within(5):
+        assert _found(text) == [("http://a.example/x", CODE)]
+    with _within(5):
+        assert _found("    a\n  \n\t\n\n    http://a.example/y\nhttp://a.example/z") == [
+            ("http://a.example/y", CODE),
+            ("http://a.example/z", BARE),
+        ]
+
+
+def test_a_link_opener_followed_by_many_spaces_is_linear() -> None:
+    # Found by the differential test: "[a](" and a run of spaces took exponential time (the spaces
+    # between kramdown's destination pieces could be split in every way when no ')' followed).
+    with _within(2):
+        assert _found("[a](" + " " * 5000 + "x http://a.example/") == [("http://a.example/", BARE)]
+    with _within(2):
+        assert _found("[a](x" + " y" * 5000 + " http://a.example/") == [("http://a.example/", BARE)]
+
+
+# --- found by the differential test (tests/test_differential.py) -----------------------------------
+
+
+def test_backslash_escaped_markdown_syntax_is_text() -> None:
+    # CommonMark: an escaped '[', '`', '<' or '!' starts nothing; link text may hold escaped
+    # brackets; an escaped backslash escapes nothing further.
+    assert _found(r"\[a](/x) \<img src='/y'> \`http://a.example/z\`") == [("http://a.example/z", BARE)]
+    assert _found(r"\![a](/x) [\]](/y) [a\]b](/z) \\[c](/w)") == [
+        ("/x", LINK),
+        ("/y", LINK),
+        ("/z", LINK),
+        ("/w", LINK),
+    ]
+    assert _found("[- [\\](https://a.example/x 't')") == [("https://a.example/x", BARE)]
+
+
+def test_link_text_may_continue_on_the_next_line() -> None:
+    assert _found("[a\nb](/x)") == [("/x", LINK)]
+    assert _found("[a\n\nb](/x)") == []  # not across a blank line
+
+
+def test_a_destination_in_angle_brackets_that_fails_is_not_an_unbracketed_one() -> None:
+    # CommonMark: a destination starting with '<' is bracketed or nothing; here the image fails
+    # and what remains is an autolink.
+    assert _found("![i](<ftp://a.example/x>y)") == [("ftp://a.example/x", LinkKind.AUTOLINK)]
+
+
+def test_markdown_code_elements_end_with_their_block() -> None:
+    # In Markdown an HTML code element not at the start of a line is inline HTML (or inside an HTML
+    # block): it ends with its paragraph or block, at a blank line, closed or not; a <pre>,
+    # <script> or <style> starting a line opens an HTML block that runs to its end tag.
+    text = "<div>\n<script\n  src=/s.js>\n</div>\n\n![i](https://a.example/i.png) `x` <code>http://a.example/c\n\nhttp://b.example/"
+    assert _found(text) == [
+        ("/s.js", HTML_ATTR),
+        ("https://a.example/i.png", IMAGE),
+        ("http://a.example/c", CODE),
+        ("http://b.example/", BARE),
+    ]
+    assert _found("<pre>\nhttp://a.example/1\n\nhttp://a.example/2\n</pre>\nhttp://a.example/3") == [
+        ("http://a.example/1", CODE),
+        ("http://a.example/2", CODE),
+        ("http://a.example/3", BARE),
+    ]
+    # an HTML post has no blocks: an unclosed element runs to the end, as a browser's repair does
+    assert [(u, o.kind) for u, o in extract_urls("<code>http://a.example/1\n\nhttp://a.example/2", "p.html")] == [
+        ("http://a.example/1", CODE),
+        ("http://a.example/2", CODE),
+    ]
+
+
+def test_markdown_tags_do_not_run_past_their_block() -> None:
+    # A heading or a table row is one line; a line that starts a new block ends a paragraph: a tag
+    # continued there was never finished, it is text.
+    assert _found('# <img\n  src="/a.png">') == []
+    assert _found('| <img\n  src="/a.png"> | x |') == []
+    assert _found('<img\n- src="/a.png">') == []
+    assert _found('- <img\n  src="/a.png">') == [("/a.png", HTML_ATTR)]  # a list item's continuation
+
+
+def test_link_destinations_with_nested_parentheses_and_escapes_in_them() -> None:
+    assert _found(r"[a](https://a.example/f(a(b))) ![i](/x\(1\)(y\)z)) [b](/w((1)(2)))") == [
+        ("https://a.example/f(a(b))", LINK),
+        ("/x(1)(y)z)", IMAGE),
+        ("/w((1)(2))", LINK),
+    ]
+
+
+def test_markdown_code_ends_where_a_new_block_starts() -> None:
+    # A code span or an inline <code> cannot run past the end of its paragraph, and a list item,
+    # heading or block quote ends a paragraph as a blank line does.
+    assert _found("a `http://a.example/1\n- b` http://a.example/2") == [
+        ("http://a.example/1", BARE),
+        ("http://a.example/2", BARE),
+    ]
+    assert _found("a <kbd>http://a.example/1\n# [t](/h)</kbd>") == [("http://a.example/1", CODE), ("/h", LINK)]
+
+
+def test_reference_definitions_as_commonmark_reads_them() -> None:
+    refdef = LinkKind.REFERENCE_DEFINITION
+    # an unbracketed destination may hold '<' and '>' and backslash escapes
+    assert _found('[r]: javascript:void(0)\\>x "t"\n[s]: /a<b>\n') == [
+        ("javascript:void(0)>x", refdef),
+        ("/a<b>", refdef),
+    ]
+    # a definition cannot interrupt a paragraph: there it is text (its URL a bare one)
+    assert _found("text\n[r]: /x\n[s]: http://a.example/\n") == [("http://a.example/", BARE)]
+    assert _found("text\n\n[r]: /x\n[s]: /y\n# h\n[t]: /z\n") == [("/x", refdef), ("/y", refdef), ("/z", refdef)]
+    # many definition lines are each looked at once
+    with _within(5):
+        assert len(_found("[r]: /x\n" * 30000)) == 30000
+
+
+def test_indented_code_right_after_a_fence_or_heading() -> None:
+    # no paragraph is open there, so indentation alone makes a code block
+    assert _found("```\nx\n```\n    <http://a.example/1>\n# h\n    [t](/x)\n\n[r]: /y\n    [u](/z)") == [
+        ("http://a.example/1", CODE),
+        ("/y", LinkKind.REFERENCE_DEFINITION),
+    ]
+
+
+def test_html_posts_have_no_backslash_escapes() -> None:
+    assert [(u, o.kind) for u, o in extract_urls('a\\<a srcset="/x 2x">', "p.html")] == [("/x", HTML_ATTR)]
+
+
+def test_inline_html_follows_commonmark_grammar() -> None:
+    # Outside an HTML block a tag is HTML only by CommonMark's grammar (attributes apart, names of
+    # letters, digits and _.:-); in an HTML block it goes to an HTML parser, which reads any tag.
+    assert _found('see <a href="/x"title="t">x</a>') == []
+    assert _found('<a href="/x"title="t">x</a>') == []
+    assert _found('see <a href="/x" title="t">x</a>') == [("/x", HTML_ATTR)]
+    assert _found('<div>\n<a href="/x"title="t">x</a>') == [("/x", HTML_ATTR)]
+    # in an HTML block (here opened by <table> on the line before) tags go to an HTML parser as
+    # they are
+    assert _found('<table><tr><td>\nsee <img src="/a.png""\nalt=x></td></tr></table>') == [("/a.png", HTML_ATTR)]
+    assert _found("text <script\nalt=x src=/y [:]>http://a.example/z") == [("http://a.example/z", BARE)]
+
+
+def test_more_commonmark_block_and_destination_details() -> None:
+    refdef = LinkKind.REFERENCE_DEFINITION
+    # a definition may follow indented code or a closing fence directly (no paragraph is open)
+    assert _found("x\n\n    code\n[r]: /a\n```\nc\n```\n[s]: /b\n") == [("/a", refdef), ("/b", refdef)]
+    # a backslash before whitespace is a backslash: the destination ends there
+    assert _found("![i](ftp://a.example/x\\\t 't') [j](/y\\ )") == [("ftp://a.example/x\\", IMAGE), ("/y\\", LINK)]
+
+
+def test_links_are_read_before_bare_urls() -> None:
+    # a Markdown link that starts inside what would be a bare URL is a link (CommonMark reads links
+    # first, GFM's autolinks are found in the text left)
+    assert _found("https://[t](/x) http://a.example/![i](/y)") == [
+        ("https://", BARE),
+        ("/x", LINK),
+        ("http://a.example/", BARE),
+        ("/y", IMAGE),
+    ]
+
+
+def test_a_tag_in_a_block_quote_ends_on_its_line() -> None:
+    # the next line of the quote starts with '>', which HTML would take for the tag's end
+    assert _found('> <img\n> src="/a.png">\n\n> <img src="/b.png">') == [("/b.png", HTML_ATTR)]
+
+
+def test_html_block_1_ends_at_any_of_its_end_tags() -> None:
+    # CommonMark: a block opened by <script>, <pre>, <style> or <textarea> ends with the line that
+    # holds any of their end tags; Markdown goes on after it.
+    text = "<script>\nhttp://a.example/1\n</style>\n\n[t](/x) http://a.example/2"
+    assert _found(text) == [("http://a.example/1", CODE), ("/x", LINK), ("http://a.example/2", BARE)]
+
+
+def test_indented_text_after_a_list_item_paragraph_is_not_code() -> None:
+    # the item's paragraph went on over an unindented (lazy) line: the indented line after the blank
+    # line continues the item
+    assert _found("- item\nlazy line\n\n    more [t](/x)\n") == [("/x", LINK)]
+    assert _found("- item\n  continued\n\n    more [t](/y)\n") == [("/y", LINK)]
+
+
+def test_a_definition_is_its_destination_then_white_space() -> None:
+    # "[r]: <x>y" is no definition (CommonMark): text, with an autolink in it
+    assert _found("[r]: <mailto:a@b.example>（> 't'\n") == [("mailto:a@b.example", LinkKind.AUTOLINK)]
+
+
+def test_in_an_html_block_markdown_lines_are_html() -> None:
+    # an HTML block runs to a blank line: a '#' line inside it is no heading
+    assert _found('<div>\n# <a href="/x"\n  title=t>\n</div>') == [("/x", HTML_ATTR)]
+    assert _found('<div>\n<a href="/x"\n\n  title=t>\n</div>') == []
+
+
+def test_link_text_holding_a_link_or_html() -> None:
+    # links cannot hold links: the inner one is the link; HTML in link text is read; bare URLs in
+    # link text are text
+    assert _found("[a [b](/inner) c](/outer)") == [("/inner", LINK)]
+    assert _found("[](<https://a.example[<>)[](https://a.example](1))") == [
+        ("https://a.example", BARE),  # '<https://a.example[<>' is no autolink: text
+        ("https://a.example](1)", LINK),
+    ]
+    assert _found("[x![](/i.png](1))") == [("/i.png](1)", IMAGE)]
+    assert _found('[<img src="/a.png"> http://a.example/t](https://b.example/)') == [
+        ("/a.png", HTML_ATTR),
+        ("https://b.example/", LINK),
+    ]
+    # a table row is one line, with or without a leading '|'
+    assert _found('| a | b |\n|---|---|\nx <img\n  src="/a.png"> | y') == []
+    assert _found("- \n[r]: <https://a.example/>\n") == [("https://a.example/", LinkKind.REFERENCE_DEFINITION)]
+    assert _found("- # h\n[r]: /x\n- text\n[s]: /y\n") == [("/x", LinkKind.REFERENCE_DEFINITION)]
+    assert _found('- <a href="/a">\n[r]: /x\n') == [("/a", HTML_ATTR), ("/x", LinkKind.REFERENCE_DEFINITION)]
+
+
+def test_indented_code_after_a_paragraph_starting_with_an_autolink() -> None:
+    # '<https://…>' starting a line is no HTML: the indented lines after the blank line are code
+    assert _found("<https://a.example/>\n\n    [](https://b.example/)\n") == [
+        ("https://a.example/", LinkKind.AUTOLINK),
+        ("https://b.example/", CODE),
+    ]
+    assert _found("- \n\n    [](https://b.example/)\n") == [("https://b.example/", CODE)]
+
+
+def test_comments_hold_no_tags() -> None:
+    # in an HTML comment, processing instruction or declaration nothing is a tag or link; a bare
+    # URL written there is still listed
+    text = '<!-- <a href="/x"> http://a.example/1 --> <? [t](/y) ?> <!DOCTYPE html> <img src="/z">'
+    assert _found(text) == [("http://a.example/1", BARE), ("/z", HTML_ATTR)]
+    # in HTML '<?…>' ends at the first '>' (a bogus comment), so the <code> here is inside it
+    html = '<?q=1<CODE><img src="/a.png"></CODE>'
+    assert [(u, o.kind) for u, o in extract_urls(html, "p.html")] == [("/a.png", HTML_ATTR)]
+
+
+def test_html_posts_have_no_markdown_code() -> None:
+    # Jekyll does not convert an .html post: backticks and fences are text there, and a tag between
+    # them is a tag the browser loads; only HTML's code elements are code
+    html = '<p>`<img src="/a.png">` http://a.example/1</p>\n```\n<a href="/b">http://a.example/2</a>\n```\n<code>http://a.example/3</code>'
+    assert [(u, o.kind) for u, o in extract_urls(html, "p.html")] == [
+        ("/a.png", HTML_ATTR),
+        ("http://a.example/1", BARE),
+        ("/b", HTML_ATTR),
+        ("http://a.example/2", BARE),
+        ("http://a.example/3", CODE),
+    ]
+
+
+def test_a_script_inside_a_code_element_is_raw_text() -> None:
+    # '</kbd>' inside the script ends nothing; an unclosed script takes the rest
+    assert [
+        (u, o.kind)
+        for u, o in extract_urls('<kbd><script>"</kbd>"</script><img src="/x"></kbd><img src="/y">', "p.html")
+    ] == [("/y", HTML_ATTR)]
+    assert [(u, o.kind) for u, o in extract_urls('<kbd><script></kbd><source src="/z">', "p.html")] == []

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linkcheck.models import Link, LinkKind, Occurrence, Outcome, Verdict
+from linkcheck.models import Link, LinkKind, Occurrence, Outcome, Verdict, Via
 from linkcheck.store import Store, StoreError, schema
 from linkcheck.store.state import Rules, State, advance
 
@@ -204,6 +204,33 @@ def test_old_database_is_upgraded_in_place(db_path: Path, monkeypatch: pytest.Mo
         assert store.schema_version == before + 1
         assert [c["verdict"] for c in store.queries.history("https://a.example/x")] == ["dead"]
     assert sql(db_path, "SELECT canonical, note FROM urls") == [("https://a.example/x", "migrated")]
+
+
+def test_checks_made_before_the_via_column_are_http_and_new_ones_say_which_checker(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = "https://zhuanlan.zhihu.com/p/1"
+    with monkeypatch.context() as m:  # a database from before migration 3 …
+        m.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:2])
+        with Store(db_path) as old:
+            assert old.schema_version == 2
+            old.links.sync([link(url, ("posts/a.md", 1))], now=day(0))
+    assert "via" not in {row[1] for row in sql(db_path, "PRAGMA table_info(checks)")}
+    with sqlite3.connect(db_path) as conn:  # … and a check an older linkcheck wrote
+        conn.execute(
+            "INSERT INTO checks (url_id, checked_at, verdict, reason, http_status) "
+            "SELECT id, '2025-01-01T18:05:00Z', 'blocked', 'antibot:zhihu-403', 403 FROM urls"
+        )
+    conn.close()
+    with Store(db_path) as store:
+        assert store.schema_version == schema.code_schema_version() >= 3
+        run = store.runs.begin({}, now=day(1))
+        store.checks.record(run, url, Outcome(Verdict.ALIVE, "live-marker", 200, via=Via.BROWSER), now=day(1, 1))
+        history = store.queries.history(url)
+        assert [(c["verdict"], c["via"]) for c in history] == [("blocked", "http"), ("alive", "browser")]
+    assert sql(db_path, "SELECT verdict, via FROM checks ORDER BY id") == [("blocked", "http"), ("alive", "browser")]
+    with pytest.raises(sqlite3.IntegrityError):  # the column takes only the checkers there are
+        sql(db_path, "INSERT INTO checks (url_id, checked_at, verdict, reason, via) VALUES (1, 'x', 'alive', '', 'x')")
 
 
 def test_failed_migration_rolls_back_completely(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -76,7 +76,9 @@ class PageCapture:
     revisits: int = 0  # revisit records among all records written for the page
     bytes_written: int = 0  # compressed bytes added to WARC files
     # "check": written from the exchange of the page's check in a check run (no request of its
-    # own); "archive": fetched by the archive stage or `linkcheck archive` (a check of its own).
+    # own); "browser": written from what the browser saw when it checked the page in a check run
+    # (linkcheck.browser.capture); "archive": fetched by the archive stage or `linkcheck archive`
+    # (a check of its own).
     source: str = "archive"
     scripts: int = 0  # the page's scripts and style sheets archived with it (each URL once, ever)
     # The readable copy beside the capture: "written", "" (the site has none), or why not.

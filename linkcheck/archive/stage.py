@@ -63,7 +63,7 @@ class ArchiveSummary:
         self.scripts += page.scripts
         self.readable += page.readable == "written"
         self.revisits += page.revisits
-        self.from_checks += page.source == "check"
+        self.from_checks += page.source != "archive"  # from a check's exchange, or the browser's visit
 
     def fail(self, exc: BaseException) -> None:
         """The stage stopped on a disk or database failure (or could not start)."""

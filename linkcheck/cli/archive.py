@@ -30,7 +30,10 @@ from linkcheck.cli import (
     err_console,
     escape,
     fail,
+    flag_or_fail,
     load_config_or_fail,
+    unwritable,
+    values_or_fail,
 )
 from linkcheck.cli.check import transport_options
 from linkcheck.exitcodes import ExitCode
@@ -83,17 +86,17 @@ def archive(
     config_file: ConfigOpt = None,
     limit: Annotated[
         int | None,
-        typer.Option(help="Capture at most this many pages; 0: no limit [archive.max_pages: 0].", min=0),
+        typer.Option(help="Capture at most this many pages; 0: no limit [archive.max_pages: 0]."),
     ] = None,
     budget: Annotated[float | None, typer.Option(help="Start no new capture after this many seconds.")] = None,
     max_age: Annotated[
         float | None,
-        typer.Option(help="Days before a captured page is fetched again (unchanged: a revisit) [90].", min=0),
+        typer.Option(help="Days before a captured page is fetched again (unchanged: a revisit) [90]."),
     ] = None,
     max_resource_mb: Annotated[
-        float | None, typer.Option(help="Cut a longer body, recorded with WARC-Truncated: length [20].", min=0.001)
+        float | None, typer.Option(help="Cut a longer body, recorded with WARC-Truncated: length [20].")
     ] = None,
-    rotate_mb: Annotated[float | None, typer.Option(help="New WARC file past this size [1000].", min=0.001)] = None,
+    rotate_mb: Annotated[float | None, typer.Option(help="New WARC file past this size [1000].")] = None,
     requisites: Annotated[
         bool, typer.Option(help="Also capture article images (WeChat mmbiz.qpic.cn, Zhihu zhimg.com).")
     ] = True,
@@ -118,40 +121,54 @@ def archive(
 
     Pages never captured come first, then by decay risk; a page captured less than --max-age days
     ago is left alone. Options left out come from the config file ([archive], hosts, proxy …).
-    Exit codes: 0 done; 2 usage/config/database error, or the disk failed (full …); 4 another run
-    holds the lock; 130 interrupted (finished captures are kept).
+    Exit codes: 0 done; 2 usage/config/database error, or the disk failed (full …), or any other
+    failure; 4 another run holds the lock; 130 interrupted (finished captures are kept).
     """
     import asyncio
     import time
     from datetime import timedelta
 
     from linkcheck.archive import ArchiveSettings, archive_pending
+    from linkcheck.config import KEYS
     from linkcheck.net.transport import Fetcher, FetchSettings
     from linkcheck.run import eventloop
     from linkcheck.run.lock import LockHeldError, RunLock, lock_path_for
     from linkcheck.store import StoreError
 
     config = load_config_or_fail(config_file)
+    values, archive_values = values_or_fail(
+        config,
+        {"connect_timeout": connect_timeout, "proxy": proxy, "allow_private": allow_private},
+        {"max_pages": limit, "max_age_days": max_age, "max_resource_mb": max_resource_mb, "rotate_mb": rotate_mb},
+    )
+    # This command's own timeout (a whole capture, body included) and budget (the config file's
+    # `budget` bounds the nightly check, not this): seconds, checked like `timeout` and `budget`.
+    timeout = flag_or_fail("--timeout", KEYS["timeout"], timeout)
+    budget = flag_or_fail("--budget", KEYS["budget"], budget)
     resolver, bundle, politeness, headers = transport_options(config, resolve, ca_bundle)
     settings = FetchSettings(
         total_timeout=timeout,
-        connect_timeout=float(config.get("connect_timeout", connect_timeout)),
-        proxy=config.get("proxy", proxy),
+        connect_timeout=float(values["connect_timeout"]),
+        proxy=values["proxy"],
         ca_bundle=str(bundle) if bundle else None,
-        allow_private=bool(config.get("allow_private", allow_private)),
+        allow_private=bool(values["allow_private"]),
         politeness_overrides=politeness,
         host_headers=headers,
     )
     archive_settings = ArchiveSettings(
-        max_resource_bytes=max(1, int(_pick(max_resource_mb, config, "max_resource_mb") * 1024 * 1024)),
-        rotate_bytes=max(1, int(_pick(rotate_mb, config, "rotate_mb") * 1024 * 1024)),
+        max_resource_bytes=max(1, int(archive_values["max_resource_mb"] * 1024 * 1024)),
+        rotate_bytes=max(1, int(archive_values["rotate_mb"] * 1024 * 1024)),
         requisites=requisites,
         concurrency=concurrency,
         timeout=timeout,
     )
-    pages = int(_pick(limit, config, "max_pages"))
+    pages = int(archive_values["max_pages"])
+    max_age_days = float(archive_values["max_age_days"])
     db_path = database_path(db, config)
     directory = _warc_dir(db_path, warc_dir, config)
+    problem = unwritable(directory, directory=True)
+    if problem:
+        raise fail(f"{'--warc-dir' if warc_dir is not None else 'archive.dir'} {directory}: {problem}")
 
     async def run(store):
         stop = asyncio.Event()
@@ -164,7 +181,7 @@ def archive(
                 warc_dir=directory,
                 limit=pages or None,
                 deadline=deadline,
-                max_age=timedelta(days=float(_pick(max_age, config, "max_age_days"))),
+                max_age=timedelta(days=max_age_days),
                 settings=archive_settings,
                 stop=stop,
             )
@@ -195,11 +212,6 @@ def archive(
     if summary.status == "stopped":
         err_console.print("[yellow]interrupted:[/] finished captures are kept.")
         raise typer.Exit(int(ExitCode.INTERRUPTED))
-
-
-def _pick(given: float | None, config, key: str) -> float:
-    """The command-line value, else the config file's [archive] value, else its default."""
-    return given if given is not None else config.archive_get(key)
 
 
 def _warc_dir(db: Path, given: Path | None, config) -> Path:
@@ -443,11 +455,16 @@ def export(
     config = load_config_or_fail(config_file)
     db = database_path(db, config)
     directory = _warc_dir(db, warc_dir, config)
+    problem = unwritable(wacz)
+    if problem:  # found before the packaging work, not after it
+        raise fail(f"--wacz {wacz}: {problem}")
     store = _open_store(db)
     try:
         result = export_wacz(store, directory, wacz, title=title)
     except (ExportError, StoreError) as exc:
         raise fail(str(exc), ExitCode.USAGE) from None
+    except OSError as exc:  # an unwritable folder or file, a full disk …
+        raise fail(f"--wacz {wacz}: {exc.strerror or exc}") from None
     finally:
         store.close()
     for name in result["skipped_open"]:

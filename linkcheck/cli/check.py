@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import signal
 import sys
 from dataclasses import replace
@@ -17,10 +16,12 @@ from rich.console import Console
 from rich.table import Table
 
 from linkcheck.cli import (
+    EXIT_CODE_IF_READER_LEAVES,
     VERDICT_STYLE,
     ConfigOpt,
     DbOpt,
     PathsArg,
+    RootOpt,
     SiteUrlOpt,
     app,
     console,
@@ -28,7 +29,11 @@ from linkcheck.cli import (
     err_console,
     escape,
     fail,
+    flag_or_fail,
     load_config_or_fail,
+    root_path,
+    unwritable,
+    values_or_fail,
     warn_problems,
     write_json_list,
 )
@@ -63,6 +68,8 @@ class ReportFormat(StrEnum):
 def transport_options(config: Config, resolve: list[str] | None, ca_bundle: Path | None):
     """What every fetching command derives from its flags and the config file, checked:
     (resolver, CA bundle, per-host politeness overrides, per-host headers)."""
+    import ssl
+
     from linkcheck.net.resolve import parse_resolve_rules
     from linkcheck.sites import profile_for
 
@@ -71,8 +78,16 @@ def transport_options(config: Config, resolve: list[str] | None, ca_bundle: Path
     except ValueError as exc:
         raise fail(str(exc)) from None
     bundle = ca_bundle or (Path(config.get("ca_bundle")) if config.get("ca_bundle") else None)
+    named = "--ca-bundle" if ca_bundle is not None else "ca_bundle"
     if bundle is not None and not bundle.is_file():
-        raise fail(f"ca_bundle {bundle}: no such file")
+        raise fail(f"{named} {bundle}: no such file")
+    if bundle is not None:
+        # Loaded now, as the client will: a file that is not PEM certificates is a usage error
+        # before anything is recorded, not a failure in the middle of the run.
+        try:
+            ssl.create_default_context(cafile=str(bundle))
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            raise fail(f"{named} {bundle}: not a PEM file of CA certificates ({exc})") from None
     politeness, headers = {}, {}
     for host, given in config.hosts.items():
         wanted = {k: given[k] for k in ("concurrency", "interval") if given.get(k) is not None}
@@ -92,6 +107,7 @@ def _install_stop_handlers(loop: asyncio.AbstractEventLoop, stop: asyncio.Event)
 
 @app.command()
 def check(
+    ctx: typer.Context,
     paths: PathsArg = None,
     config_file: ConfigOpt = None,
     output_format: Annotated[
@@ -100,19 +116,18 @@ def check(
     ] = CheckFormat.table,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; only the summary and problems.")] = False,
     site_url: SiteUrlOpt = None,
+    root: RootOpt = None,
     db: DbOpt = None,
     budget: Annotated[float | None, typer.Option(help="Start no new check after this many seconds.")] = None,
-    max_urls: Annotated[int | None, typer.Option(help="Check at most this many URLs this run.", min=1)] = None,
+    max_urls: Annotated[int | None, typer.Option(help="Check at most this many URLs this run.")] = None,
     check_all: Annotated[bool, typer.Option("--all", help="Full sweep: every URL, due or not.")] = False,
     recheck_after: Annotated[
-        float | None, typer.Option(help="Days after which an alive URL is due again [default: 5].", min=0)
+        float | None, typer.Option(help="Days after which an alive URL is due again [default: 5].")
     ] = None,
-    concurrency: Annotated[int | None, typer.Option(help="Requests in flight across all hosts [64].", min=1)] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Requests in flight across all hosts [64].")] = None,
     timeout: Annotated[float | None, typer.Option(help="Seconds for one attempt [30].")] = None,
     connect_timeout: Annotated[float | None, typer.Option(help="Seconds to connect [10].")] = None,
-    max_attempts: Annotated[
-        int | None, typer.Option(help="Attempts per URL for transient failures [3].", min=1)
-    ] = None,
+    max_attempts: Annotated[int | None, typer.Option(help="Attempts per URL for transient failures [3].")] = None,
     backoff: Annotated[float | None, typer.Option(help="First retry wait in seconds, doubling [1.0].")] = None,
     proxy: Annotated[str | None, typer.Option(help="HTTP proxy URL (default: HTTP(S)_PROXY / NO_PROXY).")] = None,
     ca_bundle: Annotated[Path | None, typer.Option(help="PEM CA file trusted instead of the system store.")] = None,
@@ -143,7 +158,7 @@ def check(
         ),
     ] = None,
     archive_budget: Annotated[
-        float | None, typer.Option(help="Seconds for the archive stage at most (--budget also applies).", min=0)
+        float | None, typer.Option(help="Seconds for the archive stage at most (--budget also applies).")
     ] = None,
     browser: Annotated[
         bool | None,
@@ -158,60 +173,81 @@ def check(
 ) -> None:
     """Check the due URLs, classify what is really there, record every check in SQLite, report.
 
+    Every value, given here or in the config file, is checked the same way before anything runs:
+    a bad one is exit 2 naming it.
+
     Exit codes: 0 healthy; 1 this run confirmed links dead (newly: they were not confirmed before);
-    2 usage/config/database error; 3 offline (nothing marked); 4 another run holds the lock;
-    130 interrupted (finished checks are kept).
+    2 usage/config/database error, or any other failure; 3 offline (nothing marked); 4 another run
+    holds the lock; 130 interrupted (finished checks are kept).
     """
     import asyncio
 
     from linkcheck.archive import ArchiveSettings
     from linkcheck.cli.progress import RunProgress
+    from linkcheck.config import KEYS
     from linkcheck.net.transport import FetchSettings
     from linkcheck.run import eventloop
     from linkcheck.run.job import JobOptions, run_job
     from linkcheck.run.lock import LockHeldError
     from linkcheck.run.runner import DEFAULT_CANARIES
     from linkcheck.scan.collect import MissingPathError
+    from linkcheck.scan.jekyll import SiteError
     from linkcheck.store import StoreError
 
     config = load_config_or_fail(config_file)
+    values, archive_values = values_or_fail(
+        config,
+        {
+            "site_url": site_url, "budget": budget, "max_urls": max_urls, "recheck_after_days": recheck_after,
+            "concurrency": concurrency, "timeout": timeout, "connect_timeout": connect_timeout,
+            "max_attempts": max_attempts, "backoff": backoff, "proxy": proxy, "canaries": canary or None,
+            "allow_private": allow_private, "method": method.value if method else None, "browser": browser,
+        },
+        {"enabled": archive},
+    )  # fmt: skip
+    archive_budget = flag_or_fail("--archive-budget", KEYS["budget"], archive_budget)
+    if archive_values["enabled"] and "dir" in config.archive:
+        problem = unwritable(Path(config.archive["dir"]), directory=True)
+        if problem:  # found now, not after the checks when the archive stage starts
+            raise fail(f"archive.dir {config.archive['dir']}: {problem}")
     resolver, bundle, politeness, headers = transport_options(config, resolve, ca_bundle)
     settings = FetchSettings(
-        concurrency=config.get("concurrency", concurrency),
-        total_timeout=float(config.get("timeout", timeout)),
-        connect_timeout=float(config.get("connect_timeout", connect_timeout)),
-        max_attempts=config.get("max_attempts", max_attempts),
-        backoff_initial=float(config.get("backoff", backoff)),
-        proxy=config.get("proxy", proxy),
+        concurrency=values["concurrency"],
+        total_timeout=float(values["timeout"]),
+        connect_timeout=float(values["connect_timeout"]),
+        max_attempts=values["max_attempts"],
+        backoff_initial=float(values["backoff"]),
+        proxy=values["proxy"],
         ca_bundle=str(bundle) if bundle else None,
-        allow_private=bool(config.get("allow_private", allow_private)),
+        allow_private=bool(values["allow_private"]),
         politeness_overrides=politeness,
         host_headers=headers,
-        head_first=config.get("method", method.value if method else None) == "head",
+        head_first=values["method"] == "head",
     )
-    canaries = canary or config.get("canaries") or list(DEFAULT_CANARIES)
+    canaries = values["canaries"] or list(DEFAULT_CANARIES)
     options = JobOptions(
-        paths=paths or [Path(p) for p in config.get("paths")],
-        site_url=config.get("site_url", site_url),
-        db=database_path(db, config),
-        max_urls=config.get("max_urls", max_urls),
-        budget_s=config.get("budget", budget),
+        paths=paths or [Path(p) for p in values["paths"]],
+        site_url=values["site_url"],
+        root=root_path(root, config),
+        db=database_path(db, config, create=True),
+        max_urls=values["max_urls"],
+        budget_s=values["budget"],
         check_all=check_all,
-        recheck_alive_after=timedelta(days=float(config.get("recheck_after_days", recheck_after))),
+        recheck_alive_after=timedelta(days=float(values["recheck_after_days"])),
         confirm_checks=config.values.get("confirm_checks"),
         confirm_days=config.values.get("confirm_days"),
         canaries=tuple(canaries),
-        exclude=tuple(config.get("exclude")),
-        archive=config.archive_get("enabled") if archive is None else archive,
+        exclude=tuple(values["exclude"]),
+        archive=archive_values["enabled"],
         archive_dir=Path(config.archive["dir"]) if "dir" in config.archive else None,
-        archive_limit=config.archive_get("max_pages") or None,
+        archive_limit=archive_values["max_pages"] or None,
         archive_budget_s=archive_budget,
-        archive_max_age=timedelta(days=float(config.archive_get("max_age_days"))),
+        archive_max_age=timedelta(days=float(archive_values["max_age_days"])),
         archive_settings=ArchiveSettings(
-            max_resource_bytes=int(config.archive_get("max_resource_mb") * 1024 * 1024),
-            rotate_bytes=int(config.archive_get("rotate_mb") * 1024 * 1024),
+            max_resource_bytes=int(archive_values["max_resource_mb"] * 1024 * 1024),
+            rotate_bytes=int(archive_values["rotate_mb"] * 1024 * 1024),
         ),
-        browser=bool(config.get("browser", browser)),
+        browser=bool(values["browser"]),
         browser_options=_browser_options(config, chromium),
     )
     progress = RunProgress(err_console, quiet=quiet or output_format is CheckFormat.json)
@@ -227,7 +263,9 @@ def check(
 
     try:
         job = eventloop.run(run())
-    except (MissingPathError, StoreError) as exc:
+    except MissingPathError as exc:
+        raise fail(str(exc) if paths else f"config paths: {exc}") from None
+    except (SiteError, StoreError) as exc:
         raise fail(str(exc)) from None
     except LockHeldError as exc:
         raise fail(str(exc), ExitCode.LOCKED) from None
@@ -238,22 +276,33 @@ def check(
         where = f"{exc.filename}: " if exc.filename else ""
         raise fail(f"{where}{exc.strerror or exc}; finished checks are kept") from None
     warn_problems(job.scan.problems)
+    code = exit_code_for(job)
+    # The run is over and recorded: a reader leaving the report early (`| head`) does not change
+    # what it found.
+    ctx.meta[EXIT_CODE_IF_READER_LEAVES] = code
     if output_format is CheckFormat.json:
         write_json_list(r.to_dict() for r in job.results)
     else:
         _print_run(job, quiet=quiet)
         _print_report(console, _report_for(options.db, job.run_id), quiet=quiet)
-    raise typer.Exit(int(exit_code_for(job)))
+    raise typer.Exit(int(code))
 
 
 def _browser_options(config: Config, chromium: Path | None):
+    import os
+
     from linkcheck.browser import BrowserSettings
 
     path = chromium or (Path(config.get("chromium")) if config.get("chromium") else None)
+    if path is not None and not (path.is_file() and os.access(path, os.X_OK)):
+        # A typo here would leave every Zhihu link blocked "because Chromium is missing".
+        named = "--chromium" if chromium is not None else "chromium"
+        raise fail(f"{named} {path}: not an executable file")
     return BrowserSettings(executable=str(path) if path else None)
 
 
 def exit_code_for(job: JobResult) -> ExitCode:
+    """The run's exit code; says why on stderr when it is not a plain finish."""
     from linkcheck.run.runner import RunStatus
 
     status = job.summary.status
@@ -274,6 +323,8 @@ def _report_for(db: Path, run_id: int | None) -> Report:
 
     try:
         with Store(db, create=False) as store:
+            if run_id is not None and store.runs.get(run_id) is None:
+                raise fail(f"--run {run_id}: no such run in {db}")
             return build_report(store, run_id)
     except StoreError as exc:
         raise fail(str(exc)) from None
@@ -349,6 +400,16 @@ def _print_report(out: Console, report: Report, *, quiet: bool = False) -> None:
             out.print(f"  … and {len(rows) - 20} more")
     if not changed:
         out.print("[dim]Nothing changed since the previous run.[/]")
+    if report.internal:
+        broken = Table(title=f"Broken links into the blog ({len(report.internal)})", title_justify="left")
+        for column in ("post:line", "link", "reason", "fix"):
+            broken.add_column(column, overflow="fold")
+        for problem in report.internal[:50]:
+            where = f"{problem.file}:{problem.line}"
+            broken.add_row(escape(where), escape(problem.url), escape(problem.reason), escape(problem.fix or ""))
+        out.print(broken)
+        if len(report.internal) > 50:
+            out.print(f"… and {len(report.internal) - 50} more (`linkcheck report -f markdown` lists all)")
     if report.dead:
         grouped = report.dead_by_post()
         table = Table(title=f"Confirmed dead links ({len({d.url for d in report.dead})})", title_justify="left")
@@ -402,18 +463,19 @@ def report(
 
     db_path = database_path(db, load_config_or_fail(config_file))
     data = _report_for(db_path, run_id)
-    if run_id is not None and data.run is None:
-        raise fail(f"--run {run_id}: no such run in {db_path} (`linkcheck status` shows the latest)")
     if output_format is ReportFormat.table:
         if output is None:
             _print_report(console, data)
             return
-        buffer = io.StringIO()
-        _print_report(Console(file=buffer, width=120, color_system=None), data)
-        text = buffer.getvalue()
-    else:
-        formatter = {ReportFormat.json: to_json, ReportFormat.markdown: to_markdown, ReportFormat.csv: to_csv}
-        text = formatter[output_format](data)
+        try:
+            with output.open("w", encoding="utf-8") as handle:
+                _print_report(Console(file=handle, width=120, color_system=None), data)
+        except OSError as exc:
+            raise fail(f"--output {output}: {exc.strerror}") from None
+        return
+    text = {ReportFormat.json: to_json, ReportFormat.markdown: to_markdown, ReportFormat.csv: to_csv}[output_format](
+        data
+    )
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
@@ -437,7 +499,6 @@ def demo(
         Path | None,
         typer.Option(
             help="Keep the demo's state (database, WARC files) in this new directory, to query afterwards.",
-            file_okay=False,
         ),
     ] = None,
 ) -> None:
@@ -472,8 +533,8 @@ def demo(
             raise fail(f"--keep {keep}: it already holds a demo's state; name a new directory")
         try:
             keep.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise fail(f"--keep {keep}: {exc.strerror or exc}") from None
+        except OSError as exc:  # an existing file, a read-only parent …
+            raise fail(f"--keep {keep}: {exc.strerror}" + (" (not a directory)" if keep.exists() else "")) from None
     state = keep or Path(tempfile.mkdtemp(prefix="linkcheck-demo-"))
     try:
         _run_demo(scan, chosen, bundled, state, kept=keep is not None, nights=nights)
@@ -492,7 +553,7 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
     from linkcheck.run import eventloop
     from linkcheck.run.job import JobOptions, run_job
     from linkcheck.simweb import serve_in_thread
-    from linkcheck.simweb.demo import DEMO_TIMEOUT_S, aliases_for, demo_pacing, plan_scenario
+    from linkcheck.simweb.demo import DEMO_TIMEOUT_S, aliases_for, demo_blog, demo_pacing, plan_scenario
 
     if bundled:
         console.print(
@@ -502,6 +563,7 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
             soft_wrap=True,
         )
     assignments = plan_scenario(scan.links)
+    blog_root, local_scripted = demo_blog(scan.links, state)  # the images, one deleted: a broken image
     where = (
         f"State: {escape(str(state))}"
         if kept
@@ -515,7 +577,7 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
     table = Table(title="Scripted behaviours (everything else answers as its platform does)", title_justify="left")
     table.add_column("blog URL", overflow="fold")
     table.add_column("behaves as")
-    for assignment in assignments:
+    for assignment in [*assignments, *local_scripted]:
         table.add_row(escape(assignment.url), assignment.description)
     console.print(table)
     hosts = {link.host for link in scan.links if link.checkable}
@@ -526,8 +588,9 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
             extra_ca_pem=web.ca_pem(), allow_private=True, politeness_overrides=demo_pacing(hosts),
         )  # fmt: skip
         options = JobOptions(
-            paths=chosen, db=state / "linkcheck.db", check_all=True, canaries=("https://behave.test/ok",)
-        )
+            paths=chosen, db=state / "linkcheck.db", check_all=True, canaries=("https://behave.test/ok",),
+            root=blog_root,
+        )  # fmt: skip
         shown_capture: str | None = None  # a page captured by the demo, for `linkcheck show`
         for night in range(nights):
             when = start + timedelta(days=4 * night)

@@ -266,7 +266,7 @@ def history(
         return
     table = Table(title=f"{len(checks)} checks", title_justify="left")
     for name, justify in (
-        ("checked at", "left"), ("run", "right"), ("verdict", "left"), ("reason", "left"),
+        ("checked at", "left"), ("run", "right"), ("verdict", "left"), ("reason", "left"), ("via", "left"),
         ("HTTP", "right"), ("ms", "right"), ("final URL / error", "left"), ("change", "left"),
     ):  # fmt: skip
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
@@ -277,6 +277,7 @@ def history(
             _text(check["run_id"]),
             _text(check["verdict"], VERDICT_STYLE.get(check["verdict"], "")),
             _text(check["reason"]),
+            _text(check["via"]),
             _text(check["http_status"]),
             _text(check["elapsed_ms"]),
             _text(detail),

@@ -82,7 +82,8 @@ class RunProgress:
     def result(self, link: Link, outcome: Outcome) -> None:
         self.done += 1
         self.verdicts[outcome.verdict.value] += 1
-        self.done_by_host[link.host] += 1
+        # Counted by gate: a site whose hosts share one budget (Zhihu) is one row of the display.
+        self.done_by_host[self.fetcher.gates.key(link.host) if self.fetcher is not None else link.host] += 1
         if self._live is None and not self.quiet:
             self._maybe_plain_line()
 

@@ -1,9 +1,11 @@
-"""Per-host politeness: how many requests in flight, how far apart, and when to stop asking.
+"""Per-site politeness: how many requests in flight, how far apart, and when to stop asking.
 
-Each host gets a :class:`HostGate` built from its site profile's :class:`Politeness` (or a
-per-host override). Request starts are spaced by ``interval`` ± ``jitter``; after ``trip_after``
-consecutive anti-bot walls or rate-limit answers the host is *tripped*: the rest of this run's URLs
-for it are reported ``blocked`` without a request, because hammering a wall only prolongs it.
+Each site gets a :class:`HostGate` built from its profile's :class:`Politeness` (or an override).
+A site is a profile's ``budget`` — all of Zhihu's hosts go through one gate, as they reach one
+backend — or, for hosts no profile names, the host itself. Request starts are spaced by
+``interval`` ± ``jitter``; after ``trip_after`` consecutive anti-bot walls or rate-limit answers the
+gate is *tripped*: the rest of this run's URLs for the site are reported ``blocked`` without a
+request, because hammering a wall only prolongs it.
 """
 
 from __future__ import annotations
@@ -11,17 +13,18 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
-from linkcheck.models import Outcome, Verdict
-from linkcheck.sites import Politeness
+from linkcheck import reasons
+from linkcheck.models import HOST_PAUSED, Outcome, Verdict
+from linkcheck.sites import Politeness, profile_for
 
 
 def is_wall(outcome: Outcome) -> bool:
     """An answer that means 'stop asking me' rather than anything about the content."""
-    return (outcome.verdict is Verdict.BLOCKED and outcome.reason != "host-paused") or outcome.reason == "http-429"
+    return (outcome.verdict is Verdict.BLOCKED and outcome.reason != HOST_PAUSED) or outcome.reason == reasons.HTTP_429
 
 
 @dataclass(slots=True)
@@ -100,18 +103,42 @@ class _Slot:
         self._gate.release()
 
 
+def site_politeness(host: str, overrides: Mapping[str, Politeness]) -> Politeness:
+    """The politeness of ``host``'s site: its profile's, unless the configuration overrides it.
+
+    Overrides are given per host name (``[hosts."zhuanlan.zhihu.com"]``). For a profile whose hosts
+    share a budget, an override of any of them paces the whole site — the strictest where several
+    are given — so the gate does not depend on which of its hosts a run happens to meet first.
+    """
+    profile = profile_for(host)
+    if profile.budget is None:
+        return overrides.get(host) or profile.politeness
+    given = [p for h, p in overrides.items() if profile_for(h).budget == profile.budget]
+    return Politeness.strictest(given) if given else profile.politeness
+
+
 class HostGates:
-    """The gates of every host seen in a run."""
+    """The gates of every site seen in a run, looked up by host name (see :func:`key`)."""
 
     def __init__(self, politeness_for: Callable[[str], Politeness]) -> None:
         self._politeness_for = politeness_for
         self._gates: dict[str, HostGate] = {}
+        self._keys: dict[str, str] = {}  # host → gate key, the profile looked up once per host
+
+    def key(self, host: str) -> str:
+        """The gate ``host`` goes through: its profile's shared budget (``site:zhihu``), else itself."""
+        key = self._keys.get(host)
+        if key is None:
+            key = self._keys[host] = profile_for(host).budget_key(host)
+        return key
 
     def __getitem__(self, host: str) -> HostGate:
-        gate = self._gates.get(host)
+        key = self.key(host)
+        gate = self._gates.get(key)
         if gate is None:
-            gate = self._gates[host] = HostGate(self._politeness_for(host))
+            gate = self._gates[key] = HostGate(self._politeness_for(host))
         return gate
 
     def items(self) -> list[tuple[str, HostGate]]:
+        """(gate key, gate) of every site seen: a host name, or ``site:<budget>``."""
         return list(self._gates.items())

@@ -1,22 +1,24 @@
 """Name resolution: the transport seam and the SSRF guard.
 
 The checker always resolves through a resolver from this module. In production that is the system
-resolver wrapped by :class:`GuardedResolver`, which refuses addresses a public link must never lead
-to (loopback, private, link-local, multicast) *after* resolution, so a public name pointing at
-127.0.0.1 is refused too. Tests, benchmarks and ``linkcheck demo`` pass a :class:`RoutingResolver`
-that sends the real host names (``mp.weixin.qq.com`` …) to the simulated web on loopback — the rest
-of the client path (TLS with SNI, Host header, redirects, retries) is exactly what users run.
+resolver (:class:`SystemResolver`, getaddrinfo) wrapped by :class:`GuardedResolver`, which refuses
+addresses a public link must never lead to (loopback, private, link-local, multicast) *after*
+resolution, so a public name pointing at 127.0.0.1 is refused too. Tests, benchmarks and
+``linkcheck demo`` pass a :class:`RoutingResolver` that sends the real host names
+(``mp.weixin.qq.com`` …) to the simulated web on loopback — the rest of the client path (TLS with
+SNI, Host header, redirects, retries) is exactly what users run.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import socket
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
+from aiohttp.resolver import ThreadedResolver
 
 from linkcheck.scan.canonical import address_refusal
 
@@ -38,6 +40,18 @@ def _result(host: str, address: str, port: int) -> ResolveResult:
     return ResolveResult(hostname=host, host=address, port=port, family=family, proto=0, flags=socket.AI_NUMERICHOST)
 
 
+class SystemResolver(ThreadedResolver):
+    """The operating system's resolver (getaddrinfo: /etc/hosts, nsswitch, the configured DNS),
+    whatever else is installed.
+
+    aiohttp's ``DefaultResolver`` turns into aiodns's ``AsyncResolver`` as soon as ``aiodns`` is
+    importable (another package may pull it in), and that one reports a missing name as an
+    ``OSError`` with no errno: NXDOMAIN would then be ``error:dns`` instead of ``dead`` — a verdict
+    depending on what happens to be installed. Pinned here, a name that does not exist is
+    ``EAI_NONAME`` everywhere.
+    """
+
+
 class RoutingResolver(AbstractResolver):
     """Resolves through a routing function: ``route(host, port) -> (address, port)`` or None.
 
@@ -56,7 +70,7 @@ class RoutingResolver(AbstractResolver):
         if target is None:
             if self._system_fallback:
                 if self._fallback is None:
-                    self._fallback = DefaultResolver()
+                    self._fallback = SystemResolver()
                 return await self._fallback.resolve(host, port, family)
             raise socket.gaierror(socket.EAI_NONAME, f"{host}: name not known (routing resolver)")
         address, target_port = target
@@ -94,7 +108,17 @@ def parse_resolve_rules(rules: list[str]) -> RoutingResolver:
         if match is None:
             raise ValueError(f"--resolve {rule!r}: expected HOST:PORT:ADDRESS[:TARGET_PORT]")
         host, port, address, target = match.group("host", "port", "address", "target")
-        table[(host.lower(), port)] = (address.strip("[]"), int(target) if target else None)
+        address = address.strip("[]")
+        # Checked now: a typo would otherwise route a name nowhere, and its links end as errors.
+        if address != NXDOMAIN:
+            try:
+                ipaddress.ip_address(address)
+            except ValueError:
+                raise ValueError(f"--resolve {rule!r}: {address!r} is not an IP address (or nxdomain)") from None
+        for number in (port, target):
+            if number not in (None, "*") and not 0 < int(number) < 65536:
+                raise ValueError(f"--resolve {rule!r}: port {number} is not in 1-65535")
+        table[(host.lower(), port)] = (address, int(target) if target else None)
 
     def route(host: str, port: int) -> tuple[str, int] | None:
         host = host.lower()
@@ -126,7 +150,7 @@ class GuardedResolver(AbstractResolver):
 
     async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[ResolveResult]:
         if self._inner is None:
-            self._inner = DefaultResolver()
+            self._inner = SystemResolver()
         results = await self._inner.resolve(host, port, family)
         if self.allow_private or host in self.trusted_hosts:
             return results

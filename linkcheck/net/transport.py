@@ -41,9 +41,10 @@ from tenacity import (
     wait_random,
 )
 
+from linkcheck import reasons
 from linkcheck.classify import Page, classify
-from linkcheck.models import Outcome, Verdict
-from linkcheck.net.gates import HostGate, HostGates
+from linkcheck.models import HOST_PAUSED, Outcome, Verdict
+from linkcheck.net.gates import HostGate, HostGates, site_politeness
 from linkcheck.net.resolve import GuardedResolver, is_blocked_address_error
 from linkcheck.scan.canonical import address_skip_reason
 from linkcheck.sites import Politeness, SiteProfile, profile_for
@@ -55,6 +56,18 @@ _HEAD_FALLBACK_STATUSES = frozenset({400, 403, 404, 405, 406, 409, 410, 451, 500
 # What a recorded GET asks for: the encodings the window decoder (and every WARC tool) can undo.
 RECORDED_ACCEPT_ENCODING = "gzip, deflate"
 _CHUNK = 65536
+# aiohttp refuses more response headers than this since 3.14 and accepts any number before: the
+# limit is stated here, so the verdict (error: bad-response) does not depend on its release.
+_MAX_RESPONSE_HEADERS = 128
+
+
+def _too_many_headers(response: aiohttp.ClientResponse) -> aiohttp.ClientResponseError:
+    return aiohttp.ClientResponseError(
+        response.request_info,
+        response.history,
+        status=response.status,
+        message=f"{len(response.raw_headers)} response headers (at most {_MAX_RESPONSE_HEADERS})",
+    )
 
 
 @dataclass(slots=True)
@@ -148,7 +161,7 @@ def proxy_plan(settings: FetchSettings) -> ProxyPlan:
 
 
 def _network_outcome(exc: BaseException, url: str, started: float, redirects: tuple[str, ...]) -> Outcome:
-    """Map a client-side exception to a verdict. Order matters: subclasses first."""
+    """Map a client-side exception to a verdict (see :func:`_network_failure`)."""
     elapsed = int((time.monotonic() - started) * 1000)
     blocked = is_blocked_address_error(exc)
     if blocked is not None:
@@ -160,52 +173,39 @@ def _network_outcome(exc: BaseException, url: str, started: float, redirects: tu
             elapsed_ms=elapsed,
             error=str(blocked),
         )
-    name = type(exc).__name__
-    detail = f"{name}: {exc}"[:300]
+    verdict, reason = _network_failure(exc)
+    detail = f"{type(exc).__name__}: {exc}"[:300]
+    return Outcome(verdict, reason, final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
+
+
+def _network_failure(exc: BaseException) -> tuple[Verdict, str]:
+    """The verdict and reason of a request that got no usable answer. Order matters: subclasses
+    first."""
     if isinstance(exc, aiohttp.ClientConnectorDNSError) or (
-        isinstance(exc, aiohttp.ClientConnectorError) and isinstance(exc.os_error, socket.gaierror)
+        # getattr: aiohttp < 3.11.x leaves a certificate error's os_error unset (the property raises).
+        isinstance(exc, aiohttp.ClientConnectorError) and isinstance(getattr(exc, "os_error", None), socket.gaierror)
     ):
-        os_error = getattr(exc, "os_error", None)
-        code = getattr(os_error, "errno", None)
+        code = getattr(getattr(exc, "os_error", None), "errno", None)
         # NXDOMAIN is an answer (the name is gone); a failed lookup is not.
-        if code in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
-            return Outcome(Verdict.DEAD, "dns", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
-        return Outcome(Verdict.ERROR, "dns", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
+        gone = code in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5))
+        return (Verdict.DEAD if gone else Verdict.ERROR), reasons.DNS
     if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError | ssl.SSLError):
-        return Outcome(Verdict.ERROR, "tls", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
+        return Verdict.ERROR, reasons.TLS
     if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
-        return Outcome(Verdict.ERROR, "timeout", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
+        return Verdict.ERROR, reasons.TIMEOUT
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return Outcome(Verdict.ERROR, "connect", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
+        return Verdict.ERROR, reasons.CONNECT
     if isinstance(exc, aiohttp.ClientPayloadError):
-        return Outcome(Verdict.ERROR, "truncated", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail)
+        return Verdict.ERROR, reasons.TRUNCATED
     if isinstance(exc, aiohttp.ServerDisconnectedError | ConnectionResetError) or (
         isinstance(exc, aiohttp.ClientOSError) and exc.errno in (errno.ECONNRESET, errno.EPIPE)
     ):
-        return Outcome(
-            Verdict.ERROR, "conn-reset", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail
-        )
+        return Verdict.ERROR, reasons.CONN_RESET
     if isinstance(exc, aiohttp.ClientResponseError):
-        return Outcome(
-            Verdict.ERROR,
-            "bad-response",
-            final_url=url,
-            redirects=redirects,
-            elapsed_ms=elapsed,
-            error=detail,
-        )
+        return Verdict.ERROR, reasons.BAD_RESPONSE
     if isinstance(exc, aiohttp.InvalidURL | ValueError):
-        return Outcome(
-            Verdict.SKIPPED, "malformed", final_url=url, redirects=redirects, elapsed_ms=elapsed, error=detail
-        )
-    return Outcome(
-        Verdict.ERROR,
-        "conn-reset" if isinstance(exc, OSError) else "client-error",
-        final_url=url,
-        redirects=redirects,
-        elapsed_ms=elapsed,
-        error=detail,
-    )
+        return Verdict.SKIPPED, reasons.MALFORMED
+    return Verdict.ERROR, (reasons.CONN_RESET if isinstance(exc, OSError) else reasons.CLIENT_ERROR)
 
 
 # -- recorded exchanges (for the archive) ----------------------------------------------------------
@@ -473,7 +473,7 @@ class Fetcher:
         )
 
     def _politeness_for(self, host: str) -> Politeness:
-        return self.settings.politeness_overrides.get(host) or profile_for(host).politeness
+        return site_politeness(host, self.settings.politeness_overrides)
 
     def _host(self, host: str) -> tuple[SiteProfile, HostGate, dict[str, str]]:
         """The host's profile, gate and request headers (the headers dict is shared: never mutate)."""
@@ -512,6 +512,22 @@ class Fetcher:
 
     # -- one request chain -------------------------------------------------------------------
 
+    def _send(self, method: str, url: str, headers: dict[str, str], **options: Any) -> Any:
+        """One request of a chain, as every request here is sent: redirects left to the caller (each
+        hop is checked), the configured proxy, and header lines capped (a hostile server's megabyte
+        header costs nothing)."""
+        assert self._session is not None
+        return self._session.request(
+            method,
+            url,
+            headers=headers,
+            allow_redirects=False,
+            proxy=self.settings.proxy,
+            max_line_size=16 * 1024,
+            max_field_size=16 * 1024,
+            **options,
+        )
+
     async def _request(self, method: str, url: str, profile: SiteProfile, headers: dict[str, str]) -> Page:
         """Follow redirects by hand (to record the chain and refuse bad targets); cap the body.
 
@@ -525,15 +541,9 @@ class Fetcher:
         seen = {url}
         current = url
         while True:
-            async with self._session.request(
-                method,
-                current,
-                headers=headers,
-                allow_redirects=False,
-                proxy=s.proxy,
-                max_line_size=16 * 1024,
-                max_field_size=16 * 1024,
-            ) as response:
+            async with self._send(method, current, headers) as response:
+                if len(response.raw_headers) > _MAX_RESPONSE_HEADERS:
+                    raise _too_many_headers(response)
                 status = response.status
                 location = response.headers.get("Location")
                 if 300 <= status < 400 and location:
@@ -575,11 +585,11 @@ class Fetcher:
         redirects.append(target)
         scheme = urlsplit(target).scheme.lower()
         if scheme not in ("http", "https"):
-            raise _RedirectRefused("redirect-scheme", target, tuple(redirects))
+            raise _RedirectRefused(reasons.REDIRECT_SCHEME, target, tuple(redirects))
         if target in seen:
-            raise _RedirectRefused("redirect-loop", target, tuple(redirects))
+            raise _RedirectRefused(reasons.REDIRECT_LOOP, target, tuple(redirects))
         if len(redirects) > self.settings.max_redirects:
-            raise _RedirectRefused("too-many-redirects", target, tuple(redirects))
+            raise _RedirectRefused(reasons.TOO_MANY_REDIRECTS, target, tuple(redirects))
         skip = self.settings.refusal(urlsplit(target).hostname or "")
         if skip:
             raise _RedirectRefused(f"ssrf:{skip}", target, tuple(redirects))
@@ -609,17 +619,9 @@ class Fetcher:
             body_deadline = loop.time() + max(recording.timeout, s.total_timeout)
             when = recording.clock()
             async with asyncio.timeout(s.total_timeout) as deadline:
-                async with self._session.request(
-                    "GET",
-                    current,
-                    headers=headers,
-                    allow_redirects=False,
-                    proxy=s.proxy,
-                    max_line_size=16 * 1024,
-                    max_field_size=16 * 1024,
-                    auto_decompress=False,
-                    timeout=no_total,
-                ) as response:
+                async with self._send("GET", current, headers, auto_decompress=False, timeout=no_total) as response:
+                    if len(response.raw_headers) > _MAX_RESPONSE_HEADERS:
+                        raise _too_many_headers(response)
                     status = response.status
                     location = response.headers.get("Location")
                     hop = 300 <= status < 400 and bool(location)
@@ -717,7 +719,7 @@ class Fetcher:
                     body.write(chunk)
                     decoder.feed(chunk)
         except TimeoutError:
-            recording.incomplete = "timeout"
+            recording.incomplete = reasons.TIMEOUT
         except (aiohttp.ClientError, OSError) as exc:
             recording.incomplete = _network_outcome(exc, str(response.url), time.monotonic(), ()).reason
 
@@ -794,7 +796,7 @@ class Fetcher:
             host = urlsplit(url).hostname or ""
         gate = self.gates[host]
         if gate.tripped:
-            return Outcome(Verdict.BLOCKED, "host-paused", marker=gate.tripped_reason)
+            return Outcome(Verdict.BLOCKED, HOST_PAUSED, marker=gate.tripped_reason)
         # The first attempt is made here: most URLs need no retry, and then tenacity (built per
         # call) would only repeat the decision below. When a retry is due, tenacity takes over with
         # that first outcome as its attempt 1, so waits and stops are exactly its own.
@@ -808,11 +810,11 @@ class Fetcher:
                 retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
             )
             outcome = await retrying(self._attempts_after(outcome, url, host, recording))
-        if outcome.reason == "http-429":
+        if outcome.reason == reasons.HTTP_429:
             # Still rate-limited after every retry: the host is walling us, not the content.
             outcome = Outcome(
                 Verdict.BLOCKED,
-                "rate-limited",
+                reasons.RATE_LIMITED,
                 http_status=429,
                 final_url=outcome.final_url,
                 redirects=outcome.redirects,

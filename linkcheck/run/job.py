@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,15 +35,18 @@ from linkcheck.archive import (
 )
 from linkcheck.models import CheckResult, Link, Outcome
 from linkcheck.net.transport import Fetcher, FetchSettings
+from linkcheck.run.checker import HttpChecker
+from linkcheck.run.local import LocalChecker, check_internal, is_internal
 from linkcheck.run.lock import RunLock, lock_path_for
 from linkcheck.run.runner import DEFAULT_CANARIES, RunStatus, RunSummary, run_checks, skipped_outcome
 from linkcheck.run.schedule import plan
 from linkcheck.scan.collect import ScanResult, collect
+from linkcheck.scan.jekyll import load_site
 from linkcheck.sites import profile_for
 from linkcheck.store import Store, StoreError, UrlState, utc_now
 
 if TYPE_CHECKING:
-    from linkcheck.browser import BrowserSettings, RecheckSummary
+    from linkcheck.browser import BrowserChecker, BrowserSettings, RecheckSummary
 
 DEFAULT_DB = Path("state/linkcheck.db")
 # Group commit bounds: the loss of a kill -9 against the cost of a transaction per check (which
@@ -191,6 +194,7 @@ class GroupCommit:
 class JobOptions:
     paths: list[Path] = field(default_factory=lambda: [Path("posts")])
     site_url: str | None = None
+    root: Path | None = None  # the blog's source tree (_config.yml); None: found upward from paths, if any
     db: Path = DEFAULT_DB
     max_urls: int | None = None
     budget_s: float | None = None  # start no new check after this many seconds
@@ -209,10 +213,11 @@ class JobOptions:
     archive_budget_s: float | None = None  # seconds for the archive stage (the run's budget_s also applies)
     archive_max_age: timedelta = DEFAULT_MAX_AGE  # a page captured longer ago is fetched again
     archive_settings: ArchiveSettings = field(default_factory=ArchiveSettings)
-    # Re-check `blocked` links of sites that allow it in headless Chromium (linkcheck.browser);
-    # without Playwright/Chromium the links stay blocked and JobResult.browser says why.
+    # Escalate walls a headless browser gets past (the profiles' BrowserRule) to Chromium
+    # (linkcheck.browser); without Playwright/Chromium the links stay blocked and JobResult.browser
+    # says why. Its captures go through the run's archive.
     browser: bool = False
-    browser_options: BrowserSettings | None = None  # Chromium path, timeouts (WARC dir: archive_dir)
+    browser_options: BrowserSettings | None = None  # Chromium path, timeouts, pages open at once
 
     def recorded(self) -> dict:
         """What the run row remembers about how it was started."""
@@ -251,9 +256,12 @@ async def run_job(
     on_fetcher: Callable[[Fetcher], None] | None = None,
     now: Callable[[], datetime] = utc_now,
 ) -> JobResult:
-    """Run one job. Raises LockHeldError, MissingPathError before any check, StoreError before
-    any check or, when recording the scan fails, at the first group commit."""
-    scan = collect(options.paths, site_url=options.site_url, exclude=options.exclude)
+    """Run one job. Raises LockHeldError, MissingPathError and SiteError (a bad blog root) before
+    any check, StoreError before any check or, when recording the scan fails, at the first group
+    commit."""
+    site = load_site(options.root, options.paths)  # links into the blog are checked from it (linkcheck.run.local)
+    scan = collect(options.paths, site_url=options.site_url, exclude=options.exclude, site=site)
+    internal = [link for link in scan.links if is_internal(link)]
     with (
         RunLock(lock_path_for(options.db)),
         Store(options.db, confirm_checks=options.confirm_checks, confirm_days=options.confirm_days) as store,
@@ -262,7 +270,10 @@ async def run_job(
         # Planned from the states recorded so far and the scan, so that checking starts while the
         # scan is still being recorded (sync_links, the first write on the writer thread).
         due = plan(
-            states_to_plan(store.link_states(cited_only=False, checkable_only=False), scan.links),
+            states_to_plan(
+                store.link_states(cited_only=False, checkable_only=False),
+                [link for link in scan.links if not is_internal(link)],  # never fetched
+            ),
             now=now(),
             check_all=options.check_all,
             recheck_alive_after=options.recheck_alive_after,
@@ -271,9 +282,10 @@ async def run_job(
         chosen = due[: options.max_urls] if options.max_urls is not None else due
         links = [by_canonical[c] for c in chosen if c in by_canonical]
         if on_plan is not None:
-            on_plan(len(links))
+            on_plan(len(links) + len(internal))
         run_id = store.begin_run(options.recorded(), now=now())
         results = [CheckResult(link, skipped_outcome(link)) for link in scan.links if not link.checkable]
+        deadline = time.monotonic() + options.budget_s if options.budget_s else None
 
         group = GroupCommit(store, run_id, now=now, max_checks=COMMIT_EVERY_CHECKS, max_delay=COMMIT_EVERY_S)
 
@@ -294,51 +306,13 @@ async def run_job(
             if link is not None:
                 results.append(CheckResult(link, outcome))
 
-        # Blocked outcomes the browser may resolve wait for it: one recorded check per link and run
-        # (the browser's where it checked the link, else the HTTP one), so a Zhihu link does not
-        # alternate blocked/alive in its history. A kill also loses these held `blocked` verdicts.
-        held: dict[str, tuple[Link, Outcome]] = {}
-        browser_summary: RecheckSummary | None = None
-        warc_dir = options.archive_dir or options.db.parent / "warc"
-        if options.browser:
-            from linkcheck.browser import BrowserSettings, wants_browser
-
-            browser_options = options.browser_options or BrowserSettings()
-            if options.archive and browser_options.warc_dir is None:
-                browser_options = replace(browser_options, warc_dir=warc_dir)
-
-        def record(link: Link, outcome: Outcome) -> None:
-            if options.browser and wants_browser(link, outcome, browser_options):
-                held[link.canonical] = (link, outcome)
-            else:
-                commit(link, outcome)
-
-        def release(link: Link, outcome: Outcome) -> None:
-            """Commit a held link with its final outcome (the browser's, or its HTTP one)."""
-            _link, first = held.pop(link.canonical, (link, outcome))
-            if outcome is not first:
-                summary.counts[first.verdict.value] -= 1
-                summary.counts[outcome.verdict.value] += 1
-            commit(link, outcome)
-
-        async def browser_pass() -> RecheckSummary:
-            from linkcheck.browser import RecheckSummary, recheck_blocked, route_of, store_sink
-
-            if not held or summary.status is not RunStatus.COMPLETED:
-                return RecheckSummary(eligible=len(held), not_attempted=len(held))
-            route, fallback = route_of(resolver)
-            rechecked = await recheck_blocked(
-                list(held.values()), settings=settings, options=browser_options,
-                route=route, route_fallback=fallback, deadline=deadline, stop=stop,
-                on_result=release, on_capture=store_sink(store, run_id) if browser_options.warc_dir else None,
-            )  # fmt: skip
-            return rechecked.summary
-
-        deadline = time.monotonic() + options.budget_s if options.budget_s else None
         summary = RunSummary(status=RunStatus.INTERRUPTED, planned=len(links))
         archived: ArchiveSummary | None = None
+        browser_summary: RecheckSummary | None = None
         try:
             synced = group.write(store.sync_links, scan.links, now=now())  # before the first group, on the writer
+            # Links into the blog: every run, from its source tree, before (and whatever) the network.
+            local = await check_internal(internal, LocalChecker(site), commit) if site is not None else None
             async with Fetcher(settings, resolver=resolver) as fetcher:
                 if on_fetcher is not None:
                     on_fetcher(fetcher)
@@ -350,18 +324,23 @@ async def run_job(
                         options, store, fetcher, links, run_id=run_id, now=now, synced=synced
                     )
                 try:
-                    summary = await run_checks(
-                        links, fetcher, on_result=record, canaries=options.canaries, deadline=deadline, stop=stop,
-                        check=archiver.check if archiver is not None else None,
-                    )  # fmt: skip
-                    group.flush()  # the browser pass and the archive stage read the states just written
-                    if options.browser:
-                        browser_summary = await browser_pass()
-                        for link, outcome in list(held.values()):  # not re-checked: the HTTP outcome stands
-                            release(link, outcome)
-                        group.flush()
-                        if stop is not None and stop.is_set():
-                            summary.status = RunStatus.INTERRUPTED
+                    # Walls a browser gets past go on to it on their host's queue (it starts with
+                    # the first of them): one outcome per link, the browser's where it checked it.
+                    browser = open_browser(options, settings, resolver, links, archiver) if options.browser else None
+                    try:
+                        summary = await run_checks(
+                            links, fetcher, on_result=commit, canaries=options.canaries, deadline=deadline, stop=stop,
+                            checker=HttpChecker(archiver or fetcher), escalation=browser,
+                        )  # fmt: skip
+                    finally:
+                        if browser is not None:
+                            await browser.aclose()  # its memory is not needed for the archive stage
+                            browser_summary = browser.summary(eligible=summary.escalated)
+                    if local:
+                        summary.counts.update(local)
+                        summary.checked += len(internal)
+                        summary.planned += len(internal)
+                    group.flush()  # the archive stage reads the states just written
                     if archiver is not None and summary.status is RunStatus.COMPLETED:
                         archive_deadline = deadline
                         if options.archive_budget_s is not None:
@@ -392,9 +371,6 @@ async def run_job(
                         await archiver.aclose()
             group.close()
         except BaseException:
-            for link, outcome in list(held.values()):
-                with contextlib.suppress(Exception):
-                    release(link, outcome)
             with contextlib.suppress(Exception):  # keep every finished check (Ctrl-C, SIGTERM …)
                 group.close()
             # Cancelled, or the database failed (disk full …): what was committed stays; the run
@@ -447,6 +423,28 @@ def open_archiver(
         [(link.canonical, link.host) for link in links], max_age=options.archive_max_age, limit=options.archive_limit
     )
     return archiver, None
+
+
+def open_browser(
+    options: JobOptions,
+    settings: FetchSettings,
+    resolver: AbstractResolver | None,
+    links: list[Link],
+    archiver: Archiver | None,
+) -> BrowserChecker:
+    """The run's browser stage (Chromium starts with the first link escalated to it): the HTTP
+    client's proxy, CA and routing; the pages the archive planned are captured through ``archiver``."""
+    from linkcheck.browser import BrowserChecker, BrowserSettings, hosts_to_route, route_of
+
+    route, fallback = route_of(resolver)
+    return BrowserChecker(
+        settings,
+        options.browser_options or BrowserSettings(),
+        route=route,
+        route_hosts=hosts_to_route(link.host for link in links) if route is not None else (),
+        route_fallback=fallback,
+        archiver=archiver,
+    )
 
 
 def states_to_plan(recorded: list[UrlState], links: list[Link]) -> list[UrlState]:

@@ -4,6 +4,11 @@ Work is queued per host so that a slow, paced host (WeChat at ~1 request/s) neve
 workers other hosts could use. Outcomes reach the caller through ``on_result`` as they arrive (the
 job commits them in groups, at the latest a second later).
 
+**Escalation.** With a second checker (the headless browser), an HTTP outcome that
+:func:`~linkcheck.run.checker.escalate` hands on (a wall the site's profile says a browser gets
+past) is queued on the same host, ahead of its next link, and the second checker's outcome is the
+link's one outcome of the run; where it does not check the link, the HTTP outcome stands.
+
 **Offline is not dead.** Connection-level failures (DNS, connect, timeout, reset) are held back
 until the network is shown to work — by any HTTP answer in the meantime or by a canary probe. If
 they pile up across hosts and the canaries fail too, the run stops as ``offline`` and the held
@@ -17,15 +22,18 @@ import gc
 import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from aiohttp.abc import AbstractResolver
 
+from linkcheck import reasons
 from linkcheck.models import Link, Outcome, Verdict
 from linkcheck.net.transport import Fetcher, FetchSettings
+from linkcheck.run.checker import Checker, Escalation, HttpChecker, escalate
 from linkcheck.scan.canonical import canonicalize
+from linkcheck.sites import profile_for
 
 DEFAULT_CANARIES: tuple[str, ...] = (
     "https://www.baidu.com/",
@@ -50,6 +58,7 @@ class RunSummary:
     counts: Counter = field(default_factory=Counter)  # verdict value -> number
     checked: int = 0
     planned: int = 0
+    escalated: int = 0  # links whose first outcome was handed to the escalation checker (the browser)
     dropped_offline: int = 0
     elapsed_s: float = 0.0
 
@@ -71,11 +80,19 @@ class _OfflineGuard:
         self._probe_lock = asyncio.Lock()
 
     async def network_up(self) -> bool:
-        """True if any canary gives an HTTP answer (any status: a server answered)."""
+        """True if any canary gives an HTTP answer (any status, or a redirect: a server answered).
+
+        Only an answer counts: a canary that could not be tried (malformed, another scheme, refused
+        by the SSRF guard) proves nothing, so it cannot switch the offline guard off."""
         if not self._canaries:
             return True
         outcomes = await asyncio.gather(*(self._fetcher.attempt(url) for url in self._canaries))
-        return any(not o.connection_level for o in outcomes)
+        return any(o.http_status is not None or o.redirects for o in outcomes)
+
+    def answered(self) -> None:
+        """An HTTP answer not recorded yet (it went on to the browser): the network works all the same."""
+        if not self.offline:
+            self._flush()
 
     def _flush(self) -> None:
         while self.held:
@@ -104,6 +121,15 @@ class _OfflineGuard:
                 self.offline = True
 
 
+@dataclass(slots=True)
+class _HostQueue:
+    """One host's work: links to check, and links escalated to the second checker, each with the
+    first checker's outcome (it stands when the second does not check the link)."""
+
+    links: deque[Link] = field(default_factory=deque)
+    escalated: deque[tuple[Link, Outcome]] = field(default_factory=deque)
+
+
 async def run_checks(
     links: Sequence[Link],
     fetcher: Fetcher,
@@ -112,14 +138,19 @@ async def run_checks(
     canaries: Sequence[str] = DEFAULT_CANARIES,
     deadline: float | None = None,
     stop: asyncio.Event | None = None,
-    check: Callable[[str, str], Awaitable[Outcome]] | None = None,
+    checker: Checker | None = None,
+    escalation: Escalation | None = None,
 ) -> RunSummary:
     """Check ``links`` (in priority order) until done, ``deadline`` (monotonic) or ``stop``.
 
-    ``check(canonical, host)``: how one link is checked (default ``fetcher.check``); the nightly
-    job passes :meth:`linkcheck.archive.Archiver.check`, which archives planned pages from the
-    check's own exchange."""
-    check = check or fetcher.check
+    ``checker``: how a link is checked (default :class:`HttpChecker` over ``fetcher``; the nightly
+    job's goes through :meth:`linkcheck.archive.Archiver.check`, which archives planned pages from
+    the check's own exchange). ``escalation``: a second checker (the headless browser) for the
+    outcomes :func:`~linkcheck.run.checker.escalate` hands on — queued on the link's host, before
+    that host's next link, and paced by the second checker's own gates. Each link gets one outcome
+    per run: the second checker's where it checked the link, else the first one (not reached
+    before the deadline or a stop, declined by the second checker)."""
+    checker = checker or HttpChecker(fetcher)
     started = time.monotonic()
     summary = RunSummary(status=RunStatus.RUNNING, planned=len(links))
     stop = stop or asyncio.Event()
@@ -135,23 +166,63 @@ async def run_checks(
         summary.elapsed_s = time.monotonic() - started
         return summary
 
-    queues: dict[str, deque[Link]] = {}
+    queues: dict[str, _HostQueue] = {}
     for link in links:
-        queues.setdefault(link.host, deque()).append(link)
+        queue = queues.get(link.host)
+        if queue is None:
+            queue = queues[link.host] = _HostQueue()
+        queue.links.append(link)
 
     def should_stop() -> bool:
         return stop.is_set() or guard.offline or (deadline is not None and time.monotonic() >= deadline)
 
-    async def host_worker(queue: deque[Link]) -> None:
-        while queue and not should_stop():
-            link = queue.popleft()
-            outcome = await check(link.canonical, link.host)
-            if stop.is_set():
-                return  # an interrupted run keeps what finished before the interrupt only
+    async def second_opinion(link: Link, first: Outcome) -> Outcome:
+        assert escalation is not None
+        if not await escalation.accepts(link):
+            return first
+        return await escalation.check(link)
+
+    async def host_worker(queue: _HostQueue) -> None:
+        while not should_stop():
+            if queue.escalated:
+                link, first = queue.escalated.popleft()
+                try:
+                    outcome = await second_opinion(link, first)
+                except BaseException:  # cancelled by a stop: not decided, the first outcome stands
+                    queue.escalated.appendleft((link, first))
+                    raise
+                if stop.is_set():
+                    queue.escalated.appendleft((link, first))
+                    return
+            elif queue.links:
+                link = queue.links.popleft()
+                outcome = await checker.check(link)
+                if stop.is_set():
+                    return  # an interrupted run keeps what finished before the interrupt only
+                if escalation is not None and escalate(outcome, profile_for(link.host)):
+                    summary.escalated += 1
+                    guard.answered()
+                    queue.escalated.append((link, outcome))
+                    continue
+            else:
+                return
             await guard.offer(link, outcome)
 
-    with _fewer_gc_passes():
-        await _run_workers(queues, host_worker, fetcher, stop)
+    def keep_first_outcomes() -> None:
+        """Escalated links the second checker did not reach: their first outcome (an answer received
+        before any stop or loss of network) is their outcome."""
+        for queue in queues.values():
+            while queue.escalated:
+                emit(*queue.escalated.popleft())
+
+    try:
+        with _fewer_gc_passes():
+            await _run_workers(queues, host_worker, fetcher, stop)
+    except BaseException:
+        with suppress(Exception):  # the error that stopped the run is the one to report
+            keep_first_outcomes()
+        raise
+    keep_first_outcomes()
     if not stop.is_set() and not guard.offline:
         await guard.settle()
     summary.dropped_offline = len(guard.held) if guard.offline else 0
@@ -189,8 +260,8 @@ def _fewer_gc_passes() -> Iterator[None]:
 
 
 async def _run_workers(
-    queues: dict[str, deque[Link]],
-    host_worker: Callable[[deque[Link]], Awaitable[None]],
+    queues: dict[str, _HostQueue],
+    host_worker: Callable[[_HostQueue], Awaitable[None]],
     fetcher: Fetcher,
     stop: asyncio.Event,
 ) -> None:
@@ -198,7 +269,7 @@ async def _run_workers(
     workers = [
         asyncio.create_task(host_worker(queue))
         for host, queue in queues.items()
-        for _ in range(min(len(queue), max(1, fetcher.gates[host].politeness.concurrency)))
+        for _ in range(min(len(queue.links), max(1, fetcher.gates[host].politeness.concurrency)))
     ]
     # Finished workers report themselves (asyncio.wait over every pending worker, once per finished
     # worker, costs O(workers²) callback registrations: thousands of workers on a full sweep).
@@ -236,7 +307,7 @@ async def _run_workers(
 
 def skipped_outcome(link: Link) -> Outcome:
     """The verdict of a link that is never fetched (private address, in code, other scheme …)."""
-    return Outcome(Verdict.SKIPPED, link.skip_reason or "not-checkable")
+    return Outcome(Verdict.SKIPPED, link.skip_reason or reasons.NOT_CHECKABLE)
 
 
 async def check_urls(

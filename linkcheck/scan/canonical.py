@@ -1,8 +1,11 @@
 """Canonical URL form (the key of deduplication and history) and whether a URL may be checked.
 
-Generic rules: lower-case scheme and host, IDNA host, default port dropped, fragment dropped,
+Generic rules: lower-case scheme and host, IDNA host (UTS #46, as browsers), default port dropped, fragment dropped,
 ``&amp;`` unescaped, non-ASCII path/query percent-encoded so that a URL written in Chinese and the
 same URL written encoded are one. Per-site rules come from the site-profile table.
+
+A site-relative link (``/images/x.png``) is resolved against the *origin* of the site URL, as a
+browser resolves it: with ``https://example.com/blog/`` it is ``https://example.com/images/x.png``.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ import re
 from typing import NamedTuple
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
+import idna
+
+from linkcheck import reasons
 from linkcheck.sites import GENERIC, TRACKING_PARAMS, SiteProfile, profile_for
 
 CHECKABLE_SCHEMES = frozenset({"http", "https"})
@@ -76,10 +82,20 @@ def address_skip_reason(host: str) -> str | None:
 
 
 def _encode_host(host: str) -> str:
+    """The ASCII (punycode) form of a host name: the domain a browser would visit."""
     host = host.lower().rstrip(".")
     if host.isascii():
         return host
     try:
+        # UTS #46 non-transitional processing (IDNA 2008), as browsers (the WHATWG URL standard)
+        # and aiohttp's yarl do. Python's "idna" codec is IDNA 2003, which folds ß to "ss" and ς
+        # to σ: straße.de became strasse.de, another domain. Chinese and ASCII names come out the
+        # same either way, so their history rows keep their keys.
+        return idna.encode(host, uts46=True, transitional=False).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        pass
+    try:
+        # Symbols IDNA 2008 disallows (☃.net): browsers still visit them as IDNA 2003 spells them.
         return host.encode("idna").decode("ascii")
     except UnicodeError:
         return host
@@ -124,7 +140,8 @@ def _canonical_query(query: str, profile: SiteProfile, path: str) -> str:
 
 
 def canonicalize(url: str, site_url: str | None = None) -> Canonical:
-    """Canonical form of ``url`` as written in a post (site-relative when it starts with '/')."""
+    """Canonical form of ``url`` as written in a post (site-relative when it starts with '/': resolved
+    against the origin of ``site_url`` when one is given, else not checkable)."""
     parts = _simple_parts(url)
     if parts is not None and "localhost" not in parts[1]:
         scheme, host, path = parts
@@ -139,7 +156,7 @@ def canonicalize(url: str, site_url: str | None = None) -> Canonical:
                 path = path.rstrip("/") or "/"
         return Canonical(f"{scheme}://{host}{path}", host, True, None, profile)
     if site_url is None and (relative := _simple_relative(url)) is not None:
-        return Canonical(relative.group(1), "", False, "site-relative", GENERIC)
+        return Canonical(relative.group(1), "", False, reasons.SITE_RELATIVE, GENERIC)
     return _canonicalize(url, site_url)
 
 
@@ -149,21 +166,23 @@ def _canonicalize(url: str, site_url: str | None) -> Canonical:
     if raw.startswith("/") and not raw.startswith("//"):
         if site_url is None:
             relative = _encode(raw.split("#", 1)[0], _QUERY_SAFE)
-            return Canonical(relative, "", False, "site-relative", GENERIC)
-        raw = urljoin(site_url.rstrip("/") + "/", raw.lstrip("/"))
+            return Canonical(relative, "", False, reasons.SITE_RELATIVE, GENERIC)
+        # An absolute-path reference (RFC 3986 §5.2.2): it replaces the site URL's whole path, as
+        # in a browser, so a blog published under /blog/ still links /images/x.png at the root.
+        raw = urljoin(site_url, raw)
     if raw.startswith("//"):
         raw = "https:" + raw
     try:
         parts = urlsplit(raw)
         port = parts.port
     except ValueError:
-        return Canonical(raw, "", False, "malformed", GENERIC)
+        return Canonical(raw, "", False, reasons.MALFORMED, GENERIC)
     scheme = parts.scheme.lower()
     if scheme not in CHECKABLE_SCHEMES:
         return Canonical(raw, "", False, f"scheme:{scheme or 'none'}", GENERIC)
     host = _encode_host(parts.hostname or "")
     if not host:
-        return Canonical(raw, "", False, "no-host", GENERIC)
+        return Canonical(raw, "", False, reasons.NO_HOST, GENERIC)
     profile = profile_for(host)
     if profile.force_https:
         scheme = "https"

@@ -24,10 +24,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from linkcheck import reasons
 from linkcheck.models import Link, LinkKind, Occurrence
 from linkcheck.scan.canonical import canonicalize
 from linkcheck.scan.extract import extracted_list
+
+if TYPE_CHECKING:  # the blog's source tree is modelled only when there is one (YAML and all)
+    from linkcheck.scan.internal import InternalLinks
+    from linkcheck.scan.jekyll import JekyllSite
 
 SCANNED_SUFFIXES = frozenset({".md", ".markdown", ".html", ".txt"})
 BINARY_SNIFF_BYTES = 8192
@@ -129,11 +135,18 @@ def _walk(paths: Sequence[Path], problems: list[FileProblem]) -> list[str]:
     return found
 
 
-def collect(paths: Sequence[str | Path], *, site_url: str | None = None, exclude: Sequence[str] = ()) -> ScanResult:
+def collect(
+    paths: Sequence[str | Path],
+    *,
+    site_url: str | None = None,
+    exclude: Sequence[str] = (),
+    site: JekyllSite | None = None,
+) -> ScanResult:
     """Scan ``paths`` (files or directories) and merge every URL found by canonical form.
 
     A link matching any ``exclude`` regex (as written or canonical) is kept but not checkable:
-    ``excluded``."""
+    ``excluded``. With ``site`` (the blog's source tree), links into the blog are internal links
+    keyed as :mod:`linkcheck.scan.internal` says, checked from the tree instead of skipped."""
     given = [Path(p) for p in paths]
     missing = [str(p) for p in given if not os.path.lexists(p)]
     if missing:
@@ -144,11 +157,18 @@ def collect(paths: Sequence[str | Path], *, site_url: str | None = None, exclude
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        result = _collect(given, site_url)
+        internal = None
+        if site is not None:
+            from linkcheck.scan.internal import InternalLinks
+
+            internal = InternalLinks(site, site_url=site_url)
+        result = _collect(given, site_url, internal)
     finally:
         if gc_was_enabled:
             gc.enable()
     exclude_links(result.links, exclude)
+    if site is not None:  # posts the site model could not read (bad front matter …), as scan problems
+        result.problems.extend(FileProblem(str(site.root / file), message) for file, message in site.problems)
     return result
 
 
@@ -160,7 +180,7 @@ def exclude_links(links: list[Link], patterns: Sequence[str]) -> None:
     for link in links:
         if link.checkable and (combined.search(link.url) or combined.search(link.canonical)):
             link.checkable = False
-            link.skip_reason = "excluded"
+            link.skip_reason = reasons.EXCLUDED
 
 
 def merge(
@@ -186,7 +206,7 @@ def merge(
         by_url[url] = link
 
 
-def _collect(given: list[Path], site_url: str | None) -> ScanResult:
+def _collect(given: list[Path], site_url: str | None, internal: InternalLinks | None = None) -> ScanResult:
     problems: list[FileProblem] = []
     files = _walk(given, problems)
     by_canonical: dict[str, Link] = {}
@@ -209,14 +229,18 @@ def _collect(given: list[Path], site_url: str | None) -> ScanResult:
             problems.append(FileProblem(display, trouble))
         scanned += 1
         total_bytes += len(data)
-        merge(extracted_list(text, display), by_url, by_canonical, site_url)
+        if internal is None:
+            merge(extracted_list(text, display), by_url, by_canonical, site_url)
+        else:
+            pairs = internal.claim(extracted_list(text, display, relative=True), by_canonical, text)
+            merge(pairs, by_url, by_canonical, site_url)
 
     code = LinkKind.CODE
     for link in by_canonical.values():
         occurrences = link.occurrences
         if link.checkable and occurrences[0].kind is code and all(o.kind is code for o in occurrences):
             link.checkable = False
-            link.skip_reason = "in-code"
+            link.skip_reason = reasons.IN_CODE
     return ScanResult(list(by_canonical.values()), scanned, total_bytes, problems)
 
 

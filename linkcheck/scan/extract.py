@@ -1,30 +1,67 @@
-"""Text → URL occurrences, with 1-based line and column (in characters) and the kind of mention.
+r"""Text → URL occurrences, with 1-based line and column (in characters) and the kind of mention.
 
 The input is Markdown as a Chinese technical blog writes it (kramdown/GFM flavoured, with HTML
 mixed in), so the hard part is not finding ``http://`` but deciding where a URL *ends* when prose
 is glued to it with no space. The rules, chosen by reading every non-ASCII case in the 817-post
 corpus:
 
-Structure (one compiled regex pass over each region; the named group that matched says what it is):
+Structure (one compiled regex pass over each region; the named group that matched says what it is).
+Markdown is read as CommonMark reads it (``tests/test_differential.py`` compares with markdown-it-py
+and html5lib; the differences that are policy are listed there), without building its block
+tree: where blocks matter (indented code, HTML blocks, paragraphs, tables) the lines around a
+match are looked at, a bounded way back.
 
-* Fenced code blocks (```` ``` ```` / ``~~~``, up to three spaces of indent, closed by a fence of
-  the same character at least as long, or the end of the file) and indented code blocks (four
-  spaces or a tab, after a blank line, when the last non-blank line before is neither a list item
-  nor indented nor HTML: list continuations and HTML blocks are indented too) are *code regions*:
-  only bare URLs are looked for there, reported with kind ``code``. So are inline code spans (a
-  backtick run closed by a run of the same length before a blank line). Indentation is only
-  examined on lines where the scan found something, so it costs nothing elsewhere.
+* **Code** is text the reader sees as code, and in it only bare URLs are looked for, reported
+  with kind ``code`` (listed, never checked): Markdown's fenced code blocks (```` ``` ```` /
+  ``~~~``, up to three spaces of indent, closed by a fence of the same character at least as long,
+  or the end of the file), inline code spans (a backtick run closed by a run of the same length
+  before the paragraph ends), indented code blocks (four spaces or a tab, after a blank line --
+  or a closing fence, heading or definition -- when the last non-blank line before is neither
+  indented nor a line of an HTML block nor in a list item's paragraph: list continuations and HTML
+  blocks are indented too) -- these three in Markdown posts only: an ``.html``/``.htm`` post is
+  not converted from Markdown (Jekyll leaves it as it is), so its backticks are backticks and its
+  indentation is layout --, and in any post the contents of the HTML elements ``<pre>``,
+  ``<code>``, ``<kbd>``, ``<samp>``, ``<script>`` and ``<style>`` (Markdown links and tags inside
+  them too, as inside a Markdown code block; a ``<script>``/``<style>`` in one is raw text to its
+  own end tag). The start tag's own attributes are not contents: ``<script src>`` and
+  ``<pre data-src>`` are resources the page loads, checked as any tag's. In Markdown such an
+  element ends with its paragraph or HTML block, closed or not, except that a ``<pre>``,
+  ``<script>`` or ``<style>`` starting a line opens CommonMark's HTML block 1, which runs to the
+  line holding one of its end tags (or the end of the file); in an HTML post each runs to its end
+  tag or the end of the file. Indentation is only examined on lines where the scan found
+  something, so it costs nothing elsewhere.
 * ``[text](dest "title")`` → ``markdown-link``; ``![alt](dest)`` → ``image``. The destination may
-  hold balanced parentheses (``Matrix_(mathematics)``), be written in ``<…>``, and, as kramdown
-  tolerates, contain spaces. Link text is not scanned for bare URLs (in Markdown a link cannot
-  contain a link, so ``[http://a](http://a)`` is one occurrence); images nested in link text are.
-* ``[id]: dest`` at the start of a line → ``reference-definition`` (``[^1]:`` footnotes are text).
-* ``<scheme:…>`` → ``autolink``; ``href=``/``src=`` inside an HTML tag → ``html-attr``.
+  hold balanced parentheses (``Matrix_(mathematics)``, three levels deep), be written in ``<…>``,
+  and, as kramdown tolerates, contain spaces. A destination is reported as CommonMark reads it: a
+  backslash before ASCII punctuation escapes it and character references are decoded
+  (``a\(1\).html`` → ``a(1).html``, ``&amp;`` → ``&``, ``&#0;`` → U+FFFD); the column is where the
+  destination is written. Link text may hold escapes, one level of brackets and line breaks. A
+  link cannot hold a link: when the text holds one, that inner link is the link. Link text is
+  not scanned for bare URLs (``[http://a](http://a)`` is one occurrence); images and HTML in it are.
+  Links are read before bare URLs: ``https://[t](/x)`` links ``/x``.
+* ``[id]: dest`` starting a line (``[^1]:`` footnotes are text) where no paragraph goes on, the
+  destination followed by white space or the line's end → ``reference-definition``.
+* ``<scheme:…>`` → ``autolink``. In Markdown a backslash-escaped ``[``, ``!``, ````` or ``<``
+  starts nothing.
+* HTML start tags (``<name`` with CommonMark's tag names) are read as the HTML tokenizer reads
+  them, over as many lines as they take (a tag the text ends inside is text). In Markdown, inside
+  an HTML block (a line of its run starts one of CommonMark's HTML blocks 1-6, or its first line is
+  a lone tag) a tag is read that way up to a blank line; elsewhere it must also be a tag by
+  CommonMark's stricter grammar, and may not run out of a heading, table row or block quote line
+  nor into a line that starts a block. The values of ``href``, ``src``, ``srcset`` (every image
+  candidate, split as the HTML standard does) and ``data-src`` (a lazily loaded image's real
+  source) → ``html-attr``, as a browser takes them: character references decoded by HTML's
+  attribute rules, spaces around the URL and tabs/newlines inside it dropped. Of two attributes of
+  one name the first counts. Other attribute values are text (their bare URLs are found). In
+  comments (``<!-- -->``), processing instructions and declarations nothing is a tag; their bare
+  URLs are found.
 * Destinations without a scheme and not starting with ``/`` (``foo.md``, ``#anchor``) are relative
   links, not URLs, and are dropped. Site-relative ones (``/images/x.png``) and ``//host/x`` are kept.
 * Bare URLs: ``http://``, ``https://``, ``ftp://`` (not preceded by an ASCII letter, so ``sftp://``
   is not ``ftp://``) and ``www.host.tld`` (not preceded by a host character). The raw run stops at
-  whitespace and at ``<>"`{}|\\^``.
+  whitespace and at ``<>"`{}|^``. A backslash is part of the URL, as written (GFM's extended
+  autolinks run to whitespace or ``<``, and GitHub links the backslash as ``%5C``); in code it ends
+  the URL instead, since there it starts a string escape (``"http://a.example/\n"``).
 
 Where a bare URL ends (applied to that raw run):
 
@@ -40,9 +77,12 @@ Where a bare URL ends (applied to that raw run):
 * A CJK letter glued to ASCII inside a segment ends the URL (``pkgs.org这个网站``,
   ``…FxgMFEw看破``, ``updates.xml的内容``), and so does CJK punctuation anywhere else
   (``cgi.html）``, ``msys2.org/，下载``).
+* A ``)`` or ``]`` without an opening partner inside the URL ends it, wherever it stands:
+  ``(http://4thline.org/)``, and ``(https://a.example/1)(https://b.example/2)`` is two URLs (GFM drops
+  only a *trailing* unbalanced ``)``, which would keep ``1)(https://b…`` in the first). Balanced
+  brackets stay (``Matrix_(mathematics)``, ``http://[::1]:8000/``).
 * Then, as GFM does, trailing ``. , ; : ! ? ' " * ~`` are dropped (not ``_``: CSDN user names end
-  with it), and a trailing ``)`` or ``]`` without an opening partner inside the URL
-  (``(http://4thline.org/)``).
+  with it), and a trailing backslash (a Markdown hard line break).
 
 Known imperfect cases: a CJK-led last segment that is really prose without punctuation
 (``https://example.com/这个网站`` at the end of a line) is kept; an ASCII-led segment that genuinely
@@ -94,8 +134,9 @@ def _is_cjk_letter(ch: str) -> bool:
 
 
 # Characters dropped from the end of a bare URL: GFM's list plus quotes, but not '_', which ends
-# real URLs here (a CSDN user ``fengzhou_``) far more often than it closes emphasis.
-_TRAILING = frozenset(".,;:!?'\"*~")
+# real URLs here (a CSDN user ``fengzhou_``) far more often than it closes emphasis; and a
+# backslash, which at the end of a line is a Markdown hard line break.
+_TRAILING = frozenset(".,;:!?'\"*~\\")
 # Delimiters that start a new URL segment.
 _SEGMENT_DELIMS = "/?#&="
 
@@ -103,53 +144,163 @@ _SEGMENT_DELIMS = "/?#&="
 # Patterns. Every top-level alternative starts with a literal character so that the regex engine
 # can skip quickly to candidate positions (sre's charset prefix scan).
 
-# The raw run of a bare URL: anything but whitespace, controls and characters never in a URL.
-_RUN = r"""[^\s<>"`{}|\\^\x00-\x1f\x7f]*"""
-_BARE_ALTS = (
-    rf"h(?<![A-Za-z]h)ttps?://{_RUN}",
-    rf"f(?<![A-Za-z]f)tp://{_RUN}",
-    rf"w(?<![A-Za-z0-9./@_\-]w)ww\.[A-Za-z0-9\-]+\.[A-Za-z0-9]{_RUN}",
-)
+# The raw run of a bare URL: anything but whitespace, controls and characters never in a URL. In
+# prose a backslash is part of it, as in a GFM extended autolink; in code it ends it (``"…\n"``).
+_RUN = r"""[^\s<>"`{}|^\x00-\x1f\x7f]*"""
+_CODE_RUN = r"""[^\s<>"`{}|\\^\x00-\x1f\x7f]*"""
+
+
+def _bare_alts(run: str) -> tuple[str, ...]:
+    return (
+        rf"h(?<![A-Za-z]h)ttps?://{run}",
+        rf"f(?<![A-Za-z]f)tp://{run}",
+        rf"w(?<![A-Za-z0-9./@_\-]w)ww\.[A-Za-z0-9\-]+\.[A-Za-z0-9]{run}",
+    )
+
+
+_BARE_ALTS = _bare_alts(_RUN)
 _BARE = re.compile("|".join(_BARE_ALTS))
+_CODE_BARE = re.compile("|".join(_bare_alts(_CODE_RUN)))
 
-_LINK_TEXT = r"[^\[\]\n]*(?:\[[^\[\]\n]*\][^\[\]\n]*)*"
-# An unbracketed destination: no whitespace except single spaces between pieces (kramdown), a
-# piece never starting with a quote or '(' (that is a title), parentheses balanced one level.
-_DEST_PIECE = r"[^\s()\\]*(?:(?:\\.|\([^\s()]*\))[^\s()\\]*)*"
-_DEST = rf"<[^<>\n]*>|{_DEST_PIECE}(?: +(?![\"'(]){_DEST_PIECE})*"
+# Link text: backslash escapes, line breaks but not a blank line, brackets nested one level.
+_TEXT_RUN = r"[^\[\]\\\n]*+(?:(?:\\.|\n(?![ \t]*\n))[^\[\]\\\n]*+)*+"
+_LINK_TEXT = rf"{_TEXT_RUN}(?:\[{_TEXT_RUN}\]{_TEXT_RUN})*+"
+# An unbracketed destination: no whitespace except spaces between pieces (kramdown), a piece never
+# starting with a quote or '(' (that is a title), parentheses balanced (three levels deep here;
+# CommonMark sets no limit, markdown-it 32), backslash escapes.
+_IN_DEST = r"[^\s()\\]*+"
+_PARENS = r"\((?:[^\s()\\]|\\\S?)*+\)"
+for _ in range(2):
+    _PARENS = rf"\({_IN_DEST}(?:(?:\\\S?|{_PARENS}){_IN_DEST})*+\)"
+# (A backslash escapes a following character; before whitespace it is a backslash.)
+_DEST_PIECE = rf"{_IN_DEST}(?:(?:\\\S?|{_PARENS}){_IN_DEST})*+"
+_ANGLE_DEST = r"<[^<>\n\\]*(?:\\.[^<>\n\\]*)*>"
+# (A space run is followed by a piece that is not empty: were it allowed to be, the spaces could be
+# split between pieces in every way, exponential time when no ')' follows.)
+# A destination that starts with '<' is bracketed or is none (CommonMark).
+# A destination written with Liquid ({{ "/x.png" | relative_url }}, {% post_url … %}#a): its
+# quotes and spaces are the template's, not a title (kept only with ``relative``, for a blog root).
+_LIQUID_DEST = r"\{[{%][^{}\n]*[}%]\}(?:\{[{%][^{}\n]*[}%]\}|[^\s(){}\\])*"
+_DEST = rf"{_ANGLE_DEST}|{_LIQUID_DEST}|(?!<){_DEST_PIECE}(?: ++(?=[^\s\"'()]){_DEST_PIECE})*+"
 _TITLE = r"""(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\))"""
-_INLINE_TAIL = rf"\]\([ \t]*(?P<{{g}}>{_DEST})(?:[ \t]+{_TITLE})?[ \t]*\)"
+# (Braces doubled: the tail is a str.format template for the group name.)
+_INLINE_TAIL = rf"\]\([ \t]*+(?P<{{g}}>{_DEST.replace('{', '{{').replace('}', '}}')})(?:[ \t]+{_TITLE})?[ \t]*\)"
 
-_ATTR_VALUE = r"""[ \t]*=[ \t]*(?:"(?P<{p}dq>[^"]*)"|'(?P<{p}sq>[^']*)'|(?P<{p}uq>[^\s"'<>`=]+))"""
 
 _MASTER = re.compile(
     "|".join(
         (
             r"`(?P<tick>`*)",
-            r"!\[(?P<itext>" + _LINK_TEXT + ")" + _INLINE_TAIL.format(g="idest"),
+            # a link, or an image when '!' comes before (looked at in Python: an optional '!' in
+            # the pattern would cost the regex engine its fast skip to candidate characters)
             r"\[(?P<ltext>" + _LINK_TEXT + ")" + _INLINE_TAIL.format(g="ldest"),
-            r"\[(?P<label>[^\]\n^][^\]\n]*)\]:[ \t]*(?P<rdest><[^<>\n]*>|[^\s<>]+)",
+            # (the destination ends its line or is followed by white space: a title, CommonMark)
+            rf"\[(?P<label>[^\]\n^][^\]\n]*)\]:[ \t]*(?P<rdest>{_ANGLE_DEST}|(?!<)\S+)(?=\s|\Z)",
             r"<(?P<auto>[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*)>",
-            r"h(?<![A-Za-z0-9_-]h)ref" + _ATTR_VALUE.format(p="h"),
-            r"s(?<![A-Za-z0-9_]s)rc" + _ATTR_VALUE.format(p="s"),
+            # A comment, processing instruction or declaration: no tags inside
+            r"<(?P<comment>!--|\?|!(?=[A-Za-z\[]))",
+            # A start tag: CommonMark's tag names (HTML's are looser: ``<www.a.example>`` would be one)
+            r"<(?P<tag>[A-Za-z][A-Za-z0-9-]*+)(?=[\t\n\f\r />])",
             *_BARE_ALTS,
         )
     )
 )
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+class _LazyPattern:
+    """A regular expression compiled on first use. The block and HTML patterns below are needed by
+    few posts, and compiling them all cost a few milliseconds at every start of the scan."""
+
+    __slots__ = ("_compiled", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str):  # match, search, fullmatch …
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern, self.flags)
+        return getattr(self._compiled, name)
+
+
+_LINK_AT = _LazyPattern(r"!?\[" + _LINK_TEXT + _INLINE_TAIL.format(g="dest"))
+
+# HTML start tags, read as the HTML tokenizer reads them (whitespace is HTML's: tab, LF, FF, CR,
+# space; not U+3000). From the end of the tag name: attribute names, each maybe with "= value".
+_ATTR_NAME = re.compile(r"[\t\n\f\r /]*+([^\t\n\f\r />][^\t\n\f\r />=]*+)?")
+_ATTR_EQUALS = re.compile(r"[\t\n\f\r ]*+=[\t\n\f\r ]*+")
+_ATTR_UNQUOTED = re.compile(r"[^\t\n\f\r >]*+")
+# Attributes whose value is a URL the page links or loads. data-src: the real image of a lazily
+# loaded <img> (WeChat's article HTML), which src only stands in for.
+URL_ATTRIBUTES = frozenset({"href", "src", "srcset", "data-src"})
+_HTML_SPACE = "\t\n\f\r "
+# Elements whose contents are code, as Markdown code is: only bare URLs are looked for there.
+_CODE_ELEMENTS = frozenset({"pre", "code", "kbd", "samp", "script", "style"})
+# In Markdown, those that open an HTML block running to their end tag (or the end of the file) when
+# they start a line (CommonMark's HTML block 1); elsewhere an element ends with its paragraph or
+# HTML block, at a blank line. In an HTML post every one of them runs to its end tag or the end of
+# the file (an unclosed <code> is re-opened by the browser in every following block).
+_CODE_TO_END = frozenset({"pre", "script", "style"})
+# Markdown blocks that are one line (ATX heading, table row), or whose next line would go on after
+# a '>' the HTML tokenizer would take for the tag's end (block quote), and lines that end a paragraph by
+# starting a block (blank, ATX heading, block quote, fence, list item, thematic break).
+_ONE_LINE_BLOCK = _LazyPattern(r" {0,3}(?:#{1,6}(?=[ \t\r\n])|\||>)")
+_NEW_BLOCK = _LazyPattern(
+    r"[ \t]*\r?(?:\n|\Z)| {0,3}(?:#{1,6}(?=[ \t\r\n])|>|```|~~~|[-*+][ \t]|1[.)][ \t]|(?:[-*_][ \t]*){3,}\r?$)",
+    re.M,
+)
+# CommonMark's open tag (as markdown-it writes it): inside a Markdown paragraph only a tag of this
+# grammar is HTML, the rest is text. (A tag starting a line may open an HTML block, which goes to
+# an HTML parser as it is: read tolerantly.)
+_CM_ATTRIBUTE = r"""\s++[A-Za-z_:][A-Za-z0-9:._-]*+(?:\s*+=\s*+(?:[^"'=<>`\x00-\x20]++|'[^']*+'|"[^"]*+"))?+"""
+_CM_OPEN_TAG = _LazyPattern(rf"<[A-Za-z][A-Za-z0-9-]*+(?:{_CM_ATTRIBUTE})*+\s*+/?>")
+# CommonMark's HTML blocks 1-6 start conditions (block 6: the block-level tag names), and block 7.
+_HTML_BLOCK_NAMES = (
+    "address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|dd|details|dialog|dir|div|dl|"
+    "dt|fieldset|figcaption|figure|footer|form|frame|frameset|h[1-6]|head|header|hr|html|iframe|legend|li|link|main|"
+    "menu|menuitem|nav|noframes|ol|optgroup|option|p|param|search|section|summary|table|tbody|td|tfoot|th|thead|"
+    "title|tr|track|ul"
+)
+_HTML_BLOCK_START = _LazyPattern(
+    rf" {{0,3}}(?:<(?:script|pre|style|textarea)(?=\s|>|$)|<!--|<\?|<![A-Za-z]|<!\[CDATA\[|"
+    rf"</?(?:{_HTML_BLOCK_NAMES})(?=\s|/?>|$))",
+    re.IGNORECASE,
+)
+_HTML_BLOCK_LONE_TAG = _LazyPattern(rf" {{0,3}}(?:{_CM_OPEN_TAG.pattern}|</[A-Za-z][A-Za-z0-9-]*+\s*+>)\s*$")
+_HTML_BLOCK_LOOKBACK = 50  # lines: a bound, so a long paragraph of tags stays linear
+_DEFINITION = _LazyPattern(r" {0,3}\[[^\]\n]+\]:")
+_TABLE_DELIMITER_ROW = _LazyPattern(r" {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*\r?$")
+_RAW_TEXT = frozenset({"script", "style"})
+_RAW_TEXT_START = _LazyPattern(r"<(script|style)[\t\n\f\r />]", re.IGNORECASE)
+_HTML_BLOCK_1_END = _LazyPattern(r"</(?:script|pre|style|textarea)>", re.IGNORECASE)
+_END_TAGS = {name: _LazyPattern(rf"</{name}[\t\n\f\r />]", re.IGNORECASE) for name in _CODE_ELEMENTS}
+# The URL parser drops C0 controls and spaces around a URL, and tabs and newlines inside it.
+_URL_STRIP = "".join(chr(c) for c in range(0x21))
+_URL_DROP = str.maketrans("", "", "\t\n\r")
+# A character reference in an HTML attribute value (HTML's rules; see _attr_reference).
+_CHAR_REF = _LazyPattern(r"&(?:#([0-9]+);?|#[xX]([0-9A-Fa-f]+);?|([A-Za-z][A-Za-z0-9]*;?))")
+# Numeric references HTML maps elsewhere: NUL, and the C1 range read as windows-1252.
+_NUMERIC_REPLACEMENTS = {0: "\ufffd", 0x0D: "\r"} | {
+    code: bytes([code]).decode("cp1252") for code in range(0x80, 0xA0) if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+}
 _FENCE_CLOSE = {
     "`": re.compile(r"^[ ]{0,3}(`{3,})[ \t\r]*$", re.M),
     "~": re.compile(r"^[ ]{0,3}(~{3,})[ \t\r]*$", re.M),
 }
-# An indented code block: indented lines, possibly separated by blank lines.
-_INDENT_BLOCK = re.compile(r"(?:(?:[ ]{4}|[ ]{0,3}\t)[^\n]*(?:\n|\Z)(?:[ \t]*\n(?=[ ]{4}|[ ]{0,3}\t))*)+")
-_LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+# An indented code block: indented lines, possibly separated by (any number of) blank lines.
+_INDENT_BLOCK = re.compile(r"(?:(?:[ ]{4}|[ ]{0,3}\t)[^\n]*(?:\n|\Z)(?:(?:[ \t]*\n)+(?=[ ]{4}|[ ]{0,3}\t))?)+")
+_FENCE_OR_HEADING = _LazyPattern(r" {0,3}(?:(?:`{3,}|~{3,})[ \t\r]*$|#{1,6}(?:[ \t]|$)|\[[^\]\n]+\]:)")
+_LIST_MARKER = _LazyPattern(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
+_LIST_ITEM = _LazyPattern(r"[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
 # Last characters of a raw run that may need trimming.
 _MAYBE_TRIM = _TRAILING | frozenset(")]")
 _TICK_CLOSERS: dict[int, re.Pattern[str]] = {}
 _BARE_KIND = LinkKind.BARE
+_HTML_ATTR = LinkKind.HTML_ATTR
 
 
 def _tick_closer(n: int) -> re.Pattern[str]:
@@ -164,20 +315,35 @@ def _tick_closer(n: int) -> re.Pattern[str]:
 
 
 def _trim_trailing(url: str, cjk: bool = False) -> str:
-    """Drop trailing punctuation and unbalanced closing brackets (GFM autolink rules); with
-    ``cjk`` also trailing CJK punctuation."""
+    """Drop trailing punctuation (GFM autolink rules); with ``cjk`` also trailing CJK punctuation."""
     while url:
         last = url[-1]
-        drop = (
-            last in _TRAILING
-            or (last == ")" and url.count("(") < url.count(")"))
-            or (last == "]" and url.count("[") < url.count("]"))
-            or (cjk and last in _CJK_PUNCT)
-        )
-        if not drop:
+        if not (last in _TRAILING or (cjk and last in _CJK_PUNCT)):
             break
         url = url[:-1]
     return url
+
+
+def _cut_unopened(run: str) -> str:
+    """``run`` up to the first ``)`` or ``]`` that closes nothing opened inside it.
+
+    Such a bracket was opened before the URL: ``(https://a.example/1)(https://b.example/2)`` is two
+    URLs, where GFM, which only drops a *trailing* unbalanced ``)``, would keep ``1)(https…``."""
+    parens = brackets = 0
+    for i, ch in enumerate(run):
+        if ch == "(":
+            parens += 1
+        elif ch == "[":
+            brackets += 1
+        elif ch == ")":
+            if not parens:
+                return run[:i]
+            parens -= 1
+        elif ch == "]":
+            if not brackets:
+                return run[:i]
+            brackets -= 1
+    return run
 
 
 def _cut_cjk(run: str, start: int) -> str:
@@ -211,9 +377,148 @@ def _cut_cjk(run: str, start: int) -> str:
 
 def _bare_end(run: str) -> str:
     """The URL at the start of a raw bare run, as written."""
+    if ")" in run or "]" in run:
+        run = _cut_unopened(run)
     if not run.isascii():
         run = _cut_cjk(run, run.find("://") + 3 if "://" in run[:8] else 0)
     return _trim_trailing(run)
+
+
+# CommonMark's backslash escapes (before ASCII punctuation) and character references (an HTML5
+# entity name, 1-7 decimal or 1-6 hexadecimal digits, each ended by ';').
+_MD_UNESCAPE = re.compile(
+    r"\\([!-/:-@\[-`{-~])|&(?:#([0-9]{1,7})|#[xX]([0-9A-Fa-f]{1,6})|([A-Za-z][A-Za-z0-9]{0,31}));"
+)
+
+
+def _md_unescape_match(m: re.Match[str]) -> str:
+    escaped, decimal, hexadecimal, name = m.groups()
+    if escaped is not None:
+        return escaped
+    if name is not None:
+        from html.entities import html5  # a large table, needed only here (rarely)
+
+        return html5.get(name + ";", m.group())
+    code = int(decimal) if decimal is not None else int(hexadecimal, 16)
+    # CommonMark: an invalid code point (U+0000, a surrogate, past U+10FFFF) is U+FFFD.
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+
+
+def _md_unescape(text: str) -> str:
+    """A link destination as CommonMark reads it: escapes and character references resolved."""
+    return _MD_UNESCAPE.sub(_md_unescape_match, text) if "\\" in text or "&" in text else text
+
+
+def _attr_reference(m: re.Match[str], value: str) -> str:
+    """What an HTML parser makes of the character reference ``m`` in an attribute ``value``."""
+    decimal, hexadecimal, name = m.groups()
+    if name is None:
+        code = int(decimal) if decimal is not None else int(hexadecimal, 16)
+        if code in _NUMERIC_REPLACEMENTS:
+            return _NUMERIC_REPLACEMENTS[code]
+        return "\ufffd" if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF else chr(code)
+    from html.entities import html5  # a large table, needed only here (rarely)
+
+    if name[-1] == ";" and name in html5:
+        return html5[name]
+    # The longest name that is a reference without ';' ("&copy2" is "©2") ... except where a
+    # letter, digit or '=' follows it in an attribute: "?a=1&copy=2" stays as written.
+    for length in range(len(name) - (name[-1] == ";"), 1, -1):
+        prefix = name[:length]
+        if prefix in html5:
+            following = name[length] if length < len(name) else value[m.end() : m.end() + 1]
+            if following.isascii() and (following.isalnum() or following == "="):
+                return m.group()
+            return html5[prefix] + name[length:]
+    return m.group()
+
+
+def _decode_attribute(value: str) -> tuple[str, list[int] | None]:
+    """An attribute value with its character references decoded, and for each character of the
+    result the offset in ``value`` it comes from (None: nothing was decoded, offsets are equal)."""
+    if "&" not in value:
+        return value, None
+    pieces: list[str] = []
+    offsets: list[int] = []
+    last = 0
+    for m in _CHAR_REF.finditer(value):
+        decoded = _attr_reference(m, value)
+        pieces.append(value[last : m.start()])
+        offsets.extend(range(last, m.start()))
+        pieces.append(decoded)
+        offsets.extend([m.start()] * len(decoded))
+        last = m.end()
+    pieces.append(value[last:])
+    offsets.extend(range(last, len(value)))
+    return "".join(pieces), offsets
+
+
+def _srcset_urls(value: str) -> list[tuple[str, int]]:
+    """(URL, offset) of every image candidate in a ``srcset`` value, split as the HTML standard's
+    "parse a srcset attribute" does (descriptors are skipped, not validated)."""
+    found = []
+    n = len(value)
+    i = 0
+    while True:
+        while i < n and (value[i] in _HTML_SPACE or value[i] == ","):
+            i += 1
+        if i >= n:
+            return found
+        start = i
+        while i < n and value[i] not in _HTML_SPACE:
+            i += 1
+        url = value[start:i]
+        if url.endswith(","):
+            url = url.rstrip(",")  # the candidate has no descriptors
+        else:  # descriptors, up to a comma outside parentheses
+            in_parens = False
+            while i < n:
+                ch = value[i]
+                i += 1
+                if ch == "(":
+                    in_parens = True
+                elif ch == ")":
+                    in_parens = False
+                elif ch == "," and not in_parens:
+                    break
+        found.append((url, start))
+
+
+def _read_tag(text: str, pos: int, end: int) -> tuple[list[tuple[str, int, int]], int] | None:
+    """The attributes of the start tag whose name ends at ``pos``, as the HTML tokenizer reads
+    them, as (lower-case name, value start, value end), and the offset after its ``>``; None when
+    ``end`` comes first (the tag is unfinished: HTML drops it, Markdown shows it as text)."""
+    attrs = []
+    while True:
+        m = _ATTR_NAME.match(text, pos, end)
+        pos = m.end()
+        name = m.group(1)
+        if name is None:
+            break  # at '>', or at the end
+        equals = _ATTR_EQUALS.match(text, pos, end)
+        if equals is None:
+            attrs.append((name.lower(), pos, pos))
+            continue
+        pos = equals.end()
+        if pos < end and text[pos] in "\"'":
+            close = text.find(text[pos], pos + 1, end)
+            if close == -1:
+                return None
+            attrs.append((name.lower(), pos + 1, close))
+            pos = close + 1
+        else:
+            value_end = _ATTR_UNQUOTED.match(text, pos, end).end()
+            attrs.append((name.lower(), pos, value_end))
+            pos = value_end
+    return (attrs, pos + 1) if pos < end else None
+
+
+def _escaped(text: str, pos: int) -> bool:
+    """Whether the character at ``pos`` follows an odd number of backslashes (is escaped)."""
+    i = pos
+    while i > 0 and text[i - 1] == "\\":
+        i -= 1
+    return (pos - i) % 2 == 1
 
 
 def _is_url_dest(dest: str) -> bool:
@@ -277,12 +582,68 @@ def _is_indented(text: str, line_start: int) -> bool:
     return text.startswith(("    ", "\t", " \t", "  \t", "   \t"), line_start)
 
 
+def _html_block_line(text: str, line_start: int) -> bool:
+    """Whether the line at ``line_start`` lies in a Markdown HTML block, which goes to an HTML
+    parser as it is: a line of its run of non-blank lines (looking back a bounded way) starts one
+    of CommonMark's HTML blocks 1-6, or its first line is a lone tag (block 7, which cannot
+    interrupt a paragraph)."""
+    start = line_start
+    for _ in range(_HTML_BLOCK_LOOKBACK):
+        end = text.find("\n", start)
+        line = text[start : end if end != -1 else len(text)]
+        if _HTML_BLOCK_START.match(line) is not None:
+            return True
+        previous_start = text.rfind("\n", 0, start - 1) + 1 if start else 0
+        if start == 0 or not text[previous_start : start - 1].strip():
+            return _HTML_BLOCK_LONE_TAG.match(line) is not None
+        start = previous_start
+    return False
+
+
+def _in_table(text: str, line_start: int) -> bool:
+    """Whether the line at ``line_start`` is a row of a GFM table: a delimiter row (``|---|:-:|``)
+    is above it in its run of non-blank lines (looking back a bounded way)."""
+    for _ in range(_HTML_BLOCK_LOOKBACK):
+        if line_start == 0:
+            return False
+        line_start = text.rfind("\n", 0, line_start - 1) + 1
+        line_end = text.find("\n", line_start)
+        line = text[line_start:line_end]
+        if not line.strip():
+            return False
+        if _TABLE_DELIMITER_ROW.match(line) is not None:
+            return True
+    return False
+
+
+def _in_list_item(text: str, line_start: int) -> bool:
+    """Whether the line at ``line_start`` (the last before a blank line) or one above it in its run
+    of non-blank lines (looking back a bounded way) starts a list item that goes on after the blank
+    line (an empty item does not: an item begins with at most one blank line)."""
+    line_end = text.find("\n", line_start)
+    if not _LIST_MARKER.sub("", text[line_start : line_end if line_end != -1 else len(text)], count=1).strip():
+        return False
+    for _ in range(_HTML_BLOCK_LOOKBACK):
+        line_end = text.find("\n", line_start)
+        line = text[line_start : line_end if line_end != -1 else len(text)]
+        if not line.strip():
+            return False
+        if _LIST_ITEM.match(line) is not None:
+            return True
+        if line_start == 0:
+            return False
+        line_start = text.rfind("\n", 0, line_start - 1) + 1
+    return False
+
+
 def _indented_run(text: str, line_start: int) -> tuple[int, int, bool]:
     """For an indented line: (start, end, is_code) of the indented code block holding it, or of
     the run of indented and blank lines around it when that is not code.
 
     The run is code when it follows a blank line (or the start of the text) and the last
-    non-blank line before it is neither a list item, nor indented, nor HTML.
+    non-blank line before it is neither indented nor a line of an HTML block (kramdown reads an
+    HTML element to its end tag, blank lines or not), nor part of a paragraph that a list item
+    starts (a list item's text goes on, lazily, on unindented lines).
     """
     # Walk up over indented and blank lines to the line before the run.
     first = line_start
@@ -302,8 +663,12 @@ def _indented_run(text: str, line_start: int) -> tuple[int, int, bool]:
         return code_start, end, True
     prev_start = text.rfind("\n", 0, first - 1) + 1
     prev = text[prev_start : first - 1]
-    is_code = code_start > first and not (prev[:1] == "<" or _LIST_ITEM.match(prev))
-    return code_start, end, is_code
+    after_blank = code_start > first and not (
+        (prev[:1] == "<" and _html_block_line(text, prev_start)) or _in_list_item(text, prev_start)
+    )
+    # No paragraph is open after a closing fence, a heading or a reference definition: indented
+    # code needs no blank line there.
+    return code_start, end, after_blank or _FENCE_OR_HEADING.match(prev) is not None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,15 +678,20 @@ def _indented_run(text: str, line_start: int) -> tuple[int, int, bool]:
 class _Scanner:
     """Collects occurrences, turning offsets into (line, column) incrementally."""
 
-    __slots__ = ("_ls", "_ls_from", "file", "indented", "line", "offset", "out", "text")
+    __slots__ = (
+        "_ls", "_ls_from", "continues", "file", "indented", "line", "markdown", "offset", "out", "relative", "text"
+    )  # fmt: skip
 
-    def __init__(self, text: str, file: str) -> None:
+    def __init__(self, text: str, file: str, markdown: bool, relative: bool = False) -> None:
         self.text = text
         self.file = file
+        self.markdown = markdown  # Markdown's code, escapes and blocks apply (else: an HTML post)
+        self.relative = relative  # keep relative and Liquid destinations too (a blog root resolves them)
         self.line = 1
         self.offset = 0
         self.out: list[tuple[str, Occurrence]] = []
         self.indented = (-1, -1, False)  # the last indented run looked at
+        self.continues: dict[int, bool] = {}  # _continues_paragraph() of line starts seen
         self._ls_from = 0  # line_start() cache: the start of the line holding offset _ls_from
         self._ls = 0
 
@@ -349,10 +719,10 @@ class _Scanner:
         column = pos - self.line_start(pos) + 1
         self.out.append((url, Occurrence(self.file, self.line, column, kind)))
 
-    def bare(self, start: int, end: int, kind: LinkKind) -> None:
-        """Bare URLs only (code regions)."""
+    def bare(self, start: int, end: int, kind: LinkKind, pattern: re.Pattern[str] | None = None) -> None:
+        """Bare URLs only (code regions; with the prose ``pattern``, attribute values)."""
         text = self.text
-        search = _BARE.search
+        search = (pattern or _CODE_BARE).search
         pos = start
         while (m := search(text, pos, end)) is not None:
             url = _bare_end(m.group())
@@ -363,9 +733,11 @@ class _Scanner:
                 pos = m.end()
 
     def dest(self, dest: str, pos: int, kind: LinkKind) -> None:
+        """A Markdown link destination at ``pos``, as written; emitted as CommonMark reads it."""
         if dest.startswith("<"):
             dest, pos = dest[1:-1], pos + 1
-        if dest and _is_url_dest(dest):
+        dest = _md_unescape(dest)
+        if dest and (self.relative or _is_url_dest(dest)):
             self.emit(dest, pos, kind)
 
     def prose(self, start: int, end: int) -> None:
@@ -384,7 +756,7 @@ class _Scanner:
                 line_start = self._ls
             else:
                 line_start = self.line_start(mstart)
-            if text[line_start] in " \t" and _is_indented(text, line_start):
+            if text[line_start] in " \t" and self.markdown and _is_indented(text, line_start):
                 run_start, run_end, is_code = self.indented
                 if not run_start <= mstart < run_end:
                     run_start, run_end, is_code = self.indented = _indented_run(text, line_start)
@@ -393,9 +765,21 @@ class _Scanner:
                     pos = run_end
                     continue
             group = m.lastgroup
+            if (
+                group is not None
+                and mstart > 0
+                and text[mstart - 1] == "\\"
+                and self.markdown
+                and _escaped(text, mstart)
+            ):
+                pos += 1  # a backslash-escaped '[', '!', '`' or '<' is text (in Markdown)
+                continue
             if group is None:  # a bare URL, by far the most common: emit() inlined
                 run = m.group()
-                url = run if run.isascii() and run[-1] not in _MAYBE_TRIM else _bare_end(run)
+                plain = run.isascii() and run[-1] not in _MAYBE_TRIM and ")" not in run and "]" not in run
+                url = run if plain else _bare_end(run)
+                if "[" in url and self.markdown:
+                    url = self._before_link(mstart, url)
                 if url:
                     self.line += text.count("\n", self.offset, mstart)
                     self.offset = mstart
@@ -404,18 +788,25 @@ class _Scanner:
                 else:
                     pos = m.end()
             elif group == "tick":
-                pos = self._code_span(mstart, m.end(), end)
-            elif group == "ldest" or group == "idest":
-                image = group == "idest"
-                text_group = "itext" if image else "ltext"
-                if "](" in m.group(text_group):  # an image inside the link text
+                pos = self._code_span(mstart, m.end(), end) if self.markdown else m.end()
+            elif group == "ldest":
+                image = mstart > 0 and text[mstart - 1] == "!" and not (self.markdown and _escaped(text, mstart - 1))
+                text_group = "ltext"
+                link_text = m.group(text_group)
+                if "](" in link_text and self._inner_link_wins(m.start(text_group), m.end(text_group)):
+                    pos += 1
+                    continue
+                if "](" in link_text or "<" in link_text:  # images or HTML inside the link text
+                    found = len(self.out)
                     self.prose(m.start(text_group), m.end(text_group))
+                    # (its bare URLs are text, not links: a link cannot hold a link)
+                    self.out[found:] = [pair for pair in self.out[found:] if pair[1].kind is not _BARE_KIND]
                 kind = LinkKind.IMAGE if image else LinkKind.MARKDOWN_LINK
                 self.dest(m.group(group), m.start(group), kind)
                 pos = m.end()
             elif group == "rdest":
                 prefix = text[self.line_start(mstart) : mstart]
-                if len(prefix) <= 3 and not prefix.strip(" "):
+                if len(prefix) <= 3 and not prefix.strip(" ") and not self._continues_paragraph(mstart - len(prefix)):
                     self.dest(m.group("rdest"), m.start("rdest"), LinkKind.REFERENCE_DEFINITION)
                     pos = m.end()
                 else:  # not a definition: read it again as ordinary text
@@ -425,42 +816,237 @@ class _Scanner:
                 if "://" in auto or auto[:7].lower() == "mailto:":
                     self.emit(auto, mstart + 1, LinkKind.AUTOLINK)
                 pos = m.end()
-            elif self._in_tag(mstart):  # href= / src=
-                value = m.group(group)
-                stripped = value.strip()
-                if stripped and _is_url_dest(stripped):
-                    lead = len(value) - len(value.lstrip())
-                    self.emit(stripped, m.start(group) + lead, LinkKind.HTML_ATTR)
-                pos = m.end()
-            else:
-                pos += 1
+            elif group == "comment":
+                pos = self._comment(mstart, end)
+            else:  # group == "tag"
+                pos = self._tag(mstart, m.end(), end)
 
-    def _in_tag(self, pos: int) -> bool:
+    def _comment(self, start: int, end: int) -> int:
+        """An HTML comment (``<!-- … -->``), processing instruction (``<? … ?>``) or declaration
+        (``<!X … >``) at ``start``: what is inside is no tag or link, only its bare URLs are
+        found. Returns where scanning resumes. Unclosed: the rest of an HTML post; text in
+        Markdown (inline HTML must be complete)."""
         text = self.text
-        # A tag is not longer than this: bounded look-back keeps one-line files linear.
-        line_start = max(self.line_start(pos), pos - 8192)
-        return text.rfind("<", line_start, pos) > text.rfind(">", line_start, pos)
+        if text.startswith("<!--", start):
+            close, closer = text.find("-->", start + 2, end), "-->"  # '<!-->' is a whole comment
+        elif not self.markdown:  # HTML: '<?…' and '<!…' are bogus comments, to the next '>'
+            close, closer = text.find(">", start + 2, end), ">"
+        elif text.startswith("<![CDATA[", start):
+            close, closer = text.find("]]>", start + 9, end), "]]>"
+        elif text[start + 1] == "?":
+            close, closer = text.find("?>", start + 2, end), "?>"
+        else:
+            close, closer = text.find(">", start + 2, end), ">"
+        if close == -1:
+            if self.markdown:
+                return start + 2
+            close, closer = end, ""
+        self.bare(start + 2, close, LinkKind.BARE, _BARE)
+        return close + len(closer)
+
+    def _inner_link_wins(self, start: int, end: int) -> bool:
+        """Whether the link text at start..end holds a Markdown link, or an image that runs past
+        the text's end: CommonMark closes the nearest '[' first, so that inner one is formed, and
+        the outer '[' is text (links cannot hold links)."""
+        text = self.text
+        i = text.find("[", start, end)
+        while i != -1:
+            image = i > 0 and text[i - 1] == "!"
+            inner = _LINK_AT.match(text, i - image)
+            if inner is not None and (not image or inner.end() > end):
+                return True
+            i = text.find("[", i + 1, end)
+        return False
+
+    def _before_link(self, start: int, url: str) -> str:
+        """``url`` (a bare URL at ``start``) cut where a Markdown link or image inside it begins:
+        links are read before bare URLs (``https://[t](/x)`` links /x)."""
+        i = url.find("[")
+        while i != -1:
+            if _LINK_AT.match(self.text, start + i - (url[i - 1 : i] == "!")) is not None:
+                return _trim_trailing(url[: i - (url[i - 1 : i] == "!")])
+            i = url.find("[", i + 1)
+        return url
+
+    def _tag(self, start: int, name_end: int, end: int) -> int:
+        """The start tag at ``start``; returns where scanning resumes."""
+        text = self.text
+        found = _read_tag(text, name_end, end)
+        if found is None:
+            return name_end  # not a tag: its text is read as text
+        attrs, tag_end = found
+        if self.markdown:
+            multiline = "\n" in text[start:tag_end]
+            strict = _CM_OPEN_TAG.fullmatch(text, start, tag_end) is not None
+            if (multiline or not strict) and self._in_html_block(start):
+                # An HTML block goes to an HTML parser as it is, up to a blank line.
+                if multiline and _BLANK_LINE.search(text, start, tag_end) is not None:
+                    return name_end
+            elif not strict:
+                return name_end  # inline HTML must be a tag by CommonMark's stricter grammar
+            elif multiline and not self._tag_lines_hold(start, tag_end):
+                return name_end  # Markdown ended the block before the tag did: it is text
+        seen: set[str] = set()
+        gap = name_end  # other attribute values are text: bare URLs are looked for there
+        for name, value_start, value_end in attrs:
+            if name in seen:
+                continue  # HTML keeps the first of two attributes of one name
+            seen.add(name)
+            if name in URL_ATTRIBUTES:
+                self.bare(gap, value_start, LinkKind.BARE, _BARE)
+                self._attribute(name, value_start, value_end)
+                gap = value_end
+        self.bare(gap, tag_end, LinkKind.BARE, _BARE)
+        element = text[start + 1 : name_end].lower()
+        if element not in _CODE_ELEMENTS:
+            return tag_end
+        closer = self._end_tag(element, tag_end, end)
+        content_end, resume = (end, end) if closer is None else (closer.start(), closer.end())
+        if self.markdown and element in _CODE_TO_END and self._opens_html_block(start):
+            # CommonMark's HTML block 1 ends with the line holding any of its end tags.
+            block_end = _HTML_BLOCK_1_END.search(text, tag_end, content_end)
+            if block_end is not None:
+                line_end = text.find("\n", block_end.end(), end)
+                content_end = resume = end if line_end == -1 else line_end
+        elif self.markdown:
+            # Inline HTML, or inside an HTML block: the element ends with its paragraph or block.
+            content_end = resume = self._block_end(tag_end, content_end)
+        self.bare(tag_end, content_end, LinkKind.CODE)
+        return resume
+
+    def _in_html_block(self, pos: int) -> bool:
+        """Whether ``pos`` lies in a Markdown HTML block (see _html_block_line)."""
+        return _html_block_line(self.text, self.line_start(pos))
+
+    def _continues_paragraph(self, line_start: int) -> bool:
+        """Whether the line at ``line_start`` may continue a paragraph: the line before is text, not
+        blank, a real reference definition, an ATX heading, a closing fence or indented code. (A
+        definition cannot interrupt a paragraph.)"""
+        text = self.text
+        memo = self.continues
+        walked = []
+        answer = False
+        while line_start > 0:
+            if line_start in memo:
+                answer = memo[line_start]
+                break
+            walked.append(line_start)
+            previous_start = text.rfind("\n", 0, line_start - 1) + 1
+            previous = text[previous_start : line_start - 1]
+            if _DEFINITION.match(previous) is not None:
+                line_start = previous_start  # a definition too: is that one really one?
+                continue
+            content = _LIST_MARKER.sub("", previous, count=1)  # a list item's own text
+            if not content.strip() or _FENCE_OR_HEADING.match(content) is not None:
+                break  # no paragraph is open after these
+            if _HTML_BLOCK_START.match(content) is not None or _HTML_BLOCK_LONE_TAG.match(content) is not None:
+                break  # nor in or after an HTML block
+            if self.markdown and _is_indented(text, previous_start) and _indented_run(text, previous_start)[2]:
+                break  # nor after indented code
+            answer = True
+            break
+        for walked_start in walked:  # (so a run of definition lines is walked once)
+            memo[walked_start] = answer
+        return answer
+
+    def _opens_html_block(self, start: int) -> bool:
+        """Whether a tag at ``start`` opens a Markdown HTML block: it starts its line (after up to
+        three spaces), and the line before is blank or not HTML (an HTML block interrupts a
+        paragraph, but a tag on a line of an open HTML block belongs to that block)."""
+        text = self.text
+        line_start = self.line_start(start)
+        if start - line_start > 3 or text[line_start:start].strip(" "):
+            return False
+        if line_start == 0:
+            return True
+        previous = text[text.rfind("\n", 0, line_start - 1) + 1 : line_start - 1].strip()
+        return not previous.startswith("<")
+
+    def _block_end(self, pos: int, limit: int) -> int:
+        """``limit``, or the end of the line before the first line after ``pos`` that ends a
+        Markdown paragraph (blank, or starting a block of its own), if that comes first."""
+        text = self.text
+        newline = text.find("\n", pos, limit)
+        while newline != -1:
+            if _NEW_BLOCK.match(text, newline + 1) is not None:
+                return newline
+            newline = text.find("\n", newline + 1, limit)
+        return limit
+
+    def _end_tag(self, element: str, start: int, end: int) -> re.Match[str] | None:
+        """The end tag of a code element whose contents begin at ``start``. Inside <pre>, <code>,
+        <kbd> or <samp>, a <script> or <style> is raw text up to its own end tag: an end tag in
+        there ends nothing else (and an unclosed one takes the rest)."""
+        text = self.text
+        pattern = _END_TAGS[element]
+        while True:
+            closer = pattern.search(text, start, end)
+            if element in _RAW_TEXT:
+                return closer
+            raw = _RAW_TEXT_START.search(text, start, end if closer is None else closer.start())
+            if raw is None:
+                return closer
+            raw_end = _END_TAGS[raw.group(1).lower()].search(text, raw.end(), end)
+            if raw_end is None:
+                return None
+            start = raw_end.end()
+
+    def _tag_lines_hold(self, start: int, tag_end: int) -> bool:
+        """Whether Markdown lets a tag run from ``start`` over the following lines to ``tag_end``:
+        not across a blank line, not out of a heading or table row (one line each), not into a
+        line that starts a block of its own."""
+        line_start = self.line_start(start)
+        if _ONE_LINE_BLOCK.match(self.text, line_start) is not None or _in_table(self.text, line_start):
+            return False
+        return self._block_end(start, tag_end) == tag_end
+
+    def _attribute(self, name: str, start: int, end: int) -> None:
+        """The URL(s) of the attribute value at start..end, as a browser takes them."""
+        value, offsets = _decode_attribute(self.text[start:end])
+        candidates = _srcset_urls(value) if name == "srcset" else [(value, 0)]
+        for candidate, offset in candidates:
+            url = candidate.strip(_URL_STRIP)
+            if url and (self.relative or _is_url_dest(url)):
+                first = offset + candidate.index(url[0])
+                self.emit(url.translate(_URL_DROP), start + (first if offsets is None else offsets[first]), _HTML_ATTR)
 
     def _code_span(self, start: int, opener_end: int, end: int) -> int:
         """Handle the backtick run at start..opener_end; return where scanning resumes."""
         text = self.text
         closer = _tick_closer(opener_end - start).search(text, opener_end, end)
-        if closer is None or _BLANK_LINE.search(text, opener_end, closer.start()) is not None:
+        if closer is None:
             return opener_end  # a literal backtick run
+        if self.markdown:  # not past the end of the paragraph
+            if self._block_end(opener_end, closer.start()) != closer.start():
+                return opener_end
+        elif _BLANK_LINE.search(text, opener_end, closer.start()) is not None:
+            return opener_end
         self.bare(opener_end, closer.start(), LinkKind.CODE)
         return closer.end()
 
 
-def extract_urls(text: str, file: str) -> Iterator[tuple[str, Occurrence]]:
-    """Every URL written in ``text`` as ``(url as written, Occurrence)``, in text order."""
-    return iter(extracted_list(text, file))
+HTML_SUFFIXES = (".html", ".htm")
 
 
-def extracted_list(text: str, file: str) -> list[tuple[str, Occurrence]]:
-    """:func:`extract_urls` as a list."""
-    scanner = _Scanner(text, file)
+def extract_urls(text: str, file: str, *, markdown: bool | None = None) -> Iterator[tuple[str, Occurrence]]:
+    """Every URL written in ``text`` as ``(url, Occurrence)``, in text order.
+
+    ``markdown``: whether the text is Markdown, whose code (fences, code spans, indented blocks),
+    backslash escapes and blocks apply; by default it is unless ``file`` is an HTML file (``.html``,
+    ``.htm``), which Jekyll does not convert."""
+    return iter(extracted_list(text, file, markdown=markdown))
+
+
+def extracted_list(
+    text: str, file: str, *, markdown: bool | None = None, relative: bool = False
+) -> list[tuple[str, Occurrence]]:
+    """:func:`extract_urls` as a list; ``relative``: relative and Liquid link destinations too
+    (``../images/a.png``, ``#anchor``, ``{% post_url … %}``), for a blog root to resolve."""
+    if markdown is None:
+        markdown = not file.lower().endswith(HTML_SUFFIXES)
+    scanner = _Scanner(text, file, markdown, relative)
     pos = 0
-    for start, end in _code_regions(text):
+    for start, end in _code_regions(text) if markdown else ():
         if start > pos:
             scanner.prose(pos, start)
         scanner.bare(start, end, LinkKind.CODE)
@@ -470,4 +1056,4 @@ def extracted_list(text: str, file: str) -> list[tuple[str, Occurrence]]:
     return scanner.out
 
 
-__all__ = ["extract_urls", "extracted_list"]
+__all__ = ["HTML_SUFFIXES", "extract_urls", "extracted_list"]

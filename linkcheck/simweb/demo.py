@@ -105,3 +105,35 @@ def aliases_for(assignments: Iterable[Assignment]) -> dict[str, str]:
         host, _, path = rest.partition("/")
         table[f"{host}/{path}"] = assignment.behaves_as
     return table
+
+
+# The smallest valid PNG (1×1): the demo blog's images only have to exist.
+_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5f5d5b90000000049454e44ae426082"
+)
+
+
+def demo_blog(links: Iterable[Link], state: Path) -> tuple[Path | None, list[Assignment]]:
+    """A blog root for the demo's posts: a ``_config.yml`` and an ``images/`` folder holding every
+    image the posts show — but one, deleted, and one saved under a name in another case — so the
+    local check of links into the blog has a broken image to find. (None, []) when the posts show
+    no image of their own."""
+    images = sorted({link.canonical for link in links if link.skip_reason == "site-relative"
+                     and link.canonical.startswith("/images/") and "%" not in link.canonical})  # fmt: skip
+    if not images:
+        return None, []
+    root = state / "blog"
+    (root / "images").mkdir(parents=True, exist_ok=True)
+    (root / "_config.yml").write_text("# linkcheck demo: the blog's images\ntitle: demo\n", encoding="utf-8")
+    missing, *present = images
+    scripted = [Assignment(missing, "", "an image deleted from images/ (missing-file)")]
+    for index, path in enumerate(present):
+        name = path.removeprefix("/")
+        if index == 0 and name != name.upper():
+            name = name.rsplit("/", 1)[0] + "/" + name.rsplit("/", 1)[-1].upper()
+            scripted.append(Assignment(path, "", "an image saved as " + "/" + name + " (case-mismatch)"))
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(_PNG)
+    return root, scripted

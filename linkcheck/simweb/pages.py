@@ -698,3 +698,18 @@ def gzip_bomb_parts(mib: int) -> tuple[bytes, bytes, bytes, int]:
     trailer = b"\x03\x00" + struct.pack("<II", crc, (mib << 20) & 0xFFFFFFFF)
     block = _zero_block()
     return _GZIP_HEADER, block, trailer, len(_GZIP_HEADER) + len(block) * mib + len(trailer)
+
+
+@lru_cache(maxsize=2)
+def brotli_bomb(mib: int) -> bytes | None:
+    """A brotli stream inflating to ``mib`` MiB of zeros (~190 bytes per MiB), or None where no
+    brotli module is installed. Made in 1-MiB steps, never holding the zeros whole."""
+    try:
+        import brotli  # type: ignore[import-not-found]  (brotlipy or Brotli: the same interface)
+    except ImportError:
+        return None
+    compressor = brotli.Compressor(quality=1)
+    zeros = bytes(1 << 20)
+    parts = [compressor.compress(zeros) for _ in range(mib)]
+    parts.append(compressor.finish())
+    return b"".join(parts)

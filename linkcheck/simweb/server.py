@@ -365,6 +365,7 @@ class SimulatedWeb:
             "gbk-header": self._b_gbk_header,
             "huge": self._b_huge,
             "gzip-bomb": self._b_gzip_bomb,
+            "br-bomb": self._b_br_bomb,
             "truncated": self._b_truncated,
             "never": self._b_never,
             "headers": self._b_headers,
@@ -962,6 +963,17 @@ class SimulatedWeb:
         head, block, tail, _ = await asyncio.get_running_loop().run_in_executor(None, P.gzip_bomb_parts, mib)
         headers = {"Content-Type": HTML, "Content-Encoding": "gzip"}
         return await self._stream_repeated(request, head, block, mib, tail, headers)
+
+    async def _b_br_bomb(self, request: BaseRequest, rest: str) -> web.Response:
+        """Content-Encoding: br whatever the client offered (?mb= MiB of zeros inflated)."""
+        mib = _int(request.query, "mb", 1024, 1, 1 << 14)
+        body = await asyncio.get_running_loop().run_in_executor(None, P.brotli_bomb, mib)
+        if body is None:
+            return _resp("this behaviour needs a brotli module (brotlipy or Brotli)", 501, TEXT)
+        headers = {"Content-Encoding": "br"}
+        if request.method == "HEAD":
+            return web.Response(headers={**headers, "Content-Type": HTML, "Content-Length": str(len(body))})
+        return _resp(body, headers=headers)
 
     async def _b_truncated(self, request: BaseRequest, rest: str) -> web.StreamResponse:
         body = P.OK

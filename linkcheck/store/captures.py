@@ -125,7 +125,8 @@ class Captures(Repository):
             "SELECT u.id AS url_id, u.canonical, u.site, u.host, s.last_alive_at, "
             f"{LAST_CAPTURED} AS last_captured_at "
             "FROM urls u JOIN url_state s ON s.url_id = u.id "
-            "WHERE u.cited = 1 AND u.checkable = 1 AND s.verdict = 'alive' ORDER BY u.id"
+            # Web pages only: links into the blog (no host) are checked from its source tree, never captured.
+            "WHERE u.cited = 1 AND u.checkable = 1 AND u.host <> '' AND s.verdict = 'alive' ORDER BY u.id"
         )
         return [
             row

@@ -111,6 +111,7 @@ class Checks(Repository):
                         outcome.error,
                         outcome.marker,
                         change,
+                        str(outcome.via),
                     )
                 )
                 changes.append(change)
@@ -119,7 +120,7 @@ class Checks(Repository):
                 next_id += 1
             conn.executemany(
                 "INSERT INTO checks (id, url_id, run_id, checked_at, verdict, reason, http_status, final_url, "
-                "redirects, elapsed_ms, error, marker, change) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "redirects, elapsed_ms, error, marker, change, via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             conn.executemany(_WRITE_STATE, [(url_id, *astuple_state(state)) for url_id, state in touched.items()])

@@ -48,7 +48,7 @@ class Queries(Repository):
             return []
         rows = self._db.query(
             "SELECT id AS check_id, run_id, checked_at, verdict, reason, http_status, final_url, redirects, "
-            "elapsed_ms, error, marker, change FROM checks WHERE url_id = ? ORDER BY id",
+            "elapsed_ms, error, marker, change, via FROM checks WHERE url_id = ? ORDER BY id",
             [found[0]],
         )
         for row in rows:
@@ -149,10 +149,11 @@ class Queries(Repository):
         """Cited, checkable URLs counted by site and current verdict (None: never checked), with
         how many of them have a capture: the report's "By site" table."""
         return self._db.query(
-            "SELECT u.site, s.verdict, count(*) AS urls, "
+            # Links into the blog (no host: checked from its source tree) are a site of their own.
+            "SELECT CASE WHEN u.host = '' THEN 'local' ELSE u.site END AS site, s.verdict, count(*) AS urls, "
             "sum(EXISTS (SELECT 1 FROM captures c WHERE c.url_id = u.id)) AS captured "
             "FROM urls u LEFT JOIN url_state s ON s.url_id = u.id "
-            "WHERE u.cited = 1 AND u.checkable = 1 GROUP BY u.site, s.verdict ORDER BY u.site, s.verdict"
+            "WHERE u.cited = 1 AND u.checkable = 1 GROUP BY 1, s.verdict ORDER BY 1, s.verdict"
         )
 
 

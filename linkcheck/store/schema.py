@@ -268,7 +268,16 @@ def _migrate_2(db: Database) -> None:
         db.create_view(name, _VIEWS_V2[name].strip())
 
 
-_SCHEMA_V3 = """
+def _migrate_3(db: Database) -> None:
+    """``checks.via``: which checker decided each check — ``http``, ``browser`` (the headless
+    browser the runner escalates walls to) or ``local`` (a link into the blog, checked from its
+    source tree). Every check recorded before was the HTTP client's."""
+    db.execute(
+        "ALTER TABLE checks ADD COLUMN via TEXT NOT NULL DEFAULT 'http' CHECK (via IN ('http', 'browser', 'local'))"
+    )
+
+
+_SCHEMA_V4 = """
 CREATE TABLE readable_copies (
     id INTEGER PRIMARY KEY,
     page_capture_id INTEGER NOT NULL UNIQUE REFERENCES captures (id),
@@ -294,30 +303,30 @@ READABLE = f"""CASE WHEN {LAST_CAPTURED} IS NULL THEN NULL ELSE EXISTS (
                SELECT coalesce(c.refers_to, c.id) FROM captures c WHERE c.url_id = u.id AND c.kind = 'page'
                 ORDER BY c.captured_at DESC, c.id DESC LIMIT 1)) END"""
 
-# Migration 3's views: migration 2's dead-link views with ``readable`` at the end.
-_VIEWS_V3: dict[str, str] = {
+# Migration 4's views: migration 2's dead-link views with ``readable`` at the end.
+_VIEWS_V4: dict[str, str] = {
     "dead_candidates": _with_columns(
         _VIEWS_V2["dead_candidates"], f"{LAST_CAPTURED} AS last_captured_at", f"{READABLE} AS readable"
     ),
     "dead_links": _with_columns(_VIEWS_V2["dead_links"], "captured, last_captured_at", "readable"),
 }
 
-VIEWS = {**VIEWS, **_VIEWS_V3}
+VIEWS = {**VIEWS, **_VIEWS_V4}
 
 
-def _migrate_3(db: Database) -> None:
+def _migrate_4(db: Database) -> None:
     """Readable copies (``linkcheck.archive.readable``) beside page captures, and ``readable`` on
     the dead-link views."""
-    for statement in _statements(_SCHEMA_V3):
+    for statement in _statements(_SCHEMA_V4):
         db.execute(statement)
     db.execute("DROP VIEW dead_links")
     db.execute("DROP VIEW dead_candidates")
     for name in ("dead_candidates", "dead_links"):
-        db.create_view(name, _VIEWS_V3[name].strip())
+        db.create_view(name, _VIEWS_V4[name].strip())
 
 
 # MIGRATIONS[i] upgrades a database at schema version i to version i + 1 (see the module's note).
-MIGRATIONS: list[Callable[[Database], None]] = [_migrate_1, _migrate_2, _migrate_3]
+MIGRATIONS: list[Callable[[Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4]
 
 
 def code_schema_version() -> int:

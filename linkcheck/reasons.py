@@ -1,0 +1,58 @@
+"""Every reason an outcome can give, named once.
+
+A verdict (:class:`~linkcheck.models.Verdict`) says *what* is behind a URL; its reason says *why*,
+and reports, the history and the SQL views show it as written here. Reasons that come from the
+site-profile table (``tombstone:…``, ``antibot:…``, ``login-wall``) are spelled there, next to the
+marker that finds them; reasons of links into the blog (``missing-file`` …) are spelled in
+:mod:`linkcheck.run.local`; ``http-<status>`` is built from the status. The rest are here.
+"""
+
+from __future__ import annotations
+
+# alive
+LIVE_MARKER = "live-marker"  # the site's live marker is on the page
+
+# error: transient or unresolved (re-checked; never dead by itself)
+TIMEOUT = "timeout"
+CONNECT = "connect"
+CONN_RESET = "conn-reset"
+TLS = "tls"
+DNS = "dns"  # error when the resolver could not say; dead when the name does not exist
+TRUNCATED = "truncated"
+BAD_RESPONSE = "bad-response"
+CLIENT_ERROR = "client-error"
+HTTP_5XX = "http-5xx"
+HTTP_408 = "http-408"
+HTTP_429 = "http-429"
+UNRECOGNIZED_PAGE = "unrecognized-page"  # neither a tombstone nor the site's live marker
+REDIRECT_LOOP = "redirect-loop"
+REDIRECT_SCHEME = "redirect-scheme"  # a redirect to file:, ftp:, javascript: …
+TOO_MANY_REDIRECTS = "too-many-redirects"
+
+# blocked: a wall answered; says nothing about the page
+RATE_LIMITED = "rate-limited"  # 429 with a Retry-After longer than this run waits
+HOST_PAUSED = "host-paused"  # the site's walls persisted: left alone for the rest of the run
+
+# skipped: never fetched
+NOT_CHECKABLE = "not-checkable"
+IN_CODE = "in-code"
+EXCLUDED = "excluded"
+SITE_RELATIVE = "site-relative"
+MALFORMED = "malformed"
+NO_HOST = "no-host"
+
+# the headless browser's own failures (error) and pauses (blocked)
+BROWSER_UNAVAILABLE = "browser-unavailable"
+BROWSER_PAUSED = "browser-paused"
+BROWSER_CRASH = "browser-crash"
+BROWSER_TIMEOUT = "browser-timeout"
+BROWSER_DNS = "browser-dns"
+BROWSER_TLS = "browser-tls"
+BROWSER_CONNECT = "browser-connect"
+BROWSER_NET = "browser-net"
+BROWSER_ERROR = "browser-error"
+
+# Transient reasons: retried within the run (with backoff, honouring Retry-After).
+TRANSIENT = frozenset({TIMEOUT, CONN_RESET, CONNECT, HTTP_5XX, HTTP_408, HTTP_429, TRUNCATED})
+# Failures below HTTP: no server answered, which may be the machine's own network (the offline guard).
+CONNECTION_LEVEL = frozenset({DNS, CONNECT, TIMEOUT, CONN_RESET, TLS})
