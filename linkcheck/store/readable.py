@@ -1,4 +1,4 @@
-"""Readable copies: where each one written by :mod:`linkcheck.archive.readable` lies (migration 3).
+"""Readable copies: where each one written by :mod:`linkcheck.archive.readable` lies (migration 4).
 
 One row per readable copy — the article of a page capture as a WARC ``resource`` record at
 ``urn:readable:<url>``: its file and offset, the capture it was derived from, and how many of the
