@@ -303,6 +303,7 @@ MALFORMED: dict[tuple[str, str], list[str]] = {
     ("show", "--db"): ["missing.db"],
     ("show", "--warc-dir"): ["a-file"],
     ("show", "--format"): ["xml"],
+    ("show", "--html"): ["posts", "missing/a.html", "a-file/a.html"],
     ("show", "--config"): ["missing.toml"],
     ("export", "--wacz"): ["posts", "a-file/blog.wacz"],
     ("export", "--db"): ["missing.db"],

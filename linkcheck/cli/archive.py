@@ -294,6 +294,8 @@ def show(
     from linkcheck.archive.read import CaptureMissingError, read_capture
     from linkcheck.store import StoreError
 
+    if html is not None and not html.parent.is_dir():  # (refused before anything is read or written)
+        raise fail(f"--html {html}: {html.parent} is not a folder", ExitCode.USAGE)
     config = load_config_or_fail(config_file)
     db = database_path(db, config)
     directory = _warc_dir(db, warc_dir, config)
@@ -400,10 +402,9 @@ def _write_readable(row: dict, directory: Path, db: Path, target: Path | None, o
         os.close(handle)
         target = Path(name)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(made.html, encoding="utf-8")
     except OSError as exc:
-        raise fail(f"{target}: {exc.strerror or exc}", ExitCode.USAGE) from None
+        raise fail(f"--html {target}: {exc.strerror or exc}", ExitCode.USAGE) from None
     console.print(
         f"Wrote {escape(str(target))}: {escape(made.title or row['url'])} — text and {made.images_inlined} of "
         f"{made.images} image(s), from the capture of {(row.get('original') or row)['warc_date']}; "
