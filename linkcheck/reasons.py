@@ -12,6 +12,9 @@ from __future__ import annotations
 # alive
 LIVE_MARKER = "live-marker"  # the site's live marker is on the page
 
+# dead: a 200 page that answers as its host answers a URL that cannot exist (linkcheck.soft404)
+SOFT_404 = "soft-404"
+
 # error: transient or unresolved (re-checked; never dead by itself)
 TIMEOUT = "timeout"
 CONNECT = "connect"

@@ -262,6 +262,10 @@ class SiteProfile:
     # Where the article is in its pages: a readable copy (text + archived images, no scripts) is
     # written beside each capture of them.
     readable: Readable | None = None
+    # Probe the host once per run with a URL that cannot exist, and call a 200 page that answers
+    # like it dead (linkcheck.soft404). Only where no marker of the site's own decides: a profile
+    # with markers knows its notices, and a probe would be one more request to a paced site.
+    soft_404: bool = False
 
     def budget_key(self, host: str) -> str:
         """The key of the gate ``host``'s requests go through: ``site:<budget>`` or the host itself
@@ -521,7 +525,23 @@ WEIXIN_IMAGES = SiteProfile(
     budget="weixin-images",
 )
 
-GENERIC = SiteProfile(name="generic", label="other", hosts=())
+GENERIC = SiteProfile(name="generic", label="other", hosts=(), soft_404=True)
+
+# What a host's answer for a URL that cannot exist says when it is a "not found" notice served with
+# 200 (linkcheck.soft404): searched in the probe's title and main text only, never in a cited page —
+# it tells a notice from an application shell that says nothing (lychee #300: a Next.js 404 page
+# served with 200), so it may be broad. Sources: nginx's and Apache httpd's default "404 Not Found"
+# pages; WordPress's 404 document title "Page not found" (wp-includes/general-template.php,
+# wp_get_document_title); Sohu's missing-article page, <title>页面不存在</title> (the SOHU row above);
+# the Chinese "找不到"/"未找到"/"不存在"/"已删除" of the platforms' own notices (rows above).
+SOFT_404_WORDS = LazyPattern(
+    r"\b404\b|not found|does not exist|doesn['’]t exist|no longer (?:exists|available)|"
+    r"页面不存在|找不到|未找到|不存在|已删除|已被删除",
+    re.I,
+)
+# A redirect every missing page shares that ends on a sign-in page is a wall (blocked, never dead):
+# such a landing is not soft-404 evidence.
+SOFT_404_WALL_LANDINGS = LazyPattern(r"/(?:login|signin|sign-in|sign_in|sso|auth|passport|oauth)\b", re.I)
 
 PROFILES: tuple[SiteProfile, ...] = (
     WEIXIN,
@@ -572,6 +592,8 @@ __all__ = [
     "DEFAULT_HEADERS",
     "GENERIC",
     "PROFILES",
+    "SOFT_404_WALL_LANDINGS",
+    "SOFT_404_WORDS",
     "BrowserRule",
     "CanonicalRule",
     "LazyPattern",
