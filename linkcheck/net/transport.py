@@ -41,10 +41,11 @@ from tenacity import (
     wait_random,
 )
 
-from linkcheck import reasons
+from linkcheck import reasons, soft404
 from linkcheck.classify import Page, classify
 from linkcheck.models import HOST_PAUSED, Outcome, Verdict
 from linkcheck.net.gates import HostGate, HostGates, site_politeness
+from linkcheck.net.probes import HostProbes
 from linkcheck.net.resolve import GuardedResolver, is_blocked_address_error
 from linkcheck.scan.canonical import address_skip_reason
 from linkcheck.sites import Politeness, SiteProfile, profile_for
@@ -92,6 +93,9 @@ class FetchSettings:
     head_first: bool = True  # False: GET every URL (reads the capped body everywhere)
     politeness_overrides: dict[str, Politeness] = field(default_factory=dict)
     host_headers: dict[str, dict[str, str]] = field(default_factory=dict)  # per-host extra headers
+    # Soft 404s (linkcheck.soft404): probe a host of a profile without markers of its own once per
+    # run when one of its pages answers 200, and call pages that answer like the probe dead.
+    soft_404: bool = True
 
     def refusal(self, host: str) -> str | None:
         """Why a URL's host (name or IP literal) must not be contacted, or None (SSRF guard)."""
@@ -450,8 +454,12 @@ class Fetcher:
         *,
         resolver: AbstractResolver | None = None,
         sleep: Callable[[float], object] = asyncio.sleep,
+        probes: HostProbes | None = None,
     ) -> None:
+        """``probes``: the soft-404 probe answers to use and fill (the nightly job passes those the
+        history holds and stores the new ones); default a fresh set when ``settings.soft_404``."""
         self.settings = settings or FetchSettings()
+        self.probes = probes if probes is not None else (HostProbes() if self.settings.soft_404 else None)
         self.proxies = proxy_plan(self.settings)
         # The proxy's own name is resolved by this resolver too: the guard must not refuse the proxy.
         self._resolver = GuardedResolver(
@@ -597,7 +605,7 @@ class Fetcher:
         return target
 
     async def _request_recorded(
-        self, url: str, profile: SiteProfile, headers: dict[str, str], recording: Recording
+        self, url: str, profile: SiteProfile, headers: dict[str, str], recording: Recording, wants_body: bool
     ) -> Page:
         """:meth:`_request` for a GET whose exchanges are kept (see :class:`Recording`): the same
         redirect rules, the classifier sees what the plain check would, the raw body is kept to the
@@ -632,7 +640,7 @@ class Fetcher:
                         ip = str(peer[0]) if peer else None
                     # Where the plain check sends HEAD and stops (a status that says enough), the
                     # classifier gets no body either: the verdict cannot depend on the recording.
-                    reads_body = profile.needs_body or not s.head_first or status in _HEAD_FALLBACK_STATUSES
+                    reads_body = wants_body or not s.head_first or status in _HEAD_FALLBACK_STATUSES
                     classify = 0 if hop or not reads_body else check_window
                     text = 0 if hop else max(classify, recording.text_limit or 0)
                     decoder = WindowDecoder(response.headers.get("Content-Encoding"), text)
@@ -724,8 +732,9 @@ class Fetcher:
             recording.incomplete = _network_outcome(exc, str(response.url), time.monotonic(), ()).reason
 
     async def attempt(self, url: str) -> Outcome:
-        """One attempt (HEAD, then GET where HEAD says nothing), inside the host's gate."""
-        return await self._attempt(url, urlsplit(url).hostname or "")
+        """One attempt (HEAD, then GET where HEAD says nothing), inside the host's gate; no
+        soft-404 probe (a canary, a successor: their answer is all that is asked)."""
+        return await self._attempt(url, urlsplit(url).hostname or "", soft_404=False)
 
     def _recorded_headers(self, host: str, headers: dict[str, str], recording: Recording) -> dict[str, str]:
         """The host's headers, the recording's own (Accept-Encoding it can decode; a requisite's
@@ -733,19 +742,26 @@ class Fetcher:
         extra = self.settings.host_headers.get(host)
         return {**headers, "Accept-Encoding": RECORDED_ACCEPT_ENCODING, **recording.headers, **(extra or {})}
 
-    async def _attempt(self, url: str, host: str, recording: Recording | None = None) -> Outcome:
+    async def _attempt(
+        self, url: str, host: str, recording: Recording | None = None, *, soft_404: bool = True
+    ) -> Outcome:
         profile, gate, headers = self._host(host)
         started = time.monotonic()
         page: Page | None = None
         if recording is not None:
             recording.reset()
+        # A page a soft-404 probe may be compared with is read with GET at once (HostProbes.reads_body):
+        # the probe is then the only extra request a host gets in a run.
+        wants_body = profile.needs_body or (
+            soft_404 and profile.soft_404 and self.probes is not None and self.probes.reads_body(host)
+        )
         async with gate.slot(), self._global:
             try:
                 if recording is not None:
                     page = await self._request_recorded(
-                        url, profile, self._recorded_headers(host, headers, recording), recording
+                        url, profile, self._recorded_headers(host, headers, recording), recording, wants_body
                     )
-                elif profile.needs_body or not self.settings.head_first:
+                elif wants_body or not self.settings.head_first:
                     page = await self._request("GET", url, profile, headers)
                 else:
                     page = await self._request("HEAD", url, profile, headers)
@@ -764,10 +780,76 @@ class Fetcher:
             except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
                 outcome = _network_outcome(exc, url, started, ())
         gate.observe(outcome)
+        if (
+            soft_404
+            and page is not None
+            and profile.soft_404
+            and self.probes is not None
+            and outcome.verdict is Verdict.ALIVE
+            and outcome.reason == "http-200"
+            and not gate.tripped
+        ):
+            outcome, page = await self._soft_404(url, host, page, outcome, recording)
         if recording is not None:
             recording.outcome = outcome
             recording.page = page
         return outcome
+
+    async def _soft_404(
+        self, url: str, host: str, page: Page, outcome: Outcome, recording: Recording | None
+    ) -> tuple[Outcome, Page]:
+        """A 200 page of a host without markers of its own, against the host's answer for a URL
+        that cannot exist (:mod:`linkcheck.soft404`): ``dead`` (``soft-404``) when it answers the
+        same way, else the outcome as it was. Outside the page's gate slot: the probe takes one."""
+        assert self.probes is not None
+        probe = await self.probes.answer_for(host, url, lambda probe_url: self._probe(probe_url, host))
+        if probe is None or not soft404.host_is_soft(probe):
+            return outcome, page
+        if not page.body_read and not probe.redirected:
+            # The template decides, and this page was read with HEAD before the host was known to
+            # answer 200 for anything: its body, from the recording's window or one GET.
+            if recording is not None and recording.text:
+                window = bytes(recording.text[: self.settings.max_probe_bytes])
+                page = Page(page.url, page.final_url, page.status, page.content_type, window, page.redirects,
+                            page.retry_after, body_read=True, elapsed_ms=page.elapsed_ms)  # fmt: skip
+            else:
+                profile, gate, headers = self._host(host)
+                try:
+                    async with gate.slot(), self._global:
+                        page = await self._request("GET", url, profile, headers)
+                except (_RedirectRefused, TimeoutError, aiohttp.ClientError, OSError, ValueError):
+                    return outcome, page  # no better evidence than the HEAD's
+                again = classify(page, profile)
+                if again.verdict is not Verdict.ALIVE or again.reason != "http-200":
+                    return again, page
+        seen = soft404.answer(
+            url, page.status, page.final_url, page.content_type, page.text if page.body_read else None
+        )
+        match = soft404.judge(seen, probe)
+        if match is None:
+            return outcome, page
+        dead = Outcome(
+            Verdict.DEAD,
+            reasons.SOFT_404,
+            http_status=page.status,
+            final_url=page.final_url,
+            redirects=page.redirects,
+            elapsed_ms=outcome.elapsed_ms,
+            marker=match.evidence,
+        )
+        return dead, page
+
+    async def _probe(self, url: str, host: str) -> soft404.Answer | None:
+        """The soft-404 probe: one GET through the host's gate, no retry (None: no HTTP answer)."""
+        profile, gate, headers = self._host(host)
+        if gate.tripped:
+            return None
+        try:
+            async with gate.slot(), self._global:
+                page = await self._request("GET", url, profile, headers)
+        except (_RedirectRefused, TimeoutError, aiohttp.ClientError, OSError, ValueError):
+            return None
+        return soft404.answer(url, page.status, page.final_url, page.content_type, page.text)
 
     def _wait(self, state: RetryCallState) -> float:
         s = self.settings

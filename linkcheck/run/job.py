@@ -34,6 +34,7 @@ from linkcheck.archive import (
     repair_open_files,
 )
 from linkcheck.models import CheckResult, Link, Outcome
+from linkcheck.net.probes import HostProbes
 from linkcheck.net.transport import Fetcher, FetchSettings
 from linkcheck.run.checker import HttpChecker
 from linkcheck.run.local import LocalChecker, check_internal, is_internal
@@ -53,6 +54,8 @@ DEFAULT_DB = Path("state/linkcheck.db")
 # alone was a third of the CPU of a 25,000-URL run on a fast network).
 COMMIT_EVERY_S = 1.0
 COMMIT_EVERY_CHECKS = 1000
+# How long a host's soft-404 probe answer is trusted (linkcheck.store.probes says why 30 days).
+SOFT404_MAX_AGE = timedelta(days=30)
 
 
 class GroupCommit:
@@ -218,6 +221,8 @@ class JobOptions:
     # says why. Its captures go through the run's archive.
     browser: bool = False
     browser_options: BrowserSettings | None = None  # Chromium path, timeouts, pages open at once
+    # A host's soft-404 probe (linkcheck.soft404) is asked again once the stored one is this old.
+    soft404_max_age: timedelta = SOFT404_MAX_AGE
 
     def recorded(self) -> dict:
         """What the run row remembers about how it was started."""
@@ -313,7 +318,15 @@ async def run_job(
             synced = group.write(store.sync_links, scan.links, now=now())  # before the first group, on the writer
             # Links into the blog: every run, from its source tree, before (and whatever) the network.
             local = await check_internal(internal, LocalChecker(site), commit) if site is not None else None
-            async with Fetcher(settings, resolver=resolver) as fetcher:
+            probes = None
+            if settings.soft_404:
+                # The hosts' answers for a URL that cannot exist, as far as the history has them;
+                # a new one is stored in order with the checks (on the writer).
+                probes = HostProbes(
+                    store.probes.fresh(options.soft404_max_age, now=now()),
+                    lambda host, answer: group.write(store.probes.record, host, answer, now=now()),
+                )
+            async with Fetcher(settings, resolver=resolver, probes=probes) as fetcher:
                 if on_fetcher is not None:
                     on_fetcher(fetcher)
                 # The capture policy is consulted before anything is fetched: the pages to archive

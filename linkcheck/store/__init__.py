@@ -10,6 +10,7 @@ plain ``sqlite3``. :class:`Store` opens it and hands out one repository per conc
 ``store.checks``          checks and per-URL state (:mod:`~linkcheck.store.checks`)
 ``store.captures``        WARC captures (:mod:`~linkcheck.store.captures`)
 ``store.readable``        readable copies beside page captures (:mod:`~linkcheck.store.readable`)
+``store.probes``          soft-404 probes, one per host (:mod:`~linkcheck.store.probes`)
 ``store.queries``         what the commands and the report read (:mod:`~linkcheck.store.queries`)
 ========================  =====================================================================
 
@@ -53,6 +54,7 @@ from linkcheck.store.captures import Captures
 from linkcheck.store.checks import Checks, UrlState
 from linkcheck.store.database import Database, StoreError
 from linkcheck.store.links import Links
+from linkcheck.store.probes import Probes
 from linkcheck.store.queries import Queries
 from linkcheck.store.readable import ReadableCopies
 from linkcheck.store.runs import Runs
@@ -100,6 +102,7 @@ class Store:
         self.checks = Checks(self._db, self.settings)
         self.captures = Captures(self._db, self.links)
         self.readable = ReadableCopies(self._db)
+        self.probes = Probes(self._db)
         self.queries = Queries(self._db, self.links, self.settings)
 
         # The flat names that run/job.py, archive/, browser/, cli/archive.py and their tests call:

@@ -325,8 +325,30 @@ def _migrate_4(db: Database) -> None:
         db.create_view(name, _VIEWS_V4[name].strip())
 
 
+_SCHEMA_V5 = """
+CREATE TABLE soft404_probes (
+    host TEXT PRIMARY KEY,
+    probed_at TEXT NOT NULL,
+    probe_url TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    final_url TEXT NOT NULL,
+    content_type TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL DEFAULT '',
+    soft INTEGER NOT NULL CHECK (soft IN (0, 1))
+);
+"""
+
+
+def _migrate_5(db: Database) -> None:
+    """Soft-404 probes (``linkcheck.soft404``): each host's latest answer for a URL that cannot
+    exist — normalised title and main text, not the page — and whether it was a 200 (``soft``)."""
+    for statement in _statements(_SCHEMA_V5):
+        db.execute(statement)
+
+
 # MIGRATIONS[i] upgrades a database at schema version i to version i + 1 (see the module's note).
-MIGRATIONS: list[Callable[[Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4]
+MIGRATIONS: list[Callable[[Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5]
 
 
 def code_schema_version() -> int:
