@@ -638,11 +638,20 @@ def github_repo(owner: str, repo: str) -> bytes:
 
 
 def generic_page(host: str, path: str) -> bytes:
-    """The long tail of a blog's hosts in the demo: a small ordinary live page."""
+    """The long tail of a blog's hosts in the demo: a small ordinary live page, its own title and
+    words per path (as every article of a real site has: no two pages of a host look alike)."""
+    digest = hashlib.sha1(f"{host}{path}".encode()).hexdigest()
+    words = " ".join(_GENERIC_WORDS[int(digest[i : i + 2], 16) % len(_GENERIC_WORDS)] for i in range(0, 24, 2))
     return (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{escape(host)}</title></head><body>'
-        f"<h1>{escape(host)}</h1><p>Simulated page for {escape(path)}.</p></body></html>"
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{escape(host)} · 文章 {digest[:8]}</title>'
+        f"</head><body><h1>{escape(host)}</h1><p>Simulated page for {escape(path)}.</p><p>{words}</p></body></html>"
     ).encode()
+
+
+_GENERIC_WORDS = (
+    "编译器", "内核", "调度", "缓存", "网络", "协议", "数据库", "索引", "事务", "并发", "内存", "分布式",
+    "compiler", "kernel", "cache", "latency", "socket", "parser", "schema", "replica", "thread", "vector",
+)  # fmt: skip
 
 
 def bench_page(host: str, n: str) -> bytes:

@@ -32,7 +32,7 @@ import trustme
 from aiohttp import web
 from aiohttp.web_request import BaseRequest
 
-from linkcheck.simweb import challenge, hostile
+from linkcheck.simweb import challenge, hostile, softsites
 from linkcheck.simweb import pages as P
 
 log = logging.getLogger("linkcheck.simweb")
@@ -267,7 +267,9 @@ class SimulatedWeb:
     (default 3: the fixture articles); ``image_bytes``: (smallest, largest) size of an article
     image, picked per image path (default: a ~250-byte PNG). ``zhihu_challenge=False``: Zhihu pages
     answer as behind a solved challenge (what a client holding Zhihu's cookie sees; for benchmarks
-    of the nightly schedule).
+    of the nightly schedule). ``sites``: hosts answering as ordinary sites do, a missing page with a
+    soft or a proper 404 (:class:`linkcheck.simweb.softsites.Site`), on top of
+    :data:`~linkcheck.simweb.softsites.SITES`.
 
     Observation: ``requests`` (RequestRecord list, capped at ``max_records``), ``max_in_flight(host)``,
     ``in_flight(host)``, ``hits(host, path)``; ``reset_state()`` clears them and the per-URL attempt
@@ -296,6 +298,7 @@ class SimulatedWeb:
         wx_images: tuple[int, int] = (3, 3),
         image_bytes: tuple[int, int] = (0, 0),
         zhihu_challenge: bool = True,
+        sites: Mapping[str, softsites.Site] | None = None,
     ) -> None:
         if unknown_hosts not in ("nxdomain", "alive"):
             raise ValueError("unknown_hosts must be 'nxdomain' or 'alive'")
@@ -345,6 +348,9 @@ class SimulatedWeb:
         ):
             for host in hosts:
                 self._hosts[host] = handler
+        self.sites: dict[str, softsites.Site] = {**softsites.SITES, **(sites or {})}
+        for host in self.sites:
+            self._hosts[host] = self._site
         self.extra_hosts = frozenset(h.lower().rstrip(".") for h in extra_hosts)
         for host in self.extra_hosts:
             self._hosts.setdefault(host, self._bench)
@@ -600,6 +606,9 @@ class SimulatedWeb:
 
     async def _alive(self, request: BaseRequest, host: str) -> web.Response:
         return _resp(P.generic_page(host, request.path))
+
+    async def _site(self, request: BaseRequest, host: str) -> web.StreamResponse:
+        return await softsites.handle(self, request, host, self.sites[host])
 
     async def _bench(self, request: BaseRequest, host: str) -> web.Response:
         path = request.path
