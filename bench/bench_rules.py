@@ -98,8 +98,49 @@ def _wechat_deleted(links: list[CorpusLink], setup: Setup, args: argparse.Namesp
         setup.touch("wechat-deleted", url, "dead", "tombstone:weixin-deleted")
 
 
+def _soft_404(style: str, offset: int) -> Callable[[list[CorpusLink], Setup, argparse.Namespace], None]:
+    """Item 2: hosts of the blog that answer a missing page with 200 — a "Page not found" template,
+    or a redirect to the home page — and hosts with a proper 404. Of the generic hosts cited at least
+    twice, one in ``--soft-every`` gets each kind (in turn: ``offset``); on those every cited URL
+    exists except one in ``--gone-every`` (never a site's root), which the site no longer has."""
+
+    def apply(links: list[CorpusLink], setup: Setup, args: argparse.Namespace) -> None:
+        from yarl import URL
+
+        from linkcheck.simweb.softsites import NOT_FOUND, Site
+
+        if not args.soft_every:
+            return
+        by_host: dict[str, list[str]] = defaultdict(list)
+        for link in links:
+            if link.site == "generic":
+                by_host[link.host].append(link.canonical)
+        hosts = sorted(host for host, urls in by_host.items() if len(urls) >= 2)
+        sites = setup.web.setdefault("sites", {})
+        name = f"soft-404:{style}"
+        for host in hosts[offset :: args.soft_every]:
+            live: set[str] = set()
+            for j, url in enumerate(by_host[host]):
+                parsed = URL(url)
+                if j % args.gone_every == args.gone_every - 1 and parsed.path not in ("", "/"):
+                    setup.touch(name, url, "dead", "http-404" if style == NOT_FOUND else "soft-404")
+                else:
+                    live.update({parsed.raw_path_qs, parsed.path_qs})
+                    setup.touch(name, url, "alive")
+            sites[host] = Site(host, style, live=frozenset(live))
+
+    return apply
+
+
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("wechat-deleted", "one WeChat URL in --dead-every answers as a deleted article", _wechat_deleted),
+    Scenario(
+        "soft-404:template",
+        "generic hosts answering a missing page with a 200 'Page not found' template",
+        _soft_404("template", 0),
+    ),
+    Scenario("soft-404:home", "generic hosts redirecting a missing page to their home page", _soft_404("home", 1)),
+    Scenario("soft-404:404", "generic hosts answering a missing page with a proper 404", _soft_404("404", 2)),
 )
 
 # Flags that are not verdicts: name → how to read it from one object of `check --format json`.
@@ -269,6 +310,11 @@ def main() -> int:
         "--baseline", default=BASELINE, help=f"git revision with the rules off ('none': skip; {BASELINE})"
     )
     parser.add_argument("--dead-every", type=int, default=8, help="one WeChat URL in N answers as deleted")
+    parser.add_argument(
+        "--soft-every", type=int, default=20, help="of the generic hosts cited twice or more, one in N each: a soft "
+        "404 template, a redirect home, a proper 404 (0: none)"
+    )  # fmt: skip
+    parser.add_argument("--gone-every", type=int, default=3, help="on those hosts one cited URL in N is missing")
     parser.add_argument("--host-concurrency", type=int, default=8, help="requests in flight per host (pacing off)")
     parser.add_argument("--show", type=int, default=40, help="URLs listed per changed group at most")
     args = parser.parse_args()

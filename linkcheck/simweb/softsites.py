@@ -10,7 +10,8 @@ the site's one title, a search page that says "nothing found".
 
 :class:`Site` is also how a benchmark turns a host of the real blog into such a site
 (``SimulatedWeb(sites=…)``): ``live`` names the paths that exist (the cited ones, minus those the
-benchmark makes disappear); they answer :func:`linkcheck.simweb.pages.generic_page`.
+benchmark makes disappear, as a client sends them: ``yarl.URL(url).raw_path_qs``); they answer
+:func:`linkcheck.simweb.pages.generic_page`.
 """
 
 from __future__ import annotations
@@ -118,7 +119,8 @@ async def handle(web_: SimulatedWeb, request: BaseRequest, host: str, site: Site
     """Answer ``request`` as ``site`` does."""
     path = request.path
     page = _page(site, path)
-    if page is None and (request.path_qs in site.live or path in site.live):
+    # ``live`` holds paths as a client sends them (``yarl.URL(url).raw_path_qs``) or as written.
+    if page is None and (request.raw_path in site.live or request.path_qs in site.live):
         page = P.generic_page(host, request.path_qs)
     if page is not None:
         return web.Response(body=page, headers={"Content-Type": P.UTF8_HTML})
