@@ -10,7 +10,8 @@ is known; a cited page that answers **the same way** is missing as well.
 "The same way" (:func:`judge`), from the strongest evidence to the weakest:
 
 1. **Same landing** — the probe was redirected, the cited page was redirected too, and both end at
-   the same URL (the home page, ``/404.html`` …): the site sends what it does not have there. Not
+   the same URL (the home page, ``/404.html`` …; a landing whose query repeats what was asked for,
+   ``/notfound.htm?uri=…``, counts without its query): the site sends what it does not have there. Not
    when that landing is a sign-in page (a wall, never dead), nor when the cited URL is the landing
    itself or the site's root.
 2. **Same template** — both answer ``200`` with an HTML page; the probe's page says "not found"
@@ -188,7 +189,7 @@ def judge(page: Answer, probe: Answer) -> Match | None:
     if probe.redirected:
         if (
             page.redirected
-            and _same_url(page.final_url, probe.final_url)
+            and _same_landing(page, probe)
             and not _same_url(page.url, probe.final_url)
             and not SOFT_404_WALL_LANDINGS.search(urlsplit(probe.final_url).path)
         ):
@@ -202,6 +203,18 @@ def judge(page: Answer, probe: Answer) -> Match | None:
         return None
     score = similarity(page.text, probe.text)
     return Match("template", similarity=score) if score >= TEMPLATE_SIMILARITY else None
+
+
+def _same_landing(page: Answer, probe: Answer) -> bool:
+    """Both redirects end at the same URL — or at the same page whose query names what was asked
+    for (``/notfound.htm?uri=<the URL asked for>``: then the query says nothing of the page)."""
+    if _same_url(page.final_url, probe.final_url):
+        return True
+    landing = urlsplit(probe.final_url)
+    asked = urlsplit(probe.url).path.rsplit("/", 1)[-1] or urlsplit(probe.url).path
+    if not landing.query or asked not in unquote(landing.query):
+        return False
+    return _same_url(page.final_url.split("?", 1)[0], probe.final_url.split("?", 1)[0])
 
 
 def _same_url(a: str, b: str) -> bool:

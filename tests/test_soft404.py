@@ -139,6 +139,10 @@ def test_landing_rules():
     assert soft404.judge(soft404.Answer("https://h.test/x/live", 200, "https://h.test/x/live"), probe) is None
     # Redirected elsewhere (http → https of itself, a moved article): its own page.
     assert soft404.judge(soft404.Answer("https://h.test/x/a", 200, "https://h.test/y/a"), probe) is None
+    # A landing whose query repeats what was asked for is the same landing without it.
+    nf = soft404.Answer("https://h.test/x/linkcheck-probe-1", 200, "https://h.test/nf.htm?uri=/x/linkcheck-probe-1")
+    assert soft404.judge(soft404.Answer("https://h.test/x/old", 200, "https://h.test/nf.htm?uri=/x/old"), nf)
+    assert soft404.judge(soft404.Answer("https://h.test/x/old", 200, "https://h.test/other?uri=/x/old"), nf) is None
     # Everything lands on a sign-in page: a wall, never dead.
     login = soft404.Answer("https://h.test/x/linkcheck-probe-1", 200, "https://h.test/login")
     assert soft404.judge(soft404.Answer("https://h.test/x/old", 200, "https://h.test/login"), login) is None
