@@ -218,12 +218,13 @@ def _same_landing(page: Answer, probe: Answer) -> bool:
 
 
 def _same_url(a: str, b: str) -> bool:
-    """Equal as a site serves them: without the fragment, a trailing slash and the default port."""
+    """Equal as a site serves them: without the fragment, a trailing slash, the default port and the
+    scheme (a blog cites one host over http and https alike; its home page is one page)."""
 
-    def key(url: str) -> tuple[str, str, str, str]:
+    def key(url: str) -> tuple[str, str, str]:
         parts = urlsplit(url)
         netloc = (parts.hostname or "") + (f":{parts.port}" if parts.port not in (None, 80, 443) else "")
-        return parts.scheme.lower(), netloc, parts.path.rstrip("/") or "/", parts.query
+        return netloc, parts.path.rstrip("/") or "/", parts.query
 
     return key(a) == key(b)
 

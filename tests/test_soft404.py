@@ -139,6 +139,8 @@ def test_landing_rules():
     assert soft404.judge(soft404.Answer("https://h.test/x/live", 200, "https://h.test/x/live"), probe) is None
     # Redirected elsewhere (http → https of itself, a moved article): its own page.
     assert soft404.judge(soft404.Answer("https://h.test/x/a", 200, "https://h.test/y/a"), probe) is None
+    # The probe went over https, the page over http (a blog cites a host both ways): one home page.
+    assert soft404.judge(soft404.Answer("http://h.test/y/old", 200, "http://h.test/"), probe).kind == "landing"
     # A landing whose query repeats what was asked for is the same landing without it.
     nf = soft404.Answer("https://h.test/x/linkcheck-probe-1", 200, "https://h.test/nf.htm?uri=/x/linkcheck-probe-1")
     assert soft404.judge(soft404.Answer("https://h.test/x/old", 200, "https://h.test/nf.htm?uri=/x/old"), nf)
