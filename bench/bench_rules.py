@@ -203,6 +203,19 @@ def run_check(web, workdir: Path, posts: Path, code: Path | None) -> tuple[dict[
     return {r["canonical"]: r for r in json.loads(done.stdout)}, wall
 
 
+def probe_counts(workdir: Path) -> tuple[int, int] | None:
+    """Soft-404 probes the run sent (hosts probed, of which answered 200), from its database."""
+    import sqlite3
+
+    conn = sqlite3.connect(workdir / "linkcheck.db")
+    try:
+        return conn.execute("SELECT count(*), coalesce(sum(soft), 0) FROM soft404_probes").fetchone()
+    except sqlite3.OperationalError:  # a baseline without the table
+        return None
+    finally:
+        conn.close()
+
+
 # ---- the report ---------------------------------------------------------------------------------
 
 
@@ -359,6 +372,13 @@ def main() -> int:
                 name = f"baseline {args.baseline}"
                 runs[name], walls[name] = run_check(web, base_dir, posts, code)
         print("  " + ", ".join(f"{name}: {len(runs[name]):,} URLs in {walls[name]:.0f} s" for name in runs))
+        probes = probe_counts(new_dir)
+        if probes is not None:
+            generic = len({link.host for link in links if link.site == "generic"})
+            print(
+                f"  soft-404 probes (this code): {probes[0]:,} hosts probed once each, of {generic:,} generic hosts; "
+                f"{probes[1]:,} answered 200 for a page that cannot exist"
+            )
         print()
         ok = report(links, setup, runs, args.show)
     finally:
