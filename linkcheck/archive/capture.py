@@ -441,7 +441,7 @@ class Archiver:
             cap = min(self.settings.max_requisite_bytes, budget)
             recording = self.recording(max_bytes=cap, headers=headers, page=False)
             try:
-                await self.fetcher.check(url, recording=recording)
+                await self.fetcher.check(url, recording=recording, soft_404=False)  # not a cited page
                 if recording.disk_error is not None:
                     raise recording.disk_error
                 final = recording.final
@@ -480,7 +480,7 @@ class Archiver:
                 continue  # archived by an earlier run
             recording = self.recording(max_bytes=self.settings.max_requisite_bytes, headers=headers, page=False)
             try:
-                await self.fetcher.check(url, recording=recording)
+                await self.fetcher.check(url, recording=recording, soft_404=False)  # not a cited page
                 if recording.disk_error is not None:
                     raise recording.disk_error
                 final = recording.final

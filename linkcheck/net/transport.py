@@ -868,12 +868,16 @@ class Fetcher:
         host = urlsplit(outcome.final_url or "").hostname or ""
         return not self.gates[host].tripped
 
-    async def check(self, url: str, host: str | None = None, *, recording: Recording | None = None) -> Outcome:
+    async def check(
+        self, url: str, host: str | None = None, *, recording: Recording | None = None, soft_404: bool = True
+    ) -> Outcome:
         """Check ``url`` with retries (tenacity, exponential backoff with jitter, Retry-After).
 
         ``host``: ``url``'s host name when the caller knows it (a collected link does), which
         saves parsing the URL again. ``recording``: make it a GET whose raw exchanges are kept,
-        for the archive (:class:`Recording`); the verdict is the one a plain check would give."""
+        for the archive (:class:`Recording`); the verdict is the one a plain check would give.
+        ``soft_404=False``: no soft-404 probe or comparison (a page's image or script, not a page a
+        post cites)."""
         if host is None:
             host = urlsplit(url).hostname or ""
         gate = self.gates[host]
@@ -882,7 +886,7 @@ class Fetcher:
         # The first attempt is made here: most URLs need no retry, and then tenacity (built per
         # call) would only repeat the decision below. When a retry is due, tenacity takes over with
         # that first outcome as its attempt 1, so waits and stops are exactly its own.
-        outcome = await self._attempt(url, host, recording)
+        outcome = await self._attempt(url, host, recording, soft_404=soft_404)
         if self.settings.max_attempts > 1 and self._should_retry(outcome):
             retrying = AsyncRetrying(
                 stop=stop_after_attempt(max(1, self.settings.max_attempts)),
@@ -891,7 +895,7 @@ class Fetcher:
                 sleep=self._sleep,
                 retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
             )
-            outcome = await retrying(self._attempts_after(outcome, url, host, recording))
+            outcome = await retrying(self._attempts_after(outcome, url, host, recording, soft_404))
         if outcome.reason == reasons.HTTP_429:
             # Still rate-limited after every retry: the host is walling us, not the content.
             outcome = Outcome(
@@ -908,7 +912,7 @@ class Fetcher:
         return outcome
 
     def _attempts_after(
-        self, first: Outcome, url: str, host: str, recording: Recording | None
+        self, first: Outcome, url: str, host: str, recording: Recording | None, soft_404: bool
     ) -> Callable[[], Awaitable[Outcome]]:
         """An attempt function for tenacity whose first call returns ``first`` (already made)."""
         pending = [first]
@@ -916,7 +920,7 @@ class Fetcher:
         async def attempt() -> Outcome:
             if pending:
                 return pending.pop()
-            return await self._attempt(url, host, recording)
+            return await self._attempt(url, host, recording, soft_404=soft_404)
 
         return attempt
 
