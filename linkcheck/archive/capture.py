@@ -149,7 +149,7 @@ class Archiver:
     ) -> None:
         self.store = store
         self.fetcher = fetcher
-        # A check run records its scan (sync_links) on a writer thread while the checks begin: the
+        # A check run records its scan (store.links.sync) on a writer thread while the checks begin: the
         # first capture row waits for it, so a cited URL is never first added as uncited, and
         # nothing is written when it failed.
         self._ready = ready

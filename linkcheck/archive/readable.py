@@ -611,7 +611,7 @@ class NotReadableError(Exception):
 
 
 def standalone_html(store: Any, warc_dir: Any, row: dict) -> Standalone:
-    """The readable copy of a page capture (``store.latest_capture`` row) as one self-contained
+    """The readable copy of a page capture (``store.captures.latest`` row) as one self-contained
     HTML file: derived from the untouched response (the revisited one for a revisit) and every
     image inlined as a ``data:`` URI from its own capture in the WARC files. Nothing in it is
     fetched from anywhere. Raises NotReadableError for a capture that is not an HTML page or
