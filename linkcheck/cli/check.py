@@ -1,4 +1,5 @@
-"""CLI commands that run the pipeline (check, demo) and show its report (report)."""
+"""CLI commands that run the pipeline (check, demo) and show its report (report); registered in
+``linkcheck.cli``. Their settings come from :func:`linkcheck.cli.settings.settings_for`."""
 
 from __future__ import annotations
 

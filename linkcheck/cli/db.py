@@ -1,4 +1,5 @@
-"""CLI commands that read the history database (dead, history, status); registered in ``linkcheck.cli``.
+"""CLI commands that read the history database (dead, history, status); registered in
+``linkcheck.cli``.
 
 They only read: a missing or empty database is an error (exit 2), never created; a database that
 is not linkcheck's, corrupt, or newer than this linkcheck is refused untouched (exit 2); one from
