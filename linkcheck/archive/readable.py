@@ -740,9 +740,9 @@ def data_uri(content_type: str, body: bytes) -> str:
 
 __all__ = [
     "GENERIC_RULE",
+    "READABLE_PREFIX",
     "ArchivedImage",
     "Derived",
-    "READABLE_PREFIX",
     "NotReadableError",
     "ReadableDraft",
     "Standalone",
