@@ -115,7 +115,7 @@ def _print_result(result, everything: bool) -> None:
 
     what = "archived articles with a readable copy" if everything else "dead links with a readable copy"
     if not result.selected and not result.index:
-        console.print(f"Nothing to publish: no {what}.", highlight=False)
+        console.print(f"Nothing to publish: no {what}.", highlight=False, soft_wrap=True)
     else:
         counts = ", ".join(
             f"{result.count(state)} {state.value}"
@@ -138,21 +138,28 @@ def _print_result(result, everything: bool) -> None:
                     soft_wrap=True,
                 )
     for path in result.removed:
-        console.print(f"  removed  {escape(path)} (written by linkcheck, no longer shown)", highlight=False)
+        console.print(
+            f"  removed  {escape(path)} (written by linkcheck, no longer shown)", highlight=False, soft_wrap=True
+        )
     for path, state in result.kept_back:
         why = "changed since linkcheck wrote it" if state is FileState.EDITED else "not written by linkcheck"
-        err_console.print(f"[yellow]warning:[/] {escape(path)}: {why}; left as it is", highlight=False)
+        err_console.print(f"[yellow]warning:[/] {escape(path)}: {why}; left as it is", highlight=False, soft_wrap=True)
     for page in result.pages:
         if not page.complete:
-            err_console.print(f"[yellow]warning:[/] {escape(page.url)}: incomplete copy: {escape(page.note)}")
+            err_console.print(
+                f"[yellow]warning:[/] {escape(page.url)}: incomplete copy: {escape(page.note)}", soft_wrap=True
+            )
     if result.without_copy:
         err_console.print(
             f"{len(result.without_copy)} dead link(s) have no readable copy to publish (never archived while "
             "alive, or not an article): `linkcheck dead` lists them.",
             highlight=False,
+            soft_wrap=True,
         )
     for url, why in result.failed:
-        err_console.print(f"[bold red]error:[/] {escape(url)}: not published: {escape(why)}", highlight=False)
+        err_console.print(
+            f"[bold red]error:[/] {escape(url)}: not published: {escape(why)}", highlight=False, soft_wrap=True
+        )
 
 
 __all__ = ["publish"]

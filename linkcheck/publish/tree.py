@@ -153,7 +153,11 @@ class Tree:
         return FileState.REMOVED
 
     def save_manifest(self) -> None:
-        self._write(self.manifest.path, self.manifest.dumps())
+        data = self.manifest.dumps()
+        path = self.manifest.path
+        if path.is_file() and path.read_bytes() == data:
+            return  # a run that changed nothing leaves every file as it was
+        self._write(path, data)
 
     @staticmethod
     def _write(target: Path, data: bytes) -> None:
