@@ -364,3 +364,35 @@ def test_nothing_dead_nothing_written(tmp_path: Path):
     assert done.exit_code == 0, done.output
     assert "Nothing to publish" in done.stdout
     assert not any((tmp_path / "blog").iterdir())
+
+
+def test_a_newer_capture_updates_the_page_and_removes_only_its_own_stale_images(tmp_path: Path, simweb, monkeypatch):
+    from datetime import timedelta
+
+    from tests.test_archive import T0, alive_db, archive
+
+    edited = WX + "publishEditedArticle01"
+    db, warcs, blog = tmp_path / "linkcheck.db", tmp_path / "warc", tmp_path / "blog"
+    blog.mkdir()
+    store = alive_db(db, [edited])
+    monkeypatch.setattr(simweb, "wx_images", (3, 3))
+    assert archive(simweb, store, warcs, now=lambda: T0).readable == 1
+    args = ["publish", str(blog), "--all", "--db", str(db), "--warc-dir", str(warcs), "--format", "json"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    page = blog / page_path(edited)
+    written = {p.name for p in page.parent.iterdir()}
+    assert len(written) == 4  # the page and its three images
+    (page.parent / "owner-note.txt").write_text("mine", encoding="utf-8")
+    # Later the article loses two of its figures; a capture past max_age records the new version.
+    monkeypatch.setattr(simweb, "wx_images", (1, 1))
+    assert archive(simweb, store, warcs, now=lambda: T0 + timedelta(days=100)).captured == 1
+    store.close()
+    second = runner.invoke(app, args)
+    assert second.exit_code == 0, second.output
+    report = json.loads(second.stdout)
+    assert [p["state"] for p in report["pages"]] == ["updated"] and report["pages"][0]["images"] == 1
+    assert len(report["removed"]) == 2 and report["kept_back"] == []
+    left = {p.name for p in page.parent.iterdir()}
+    assert left == (written - {Path(r).name for r in report["removed"]}) | {"owner-note.txt"}
+    assert len(re.findall(r'<img src="([^"]+)"', page.read_text(encoding="utf-8"))) == 1
