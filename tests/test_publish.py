@@ -38,6 +38,7 @@ from tests.test_replay_browser import WX_TEXT, ZH_TEXT, chromium, needs_browser
 runner = CliRunner()
 WX_GONE = WX + P.WX_LIVE_ID  # captured alive, then deleted by its author
 WX_KEPT = WX + "publishKeptArticle0001"  # stays alive: published only with --all
+WX_TEMPLATE = WX + "templateCode0000000000"  # a tutorial quoting {{ }} and {% %}: deleted too
 WX_DELETED_FIXTURE = WX + "P9cMowFQ-QahLRnfHponKw"  # the simulated web's deleted article
 ZH_404_FIXTURE = "https://zhuanlan.zhihu.com/p/100000001"  # Zhihu's "荒原" 404 page
 POST_NAME = "2024-01-02-reading-list.md"
@@ -77,6 +78,8 @@ categories: notes
 A deleted article: {WX_GONE}
 
 One that stays: {WX_KEPT}
+
+A Liquid tutorial, since deleted: {WX_TEMPLATE}
 
 And a Zhihu column: {ZHIHU_LIVE}
 """
@@ -120,9 +123,10 @@ def after_two_nights(tmp_path_factory, simweb_session: SimulatedWeb) -> Iterator
     night1 = linkcheck("check", *net_args(web), "--format", "json", cwd=blog)
     assert night1.returncode == 0, night1.stderr
     verdicts = {row["url"]: row["verdict"] for row in json.loads(night1.stdout)}
-    assert verdicts == {WX_GONE: "alive", WX_KEPT: "alive", ZHIHU_LIVE: "alive"}, verdicts
+    assert verdicts == {WX_GONE: "alive", WX_KEPT: "alive", ZHIHU_LIVE: "alive", WX_TEMPLATE: "alive"}, verdicts
     saved = dict(web.aliases)
     web.aliases["mp.weixin.qq.com/s/" + P.WX_LIVE_ID] = WX_DELETED_FIXTURE
+    web.aliases[WX_TEMPLATE.removeprefix("https://")] = WX_DELETED_FIXTURE
     web.aliases["zhuanlan.zhihu.com/p/486808688"] = ZH_404_FIXTURE
     try:
         night2 = linkcheck("check", "--all", *net_args(web), "--format", "json", cwd=blog)
@@ -133,6 +137,7 @@ def after_two_nights(tmp_path_factory, simweb_session: SimulatedWeb) -> Iterator
     reasons = {row["url"]: (row["verdict"], row["reason"]) for row in json.loads(night2.stdout)}
     assert reasons[WX_GONE] == ("dead", "tombstone:weixin-deleted")
     assert reasons[ZHIHU_LIVE] == ("dead", "tombstone:zhihu-404")
+    assert reasons[WX_TEMPLATE] == ("dead", "tombstone:weixin-deleted")
     stop_web(web)  # from here on: the database and the WARC files only
     try:
         yield blog
@@ -153,7 +158,7 @@ def test_publish_writes_the_dead_articles_pages_images_and_index(after_two_night
     blog = after_two_nights
     done = linkcheck("publish", ".", cwd=blog)
     assert done.returncode == 0, done.stderr
-    assert "Published 2 dead links with a readable copy" in done.stdout and "2 created" in done.stdout
+    assert "Published 3 dead links with a readable copy" in done.stdout and "3 created" in done.stdout
     folder = blog / "archived"
     wx_page, zh_page = blog / page_path(WX_GONE), blog / page_path(ZHIHU_LIVE)
     assert not (blog / page_path(WX_KEPT)).exists()  # alive: not published without --all
@@ -182,7 +187,7 @@ def test_publish_writes_the_dead_articles_pages_images_and_index(after_two_night
     assert f'<a href="{POST_URL}">{POST_NAME}</a>' in index
     assert "captured 20" in index and "tombstone:zhihu-404" in index
     manifest = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
-    assert set(manifest["pages"]) == {WX_GONE, ZHIHU_LIVE}
+    assert set(manifest["pages"]) == {WX_GONE, ZHIHU_LIVE, WX_TEMPLATE}
     assert "archived/notes.txt" not in manifest["files"]
     assert (folder / "notes.txt").read_text() == "the owner's own file in the publish folder\n"
 
@@ -208,7 +213,7 @@ def test_rerun_touches_nothing_and_owners_files_are_left_alone(after_two_nights:
     everything = linkcheck("publish", ".", "--all", "--format", "json", cwd=blog)
     assert everything.returncode == 0, everything.stderr
     states = {page["url"]: page["state"] for page in json.loads(everything.stdout)["pages"]}
-    assert states == {WX_GONE: "unchanged", ZHIHU_LIVE: "edited", WX_KEPT: "created"}
+    assert states == {WX_GONE: "unchanged", ZHIHU_LIVE: "edited", WX_TEMPLATE: "unchanged", WX_KEPT: "created"}
     kept_page = (blog / page_path(WX_KEPT)).read_text(encoding="utf-8")
     assert "the original is at the link above" in kept_page
     assert WX_KEPT in (blog / "archived" / "index.html").read_text(encoding="utf-8")
@@ -273,6 +278,18 @@ def test_jekyll_builds_the_published_tree_and_the_built_pages_show_text_and_imag
     assert wx.visible and len(wx.loaded("/archived/")) == 3, wx
     assert zh.visible and len(zh.loaded("/archived/")) == 2, zh
     assert wx_refused == [] and zh_refused == []
+    # The tutorial's template code went through Liquid as text: the reader sees it as written.
+    shown = asyncio.run(_inner_text((site / page_path(WX_TEMPLATE)).as_uri()))
+    assert P.WX_TEMPLATE_CODE.replace("\n", "") in shown.replace("\n", ""), shown
+    assert "输出用 {{ 变量 }}，逻辑用 {% 标签 %}" in shown and P.WX_TEMPLATE_TITLE in shown
+
+
+async def _inner_text(uri: str) -> str:
+    async with chromium(None) as (context, _refused):
+        await context.set_offline(True)
+        page = await context.new_page()
+        await page.goto(uri)
+        return await page.evaluate("() => document.body.innerText")
 
 
 # ---- the rules, one at a time --------------------------------------------------------------------
