@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 
 from linkcheck.cli import app
 from linkcheck.publish import page_path, page_url
-from linkcheck.publish.pages import liquid_safe, plain_title
+from linkcheck.publish.pages import front_matter, liquid_safe, plain_title
 from linkcheck.publish.tree import MANIFEST_NAME, FileState, Manifest, PublishError, Tree, sha256
 from linkcheck.simweb import SimulatedWeb
 from linkcheck.simweb import pages as P
@@ -304,6 +304,15 @@ def test_liquid_in_an_article_is_shown_not_run():
 
 def test_front_matter_title_cannot_become_markup():
     assert plain_title('a <script>alert(1)</script>\n"b"') == 'a ‹script›alert(1)‹/script› "b"'
+
+
+def test_front_matter_holds_any_title_as_yaml_reads_it():
+    import yaml
+
+    title = '标题 😀 "引号" \\ a\x85b\u2028c\x9fd\x00e\tf: {{ x }} # not a comment'
+    text = front_matter({"layout": None, "title": title, "sitemap": False})
+    data = yaml.safe_load(text.split("---\n")[1])
+    assert data == {"layout": None, "title": '标题 😀 "引号" \\ a b cde\tf: {{ x }} # not a comment', "sitemap": False}
 
 
 def test_tree_writes_only_its_own_files(tmp_path: Path):

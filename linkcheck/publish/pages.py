@@ -52,10 +52,25 @@ def liquid_safe(html: str) -> str:
     return _LIQUID.sub("&#123;", html)
 
 
+# What YAML (1.1, as Jekyll's Psych reads it) does not allow in a document at all, and the
+# characters it takes for line breaks inside a quoted string (folded to a space there anyway).
+_NOT_YAML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_YAML_BREAKS = re.compile("[\r\n\x85\u2028\u2029]")
+
+
+def yaml_text(text: str) -> str:
+    """``text`` as one line YAML can hold: what it forbids dropped, its line breaks as spaces."""
+    return _YAML_BREAKS.sub(" ", _NOT_YAML.sub("", text))
+
+
 def front_matter(fields: Mapping[str, Any]) -> str:
-    """YAML front matter; each value as JSON (a JSON string is a YAML string with the same value)."""
+    """YAML front matter; each value as JSON (a JSON string is a YAML string with the same value,
+    once it holds nothing YAML forbids: :func:`yaml_text`; non-ASCII stays as it is, since YAML 1.1
+    readers do not join the surrogate pairs JSON would write for an emoji)."""
     lines = ["---"]
     for key, value in fields.items():
+        if isinstance(value, str):
+            value = yaml_text(value)
         lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
     lines.append("---")
     return "\n".join(lines) + "\n"
