@@ -422,3 +422,15 @@ def test_a_newer_capture_updates_the_page_and_removes_only_its_own_stale_images(
     left = {p.name for p in page.parent.iterdir()}
     assert left == (written - {Path(r).name for r in report["removed"]}) | {"owner-note.txt"}
     assert len(re.findall(r'<img src="([^"]+)"', page.read_text(encoding="utf-8"))) == 1
+    # The owner edits the page; a newer capture changes the figures again: the edited page and
+    # every image it may show stay.
+    page.write_text(page.read_text(encoding="utf-8") + "<p>编者注</p>\n", encoding="utf-8")
+    shown = {p.name for p in page.parent.iterdir()}
+    monkeypatch.setattr(simweb, "wx_images", (0, 0))  # its last figure gone too
+    store = alive_db(db, [edited], when=T0 + timedelta(days=150))
+    assert archive(simweb, store, warcs, now=lambda: T0 + timedelta(days=200)).captured == 1
+    store.close()
+    third = runner.invoke(app, args)
+    report = json.loads(third.stdout)
+    assert [p["state"] for p in report["pages"]] == ["edited"] and report["removed"] == []
+    assert {p.name for p in page.parent.iterdir()} >= shown and "编者注" in page.read_text(encoding="utf-8")

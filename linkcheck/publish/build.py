@@ -277,7 +277,8 @@ def _write_page(tree: Tree, article: _Article, page: _Page, posts: _Posts, resul
             result.kept_back.append((relative, image_state))
     previous = manifest.pages.get(article.canonical, {}).get("files", [])
     for relative in previous:
-        if relative not in page.files:
+        # Images the new page no longer shows go; not while the owner's edited page may show them.
+        if relative not in page.files and state is not FileState.EDITED:
             gone = tree.remove(relative)
             if gone is FileState.REMOVED:
                 result.removed.append(relative)
@@ -287,7 +288,7 @@ def _write_page(tree: Tree, article: _Article, page: _Page, posts: _Posts, resul
         "captured_at": page.page.captured_at,
         "state": article.state,
         "cited_in": [list(c) for c in posts.cited_in(article.cited)],
-        "files": sorted(page.files),
+        "files": sorted(set(page.files) | (set(previous) if state is FileState.EDITED else set())),
     }
 
 
