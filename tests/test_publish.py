@@ -221,18 +221,21 @@ def test_rerun_touches_nothing_and_owners_files_are_left_alone(after_two_nights:
 
 @needs_browser
 def test_published_pages_read_offline_in_chromium_from_disk(after_two_nights: Path):
+    """The files in the tree, as written: in the blog's layout (a fragment under its front matter)
+    and without one (whole documents, --layout "")."""
     blog = after_two_nights
-    done = linkcheck("publish", ".", "--folder", "offline-copies", "--layout", "", cwd=blog)
-    assert done.returncode == 0, done.stderr
-    pages = {
-        WX_GONE: (blog / page_path(WX_GONE, "offline-copies"), WX_TEXT, 3),
-        ZHIHU_LIVE: (blog / page_path(ZHIHU_LIVE, "offline-copies"), ZH_TEXT, 2),
-    }
-    looks = asyncio.run(_look_at([(p.as_uri(), text) for p, text, _n in pages.values()]))
-    for (url, (_page, _text, count)), (look, refused) in zip(pages.items(), looks, strict=True):
-        assert look.visible, (url, look)
-        assert len(look.loaded("/offline-copies/")) == count, (url, look)  # every figure, from the file beside it
-        assert refused == [], refused  # nothing asked for the network
+    for folder, layout in (("archived", "default"), ("offline-copies", "")):
+        done = linkcheck("publish", ".", "--folder", folder, "--layout", layout, cwd=blog)
+        assert done.returncode == 0, done.stderr
+        pages = {
+            WX_GONE: (blog / page_path(WX_GONE, folder), WX_TEXT, 3),
+            ZHIHU_LIVE: (blog / page_path(ZHIHU_LIVE, folder), ZH_TEXT, 2),
+        }
+        looks = asyncio.run(_look_at([(p.as_uri(), text) for p, text, _n in pages.values()]))
+        for (url, (_page, _text, count)), (look, refused) in zip(pages.items(), looks, strict=True):
+            assert look.visible, (folder, url, look)
+            assert len(look.loaded(f"/{folder}/")) == count, (folder, url, look)  # every figure, from beside it
+            assert refused == [], refused  # nothing asked for the network
 
 
 async def _look_at(targets: list[tuple[str, str]]):
