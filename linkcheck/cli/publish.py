@@ -15,23 +15,12 @@ from typing import Annotated
 
 import typer
 
-from linkcheck.cli import (
-    ConfigOpt,
-    DbOpt,
-    app,
-    console,
-    database_path,
-    err_console,
-    escape,
-    fail,
-    load_config_or_fail,
-    unwritable,
-)
-from linkcheck.cli.archive import TextOrJson, WarcDirOpt, _emit_json, _open_store, _warc_dir
+from linkcheck.cli.archive import TextOrJson
+from linkcheck.cli.common import ConfigOpt, DbOpt, WarcDirOpt, console, emit_json, err_console, escape, fail, open_store
+from linkcheck.cli.settings import PublishFlags, settings_for, unwritable
 from linkcheck.exitcodes import ExitCode
 
 
-@app.command()
 def publish(
     directory: Annotated[
         Path, typer.Argument(help="The blog's source tree (where _config.yml is).", show_default=False)
@@ -57,34 +46,24 @@ def publish(
     so Jekyll renders them in the blog's layout. Reads only the history database and the WARC
     files. Files the owner wrote or changed are never touched; re-running updates what changed.
     """
-    from linkcheck.config import ConfigError
     from linkcheck.publish.build import PublishOptions
     from linkcheck.publish.build import publish as publish_articles
     from linkcheck.publish.tree import PublishError
-    from linkcheck.store import StoreError
 
     if not directory.is_dir():
         raise fail(f"{directory}: not a directory (the blog's source tree, where _config.yml is)")
-    config = load_config_or_fail(config_file)
-    try:
-        values = config.publish_with_flags({"folder": folder, "layout": layout})
-    except ConfigError as exc:
-        raise fail(str(exc)) from None
+    settings = settings_for(PublishFlags(config=config_file, db=db, warc_dir=warc_dir, folder=folder, layout=layout))
     problem = unwritable(directory, directory=True)
     if problem:
         raise fail(f"{directory}: {problem}")
-    db = database_path(db, config)
-    warcs = _warc_dir(db, warc_dir, config)
-    options = PublishOptions(folder=values["folder"], layout=values["layout"], everything=everything)
-    store = _open_store(db)
-    try:
-        result = publish_articles(store, warcs, directory, options)
-    except (PublishError, StoreError) as exc:
-        raise fail(str(exc)) from None
-    finally:
-        store.close()
+    options = PublishOptions(folder=settings.folder, layout=settings.layout, everything=everything)
+    with open_store(settings.db) as store:
+        try:
+            result = publish_articles(store, settings.warc_dir, directory, options)
+        except PublishError as exc:
+            raise fail(str(exc)) from None
     if output_format is TextOrJson.json:
-        _emit_json(
+        emit_json(
             {
                 "root": str(result.root),
                 "folder": result.folder,

@@ -94,7 +94,7 @@ def _select(store: Any, everything: bool) -> tuple[list[_Article], list[str]]:
     copies = store.readable.latest_by_url()
     articles: list[_Article] = []
     without: list[str] = []
-    dead = {row["url_id"]: row for row in store.dead_links()}
+    dead = {row["url_id"]: row for row in store.queries.dead_links()}
     for url_id, row in dead.items():
         copy = copies.get(url_id)
         if copy is None:
@@ -115,7 +115,7 @@ def _select(store: Any, everything: bool) -> tuple[list[_Article], list[str]]:
         for url_id, copy in copies.items():
             if url_id in dead:
                 continue
-            info = store.url_info(copy["canonical"]) or {}
+            info = store.queries.url_info(copy["canonical"]) or {}
             verdict = info.get("verdict") or "unchecked"
             checked = _short(info.get("last_checked_at"))
             articles.append(
