@@ -320,6 +320,22 @@ def wx_live_quote(article_id: str, quoted: str) -> bytes:
     return wx_article(article_id, title="公众号文章为什么会消失？", content=content)
 
 
+WX_TEMPLATE_TITLE = "Jekyll 模板入门：{{ page.title }} 与 {% for %} 怎么写"
+WX_TEMPLATE_CODE = '{% for post in site.posts %}\n  <a href="{{ post.url }}">{{ post.title }}</a>\n{% endfor %}'
+
+
+def wx_template_code(article_id: str) -> bytes:
+    """A live tutorial quoting Liquid/Jinja-style template code, as technical accounts often do:
+    ``{{ … }}`` and ``{% … %}`` in its title, its text and a WeChat code snippet (``pre.code-snippet``)."""
+    content = (
+        "<p>Jekyll 的模板语言是 Liquid：输出用 {{ 变量 }}，逻辑用 {% 标签 %}。下面列出全部文章：</p>"
+        '<section class="code-snippet__fix code-snippet__js"><pre class="code-snippet__js" data-lang="html">'
+        f"<code><span>{escape(WX_TEMPLATE_CODE)}</span></code></pre></section>"
+        "<p>注意：文章里要原样显示这些标签时，需要用 raw 包起来。</p>"
+    )
+    return wx_article(article_id, title=WX_TEMPLATE_TITLE, content=content, images=2)
+
+
 @lru_cache(maxsize=64)  # ~190 KB each; building one takes ~0.3 ms
 def wx_generic(article_id: str, images: int = 3) -> bytes:
     return wx_article(article_id, images=images)

@@ -134,6 +134,7 @@ WX_GZIP_ID = "liveGzip00000000000000"
 WX_CHUNKED_ID = "liveChunked00000000000"
 WX_BIG_ID = "liveBig000000000000000"
 WX_CAPTCHA_ONCE_ID = "captchaOnce00000000000"
+WX_TEMPLATE_ID = "templateCode0000000000"  # a tutorial quoting {{ }} / {% %} template code
 
 WX_SHORT: dict[str, _Static] = {
     "-WZT_VzhmSkJRAjb6GwsUA": _s(200, P.WX_VIOL),
@@ -670,6 +671,8 @@ class SimulatedWeb:
             return await self._chunked(request, P.wx_live(), 16 * 1024)
         if sid == WX_BIG_ID:
             return _resp(P.wx_live_big())
+        if sid == WX_TEMPLATE_ID:
+            return _resp(P.wx_template_code(sid))
         if sid == WX_CAPTCHA_ONCE_ID:
             if self._attempt(f"wx:{sid}") == 1:
                 target = quote(f"https://mp.weixin.qq.com/s/{sid}", safe="")
