@@ -125,9 +125,15 @@ class Marker:
     # text (tags dropped, entities decoded, spaces collapsed): the notice *is* the page's title or
     # headline, so an article that quotes it — in its body, a link's text, a code block — is not it.
     scope: str = "html"
+    # Literal strings one of which the page must contain before the pattern is tried: a cheap
+    # test first, for markers run on every small site's page (a tag-anchored search over 64 KB
+    # costs milliseconds; a substring test, microseconds).
+    needles: tuple[str, ...] = ()
 
     def matches(self, status: int, text: str) -> bool:
         if self.statuses is not None and status not in self.statuses:
+            return False
+        if self.needles and not any(needle in text for needle in self.needles):
             return False
         if self.scope == "html":
             return self.pattern.search(text) is not None
@@ -625,6 +631,7 @@ PARKED_MARKERS: tuple[Marker, ...] = (
         _re(
             r"<(?:script|link|img|i?frame)\b[^>]*?\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//(?:[\w-]+\.)*sedoparking\.com/"
         ),
+        needles=("sedoparking.com/",),
     ),
     # Bodis' and ParkingCrew's landers: <html data-adblockkey=…>, window.park = "<base64 JSON>",
     # ParkingCrew's scripts (P3, P4).
@@ -634,6 +641,7 @@ PARKED_MARKERS: tuple[Marker, ...] = (
             r"<html\b[^>]*\bdata-adblockkey=|<script>\s*window\.park\s*=\s*[\"']ey"
             r"|<script\b[^>]*\bsrc=[\"'][^\"']*parkingcrew\.net/"
         ),
+        needles=("data-adblockkey=", "window.park", "parkingcrew.net/"),
     ),
     # GoDaddy's parking lander and the stub every path of a parked GoDaddy domain answers (P5).
     Marker(
@@ -642,6 +650,7 @@ PARKED_MARKERS: tuple[Marker, ...] = (
             r"<script>\s*window\.LANDER_SYSTEM\s*=|<script\b[^>]*\bsrc=[\"']https://img1\.wsimg\.com/parking-lander/"
             r"|<script>\s*window\.onload\s*=\s*function\s*\(\)\s*\{\s*window\.location\.href\s*=\s*[\"']/lander[\"']"
         ),
+        needles=("LANDER_SYSTEM", "/parking-lander/", "/lander"),
     ),
     # The sale notice as the page's whole title (P1, P6, P7, P8).
     Marker(
