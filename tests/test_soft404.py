@@ -86,7 +86,7 @@ def test_probe_is_shaped_like_the_page_and_goes_through_the_hosts_gate(simweb):
 
 def test_the_probe_is_the_only_extra_request_a_host_gets(simweb):
     """Pages of a host not probed yet, or probed soft, are read with GET straight away (a HEAD 200
-    says nothing there); a host whose probe answered 404 is asked with HEAD again."""
+    says nothing there): one request per page, and the probe."""
     soft = [f"{SOFT}/2019/05/static-blog/", f"{SOFT}/2020/01/moved/", f"{SOFT}/2018/03/gone-post/"]
     hard = [f"{HARD}/2019/05/static-blog/"]
     asyncio.run(run_links(simweb, [*soft, *hard]))
@@ -206,9 +206,9 @@ def test_probe_answers_are_stored_reused_and_renewed_after_their_age(tmp_path, s
     simweb.reset_state()
     assert night(t0 + timedelta(days=10)) == first
     assert probes_sent(simweb, "blog.softnotfound.test") == probes_sent(simweb, "blog.real404.test") == 0
-    # A host stored as answering 404 is asked with HEAD again; a soft one with GET.
-    assert [r.method for r in simweb.requests if r.host == "blog.real404.test"] == ["HEAD"]
-    assert {r.method for r in simweb.requests if r.host == "blog.softnotfound.test"} == {"GET"}
+    # One request per page, nothing more (small sites' pages are read with GET: the parked-domain rule).
+    assert [r.method for r in simweb.requests if r.host == "blog.real404.test"] == ["GET"]
+    assert [r.method for r in simweb.requests if r.host == "blog.softnotfound.test"] == ["GET", "GET"]
     # Past 30 days: asked again, and the row's time moves on.
     simweb.reset_state()
     assert night(t0 + timedelta(days=31)) == first

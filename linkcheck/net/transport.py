@@ -752,8 +752,10 @@ class Fetcher:
             recording.reset()
         # A page a soft-404 probe may be compared with is read with GET at once (HostProbes.reads_body):
         # the probe is then the only extra request a host gets in a run.
-        wants_body = profile.needs_body or (
-            soft_404 and profile.soft_404 and self.probes is not None and self.probes.reads_body(host)
+        wants_body = (
+            profile.needs_body
+            or profile.reads_page
+            or (soft_404 and profile.soft_404 and self.probes is not None and self.probes.reads_body(host))
         )
         async with gate.slot(), self._global:
             try:
