@@ -274,8 +274,8 @@ def scan(
     """Extract every URL from the posts, with post, line and column. Fetches nothing.
 
     ``paths``, ``site_url``, ``root`` and ``exclude`` come from the config file where not given here."""
+    from linkcheck.scan.blogroot import SiteError, load_site  # (the site model only when there is a blog)
     from linkcheck.scan.collect import MissingPathError, collect
-    from linkcheck.scan.jekyll import SiteError, load_site
 
     config = load_config_or_fail(config_file)
     values, _ = values_or_fail(config, {"site_url": site_url})
