@@ -106,6 +106,25 @@ ARCHIVE_KEYS: dict[str, Key] = {
     ),
     "rotate_mb": Key((int, float), 1000, "Start a new WARC file at this size.", 1),
 }
+
+
+def _template_problem(value: str) -> str | None:
+    from linkcheck.fix import check_template
+
+    return check_template(value)
+
+
+# `linkcheck fix`'s: how a confirmed dead link with a readable capture is linked to its copy.
+FIX_KEYS: dict[str, Key] = {
+    "archive_link": Key(
+        str,
+        "[（存档）]({archive_url})",
+        "Text added after a dead link in Markdown; {archive_url}, {url}, {date} are filled in.",
+        check=_template_problem,
+    ),
+    "folder": Key(str, "archived", "The blog folder `linkcheck publish` writes the readable copies to."),
+    "baseurl": Key(str, "", "The site's baseurl (Jekyll's _config.yml), put before the copies' URLs."),
+}
 HOST_KEYS: dict[str, Key] = {
     "concurrency": Key(int, None, "Requests in flight to this host.", 1),
     "interval": Key((int, float), None, "Minimum seconds between request starts to this host.", 0),
@@ -117,6 +136,7 @@ HOST_KEYS: dict[str, Key] = {
 class Config:
     values: dict[str, Any] = field(default_factory=dict)
     archive: dict[str, Any] = field(default_factory=dict)
+    fix: dict[str, Any] = field(default_factory=dict)
     hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: Path | None = None
 
@@ -130,6 +150,9 @@ class Config:
 
     def archive_get(self, key: str) -> Any:
         return self.archive.get(key, ARCHIVE_KEYS[key].default)
+
+    def fix_get(self, key: str) -> Any:
+        return self.fix.get(key, FIX_KEYS[key].default)
 
     def with_flags(self, flags: Mapping[str, Any]) -> dict[str, Any]:
         """Every top-level key's value: the command line's where given (``flags``: key → value,
@@ -203,6 +226,13 @@ def parse(data: dict[str, Any], where: str) -> Config:
                 if sub not in ARCHIVE_KEYS:
                     raise ConfigError(f"{where}: unknown key archive.{sub} (known: {', '.join(ARCHIVE_KEYS)})")
                 config.archive[sub] = _check_value(where, f"archive.{sub}", ARCHIVE_KEYS[sub], sub_value)
+        elif key == "fix":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: fix must be a table ([fix])")
+            for sub, sub_value in value.items():
+                if sub not in FIX_KEYS:
+                    raise ConfigError(f"{where}: unknown key fix.{sub} (known: {', '.join(FIX_KEYS)})")
+                config.fix[sub] = _check_value(where, f"fix.{sub}", FIX_KEYS[sub], sub_value)
         elif key == "hosts":
             if not isinstance(value, dict):
                 raise ConfigError(f'{where}: hosts must be a table of tables ([hosts."example.com"])')

@@ -319,3 +319,4 @@ def main() -> None:
 from linkcheck.cli import archive as cli_archive  # noqa: E402, F401
 from linkcheck.cli import check as cli_check  # noqa: E402, F401
 from linkcheck.cli import db as cli_db  # noqa: E402, F401
+from linkcheck.cli import fix as cli_fix  # noqa: E402, F401

@@ -852,7 +852,7 @@ class Fetcher:
         if successor.verdict is Verdict.ALIVE:
             return Outcome(
                 Verdict.ALIVE,
-                f"moved:{tombstone.reason.split(':', 1)[-1]}",
+                f"{reasons.MOVED_PREFIX}{tombstone.reason.split(':', 1)[-1]}",
                 http_status=successor.http_status,
                 final_url=successor.final_url,
                 redirects=(*tombstone.redirects, tombstone.follow_url),

@@ -1,0 +1,94 @@
+"""``linkcheck fix``: print the edits the history proposes for the posts as a unified diff; with
+``--write``, make them. Registered on import. The planning is :mod:`linkcheck.fix`; this formats.
+
+It reads the posts, the history database and the WARC files; it fetches nothing. Exit codes: 0
+nothing to propose (or, with ``--write``, everything proposed was written), 1 a diff to apply (for
+CI), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from linkcheck.cli import (
+    ConfigOpt,
+    DbOpt,
+    PathsArg,
+    app,
+    database_path,
+    err_console,
+    escape,
+    fail,
+    load_config_or_fail,
+)
+from linkcheck.cli.archive import WarcDirOpt, _warc_dir
+from linkcheck.exitcodes import ExitCode
+
+
+@app.command()
+def fix(
+    paths: PathsArg = None,
+    write: Annotated[
+        bool, typer.Option("--write", help="Apply the edits to the posts (default: only print the diff).")
+    ] = False,
+    db: DbOpt = None,
+    warc_dir: WarcDirOpt = None,
+    config_file: ConfigOpt = None,
+) -> None:
+    """Propose edits for the posts from the history: a permanent redirect's target, https where the
+    site forces it, a migrated WeChat article's successor, an archive link beside a confirmed dead
+    link with a readable capture. Prints a unified diff; --write applies it. Fetches nothing.
+
+    Exit 0: nothing to propose (with --write: all written); 1: a diff was printed; 2: usage error."""
+    from linkcheck.cli.db import open_store
+    from linkcheck.fix import TemplateError, plan_fix, write_file
+    from linkcheck.scan.collect import MissingPathError, walk_posts
+
+    config = load_config_or_fail(config_file)
+    db_path = database_path(db, config)
+    scanned = paths or [Path(p) for p in config.get("paths")]
+    try:
+        files = walk_posts(scanned)
+    except MissingPathError as exc:
+        raise fail(str(exc) if paths else f"config paths: {exc}") from None
+    directory = _warc_dir(db_path, warc_dir, config)
+    with open_store(db_path) as store:
+        try:
+            plan = plan_fix(
+                files,
+                store,
+                directory,
+                template=config.fix_get("archive_link"),
+                folder=config.fix_get("folder"),
+                baseurl=config.fix_get("baseurl"),
+            )
+        except TemplateError as exc:
+            raise fail(f"config: fix.{exc}") from None
+    for skipped in plan.skipped:
+        err_console.print(f"[yellow]skipped[/] {escape(skipped.path)}: {escape(skipped.message)}", highlight=False)
+    for file in plan.files:
+        for note in file.notes:
+            err_console.print(f"[dim]note:[/] {escape(note)}", highlight=False)
+    changed = plan.changed
+    if not write:
+        for file in changed:
+            sys.stdout.write(file.diff())
+    else:
+        for file in changed:
+            write_file(Path(file.path), file)
+    proposals = plan.proposals
+    if proposals:
+        by_reason: dict[str, int] = {}
+        for proposal in proposals:
+            by_reason[proposal.reason] = by_reason.get(proposal.reason, 0) + 1
+        what = ", ".join(f"{n} {reason.removeprefix('fix:')}" for reason, n in sorted(by_reason.items()))
+        verb = "written to" if write else "proposed in"
+        err_console.print(f"{len(proposals)} edits {verb} {len(changed)} posts ({what})", highlight=False)
+    else:
+        err_console.print("nothing to propose", highlight=False)
+    if proposals and not write:
+        raise typer.Exit(int(ExitCode.CHANGES_PROPOSED))
