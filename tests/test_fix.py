@@ -175,14 +175,22 @@ def test_fix_prints_the_diff_writes_it_and_the_scan_reads_the_new_urls(blog: Pat
     assert TEMPORARY not in changed and "curl" not in changed and "source:" not in changed
     assert "<pre>" not in changed and "行内代码" not in changed
     assert all((blog / "posts" / name).read_bytes() == data for name, data in before.items())  # nothing written
-    assert "edits proposed in 3 posts" in shown.stderr
+    assert "10 edits proposed in 3 posts" in shown.stderr
+    # Each proposal on stderr with its reason and the evidence.
+    assert (
+        f"posts/2020-01-01-crlf.md:5:4 fix:permanent-redirect {REDIRECTS} → https://behave.test/ok "
+        "(301 → 301 on 5 checks over 9 days)"
+    ) in shown.stderr
+    assert f"fix:successor {MIGRATED} → {WX_LIVE} (moved:weixin-migrated" in shown.stderr
+    assert "fix:https http://secure.example/guide/intro.html → https://secure.example/guide/intro.html" in shown.stderr
 
     written = _linkcheck(["fix", "--write"], blog)
     assert written.returncode == 0, written.stderr
     assert "edits written to 3 posts" in written.stderr
     again = _linkcheck(["fix"], blog)
     assert (again.returncode, again.stdout) == (0, ""), again.stderr  # nothing left to propose
-    assert "nothing to propose" in again.stderr
+    # Until the next check records where the URLs are now, fix leaves the posts it wrote alone.
+    assert "nothing to propose" in again.stderr and again.stderr.count("edited since the last check") == 3
 
     # Byte for byte: undoing each edit gives the original file back (BOM, CRLF, GB18030 and all).
     replaced = {

@@ -69,10 +69,12 @@ def fix(
         except TemplateError as exc:
             raise fail(f"config: fix.{exc}") from None
     for skipped in plan.skipped:
-        err_console.print(f"[yellow]skipped[/] {escape(skipped.path)}: {escape(skipped.message)}", highlight=False)
+        err_console.print(
+            f"[yellow]skipped[/] {escape(skipped.path)}: {escape(skipped.message)}", highlight=False, soft_wrap=True
+        )
     for file in plan.files:
         for note in file.notes:
-            err_console.print(f"[dim]note:[/] {escape(note)}", highlight=False)
+            err_console.print(f"[dim]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
     changed = plan.changed
     if not write:
         for file in changed:
@@ -81,13 +83,23 @@ def fix(
         for file in changed:
             write_file(Path(file.path), file)
     proposals = plan.proposals
+    for proposal in proposals:
+        change = f"→ {proposal.replacement}" if proposal.replacement else f"+ {(proposal.added or '').strip()}"
+        err_console.print(
+            f"{escape(proposal.file)}:{proposal.line}:{proposal.column} {proposal.reason} {escape(proposal.url)} "
+            f"{escape(change)}" + (f" ({escape(proposal.detail)})" if proposal.detail else ""),
+            highlight=False,
+            soft_wrap=True,
+        )
     if proposals:
         by_reason: dict[str, int] = {}
         for proposal in proposals:
             by_reason[proposal.reason] = by_reason.get(proposal.reason, 0) + 1
         what = ", ".join(f"{n} {reason.removeprefix('fix:')}" for reason, n in sorted(by_reason.items()))
         verb = "written to" if write else "proposed in"
-        err_console.print(f"{len(proposals)} edits {verb} {len(changed)} posts ({what})", highlight=False)
+        err_console.print(
+            f"{len(proposals)} edits {verb} {len(changed)} posts ({what})", highlight=False, soft_wrap=True
+        )
     else:
         err_console.print("nothing to propose", highlight=False)
     if proposals and not write:
