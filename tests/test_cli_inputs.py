@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from linkcheck.cli import app
-from linkcheck.config import ARCHIVE_KEYS, HOST_KEYS, KEYS
+from linkcheck.config import ARCHIVE_KEYS, FIX_KEYS, HOST_KEYS, KEYS
 from linkcheck.models import Link, LinkKind, Occurrence, Outcome, Verdict
 from linkcheck.run.runner import RunStatus
 from linkcheck.scan.canonical import canonicalize
@@ -396,6 +396,9 @@ BAD_KEYS: dict[str, list[str]] = {
     "archive.max_resource_mb": ["0", "nan"],
     "archive.max_age_days": ["-1"],
     "archive.rotate_mb": ["0"],
+    "fix.archive_link": ['"[x]({archiv_url})"', '"{0}"', "5"],
+    "fix.folder": ["5"],
+    "fix.baseurl": ["false"],
     "hosts.concurrency": ["0"],
     "hosts.interval": ["-1", "nan"],
     "hosts.headers": ['"x"'],
@@ -406,6 +409,8 @@ BAD_KEYS: dict[str, list[str]] = {
 def _toml(key: str, value: str) -> str:
     if key.startswith("archive."):
         return f"[archive]\n{key.split('.', 1)[1]} = {value}\n"
+    if key.startswith("fix."):
+        return f"[fix]\n{key.split('.', 1)[1]} = {value}\n"
     if key.startswith("hosts."):
         return f'[hosts."www.zhihu.com"]\n{key.split(".", 1)[1]} = {value}\n'
     return f"{key} = {value}\n"
@@ -413,6 +418,7 @@ def _toml(key: str, value: str) -> str:
 
 def test_the_key_table_covers_every_config_key() -> None:
     keys = set(KEYS) | {f"archive.{k}" for k in ARCHIVE_KEYS} | {f"hosts.{k}" for k in HOST_KEYS}
+    keys |= {f"fix.{k}" for k in FIX_KEYS}
     assert set(BAD_KEYS) - {"unknown_key"} == keys
 
 
