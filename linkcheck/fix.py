@@ -308,18 +308,22 @@ def plan_targets(store: Store, warc_dir: Path, *, folder: str = DEFAULT_FOLDER, 
 
 
 def decode_exactly(data: bytes) -> tuple[str, str, bool] | None:
-    """(text, encoding, BOM) such that encoding the text again gives ``data``, or None: the scan's
-    decoding (UTF-8, a BOM dropped; else GB18030), kept only when it is lossless."""
+    """(text, encoding, BOM): the text exactly as the scan decodes it (:func:`collect.decode`:
+    UTF-8, a BOM dropped; else GB18030), and the encoding that gives ``data`` back from it — or
+    None when none does (a damaged file the scan read with replacement characters)."""
+    from linkcheck.scan.collect import decode
+
+    text, problem = decode(data)
+    if problem is not None:
+        return None
     bom = data.startswith(_BOM)
     body = data[3:] if bom else data
     for encoding in ("utf-8", "gb18030"):
         try:
-            text = body.decode(encoding)
-        except UnicodeDecodeError:
+            if text.encode(encoding) == body:
+                return text, encoding, bom
+        except UnicodeEncodeError:
             continue
-        if text.encode(encoding) == body:
-            return text, encoding, bom
-        return None
     return None
 
 
@@ -488,7 +492,7 @@ def plan_file(
     markdown = not path.lower().endswith((".html", ".htm"))
     found = {(occ.line, occ.column): (url, occ) for url, occ in extracted_list(text, path)}
     starts = _offsets(text)
-    front = front_matter_end(text) if markdown or text.startswith("---") else 0
+    front = front_matter_end(text)  # Jekyll reads it in HTML posts too
     plan = FilePlan(path, data, data, text, text)
     edits: list[_Edit] = []
     for canonical, line, column, kind in sorted(set(recorded), key=lambda r: (r[1], r[2])):

@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linkcheck import reasons
 from linkcheck.fix import DEFAULT_ARCHIVE_LINK, Target, plan_file, redirect_target
@@ -354,3 +356,41 @@ def test_an_edit_the_extractor_would_read_differently_is_dropped():
     weird = {OLD: Target(OLD, reasons.FIX_REDIRECT, new_url="https://new.example/b c")}
     plan = plan_file("p.md", text.encode(), recorded, weird)
     assert plan.after == text.encode() and any("not edited" in n for n in plan.notes)
+
+
+# ---- property: whatever surrounds the URLs, only they change -----------------------------------
+
+
+_FRAGMENTS = [
+    f"正文{OLD}，完", f"see {OLD} here", f"[链接]({OLD})", f"<{OLD}>", f"`{OLD}`", f"[死]({GONE})", f"{GONE}看破",
+    f'<a href="{OLD}">x</a>', f'<a href="{GONE}">死</a>', f"![图]({GONE})", "普通的一段中文。", "- 列表项",
+    "", "```", "~~~", "    缩进的代码", "<pre>", "</pre>", "# 标题", "> 引用", "|a|b|",
+]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lines=st.lists(st.sampled_from(_FRAGMENTS), min_size=1, max_size=14),
+    front=st.booleans(),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]),
+)
+def test_property_only_the_edits_change_the_bytes(lines: list[str], front: bool, newline: str, encoding: str):
+    text = newline.join((["---", f"url: {OLD}", "---"] if front else []) + lines) + newline
+    bom = b"\xef\xbb\xbf" if encoding == "utf-8-sig" else b""
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    data = bom + text.encode(codec)
+    plan = _plan(text, data)
+    after = plan.after[len(bom) :].decode(codec)
+    assert plan.after.startswith(bom)
+    # Undo every edit: the original bytes come back.
+    undone = after.replace("https://new.example/b", OLD).replace("[（存档）](/archived/x/)", "")
+    undone = undone.replace(' data-versionurl="/archived/x/" data-versiondate="2026-11-02"', "")
+    assert bom + undone.encode(codec) == data
+    # What the reader sees as code, and the front matter, kept the old URL; elsewhere none is left
+    # unless a note says why.
+    code_before = sum(1 for u, o in extracted_list(text, "p.md") if u == OLD and o.kind is LinkKind.CODE)
+    code_after = sum(1 for u, o in extracted_list(after, "p.md") if u == OLD and o.kind is LinkKind.CODE)
+    assert code_after == code_before
+    prose_left = [o for u, o in extracted_list(after, "p.md") if u == OLD and o.kind is not LinkKind.CODE]
+    assert all(front and o.line == 2 for o in prose_left) or plan.notes
