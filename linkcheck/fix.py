@@ -589,6 +589,7 @@ def _verified(path: str, text: str, edits: list[_Edit], notes: list[str]) -> lis
 def write_file(path: Path, plan: FilePlan) -> None:
     """Replace the post with ``plan.after``, atomically (a temporary file in its folder, renamed
     over it, its permissions kept), if it still holds ``plan.before``."""
+    path = path.resolve()  # a post reached through a symbolic link is edited where it lives
     if path.read_bytes() != plan.before:
         raise OSError(f"{path}: changed while fix ran; not written")
     mode = path.stat().st_mode & 0o7777
