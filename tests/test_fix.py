@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkcheck import reasons
-from linkcheck.fix import DEFAULT_ARCHIVE_LINK, Target, plan_file, redirect_target
+from linkcheck.fix import DEFAULT_ARCHIVE_LINK, Target, plan_file, redirect_target, write_file
 from linkcheck.models import LinkKind
 from linkcheck.net.resolve import RoutingResolver
 from linkcheck.net.transport import FetchSettings
@@ -394,3 +394,21 @@ def test_property_only_the_edits_change_the_bytes(lines: list[str], front: bool,
     assert code_after == code_before
     prose_left = [o for u, o in extracted_list(after, "p.md") if u == OLD and o.kind is not LinkKind.CODE]
     assert all(front and o.line == 2 for o in prose_left) or plan.notes
+
+
+def test_write_replaces_the_post_where_it_lives_and_only_if_unchanged(tmp_path: Path):
+    real = tmp_path / "real.md"
+    text = f"见 {OLD} 完\r\n"
+    real.write_bytes(text.encode())
+    real.chmod(0o640)
+    link = tmp_path / "link.md"
+    link.symlink_to(real)
+    plan = _plan(text, text.encode(), "link.md")
+    write_file(link, plan)
+    assert link.is_symlink() and real.read_bytes() == "见 https://new.example/b 完\r\n".encode()
+    assert real.stat().st_mode & 0o777 == 0o640
+    real.write_bytes(text.encode() + b"more\r\n")  # edited between planning and writing
+    with pytest.raises(OSError, match="changed while fix ran"):
+        write_file(link, plan)
+    assert real.read_bytes() == text.encode() + b"more\r\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.md", "real.md"]  # no temporary left
