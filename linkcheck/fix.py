@@ -112,6 +112,8 @@ class Proposal:
     replacement: str | None  # the new URL (None: the link is kept and something is added)
     added: str | None  # the text inserted (an archive link, Robust Links attributes)
     detail: str = ""
+    old_text: str = ""  # the characters replaced, as written ("" for an insertion)
+    new_text: str = ""  # the characters written in their place (or inserted)
 
 
 @dataclass(slots=True)
@@ -448,8 +450,12 @@ def _edit_for(
         new_url = _with_fragment(new_url, url)
         if new_url == url:
             return None, None
-        proposal = Proposal(occ.file, occ.line, occ.column, kind, url, target.reason, new_url, None, target.detail)
-        return _Edit(pos, url_end, _replacement_text(new_url, kind, amp), proposal, new_url), None
+        written = _replacement_text(new_url, kind, amp)
+        proposal = Proposal(
+            occ.file, occ.line, occ.column, kind, url, target.reason, new_url, None, target.detail,
+            text[pos:url_end], written,
+        )  # fmt: skip
+        return _Edit(pos, url_end, written, proposal, new_url), None
     # An archive link beside a dead one.
     if kind in (LinkKind.IMAGE, LinkKind.REFERENCE_DEFINITION):
         what = "an image" if kind is LinkKind.IMAGE else "a reference definition"
@@ -461,7 +467,7 @@ def _edit_for(
                 return None, None  # added before
             return None, f"{place}: {url} is not an <a href>; no archive link added"
         proposal = Proposal(
-            occ.file, occ.line, occ.column, kind, url, reasons.FIX_ROBUST_LINKS, None, added, target.detail
+            occ.file, occ.line, occ.column, kind, url, reasons.FIX_ROBUST_LINKS, None, added, target.detail, "", added
         )
         at = url_end + 1 if text[url_end : url_end + 1] in ('"', "'") else url_end
         return _Edit(at, at, added, proposal), None
@@ -471,7 +477,9 @@ def _edit_for(
     added = template.format(archive_url=target.archive_url, url=url, date=target.archive_date)
     if text.startswith(added, end):
         return None, None  # added before
-    proposal = Proposal(occ.file, occ.line, occ.column, kind, url, reasons.FIX_ARCHIVE_LINK, None, added, target.detail)
+    proposal = Proposal(
+        occ.file, occ.line, occ.column, kind, url, reasons.FIX_ARCHIVE_LINK, None, added, target.detail, "", added
+    )
     return _Edit(end, end, added, proposal), None
 
 
