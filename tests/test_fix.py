@@ -84,18 +84,25 @@ def _linkcheck(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(), done.stderr.decode())
 
 
-def _nights(blog: Path, days: list[int]) -> None:
+def _nights(
+    blog: Path,
+    days: list[int],
+    first: dict[str, str],
+    after: dict[str, str],
+    https_only: tuple[str, ...] = ("secure.example",),
+) -> None:
     """The real nightly job (scan → check → archive → record) on ``blog``'s posts, one run per
-    day in ``days`` on an injected clock: DEAD and DEAD_HTML are alive on the first night (and
-    captured with their readable copy), deleted from the second on."""
+    day in ``days`` on an injected clock, against the simulated web: ``first`` and ``after`` are
+    its aliases (blog URL → catalogue URL) on the first night and from the second on — an article
+    alive on the first (captured, with its readable copy) and deleted afterwards."""
     start = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
-    alive = {f"{u.split('://')[1]}": WX_LIVE for u in (DEAD, DEAD_HTML)}
-    deleted = {f"{u.split('://')[1]}": by_id("WX-DEL").url for u in (DEAD, DEAD_HTML)}
-    with serve_in_thread(unknown_hosts="alive", aliases=alive, https_only=["secure.example"]) as web:
+    alias = {url.split("://")[1]: target for url, target in first.items()}
+    with serve_in_thread(unknown_hosts="alive", aliases=alias, https_only=https_only) as web:
+        hosts = {url.split("/")[2] for url in [*first, *after]}
         settings = FetchSettings(
             concurrency=8, total_timeout=5.0, connect_timeout=2.0, max_attempts=1, backoff_initial=0.1,
             extra_ca_pem=web.ca_pem(), allow_private=True,
-            politeness_overrides=demo_pacing({"behave.test", "github.com", "secure.example", "mp.weixin.qq.com"}),
+            politeness_overrides=demo_pacing({*hosts, "behave.test", "github.com", *https_only}),
         )  # fmt: skip
         options = JobOptions(
             paths=[Path("posts")], db=Path("state/linkcheck.db"), check_all=True,
@@ -104,7 +111,7 @@ def _nights(blog: Path, days: list[int]) -> None:
         for night, day in enumerate(days):
             if night == 1:
                 web.aliases.clear()
-                web.aliases.update(deleted)
+                web.aliases.update({url.split("://")[1]: target for url, target in after.items()})
             when = start + timedelta(days=day)
             cwd = os.getcwd()
             os.chdir(blog)
@@ -124,7 +131,8 @@ def checked_blog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (posts / "2020-01-01-crlf.md").write_bytes(b"\xef\xbb\xbf" + POST_CRLF.encode("utf-8"))
     (posts / "2020-01-02-gbk.md").write_bytes(POST_GBK.encode("gb18030"))
     (posts / "2020-01-03-page.html").write_bytes(POST_HTML.encode("utf-8"))
-    _nights(blog, [0, 1, 4, 8, 9])
+    deleted = by_id("WX-DEL").url
+    _nights(blog, [0, 1, 4, 8, 9], {DEAD: WX_LIVE, DEAD_HTML: WX_LIVE}, {DEAD: deleted, DEAD_HTML: deleted})
     return blog
 
 
@@ -412,3 +420,61 @@ def test_write_replaces_the_post_where_it_lives_and_only_if_unchanged(tmp_path: 
         write_file(link, plan)
     assert real.read_bytes() == text.encode() + b"more\r\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.md", "real.md"]  # no temporary left
+
+
+# ---- the repository's own posts ------------------------------------------------------------------
+
+POSTS = Path(__file__).resolve().parent.parent / "posts"
+RENAMED_REPO = "https://github.com/TuSimple/mx-maskrcnn"  # answers as a renamed repository (301)
+PLAIN_HTTP = "http://zh.gluon.ai/chapter_computer-vision/object-detection.html"  # the site forces HTTPS
+MIGRATED_ARTICLE = f"{WX}/s/mcf3Aoub6VbNwtA-Izsdbg"  # answers as a migrated account's article
+DELETED_ARTICLE = f"{WX}/s/2Th2PO4rC-r4LOU46uYDjg"  # alive the first night, deleted after
+
+
+def test_fix_on_a_copy_of_posts_after_a_simulated_run(tmp_path: Path):
+    """The README's four real posts, a few of their URLs given the behaviours fix acts on."""
+    blog = tmp_path / "blog"
+    shutil.copytree(POSTS, blog / "posts")
+    behaviours = {RENAMED_REPO: MOVED_REPO, MIGRATED_ARTICLE: MIGRATED}
+    _nights(
+        blog,
+        [0, 1, 4, 8],
+        {**behaviours, DELETED_ARTICLE: WX_LIVE},
+        {**behaviours, DELETED_ARTICLE: by_id("WX-DEL").url},
+        https_only=("zh.gluon.ai",),
+    )
+    before = {p.name: p.read_bytes() for p in (blog / "posts").iterdir()}
+    shown = _linkcheck(["fix"], blog)
+    assert shown.returncode == 1, shown.stderr
+    archive = page_url(DELETED_ARTICLE)
+    proposed = {line.split(" ", 2)[1] for line in shown.stderr.splitlines() if " fix:" in line}
+    assert proposed == {reasons.FIX_REDIRECT, reasons.FIX_HTTPS, reasons.FIX_SUCCESSOR, reasons.FIX_ARCHIVE_LINK}
+    written = _linkcheck(["fix", "--write"], blog)
+    assert written.returncode == 0, written.stderr
+    new_repo = "https://github.com/owner/new-name"
+    undo = {
+        new_repo: RENAMED_REPO,
+        PLAIN_HTTP.replace("http://", "https://"): PLAIN_HTTP,
+        WX_LIVE: MIGRATED_ARTICLE,
+    }
+    # The posts also cite WeChat articles as http:// (the WeChat profile forces HTTPS, and they
+    # were found alive): those are written https:// now.
+    plain_wechat = {
+        url
+        for data in before.values()
+        for url, _ in extracted_list(data.decode(), "p.md")
+        if url.startswith("http://mp.")
+    }
+    assert plain_wechat
+    for name, data in before.items():
+        after = (blog / "posts" / name).read_text(encoding="utf-8").replace(f"[（存档）]({archive})", "")
+        for new, old in undo.items():
+            after = after.replace(new, old)
+        for url in plain_wechat:
+            after = after.replace(url.replace("http://", "https://"), url)
+        assert after.encode("utf-8") == data, name  # every byte outside the edits as it was
+    scanned = _scan(blog)
+    assert {new_repo, PLAIN_HTTP.replace("http://", "https://"), WX_LIVE, archive} <= set(scanned)
+    assert RENAMED_REPO not in scanned and PLAIN_HTTP not in scanned and MIGRATED_ARTICLE not in scanned
+    assert DELETED_ARTICLE in scanned  # kept, the archive link beside it
+    assert len(scanned[archive]["occurrences"]) == len(scanned[DELETED_ARTICLE]["occurrences"])
