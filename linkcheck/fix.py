@@ -6,7 +6,9 @@ What is proposed, from the history database and the WARC files only (nothing is 
 * **a permanent redirect** — every check of the URL for the confirmation window (at least
   ``confirm_checks`` checks spanning ``confirm_days``, the newest last, nothing else in between)
   followed 301/308 hops to the same URL and found it alive → that URL (:data:`reasons.FIX_REDIRECT`).
-  Only the permanent hops count: ``301 → 302 → page`` proposes the 301's target. A permanent
+  Only the permanent hops count: ``301 → 302 → page`` proposes the 301's target. (RFC 9110
+  §15.4.2 and §15.4.9: 301 and 308 are permanent, and "clients with link-editing capabilities
+  ought to automatically re-link references to the effective request URI"; 302/307 are not.) A permanent
   redirect from an article to its site's front page is a deleted article, not a move: not proposed.
 * **https** — ``http://`` written where the site forces HTTPS (its profile's ``force_https``, the
   checks went to ``https://`` and found it alive), or where every check in that window was
