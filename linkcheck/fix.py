@@ -7,8 +7,9 @@ What is proposed, from the history database and the WARC files only (nothing is 
   ``confirm_checks`` checks spanning ``confirm_days``, the newest last, nothing else in between)
   followed 301/308 hops to the same URL and found it alive → that URL (:data:`reasons.FIX_REDIRECT`).
   Only the permanent hops count: ``301 → 302 → page`` proposes the 301's target. (RFC 9110
-  §15.4.2 and §15.4.9: 301 and 308 are permanent, and "clients with link-editing capabilities
-  ought to automatically re-link references to the effective request URI"; 302/307 are not.) A permanent
+  §15.4: 301 and 308 are the permanent redirects, 302 and 307 temporary; of a 301, RFC 7231
+  §6.4.2: "clients with link-editing capabilities ought to automatically re-link references to
+  the effective request URI to one or more of the new references sent by the server".) A permanent
   redirect from an article to its site's front page is a deleted article, not a move: not proposed.
 * **https** — ``http://`` written where the site forces HTTPS (its profile's ``force_https``, the
   checks went to ``https://`` and found it alive), or where every check in that window was
