@@ -478,3 +478,24 @@ def test_fix_on_a_copy_of_posts_after_a_simulated_run(tmp_path: Path):
     assert RENAMED_REPO not in scanned and PLAIN_HTTP not in scanned and MIGRATED_ARTICLE not in scanned
     assert DELETED_ARTICLE in scanned  # kept, the archive link beside it
     assert len(scanned[archive]["occurrences"]) == len(scanned[DELETED_ARTICLE]["occurrences"])
+
+
+def test_fix_reads_no_network(blog: Path, monkeypatch: pytest.MonkeyPatch):
+    """Only the posts, the database and the WARC files: with every socket refused, the same diff."""
+    import socket
+
+    from typer.testing import CliRunner
+
+    from linkcheck.cli import app
+
+    expected = _linkcheck(["fix"], blog).stdout
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("linkcheck fix tried the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refused)
+    monkeypatch.setattr(socket, "getaddrinfo", refused)
+    monkeypatch.chdir(blog)
+    done = CliRunner().invoke(app, ["fix"])
+    same = done.stdout.replace("\r\n", "\n") == expected.replace("\r\n", "\n")  # the runner's newline handling
+    assert done.exit_code == 1 and same and "+++ b/posts/2020-01-01-crlf.md" in expected
