@@ -159,6 +159,11 @@ def test_the_history_holds_what_fix_reads(checked_blog: Path):
             [REDIRECTS],
         ).fetchall()
         assert [json.loads(s) for (s,) in statuses] == [[301, 301]] * 5
+        temporary = store.db.execute(
+            "SELECT c.redirect_statuses FROM checks c JOIN urls u ON u.id = c.url_id WHERE u.canonical = ?",
+            [TEMPORARY],
+        ).fetchall()
+        assert [json.loads(s) for (s,) in temporary] == [[302]] * 5
         migrated = store.url_info(MIGRATED)
         assert migrated is not None and migrated["reason"] == "moved:weixin-migrated"
 
