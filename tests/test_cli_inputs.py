@@ -320,6 +320,10 @@ MALFORMED: dict[tuple[str, str], list[str]] = {
     ("status", "--config"): ["missing.toml"],
     ("status", "--format"): ["xml"],
     ("status", "--limit"): ["-1", "x"],
+    ("fix", "paths"): ["missing-dir"],
+    ("fix", "--db"): ["missing.db", "posts"],
+    ("fix", "--warc-dir"): ["a-file", "posts/a.md"],
+    ("fix", "--config"): ["missing.toml", "posts/a.md"],
 }
 ANY_VALUE = {("export", "--title")}  # any text is a title
 # What each command needs besides the malformed value to get past everything else.

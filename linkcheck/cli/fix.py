@@ -56,6 +56,9 @@ def fix(
     except MissingPathError as exc:
         raise fail(str(exc) if paths else f"config paths: {exc}") from None
     directory = _warc_dir(db_path, warc_dir, config)
+    if directory.exists() and not directory.is_dir():  # (a missing one: nothing archived yet)
+        named = f"--warc-dir {directory}" if warc_dir is not None else f"archive.dir {directory}"
+        raise fail(f"{named}: not a directory")
     with open_store(db_path) as store:
         try:
             plan = plan_fix(
