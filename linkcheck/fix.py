@@ -45,7 +45,6 @@ from __future__ import annotations
 import contextlib
 import difflib
 import html
-import json
 import os
 import re
 import tempfile
@@ -207,8 +206,7 @@ def redirect_target(canonical: str, checks: Sequence[dict], confirm_checks: int,
     for check in checks:
         if check["verdict"] != "alive" or check["via"] != "http":
             break
-        redirects = json.loads(check["redirects"] or "[]")
-        statuses = json.loads(check["redirect_statuses"] or "[]")
+        redirects, statuses = check["redirects"], check["redirect_statuses"]
         if not redirects or len(statuses) != len(redirects):
             break  # no redirect, or one recorded before the statuses were kept
         found: tuple[str, str] | None = None
@@ -228,7 +226,7 @@ def redirect_target(canonical: str, checks: Sequence[dict], confirm_checks: int,
     if span.total_seconds() < 86400 * confirm_days:
         return None
     reason, new_url = agreed
-    statuses = json.loads(streak[0]["redirect_statuses"])
+    statuses = streak[0]["redirect_statuses"]
     detail = f"{' → '.join(str(s) for s in statuses)} on {len(streak)} checks over {span.days} days"
     return Target(canonical, reason, new_url=new_url, detail=detail)
 
@@ -256,16 +254,10 @@ def _readable_copy_holds(warc_dir: Path, row: dict) -> bool:
 def plan_targets(store: Store, warc_dir: Path, *, folder: str = DEFAULT_FOLDER, baseurl: str = "") -> dict[str, Target]:
     """Canonical URL → what to make of it, for every cited URL the history has a proposal for."""
     rules = store.settings.rules
-    conn = store.db.conn
     targets: dict[str, Target] = {}
     # Alive now: a redirect, a successor, or an http:// link to a site that forces HTTPS.
-    alive = conn.execute(
-        "SELECT u.id, u.canonical, u.raw, s.reason, c.redirects, c.redirect_statuses FROM urls u "
-        "JOIN url_state s ON s.url_id = u.id JOIN checks c ON c.id = s.last_check_id "
-        "WHERE u.cited = 1 AND s.verdict = 'alive'"
-    ).fetchall()
-    for url_id, canonical, _raw, reason, redirects_json, _ in alive:
-        redirects = json.loads(redirects_json or "[]")
+    for row in store.queries.alive_now():
+        canonical, reason, redirects = row["canonical"], row["reason"], row["redirects"]
         if reason.startswith(reasons.MOVED_PREFIX) and redirects:
             successor = redirects[-1]  # the tombstone's transferTargetLink (transport._follow_successor)
             targets[canonical] = Target(
@@ -273,14 +265,7 @@ def plan_targets(store: Store, warc_dir: Path, *, folder: str = DEFAULT_FOLDER, 
             )
             continue
         if redirects:
-            checks = [
-                dict(zip(("verdict", "via", "redirects", "redirect_statuses", "checked_at"), row, strict=True))
-                for row in conn.execute(
-                    "SELECT verdict, via, redirects, redirect_statuses, checked_at FROM checks "
-                    "WHERE url_id = ? ORDER BY id DESC",
-                    [url_id],
-                )
-            ]
+            checks = store.queries.redirect_history(row["url_id"])
             found = redirect_target(canonical, checks, rules.confirm_checks, rules.confirm_days)
             if found is not None:
                 targets[canonical] = found
@@ -621,9 +606,7 @@ def write_file(path: Path, plan: FilePlan) -> None:
 def recorded_occurrences(store: Store) -> dict[str, list[tuple[str, int, int, str]]]:
     """The history's occurrences by the real path of their file: (canonical, line, column, kind)."""
     out: dict[str, list[tuple[str, int, int, str]]] = {}
-    for file, canonical, line, column, kind in store.db.conn.execute(
-        "SELECT o.file, u.canonical, o.line, o.column, o.kind FROM occurrences o JOIN urls u ON u.id = o.url_id"
-    ):
+    for file, canonical, line, column, kind in store.links.all_occurrences():
         out.setdefault(os.path.realpath(file), []).append((canonical, line, column, kind))
     return out
 

@@ -287,7 +287,7 @@ def _checks(*rows: tuple[int, list[int], list[str]]) -> list[dict]:
     start = datetime(2026, 11, 1, tzinfo=UTC)
     return [
         {"verdict": "alive", "via": "http", "checked_at": (start + timedelta(days=day)).isoformat(),
-         "redirects": json.dumps(hops), "redirect_statuses": json.dumps(statuses)}
+         "redirects": hops, "redirect_statuses": statuses}
         for day, statuses, hops in sorted(rows, reverse=True)
     ]  # fmt: skip
 
