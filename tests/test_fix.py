@@ -503,4 +503,4 @@ def test_fix_reads_no_network(blog: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(blog)
     done = CliRunner().invoke(app, ["fix"])
     same = done.stdout.replace("\r\n", "\n") == expected.replace("\r\n", "\n")  # the runner's newline handling
-    assert done.exit_code == 1 and same and "+++ b/posts/2020-01-01-crlf.md" in expected
+    assert done.exit_code == 1 and same and "+++ b/posts/2020-01-01-crlf.md" in expected, done.output
