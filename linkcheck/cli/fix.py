@@ -1,5 +1,5 @@
 """``linkcheck fix``: print the edits the history proposes for the posts as a unified diff; with
-``--write``, make them. Registered on import. The planning is :mod:`linkcheck.fix`; this formats.
+``--write``, make them. The planning is :mod:`linkcheck.fix`; this formats.
 
 It reads the posts, the history database and the WARC files; it fetches nothing. Exit codes: 0
 nothing to propose (or, with ``--write``, everything proposed was written), 1 a diff to apply (for
@@ -14,22 +14,10 @@ from typing import Annotated
 
 import typer
 
-from linkcheck.cli import (
-    ConfigOpt,
-    DbOpt,
-    PathsArg,
-    app,
-    database_path,
-    err_console,
-    escape,
-    fail,
-    load_config_or_fail,
-)
-from linkcheck.cli.archive import WarcDirOpt, _warc_dir
+from linkcheck.cli.common import ConfigOpt, DbOpt, PathsArg, WarcDirOpt, err_console, escape, fail, open_store
 from linkcheck.exitcodes import ExitCode
 
 
-@app.command()
 def fix(
     paths: PathsArg = None,
     write: Annotated[
@@ -44,18 +32,18 @@ def fix(
     link with a readable capture. Prints a unified diff; --write applies it. Fetches nothing.
 
     Exit 0: nothing to propose (with --write: all written); 1: a diff was printed; 2: usage error."""
-    from linkcheck.cli.db import open_store
+    from linkcheck.cli.settings import ReadFlags, load_config_or_fail, settings_for
     from linkcheck.fix import TemplateError, plan_fix, write_file
     from linkcheck.scan.collect import MissingPathError, walk_posts
 
-    config = load_config_or_fail(config_file)
-    db_path = database_path(db, config)
+    read = settings_for(ReadFlags(config=config_file, db=db, warc_dir=warc_dir))
+    config = load_config_or_fail(config_file)  # its `paths` and [fix] table
+    db_path, directory = read.db, read.warc_dir
     scanned = paths or [Path(p) for p in config.get("paths")]
     try:
         files = walk_posts(scanned)
     except MissingPathError as exc:
         raise fail(str(exc) if paths else f"config paths: {exc}") from None
-    directory = _warc_dir(db_path, warc_dir, config)
     if directory.exists() and not directory.is_dir():  # (a missing one: nothing archived yet)
         named = f"--warc-dir {directory}" if warc_dir is not None else f"archive.dir {directory}"
         raise fail(f"{named}: not a directory")
