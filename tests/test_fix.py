@@ -164,7 +164,7 @@ def test_the_history_holds_what_fix_reads(checked_blog: Path):
             [TEMPORARY],
         ).fetchall()
         assert [json.loads(s) for (s,) in temporary] == [[302]] * 5
-        migrated = store.url_info(MIGRATED)
+        migrated = store.queries.url_info(MIGRATED)
         assert migrated is not None and migrated["reason"] == "moved:weixin-migrated"
 
 
