@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from linkcheck.cli import app
-from linkcheck.config import ARCHIVE_KEYS, FIX_KEYS, HOST_KEYS, KEYS
+from linkcheck.config import ARCHIVE_KEYS, FIX_KEYS, HOST_KEYS, KEYS, PUBLISH_KEYS
 from linkcheck.models import Link, LinkKind, Occurrence, Outcome, Verdict
 from linkcheck.run.runner import RunStatus
 from linkcheck.scan.canonical import canonicalize
@@ -326,6 +326,13 @@ MALFORMED: dict[tuple[str, str], list[str]] = {
     ("fix", "--db"): ["missing.db", "posts"],
     ("fix", "--warc-dir"): ["a-file", "posts/a.md"],
     ("fix", "--config"): ["missing.toml", "posts/a.md"],
+    ("publish", "directory"): ["missing-dir", "a-file"],
+    ("publish", "--folder"): ["../up", "_site", "a/.hidden", "/abs", ""],
+    ("publish", "--layout"): ["a b", "../x"],
+    ("publish", "--db"): ["missing.db", "posts"],
+    ("publish", "--warc-dir"): ["a-file"],
+    ("publish", "--format"): ["xml"],
+    ("publish", "--config"): ["missing.toml"],
 }
 ANY_VALUE = {("export", "--title")}  # any text is a title
 # What each command needs besides the malformed value to get past everything else.
@@ -335,7 +342,9 @@ BASE = {
     "show": [URL],
     "history": [URL],
     "export": ["--wacz", "out.wacz"],
+    "publish": ["."],
 }
+POSITIONAL = {URL, "."}  # placeholders of a command's argument, dropped where the argument is the malformed value
 
 
 def _options() -> set[tuple[str, str]]:
@@ -367,7 +376,7 @@ def test_every_option_malformed_is_refused_naming_it(
         args = [command, *base, option, value]
         named = option
     else:  # an argument: the value itself is what the error names
-        args = [command, *[b for b in base if b != URL], value]
+        args = [command, *[b for b in base if b not in POSITIONAL], value]
         named = value
     assert_refused(template, args, named, monkeypatch)
 
@@ -403,20 +412,19 @@ BAD_KEYS: dict[str, list[str]] = {
     "archive.max_age_days": ["-1"],
     "archive.rotate_mb": ["0"],
     "fix.archive_link": ['"[x]({archiv_url})"', '"{0}"', "5"],
-    "fix.folder": ["5"],
-    "fix.baseurl": ["false"],
     "hosts.concurrency": ["0"],
     "hosts.interval": ["-1", "nan"],
     "hosts.headers": ['"x"'],
+    "publish.folder": ['"../up"', '"_site"', "5"],
+    "publish.layout": ['"a b"', "5"],
     "unknown_key": ["1"],
 }
 
 
 def _toml(key: str, value: str) -> str:
-    if key.startswith("archive."):
-        return f"[archive]\n{key.split('.', 1)[1]} = {value}\n"
-    if key.startswith("fix."):
-        return f"[fix]\n{key.split('.', 1)[1]} = {value}\n"
+    if key.startswith(("archive.", "publish.", "fix.")):
+        table, name = key.split(".", 1)
+        return f"[{table}]\n{name} = {value}\n"
     if key.startswith("hosts."):
         return f'[hosts."www.zhihu.com"]\n{key.split(".", 1)[1]} = {value}\n'
     return f"{key} = {value}\n"
@@ -425,6 +433,7 @@ def _toml(key: str, value: str) -> str:
 def test_the_key_table_covers_every_config_key() -> None:
     keys = set(KEYS) | {f"archive.{k}" for k in ARCHIVE_KEYS} | {f"hosts.{k}" for k in HOST_KEYS}
     keys |= {f"fix.{k}" for k in FIX_KEYS}
+    keys |= {f"publish.{k}" for k in PUBLISH_KEYS}
     assert set(BAD_KEYS) - {"unknown_key"} == keys
 
 

@@ -259,9 +259,10 @@ def test_a_post_edited_since_the_check_is_skipped_naming_it(blog: Path):
 
 def test_a_custom_archive_link_template_and_bad_ones(blog: Path):
     (blog / "linkcheck.toml").write_text(
-        '[fix]\narchive_link = " ([archived {date}]({archive_url}))"\nfolder = "copies"\nbaseurl = "/blog"\n',
+        '[fix]\narchive_link = " ([archived {date}]({archive_url}))"\n[publish]\nfolder = "copies"\n',
         encoding="utf-8",
     )
+    (blog / "_config.yml").write_text("title: a blog\nbaseurl: /blog\n", encoding="utf-8")  # Jekyll's
     shown = _linkcheck(["fix", "posts/2020-01-02-gbk.md"], blog)
     assert shown.returncode == 1, shown.stderr
     assert f"+死文 {DEAD} ([archived 2026-11-02]({page_url(DEAD, 'copies', '/blog')}))\n" in shown.stdout

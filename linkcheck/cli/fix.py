@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from linkcheck.cli.common import ConfigOpt, DbOpt, PathsArg, WarcDirOpt, err_console, escape, fail, open_store
 from linkcheck.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from linkcheck.config import Config
 
 
 def fix(
@@ -33,6 +36,7 @@ def fix(
 
     Exit 0: nothing to propose (with --write: all written); 1: a diff was printed; 2: usage error."""
     from linkcheck.cli.settings import ReadFlags, load_config_or_fail, settings_for
+    from linkcheck.config import PUBLISH_KEYS
     from linkcheck.fix import TemplateError, plan_fix, write_file
     from linkcheck.scan.collect import MissingPathError, walk_posts
 
@@ -54,8 +58,8 @@ def fix(
                 store,
                 directory,
                 template=config.fix_get("archive_link"),
-                folder=config.fix_get("folder"),
-                baseurl=config.fix_get("baseurl"),
+                folder=config.publish.get("folder", PUBLISH_KEYS["folder"].default),  # where publish puts them
+                baseurl=_baseurl(scanned, config),
             )
         except TemplateError as exc:
             raise fail(f"config: fix.{exc}") from None
@@ -95,3 +99,16 @@ def fix(
         err_console.print("nothing to propose", highlight=False)
     if proposals and not write:
         raise typer.Exit(int(ExitCode.CHANGES_PROPOSED))
+
+
+def _baseurl(posts: list[Path], config: Config) -> str:
+    """The site's ``baseurl`` (its ``_config.yml``, found as ``scan`` finds the blog root), which
+    Jekyll puts before every page's URL — the published copies' too; "" without a blog root."""
+    from linkcheck.cli.settings import root_path
+    from linkcheck.scan.jekyll import SiteError, load_site
+
+    try:
+        site = load_site(root_path(None, config), posts)
+    except SiteError as exc:
+        raise fail(str(exc)) from None
+    return site.config.baseurl if site is not None else ""
