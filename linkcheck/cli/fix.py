@@ -105,7 +105,7 @@ def _baseurl(posts: list[Path], config: Config) -> str:
     """The site's ``baseurl`` (its ``_config.yml``, found as ``scan`` finds the blog root), which
     Jekyll puts before every page's URL — the published copies' too; "" without a blog root."""
     from linkcheck.cli.settings import root_path
-    from linkcheck.scan.jekyll import SiteError, load_site
+    from linkcheck.scan.blogroot import SiteError, load_site
 
     try:
         site = load_site(root_path(None, config), posts)
