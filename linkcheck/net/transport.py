@@ -12,6 +12,7 @@ exchange that was classified instead of asking the site again (:class:`Recording
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import errno
 import hashlib
 import os
@@ -546,6 +547,7 @@ class Fetcher:
         s = self.settings
         started = time.monotonic()
         redirects: list[str] = []
+        statuses: list[int] = []  # each hop's status: whether a redirect is permanent (linkcheck fix)
         seen = {url}
         current = url
         while True:
@@ -556,6 +558,7 @@ class Fetcher:
                 location = response.headers.get("Location")
                 if 300 <= status < 400 and location:
                     current = self._follow(current, location, redirects, seen)
+                    statuses.append(status)
                     if status == 303:
                         method = "GET"
                     continue
@@ -581,6 +584,7 @@ class Fetcher:
                     content_type=response.headers.get("Content-Type", ""),
                     body=body,
                     redirects=tuple(redirects),
+                    redirect_statuses=tuple(statuses),
                     retry_after=response.headers.get("Retry-After"),
                     body_read=body_read,
                     truncated=truncated,
@@ -618,6 +622,7 @@ class Fetcher:
         if recording.text_limit is not None:
             check_window = min(check_window, recording.text_limit)
         redirects: list[str] = []
+        statuses: list[int] = []
         seen = {url}
         current = url
         # Timeouts are ours, not the session's: the check's for headers and the classification
@@ -676,6 +681,7 @@ class Fetcher:
                     if hop:
                         assert location is not None
                         current = self._follow(current, location, redirects, seen)
+                        statuses.append(status)
                         continue
                     window = decoder.window
                     recording.text = window
@@ -687,6 +693,7 @@ class Fetcher:
                         # The archive's text window holds the classifier's: shared when equal (no copy).
                         body=window if len(window) <= classify else bytes(window[:classify]),  # type: ignore[arg-type]
                         redirects=tuple(redirects),
+                        redirect_statuses=tuple(statuses),
                         retry_after=response.headers.get("Retry-After"),
                         body_read=classify > 0,
                         truncated=len(window) > classify or decoder.more,
@@ -812,8 +819,7 @@ class Fetcher:
             # answer 200 for anything: its body, from the recording's window or one GET.
             if recording is not None and recording.text:
                 window = bytes(recording.text[: self.settings.max_probe_bytes])
-                page = Page(page.url, page.final_url, page.status, page.content_type, window, page.redirects,
-                            page.retry_after, body_read=True, elapsed_ms=page.elapsed_ms)  # fmt: skip
+                page = dataclasses.replace(page, body=window, body_read=True, _text=None)
             else:
                 profile, gate, headers = self._host(host)
                 try:
@@ -836,6 +842,7 @@ class Fetcher:
             http_status=page.status,
             final_url=page.final_url,
             redirects=page.redirects,
+            redirect_statuses=page.redirect_statuses,
             elapsed_ms=outcome.elapsed_ms,
             marker=match.evidence,
         )
@@ -906,6 +913,7 @@ class Fetcher:
                 http_status=429,
                 final_url=outcome.final_url,
                 redirects=outcome.redirects,
+                redirect_statuses=outcome.redirect_statuses,
                 elapsed_ms=outcome.elapsed_ms,
                 retry_after=outcome.retry_after,
             )
@@ -933,10 +941,12 @@ class Fetcher:
         if successor.verdict is Verdict.ALIVE:
             return Outcome(
                 Verdict.ALIVE,
-                f"moved:{tombstone.reason.split(':', 1)[-1]}",
+                f"{reasons.MOVED_PREFIX}{tombstone.reason.split(':', 1)[-1]}",
                 http_status=successor.http_status,
                 final_url=successor.final_url,
                 redirects=(*tombstone.redirects, tombstone.follow_url),
+                # The last step is the tombstone naming its successor, not an HTTP redirect.
+                redirect_statuses=tombstone.redirect_statuses,
                 elapsed_ms=tombstone.elapsed_ms + successor.elapsed_ms,
                 marker=tombstone.marker,
             )

@@ -1,4 +1,4 @@
-"""Soft-404 probes (migration 5): each host's latest answer for a URL that cannot exist.
+"""Soft-404 probes (migration 6): each host's latest answer for a URL that cannot exist.
 
 :mod:`linkcheck.net.probes` asks a host at most once per run; what it got is kept here with the
 time, so later runs compare with it instead of asking again until it is older than the job's

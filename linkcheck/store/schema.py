@@ -325,7 +325,14 @@ def _migrate_4(db: Database) -> None:
         db.create_view(name, _VIEWS_V4[name].strip())
 
 
-_SCHEMA_V5 = """
+def _migrate_5(db: Database) -> None:
+    """``checks.redirect_statuses``: the HTTP status of each hop of ``redirects`` (a JSON list in
+    the same order), so a permanent redirect (301/308) can be told from a temporary one
+    (``linkcheck fix`` proposes only the former). Checks recorded before have ``[]``: unknown."""
+    db.execute("ALTER TABLE checks ADD COLUMN redirect_statuses TEXT NOT NULL DEFAULT '[]'")
+
+
+_SCHEMA_V6 = """
 CREATE TABLE soft404_probes (
     host TEXT PRIMARY KEY,
     probed_at TEXT NOT NULL,
@@ -340,15 +347,17 @@ CREATE TABLE soft404_probes (
 """
 
 
-def _migrate_5(db: Database) -> None:
+def _migrate_6(db: Database) -> None:
     """Soft-404 probes (``linkcheck.soft404``): each host's latest answer for a URL that cannot
     exist — normalised title and main text, not the page — and whether it was a 200 (``soft``)."""
-    for statement in _statements(_SCHEMA_V5):
+    for statement in _statements(_SCHEMA_V6):
         db.execute(statement)
 
 
 # MIGRATIONS[i] upgrades a database at schema version i to version i + 1 (see the module's note).
-MIGRATIONS: list[Callable[[Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5]
+MIGRATIONS: list[Callable[[Database], None]] = [
+    _migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6,
+]  # fmt: skip
 
 
 def code_schema_version() -> int:
