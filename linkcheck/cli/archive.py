@@ -68,12 +68,9 @@ def _emit_json(data: Any) -> None:
 
 
 def _size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
-        value /= 1024
-    return f"{n} B"
+    from linkcheck.report import human_size
+
+    return human_size(n)
 
 
 # ---- archive ---------------------------------------------------------------------------------
@@ -129,6 +126,7 @@ def archive(
     from datetime import timedelta
 
     from linkcheck.archive import ArchiveSettings, archive_pending
+    from linkcheck.cli.progress import RunProgress
     from linkcheck.config import KEYS
     from linkcheck.net.transport import Fetcher, FetchSettings
     from linkcheck.run import eventloop
@@ -170,21 +168,26 @@ def archive(
     if problem:
         raise fail(f"{'--warc-dir' if warc_dir is not None else 'archive.dir'} {directory}: {problem}")
 
+    progress = RunProgress(err_console, quiet=output_format is TextOrJson.json)
+
     async def run(store):
         stop = asyncio.Event()
         _install_stop_handlers(asyncio.get_running_loop(), stop)
         deadline = time.monotonic() + budget if budget else None
         async with Fetcher(settings, resolver=resolver) as fetcher:
-            return await archive_pending(
-                store,
-                fetcher,
-                warc_dir=directory,
-                limit=pages or None,
-                deadline=deadline,
-                max_age=timedelta(days=max_age_days),
-                settings=archive_settings,
-                stop=stop,
-            )
+            progress.attach(fetcher)
+            with progress:
+                return await archive_pending(
+                    store,
+                    fetcher,
+                    warc_dir=directory,
+                    limit=pages or None,
+                    deadline=deadline,
+                    max_age=timedelta(days=max_age_days),
+                    settings=archive_settings,
+                    stop=stop,
+                    on_progress=progress.archive,
+                )
 
     try:
         with RunLock(lock_path_for(db_path)):
