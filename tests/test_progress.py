@@ -101,7 +101,7 @@ def test_cron_lines_follow_the_archive_stage_to_its_totals(wechat_blog: Path, si
     assert "nothing left for the next run." in done.stdout
 
 
-def test_quiet_and_json_show_no_archive_progress(wechat_blog: Path, simweb) -> None:
+def test_quiet_shows_no_archive_progress(wechat_blog: Path, simweb) -> None:
     _checked_without_archive(wechat_blog, simweb)
     done = _run(wechat_blog, simweb, "--quiet")
     assert done.returncode == 0, done.stderr

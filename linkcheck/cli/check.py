@@ -259,7 +259,7 @@ def check(
             return await run_job(
                 options, settings, resolver=resolver, stop=stop,
                 on_result=progress.result, on_plan=progress.plan, on_fetcher=progress.attach,
-                on_archive=progress.archive,
+                on_archive=progress.archive, on_escalate=progress.escalated,
             )  # fmt: skip
 
     try:
@@ -606,7 +606,7 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
                     return await run_job(
                         options, settings, resolver=RoutingResolver(web.route), now=lambda: when,
                         on_result=progress.result, on_plan=progress.plan, on_fetcher=progress.attach,
-                on_archive=progress.archive,
+                on_archive=progress.archive, on_escalate=progress.escalated,
                     )  # fmt: skip
 
             job = eventloop.run(run())

@@ -1,17 +1,20 @@
 """What a run shows while it works: a live rich display on a terminal, a few plain lines elsewhere.
 
 Terminal: the checks' bar (done/total, rate, ETA), the counts by verdict and the busiest hosts;
-what the archive has written while the checks run; then, in the archive stage, its own bar —
-pages and images archived of those planned, bytes written, the ETA the sites' pacing allows at
-best — and its sites' pacing (which site waits on its gate, and how long a request asking now
-would wait). Not a terminal (cron, a pipe): no animation, plain ``linkcheck:`` lines — the
-number of URLs due, then a line per 10 % of the checks; the archive stage's plan, then a line per
-10 % of its requests; and a line at the end of it — plus, when a stage is slow, at most one line
-every ``PLAIN_EVERY_S`` between the 10 % steps (so a nightly run of an hour mails at most a few
-dozen lines). ``quiet``: nothing until the end.
+how many blocked links went to the browser re-check and how many it has decided (their results
+come back through the checks' count, which waits for them); then, in the archive stage, its own
+bar — pages and images archived of those planned, bytes written, the ETA the sites' pacing
+allows at best — and its sites' pacing (which site waits on its gate, and how long a request
+asking now would wait).
+
+Not a terminal (cron, a pipe): no animation, plain ``linkcheck:`` lines — the number of URLs
+due, then a line per 10 % of the checks (with the browser re-check's count); the archive stage's
+plan, a line per 10 % of its requests and a line at its end — plus, when a stage is slow, at
+most one line every ``PLAIN_EVERY_S`` between the 10 % steps (so a nightly run of an hour mails a
+few dozen lines at most). ``quiet``: nothing until the end.
 
 The library reports progress through the job's callbacks (``run_job(on_plan=…, on_result=…,
-on_fetcher=…, on_archive=…)``); everything here is formatting.
+on_fetcher=…, on_escalate=…, on_archive=…)``); everything here is formatting.
 """
 
 from __future__ import annotations
@@ -83,8 +86,8 @@ def _eta(event: ArchiveProgress) -> bool:
 
 
 class RunProgress:
-    """Feed it ``plan(total)``, ``attach(fetcher)``, ``result(link, outcome)`` and
-    ``archive(event)``; use as a context."""
+    """Feed it ``plan(total)``, ``attach(fetcher)``, ``result(link, outcome)``,
+    ``escalated(link, outcome)`` and ``archive(event)``; use as a context."""
 
     def __init__(self, console: Console, *, quiet: bool = False, clock=time.monotonic) -> None:
         self.console = console
@@ -97,6 +100,9 @@ class RunProgress:
         self.done_by_host: Counter[str] = Counter()
         self.fetcher: Fetcher | None = None
         self.archive_event: ArchiveProgress | None = None  # the latest
+        self._escalated: set[str] = set()  # handed to the browser re-check, not decided yet
+        self.browser_queued = 0  # links handed to the browser re-check
+        self.browser_done = 0  # of those, decided (by the browser, or left as first checked)
         self._started = clock()
         self._last_plain = self._started
         self._last_plain_pct = 0
@@ -148,7 +154,15 @@ class RunProgress:
     def attach(self, fetcher: Fetcher) -> None:
         self.fetcher = fetcher
 
+    def escalated(self, link: Link, outcome: Outcome) -> None:
+        """A link handed to the browser re-check (``run_job(on_escalate=…)``); its result follows."""
+        self._escalated.add(link.canonical)
+        self.browser_queued += 1
+
     def result(self, link: Link, outcome: Outcome) -> None:
+        if link.canonical in self._escalated:
+            self._escalated.discard(link.canonical)
+            self.browser_done += 1
         self.done += 1
         self.verdicts[outcome.verdict.value] += 1
         # Counted by gate: a site whose hosts share one budget (Zhihu) is one row of the display.
@@ -176,7 +190,12 @@ class RunProgress:
         if pct >= self._last_plain_pct + PLAIN_STEP_PCT or now - self._last_plain >= PLAIN_EVERY_S:
             self._last_plain_pct = pct - pct % PLAIN_STEP_PCT
             self._last_plain = now
-            self._plain(f"{self.done}/{self.total} checked ({pct}%) — {self._counts_text()}")
+            self._plain(f"{self.done}/{self.total} checked ({pct}%) — {self._counts_text()}{self._browser_tail()}")
+
+    def _browser_tail(self) -> str:
+        if not self.browser_queued:
+            return ""
+        return f"; browser re-check {self.browser_done}/{self.browser_queued} done"
 
     def _maybe_plain_archive_line(self, event: ArchiveProgress) -> None:
         now = self.clock()
@@ -296,4 +315,13 @@ class RunProgress:
                 return Group(*archive)
             # The checks are over: their bar and counts stay, the archive's sites replace the hosts.
             return Group(self._progress, self._verdict_table(), *archive)
-        return Group(self._progress, self._verdict_table(), self._hosts_table(), *archive)
+        browser = []
+        if self.browser_queued:
+            browser = [
+                Text(
+                    f"browser re-check (headless Chromium): {self.browser_done} of {self.browser_queued} blocked "
+                    "links done",
+                    style="yellow",
+                )
+            ]
+        return Group(self._progress, self._verdict_table(), *browser, self._hosts_table(), *archive)

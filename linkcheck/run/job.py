@@ -256,11 +256,13 @@ async def run_job(
     on_plan: Callable[[int], None] | None = None,
     on_fetcher: Callable[[Fetcher], None] | None = None,
     on_archive: Callable[[ArchiveProgress], None] | None = None,
+    on_escalate: Callable[[Link, Outcome], None] | None = None,
     now: Callable[[], datetime] = utc_now,
 ) -> JobResult:
     """Run one job. The callbacks are its progress, for a display: ``on_plan(n)`` once the due
     URLs are chosen, ``on_fetcher`` with the run's fetcher (its gates' state), ``on_result`` per
-    outcome, ``on_archive`` per page and image the archive finishes (during the checks and in the
+    outcome, ``on_escalate`` per link handed to the browser re-check (its outcome follows through
+    ``on_result``), ``on_archive`` per page and image the archive finishes (during the checks and in the
     archive stage after them) and once when that stage ends.
 
     Raises LockHeldError, MissingPathError and SiteError (a bad blog root) before any check,
@@ -338,7 +340,7 @@ async def run_job(
                     try:
                         summary = await run_checks(
                             links, fetcher, on_result=commit, canaries=options.canaries, deadline=deadline, stop=stop,
-                            checker=HttpChecker(archiver or fetcher), escalation=browser,
+                            checker=HttpChecker(archiver or fetcher), escalation=browser, on_escalate=on_escalate,
                         )  # fmt: skip
                     finally:
                         if browser is not None:
