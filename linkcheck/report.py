@@ -272,13 +272,14 @@ def archive_lines(report: Report) -> list[str]:
     data = report.archive
     if data is None:
         return []
-    from linkcheck.archive.stage import LEFT_REASONS
+    from linkcheck.archive.stage import LEFT_REASONS, STATUS_TEXT
 
     status = data.get("status", "completed")
     pages = data.get("captured", 0) + data.get("unchanged", 0)
     images_failed = data.get("requisites_failed", 0)
     lines = [
-        f"Archive stage {status} in {data.get('elapsed_s', 0):.1f}s: {pages} of {data.get('planned', 0)} planned "
+        f"Archive stage {STATUS_TEXT.get(status, status)} after {data.get('elapsed_s', 0):.1f}s: "
+        f"{pages} of {data.get('planned', 0)} planned "
         f"pages archived ({data.get('unchanged', 0)} unchanged since their last capture, "
         f"{data.get('from_checks', 0)} from their check's own answer), {data.get('requisites', 0)} images"
         + (f" ({images_failed} could not be fetched)" if images_failed else "")

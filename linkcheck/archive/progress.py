@@ -5,9 +5,11 @@ page and image it finishes; the tally hands an :class:`ArchiveProgress` snapshot
 (``run_job(on_archive=…)``, ``archive_pending(on_progress=…)``) after each of them, and once when
 the stage ends. Nothing here knows about terminals.
 
-The ETA is the *pacing bound* on what is left: every site's requests start ``interval`` seconds
-apart whatever else happens, so the rest cannot take less than the slowest site's requests left ×
-its interval (sites are paced in parallel). Requests left are the pages not done yet and their
+The ETA is the *pacing bound* on what is left: a site's requests start ``interval`` seconds apart
+on average (± its jitter) however fast the network is, and sites are paced in parallel, so the
+rest takes about the slowest site's requests left × its interval — no faster on average, slower
+when pages are slow to answer. (A floor on the time, up to the jitter: 40 WeChat pages paced 1 s
+± 40 % took 36 s.) Requests left are the pages not done yet and their
 images: those named by pages already read, and, for pages not read yet, as many as the pages of
 the same site read so far named on average.
 """
@@ -55,8 +57,9 @@ class ArchiveProgress:
     readable: int  # readable copies written
     bytes_written: int  # compressed bytes added to WARC files
     elapsed_s: float  # since the archive stage started (since the archiver opened, before that)
-    eta_s: float | None  # the pacing bound on what is left (None: nothing to bound it with)
+    eta_s: float | None  # the pacing bound on what is left (None: nothing left)
     gates: tuple[ArchiveGate, ...]  # the sites with archive requests left or in flight, busiest first
+    status: str = ""  # at STAGE_DONE: how the stage ended (ArchiveSummary.status: completed, budget …)
 
     @property
     def requests_done(self) -> int:
@@ -93,6 +96,7 @@ class ArchiveTally:
         self.pages_done = self.pages_captured = self.pages_failed = 0
         self.images_done = self.images_failed = self.images_named = 0
         self.readable = 0
+        self.status = ""
         self._hosts: dict[str, str] = {}  # gate key → a host of it (to look the gate up by)
         self._pages_left: Counter[str] = Counter()  # page gate key → pages of the stage not done
         self._images_left: Counter[str] = Counter()  # image gate key → images named, not fetched
@@ -163,8 +167,9 @@ class ArchiveTally:
     def readable_written(self) -> None:
         self.readable += 1
 
-    def finish(self) -> None:
-        self.stage = STAGE_DONE
+    def finish(self, status: str) -> None:
+        """The stage is over: ``status`` as its summary says (completed, budget, stopped, error)."""
+        self.stage, self.status = STAGE_DONE, status
         self._pages_left.clear()
         self._images_left.clear()
         self.emit()
@@ -214,6 +219,7 @@ class ArchiveTally:
             elapsed_s=self.clock() - self.started,
             eta_s=bound if +left else None,
             gates=tuple(busiest),
+            status=self.status,
         )
 
     def emit(self) -> None:

@@ -35,6 +35,14 @@ LEFT_BUDGET = "budget"  # not started: the time budget ran out
 LEFT_STOPPED = "stopped"  # not started: the run was stopped (Ctrl-C, SIGTERM)
 LEFT_ERROR = "error"  # not started: the disk or the database failed
 LEFT_FAILED = "failed"  # fetched but not captured (``failures`` says why); tried again next run
+# How a stage ended, in words (ArchiveSummary.status).
+STATUS_TEXT = {
+    "completed": "completed",
+    "budget": "ended at its time budget",
+    "stopped": "was stopped",
+    "interrupted": "was interrupted",
+    "error": "stopped on a disk or database failure",
+}
 LEFT_REASONS = {
     LEFT_LIMIT: "beyond the page limit",
     LEFT_NO_PLACE: "checked this run, no place in the archive's plan",
@@ -254,7 +262,7 @@ async def archive_pending(
         ) - len(pages)
     if summary.failed:
         summary.left[LEFT_FAILED] = summary.failed
-    tally.finish()
+    tally.finish(summary.status)
     return summary
 
 

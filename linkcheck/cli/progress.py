@@ -3,8 +3,8 @@
 Terminal: the checks' bar (done/total, rate, ETA), the counts by verdict and the busiest hosts;
 how many blocked links went to the browser re-check and how many it has decided (their results
 come back through the checks' count, which waits for them); then, in the archive stage, its own
-bar — pages and images archived of those planned, bytes written, the ETA the sites' pacing
-allows at best — and its sites' pacing (which site waits on its gate, and how long a request
+bar — pages and images archived of those planned, bytes written, the ETA at the sites' pacing —
+and its sites' pacing (which site waits on its gate, and how long a request
 asking now would wait).
 
 Not a terminal (cron, a pipe): no animation, plain ``linkcheck:`` lines — the number of URLs
@@ -31,6 +31,7 @@ from rich.table import Table
 from rich.text import Text
 
 from linkcheck.archive.progress import STAGE_ARCHIVE, STAGE_CHECKS, STAGE_DONE, ArchiveProgress
+from linkcheck.archive.stage import STATUS_TEXT
 from linkcheck.cli import VERDICT_STYLE
 from linkcheck.report import human_size
 
@@ -208,12 +209,13 @@ class RunProgress:
                     f"archive stage: {event.pages_planned} pages to archive"
                     + (f" ({before} already from their checks)" if before else "")
                     + f", ~{event.images_expected} images so far expected"
-                    + (f"; at least {human_duration(event.eta_s or 0)} at the sites' pacing" if _eta(event) else "")
+                    + (f"; about {human_duration(event.eta_s or 0)} at the sites' pacing" if _eta(event) else "")
                 )
             pct = int(100 * event.fraction)
             self._archive_last_pct = pct - pct % PLAIN_STEP_PCT
         if event.stage == STAGE_DONE:
-            self._plain(f"archive done — {archive_counts_text(event)} in {human_duration(event.elapsed_s)}")
+            how = "done" if event.status in ("", "completed") else STATUS_TEXT.get(event.status, event.status)
+            self._plain(f"archive {how} — {archive_counts_text(event)} in {human_duration(event.elapsed_s)}")
             return
         pct = int(100 * event.fraction)
         if pct >= self._archive_last_pct + PLAIN_STEP_PCT or now - self._archive_last_plain >= PLAIN_EVERY_S:
@@ -223,10 +225,10 @@ class RunProgress:
 
     @staticmethod
     def _pacing_tail(event: ArchiveProgress) -> str:
-        """The ETA bound and the site most waited on, for a plain line."""
+        """The pacing ETA and the site most waited on, for a plain line."""
         tail = ""
         if _eta(event):
-            tail += f" — at least {human_duration(event.eta_s or 0)} left at the sites' pacing"
+            tail += f" — about {human_duration(event.eta_s or 0)} left at the sites' pacing"
         waiting = [gate for gate in event.gates if gate.state.waiting or gate.state.paused]
         if waiting:
             tail += f"; {gate_text(waiting[0].state, waiting[0].requests_left)}"
@@ -296,7 +298,7 @@ class RunProgress:
                     style="dim",
                 )
             ]
-        eta = f"≥ {human_duration(event.eta_s or 0)} at the sites' pacing" if _eta(event) else ""
+        eta = f"ETA ~{human_duration(event.eta_s or 0)} at the sites' pacing" if _eta(event) else ""
         self._archive_progress.update(
             self._archive_task,
             total=event.requests_expected,
