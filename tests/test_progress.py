@@ -249,3 +249,26 @@ def test_plain_lines_are_sparse_for_a_long_stage() -> None:
     assert len(lines) <= 1 + 100 // PLAIN_STEP_PCT + int(crawl_s // module.PLAIN_EVERY_S) + 1
     assert lines[0].startswith("linkcheck: archive stage: 5000 pages to archive")
     assert lines[-1].startswith("linkcheck: archive done — 5000/5000 pages")
+
+
+def test_snapshots_are_rate_limited_but_the_start_and_the_end_always_go_out() -> None:
+    """A sweep archives tens of thousands of pages and images on thousands of hosts: a snapshot
+    (which reads every gate the archive used) goes out at most every EMIT_EVERY_S."""
+    from linkcheck.archive.capture import PageCapture
+    from linkcheck.archive.progress import EMIT_EVERY_S, ArchiveTally
+    from linkcheck.net.gates import HostGates, site_politeness
+
+    now = [0.0]
+    tally = ArchiveTally(HostGates(lambda host: site_politeness(host, {})), lambda: 0, clock=lambda: now[0])
+    got: list[ArchiveProgress] = []
+    tally.listener = got.append
+    pages = [f"https://h{i}.example/p" for i in range(1000)]
+    tally.start_stage(pages)
+    for page in pages:
+        now[0] += EMIT_EVERY_S / 10
+        tally.page(PageCapture(page, "captured"))
+    tally.finish("completed")
+    assert got[0].stage == STAGE_ARCHIVE and got[0].pages_done == 0
+    assert got[-1].stage == STAGE_DONE and got[-1].pages_done == 1000 and got[-1].status == "completed"
+    assert 1000 // 11 <= len(got) - 2 <= 1000 // 10 + 1  # (a tenth of the interval each, float sums)
+    assert [event.pages_done for event in got] == sorted(event.pages_done for event in got)

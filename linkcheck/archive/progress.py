@@ -2,8 +2,8 @@
 
 The :class:`~linkcheck.archive.capture.Archiver` owns an :class:`ArchiveTally` and tells it each
 page and image it finishes; the tally hands an :class:`ArchiveProgress` snapshot to its listener
-(``run_job(on_archive=…)``, ``archive_pending(on_progress=…)``) after each of them, and once when
-the stage ends. Nothing here knows about terminals.
+(``run_job(on_archive=…)``, ``archive_pending(on_progress=…)``) after each of them (at most one
+every ``EMIT_EVERY_S``), and once when the stage starts and when it ends. Nothing here knows about terminals.
 
 The ETA is the *pacing bound* on what is left: a site's requests start ``interval`` seconds apart
 on average (± its jitter) however fast the network is, and sites are paced in parallel, so the
@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 STAGE_CHECKS = "checks"
 STAGE_ARCHIVE = "archive"
 STAGE_DONE = "done"
+# Snapshots at most this often (plus one when the stage starts and one when it ends): a snapshot
+# reads every gate the archive used, and a sweep of the blog archives pages on a couple of thousand
+# hosts, tens of thousands of pages and images — a display refreshes 4 times a second anyway.
+EMIT_EVERY_S = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +94,7 @@ class ArchiveTally:
         self._bytes_written = bytes_written
         self.clock = clock
         self.listener: Callable[[ArchiveProgress], None] | None = None
+        self._last_emit = float("-inf")
         self.stage = STAGE_CHECKS
         self.started = clock()
         self.pages_planned = 0
@@ -120,7 +125,7 @@ class ArchiveTally:
         for url in pages:
             self._pages_left[self._key(_host(url))] += 1
         self.pages_planned = sum(self._pages_left.values()) + done_before
-        self.emit()
+        self.emit(force=True)
 
     def page(self, page: PageCapture) -> None:
         """A page is finished (whatever happened to it)."""
@@ -172,7 +177,7 @@ class ArchiveTally:
         self.stage, self.status = STAGE_DONE, status
         self._pages_left.clear()
         self._images_left.clear()
-        self.emit()
+        self.emit(force=True)
 
     # -- snapshots -------------------------------------------------------------------------------
 
@@ -222,8 +227,13 @@ class ArchiveTally:
             status=self.status,
         )
 
-    def emit(self) -> None:
-        if self.listener is not None:
+    def emit(self, *, force: bool = False) -> None:
+        """A snapshot to the listener, unless one went out less than ``EMIT_EVERY_S`` ago."""
+        if self.listener is None:
+            return
+        now = self.clock()
+        if force or now - self._last_emit >= EMIT_EVERY_S:
+            self._last_emit = now
             self.listener(self.snapshot())
 
 
