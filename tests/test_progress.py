@@ -138,6 +138,18 @@ def test_report_says_what_failed_and_what_is_left_and_why(wechat_blog: Path, sim
     assert f"- left for the next run: {15 - attempted} pages" in markdown.stdout
 
 
+def test_report_says_pages_beyond_the_page_limit_are_left(wechat_blog: Path, simweb) -> None:
+    _checked_without_archive(wechat_blog, simweb)
+    (wechat_blog / "linkcheck.toml").write_text(PACING + "[archive]\nmax_pages = 5\n", encoding="utf-8")
+    done = _run(wechat_blog, simweb)
+    assert done.returncode == 0, done.stderr
+    assert "linkcheck: archive stage: 5 pages to archive" in done.stderr
+    assert "linkcheck: archive done — 5/5 pages, 15/15 images" in done.stderr
+    assert "left for the next run: 10 pages — 10 beyond the page limit" in done.stdout
+    archive = json.loads(_linkcheck(wechat_blog, "report", "-f", "json").stdout)["archive"]
+    assert (archive["planned"], archive["captured"], archive["left"]) == (5, 5, {"page-limit": 10})
+
+
 def test_live_display_shows_the_archive_bar_and_its_sites_pacing(wechat_blog: Path, simweb) -> None:
     """The rich display, as a terminal gets it (a console forced to be one, recorded)."""
     db = wechat_blog / "state" / "linkcheck.db"
