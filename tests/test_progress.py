@@ -30,7 +30,7 @@ from linkcheck.simweb import pages as P
 from linkcheck.simweb.catalog import by_id
 from linkcheck.sites import Politeness
 from tests.support import fast_settings
-from tests.test_cli_ux import ANSI
+from tests.test_cli_ux import ANSI, _run_in_pty
 from tests.test_job import cli_args
 
 ARTICLES = [f"https://mp.weixin.qq.com/s/progressTest{i:02d}abcdefghij" for i in range(15)]
@@ -202,6 +202,21 @@ def test_live_display_shows_the_archive_bar_and_its_sites_pacing(wechat_blog: Pa
     assert last.bytes_written == job.archive.bytes_written
     # The pacing bound is a bound: the stage took at least as long.
     assert job.archive.elapsed_s >= 14 * 0.2
+
+
+def test_terminal_shows_what_the_archive_does_in_every_stage(wechat_blog: Path, simweb) -> None:
+    """Through the real CLI on a pseudo-terminal: while the checks run, what the archive wrote from
+    their answers; then the archive stage's bar and its sites' pacing."""
+    _checked_without_archive(wechat_blog, simweb)
+    # Five pages checked again (and captured from their checks' answers), ten left to the stage.
+    code, screen = _run_in_pty(cli_args(simweb, "--all", "--max-urls", "5"), wechat_blog)
+    assert code == 0, screen[-2000:]
+    shown = ANSI.sub("", screen)
+    assert re.search(r"checking.*\d/5", shown)
+    assert re.search(r"archived while checking: \d of 5 planned pages, \d+ images", shown), shown[-3000:]
+    assert re.search(r"archiving.*\d+/15 pages, \d+/~?\d+ images", shown), shown[-3000:]
+    assert "archive pacing" in shown and "site:weixin" in shown
+    assert "Archive stage completed after" in shown  # the report after the display
 
 
 def test_archive_command_shows_progress_lines(wechat_blog: Path, simweb) -> None:
