@@ -32,7 +32,7 @@ from rich.text import Text
 
 from linkcheck.archive.progress import STAGE_ARCHIVE, STAGE_CHECKS, STAGE_DONE, ArchiveProgress
 from linkcheck.archive.stage import STATUS_TEXT
-from linkcheck.cli import VERDICT_STYLE
+from linkcheck.cli.common import VERDICT_STYLE
 from linkcheck.report import human_size
 
 if TYPE_CHECKING:
