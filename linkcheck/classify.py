@@ -23,6 +23,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 from linkcheck import reasons
+from linkcheck.drift import page_title
 from linkcheck.models import Outcome, Verdict
 from linkcheck.sites import SiteProfile, profile_for
 
@@ -172,10 +173,17 @@ def classify(page: Page, origin: SiteProfile | None = None) -> Outcome:
     if 300 <= status < 400:
         return _outcome(page, Verdict.ERROR, "redirect-without-location")
 
-    # 4. Success.
+    # 4. Success. An alive page whose body was read names its title, for the content-drift rule.
+    title = page_title(text, profiles[-1]) if text and _is_html(page) else None
     if live:
-        return _outcome(page, Verdict.ALIVE, reasons.LIVE_MARKER)
+        return _outcome(page, Verdict.ALIVE, reasons.LIVE_MARKER, title=title)
     required = [p for p in profiles if p.live_required]
     if required and page.body_read:
         return _outcome(page, Verdict.ERROR, reasons.UNRECOGNIZED_PAGE)
-    return _outcome(page, Verdict.ALIVE, f"http-{status}")
+    return _outcome(page, Verdict.ALIVE, f"http-{status}", title=title)
+
+
+def _is_html(page: Page) -> bool:
+    """HTML (or an answer that does not say what it is): a PDF or an image has no <title>."""
+    kind = page.content_type.split(";", 1)[0].strip().lower()
+    return not kind or "html" in kind
