@@ -55,6 +55,44 @@ def open_command(url: str, *, readable: bool, captured: bool) -> str:
 
 
 @dataclass(slots=True)
+class UnreachableLink:
+    """A link that never comes back: its errors (503 every night, a redirect loop, a name that
+    never resolves, timeouts) have lasted as long as a confirmed dead streak. Not dead — no
+    answer said the page is gone — but as worth fixing, so listed as prominently."""
+
+    url: str
+    site: str
+    reason: str  # the last error's reason
+    since: str | None  # first error check of the streak
+    error_checks: int
+    captured: bool
+    file: str
+    line: int
+    readable: bool = False
+
+    @property
+    def open_with(self) -> str:
+        return open_command(self.url, readable=self.readable, captured=self.captured)
+
+
+@dataclass(slots=True)
+class DriftedLink:
+    """A page that answers but is no longer the article the post cited: its title now is a strong
+    mismatch with the title the post gives it and with its first capture's (linkcheck.drift). A
+    flag, not a verdict: the link is alive."""
+
+    url: str
+    site: str
+    page_title: str  # the page's title at the check that found the drift
+    cited_title: str | None  # the title the post gives it
+    first_capture_title: str | None
+    similarity: float
+    checked_at: str
+    file: str
+    line: int
+
+
+@dataclass(slots=True)
 class InternalProblem:
     """A link into the blog that is broken now (checked from its source tree: no confirmation
     needed to be worth fixing, as a local check does not flicker)."""
@@ -90,10 +128,18 @@ class Report:
     dead: list[DeadLink] = field(default_factory=list)
     sites: list[SiteRow] = field(default_factory=list)
     internal: list[InternalProblem] = field(default_factory=list)  # broken links into the blog, by post
+    unreachable: list[UnreachableLink] = field(default_factory=list)  # by post and line
+    drifted: list[DriftedLink] = field(default_factory=list)  # by post and line
 
     def dead_by_post(self) -> dict[str, list[DeadLink]]:
         grouped: dict[str, list[DeadLink]] = defaultdict(list)
         for link in self.dead:
+            grouped[link.file].append(link)
+        return dict(sorted(grouped.items()))
+
+    def unreachable_by_post(self) -> dict[str, list[UnreachableLink]]:
+        grouped: dict[str, list[UnreachableLink]] = defaultdict(list)
+        for link in self.unreachable:
             grouped[link.file].append(link)
         return dict(sorted(grouped.items()))
 
@@ -105,6 +151,8 @@ class Report:
             "dead": [{**asdict(link), "open_with": link.open_with} for link in self.dead],
             "sites": [asdict(row) for row in self.sites],
             "internal": [asdict(problem) for problem in self.internal],
+            "unreachable": [{**asdict(link), "open_with": link.open_with} for link in self.unreachable],
+            "drifted": [asdict(link) for link in self.drifted],
         }
 
 
@@ -149,6 +197,39 @@ def build_report(store: Store, run_id: int | None = None) -> Report:
                     readable=bool(row.get("readable")),
                 )
             )
+    unreachable: list[UnreachableLink] = []
+    for row in queries.unreachable_links():
+        for occurrence in row["occurrences"] or [{"file": "", "line": 0}]:
+            unreachable.append(
+                UnreachableLink(
+                    url=row["canonical"],
+                    site=row["site"],
+                    reason=row["reason"],
+                    since=row["first_error_at"],
+                    error_checks=row["error_checks"],
+                    captured=row["captured"],
+                    file=occurrence["file"],
+                    line=occurrence["line"],
+                    readable=row["readable"],
+                )
+            )
+    drifted: list[DriftedLink] = []
+    for row in queries.drifted_links():
+        for occurrence in row["occurrences"] or [{"file": "", "line": 0}]:
+            drifted.append(
+                DriftedLink(
+                    url=row["canonical"],
+                    site=row["site"],
+                    page_title=row["page_title"],
+                    # The title this citation gives, else the first the posts give.
+                    cited_title=occurrence.get("title") or row["cited_title"],
+                    first_capture_title=row["first_capture_title"],
+                    similarity=row["similarity"],
+                    checked_at=row["checked_at"],
+                    file=occurrence["file"],
+                    line=occurrence["line"],
+                )
+            )
     sites: dict[str, SiteRow] = {}
     for row in queries.site_verdicts():
         site = row["site"] or "generic"
@@ -166,6 +247,8 @@ def build_report(store: Store, run_id: int | None = None) -> Report:
         dead=sorted(dead, key=lambda d: (d.file, d.line)),
         sites=sorted(sites.values(), key=lambda r: (_SITE_ORDER.get(r.site, 99), r.site)),
         internal=internal_problems(store),
+        unreachable=sorted(unreachable, key=lambda u: (u.file, u.line)),
+        drifted=sorted(drifted, key=lambda d: (d.file, d.line)),
     )
 
 
@@ -238,7 +321,7 @@ def browser_line(report: Report) -> str | None:
     return RecheckSummary.from_dict(data).describe()
 
 
-def _archived_cell(link: DeadLink) -> str:
+def _archived_cell(link: DeadLink | UnreachableLink) -> str:
     if link.readable:
         return f"readable copy: `{link.open_with}`"
     if link.captured:
@@ -296,6 +379,36 @@ def to_markdown(report: Report) -> str:
             archived = _archived_cell(link)
             since = (link.since or "")[:10]
             lines.append(f"| {link.line} | {_md_escape(link.url)} | {link.reason} | {since} | {archived} |")
+        lines.append("")
+    lines.append(f"## Unreachable links ({len({u.url for u in report.unreachable})})")
+    lines.append("")
+    if not report.unreachable:
+        lines += ["None.", ""]
+    for post, links in report.unreachable_by_post().items():
+        lines.append(f"### {post}")
+        lines.append("")
+        lines.append("| line | URL | last error | failing since | error checks | archived |")
+        lines.append("|---:|---|---|---|---:|---|")
+        for link in links:
+            archived = _archived_cell(link)
+            since = (link.since or "")[:10]
+            lines.append(
+                f"| {link.line} | {_md_escape(link.url)} | {link.reason} | {since} | {link.error_checks} | {archived} |"
+            )
+        lines.append("")
+    if report.drifted:
+        lines.append(f"## Drifted pages ({len({d.url for d in report.drifted})})")
+        lines.append("")
+        lines.append("Alive, but the page's title is no longer the cited article's.")
+        lines.append("")
+        lines.append("| post:line | URL | cited title | first capture's title | title now | similarity |")
+        lines.append("|---|---|---|---|---|---:|")
+        for link in report.drifted:
+            lines.append(
+                f"| {link.file}:{link.line} | {_md_escape(link.url)} | {_md_escape(link.cited_title or '')} "
+                f"| {_md_escape(link.first_capture_title or '')} | {_md_escape(link.page_title)} "
+                f"| {link.similarity:.2f} |"
+            )
         lines.append("")
     lines.append("## By site")
     lines.append("")

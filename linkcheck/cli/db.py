@@ -91,7 +91,7 @@ def _where(occurrences: list[dict], limit: int = 3) -> str:
 _DEAD_CSV_FIELDS = (
     "file", "line", "column", "canonical", "site", "reason", "confirmed", "dead_checks",
     "first_dead_at", "last_dead_at", "dead_days", "last_alive_at", "current_verdict", "captured", "readable",
-    "open_with",
+    "open_with", "state",
 )  # fmt: skip
 
 
@@ -123,15 +123,39 @@ def dead(
         bool,
         typer.Option("--include-suspected", help="Also list dead links not confirmed yet (marked 'suspected')."),
     ] = False,
+    include_unreachable: Annotated[
+        bool,
+        typer.Option(
+            "--include-unreachable",
+            help="Also list links that never come back: errors (5xx, timeouts, redirect loops …) as long as a "
+            "confirmed dead streak (marked 'unreachable').",
+        ),
+    ] = False,
     config_file: ConfigOpt = None,
 ) -> None:
     """Confirmed dead links and the posts and lines that cite them."""
     db = database_path(db, load_config_or_fail(config_file))
     with open_store(db) as store:
         links = store.queries.dead_links(include_suspected=include_suspected)
+        unreachable = store.queries.unreachable_links() if include_unreachable else []
         settings = store.settings.values()
     from linkcheck.report import open_command
 
+    for link in links:
+        link["state"] = "confirmed" if link["confirmed"] else "suspected"
+    for row in unreachable:
+        # In the dead list's shape: the error streak stands where the dead streak does.
+        links.append(
+            {
+                **row,
+                "first_dead_at": row["first_error_at"],
+                "last_dead_at": row["last_error_at"],
+                "dead_checks": row["error_checks"],
+                "dead_days": row["error_days"],
+                "confirmed": True,
+                "state": "unreachable",
+            }
+        )
     for link in links:
         link["open_with"] = open_command(
             link["canonical"], readable=bool(link.get("readable")), captured=bool(link.get("captured"))
@@ -140,6 +164,12 @@ def dead(
         f"confirmed = at least {settings['confirm_checks']:g} dead checks spanning at least "
         f"{settings['confirm_days']:g} days, no alive check in between"
     )
+    if include_unreachable:
+        rule += (
+            f"; unreachable = at least {settings['confirm_checks']:g} error checks spanning at least "
+            f"{settings['confirm_days']:g} days, no alive or dead check in between (blocked ones neutral)"
+        )
+    show_state = include_suspected or include_unreachable
     if output_format is DeadFormat.json:
         _emit_json(links)
         return
@@ -154,12 +184,18 @@ def dead(
                     + [link[f] for f in _DEAD_CSV_FIELDS[3:]]
                 )
         return
-    state = "confirmed" if not include_suspected else "confirmed or suspected"
+    state = " or ".join(
+        ["confirmed"] + (["suspected"] if include_suspected else []) + (["unreachable"] if include_unreachable else [])
+    )
+    noun = "dead links" if not include_unreachable else "dead or unreachable links"
     grouped = _dead_by_post(links)
     if output_format is DeadFormat.markdown:
-        out = [f"# Dead links ({len(links)} {state}, in {len(grouped)} posts)", "", f"_{rule}._", ""]
+        heading = "Dead links" if not include_unreachable else "Dead and unreachable links"
+        out = [f"# {heading} ({len(links)} {state}, in {len(grouped)} posts)", "", f"_{rule}._", ""]
         columns = ["line", "URL", "reason", "dead since", "dead checks", "archived"]
-        if include_suspected:
+        if include_unreachable:
+            columns[3:5] = ["failing since", "checks"]
+        if show_state:
             columns.append("state")
         for post, rows in grouped:
             out += [f"## {post or '(not cited)'}", "", "| " + " | ".join(columns) + " |"]
@@ -169,17 +205,23 @@ def dead(
                     (occurrence or {}).get("line", ""), f"<{link['canonical']}>", link["reason"],
                     _day(link["first_dead_at"]), link["dead_checks"], _archived(link),
                 ]  # fmt: skip
-                if include_suspected:
-                    cells.append("confirmed" if link["confirmed"] else "suspected")
+                if show_state:
+                    cells.append(link["state"])
                 out.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
             out.append("")
         sys.stdout.write("\n".join(out).rstrip("\n") + "\n")
         return
     if not links:
-        console.print(f"No {state} dead links. ({rule}.)", highlight=False)
+        console.print(f"No {state} {noun}. ({rule}.)", highlight=False)
         return
+    if include_unreachable:
+        counts = {name: sum(link["state"] == name for link in links) for name in _STATE_STYLE}
+        found = ", ".join(f"{count} {name}" for name, count in counts.items() if count)
+        title = f"Dead and unreachable links in {len(grouped)} posts: {found}"
+    else:
+        title = f"{len(links)} {state} {noun} in {len(grouped)} posts"
     table = Table(
-        title=f"{len(links)} {state} dead links in {len(grouped)} posts",
+        title=title,
         caption=rule,
         title_justify="left",
         caption_justify="left",
@@ -188,10 +230,10 @@ def dead(
     table.add_column("line", justify="right")
     table.add_column("URL", overflow="fold")
     table.add_column("reason", overflow="fold")
-    table.add_column("dead since")
+    table.add_column("dead since" if not include_unreachable else "failing since")
     table.add_column("checks", justify="right")
     table.add_column("archive")
-    if include_suspected:
+    if show_state:
         table.add_column("state")
     for post, rows in grouped:
         for index, (link, occurrence) in enumerate(rows):
@@ -204,10 +246,13 @@ def dead(
                 _text(link["dead_checks"]),
                 _text(_archived(link), "green" if link.get("captured") else "dim"),
             ]
-            if include_suspected:
-                cells.append(_text("confirmed", "bold red") if link["confirmed"] else _text("suspected", "yellow"))
+            if show_state:
+                cells.append(_text(link["state"], _STATE_STYLE[link["state"]]))
             table.add_row(*cells, end_section=index == len(rows) - 1)
     console.print(table)
+
+
+_STATE_STYLE = {"confirmed": "bold red", "suspected": "yellow", "unreachable": "bold magenta"}
 
 
 def _archived(link: dict) -> str:
