@@ -107,6 +107,19 @@ def aliases_for(assignments: Iterable[Assignment]) -> dict[str, str]:
     return table
 
 
+def titles_for(links: Iterable[Link]) -> dict[str, str]:
+    """The simulated web's title table: ``host/path?query`` of each cited URL → the title the posts
+    cite it with (the first), so the pages answer as the articles the posts cite — as most still
+    do — and only a scripted replacement drifts (:mod:`linkcheck.drift`)."""
+    table: dict[str, str] = {}
+    for link in links:
+        title = next((o.title for o in link.occurrences if o.title), None)
+        if title is None or not link.checkable or "://" not in link.canonical:
+            continue
+        table[link.canonical.split("://", 1)[1]] = title
+    return table
+
+
 # The smallest valid PNG (1×1): the demo blog's images only have to exist.
 _PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"

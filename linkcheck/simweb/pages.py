@@ -321,13 +321,13 @@ def wx_live_quote(article_id: str, quoted: str) -> bytes:
 
 
 @lru_cache(maxsize=64)  # ~190 KB each; building one takes ~0.3 ms
-def wx_generic(article_id: str, images: int = 3) -> bytes:
-    return wx_article(article_id, images=images)
+def wx_generic(article_id: str, images: int = 3, title: str | None = None) -> bytes:
+    return wx_article(article_id, images=images, title=title)
 
 
 @lru_cache(maxsize=64)
-def wx_generic_long(biz: str, mid: str, idx: str, sn: str, images: int = 3) -> bytes:
-    return wx_article(f"{biz}_{mid}_{idx}", ids=(biz, mid, idx, sn), images=images)
+def wx_generic_long(biz: str, mid: str, idx: str, sn: str, images: int = 3, title: str | None = None) -> bytes:
+    return wx_article(f"{biz}_{mid}_{idx}", ids=(biz, mid, idx, sn), images=images, title=title)
 
 
 WX_ALBUM = (
@@ -637,11 +637,17 @@ def github_repo(owner: str, repo: str) -> bytes:
     ).encode()
 
 
-def generic_page(host: str, path: str) -> bytes:
-    """The long tail of a blog's hosts in the demo: a small ordinary live page."""
+def generic_page(host: str, path: str, title: str | None = None) -> bytes:
+    """The long tail of a blog's hosts in the demo: a small ordinary live page. ``title``: the
+    article's (a real page's <title> is its article's title and then, often, its site's name)."""
+    if title is None:
+        return (
+            f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{escape(host)}</title></head><body>'
+            f"<h1>{escape(host)}</h1><p>Simulated page for {escape(path)}.</p></body></html>"
+        ).encode()
     return (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{escape(host)}</title></head><body>'
-        f"<h1>{escape(host)}</h1><p>Simulated page for {escape(path)}.</p></body></html>"
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{escape(title)} | {escape(host)}</title></head>'
+        f"<body><h1>{escape(title)}</h1><p>Simulated page for {escape(path)}.</p></body></html>"
     ).encode()
 
 
