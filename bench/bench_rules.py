@@ -1,0 +1,324 @@
+"""Truth beyond the status code (issue #19): what each new rule changes over the whole blog.
+
+    python bench/bench_rules.py                      # the whole corpus, this code against df8b147
+    python bench/bench_rules.py --sample 3000        # 3,000 URLs drawn at random (seed 17)
+    python bench/bench_rules.py --baseline none      # this code only: counts, no comparison
+
+What one run does:
+
+1. scans the real blog (``/work/shared/corpus/_posts``, ``--corpus``; read in place, never copied —
+   with ``--sample`` only the drawn URLs are written to a temporary post) — about 25,000 checkable
+   URLs on 1,900 hosts;
+2. serves the simulated web in this process (a thread), answering for every host of the corpus as
+   ``bench/bench_nights.py`` does: every host a live page of its site's shape, one WeChat URL in
+   ``--dead-every`` (8) a deleted article, Zhihu behind a solved challenge. On top of these existing
+   scenarios, the scenarios of the new rules (:data:`SCENARIOS` below: each names the corpus URLs
+   it turns into what, and what linkcheck should then say);
+3. runs the real CLI, ``python -m linkcheck check CORPUS --all --no-archive --format json``, in a
+   fresh directory over HTTPS on loopback with the simulated web's CA; pacing is off for loopback
+   (every host's interval 0 and ``--host-concurrency`` in flight, through ``[hosts."…"]`` tables of
+   a ``linkcheck.toml``), which changes no verdict — only how long the run takes;
+4. does the same with the code of ``--baseline`` (default ``df8b147``, main before issue #19's rules:
+   extracted with ``git archive`` into a temporary directory and run on this interpreter) against
+   the same simulated web — the new rules off, a switch of this bench and not of the product;
+5. prints the counts by verdict, by reason and by flag in both runs, every URL whose verdict
+   differs (grouped by old → new verdict:reason, with the scenario that made it), and the **new
+   false-dead**: URLs dead now, not dead in the baseline, that no scenario made dead.
+
+Exit status 0 when there is no new false-dead and every scenario URL got the verdict its scenario
+expects; 1 otherwise.
+
+How to add a rule: give the simulated web the pages (``linkcheck/simweb``), add a
+:class:`Scenario` to :data:`SCENARIOS` that picks corpus URLs for them, and, for a flag that is
+not a verdict, a line in :data:`FLAGS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CORPUS = Path("/work/shared/corpus/_posts")
+BASELINE = "df8b147"  # main before the rules of issue #19
+WECHAT = "mp.weixin.qq.com"
+DELETED = "https://mp.weixin.qq.com/s/P9cMowFQ-QahLRnfHponKw"  # the simulated web's deleted article
+CANARY = "https://behave.test/ok"
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusLink:
+    canonical: str
+    host: str
+    site: str  # the site profile's name
+
+
+@dataclass(slots=True)
+class Setup:
+    """What the scenarios build: keyword arguments of :class:`~linkcheck.simweb.SimulatedWeb`, and
+    the verdict each touched URL should end with (``None``: whatever the site says; the URL is still
+    listed as the scenario's)."""
+
+    web: dict = field(default_factory=lambda: {"aliases": {}})
+    expected: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # canonical → (verdict, reason)
+    scenario_of: dict[str, str] = field(default_factory=dict)  # canonical → scenario name
+
+    def touch(self, scenario: str, url: str, verdict: str, reason: str | None = None) -> None:
+        self.expected[url] = (verdict, reason)
+        self.scenario_of[url] = scenario
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    describe: str
+    apply: Callable[[list[CorpusLink], Setup, argparse.Namespace], None]
+
+
+def _wechat_deleted(links: list[CorpusLink], setup: Setup, args: argparse.Namespace) -> None:
+    """The existing scenario of bench_nights: one WeChat URL in N answers as a deleted article."""
+    if not args.dead_every:
+        return
+    wechat = [link.canonical for link in links if link.host == WECHAT]
+    for url in wechat[:: args.dead_every]:
+        setup.web["aliases"][url.split("://", 1)[1]] = DELETED
+        setup.touch("wechat-deleted", url, "dead", "tombstone:weixin-deleted")
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("wechat-deleted", "one WeChat URL in --dead-every answers as a deleted article", _wechat_deleted),
+)
+
+# Flags that are not verdicts: name → how to read it from one object of `check --format json`.
+FLAGS: dict[str, Callable[[dict], bool]] = {}
+
+
+# ---- the runs -----------------------------------------------------------------------------------
+
+
+def corpus_links(corpus: Path, sample: int | None) -> list[CorpusLink]:
+    from linkcheck.scan.collect import collect
+    from linkcheck.sites import profile_for
+
+    links = sorted((link for link in collect([corpus]).links if link.checkable), key=lambda link: link.canonical)
+    if sample:
+        links = random.Random(17).sample(links, min(sample, len(links)))
+        links.sort(key=lambda link: link.canonical)
+    return [CorpusLink(link.canonical, link.host, profile_for(link.host).name) for link in links]
+
+
+def write_workdir(directory: Path, hosts: Iterable[str], ca_pem: bytes, concurrency: int) -> None:
+    """A blog root whose linkcheck.toml turns pacing off for every host (loopback answers at once)."""
+    directory.mkdir(parents=True)
+    (directory / "ca.pem").write_bytes(ca_pem)
+    tables = "".join(f'[hosts."{host}"]\nconcurrency = {concurrency}\ninterval = 0\n\n' for host in sorted(set(hosts)))
+    (directory / "linkcheck.toml").write_text(f"timeout = 20\nbackoff = 0.1\n\n{tables}", encoding="utf-8")
+
+
+def extract(revision: str, into: Path) -> Path:
+    """The package as it was at ``revision`` (git archive), with this checkout's native modules."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", revision, "linkcheck"], capture_output=True, check=True
+    )
+    into.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    for native in (ROOT / "linkcheck").glob("**/*.so"):
+        target = into / native.relative_to(ROOT)
+        if not target.exists():
+            shutil.copy(native, target)
+    return into
+
+
+def run_check(web, workdir: Path, posts: Path, code: Path | None) -> tuple[dict[str, dict], float]:
+    """`linkcheck check` over ``posts`` in ``workdir`` (this checkout's code, or the package under
+    ``code``): its JSON objects by canonical URL, and the wall time."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(code if code is not None else ROOT)
+    args = [
+        sys.executable, "-m", "linkcheck", "check", str(posts), "--all", "--no-archive", "--format", "json",
+        "--db", str(workdir / "linkcheck.db"),
+        "--resolve", f"*:443:127.0.0.1:{web.https_port}", "--resolve", f"*:80:127.0.0.1:{web.http_port}",
+        "--ca-bundle", "ca.pem", "--allow-private", "--canary", CANARY,
+    ]  # fmt: skip
+    web.reset_state()
+    started = time.perf_counter()
+    done = subprocess.run(args, cwd=workdir, capture_output=True, text=True, env=env, timeout=7200)
+    wall = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"linkcheck check failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return {r["canonical"]: r for r in json.loads(done.stdout)}, wall
+
+
+# ---- the report ---------------------------------------------------------------------------------
+
+
+def _vr(result: dict | None) -> str:
+    return f"{result['verdict']}:{result['reason']}" if result else "—"
+
+
+def _flags(result: dict) -> list[str]:
+    return [name for name, test in FLAGS.items() if test(result)]
+
+
+def report(links: list[CorpusLink], setup: Setup, runs: dict[str, dict[str, dict]], show: int) -> bool:
+    names = list(runs)
+    new = runs["this code"]
+    base = runs.get(names[1]) if len(names) > 1 else None
+    ok = True
+    checked = {link.canonical for link in links}
+
+    print(f"  {'verdict':38}" + "".join(f"{name:>22}" for name in names))
+    for verdict in ("alive", "dead", "blocked", "error", "skipped"):
+        counts = [sum(1 for r in runs[name].values() if r["verdict"] == verdict) for name in names]
+        print(f"  {verdict:38}" + "".join(f"{n:>22,}" for n in counts))
+    print()
+    print(f"  {'verdict:reason':38}" + "".join(f"{name:>22}" for name in names))
+    by_reason = {name: Counter(_vr(r) for r in runs[name].values()) for name in names}
+    for key in sorted(set().union(*by_reason.values())):
+        cells = [by_reason[name][key] for name in names]
+        mark = "" if len(set(cells)) == 1 else "   ←"
+        print(f"  {key:38}" + "".join(f"{n:>22,}" for n in cells) + mark)
+    print()
+    if FLAGS:
+        print(f"  {'flag':38}" + "".join(f"{name:>22}" for name in names))
+        for flag in FLAGS:
+            cells = [sum(1 for r in runs[name].values() if flag in _flags(r)) for name in names]
+            print(f"  {flag:38}" + "".join(f"{n:>22,}" for n in cells))
+    else:
+        print("  flags: none defined yet (FLAGS)")
+    print()
+
+    # Scenario URLs: did each end as its scenario says?
+    per_scenario: dict[str, Counter[str]] = defaultdict(Counter)
+    wrong: list[tuple[str, str, str]] = []
+    for url, (verdict, reason) in setup.expected.items():
+        result = new.get(url)
+        got = result["verdict"] if result else "missing"
+        fits = result is not None and got == verdict and (reason is None or result["reason"] == reason)
+        per_scenario[setup.scenario_of[url]]["as expected" if fits else "NOT as expected"] += 1
+        if not fits:
+            wrong.append((setup.scenario_of[url], url, f"expected {verdict}:{reason or '*'}, got {_vr(result)}"))
+    for scenario in SCENARIOS:
+        counts = per_scenario.get(scenario.name, Counter())
+        print(
+            f"  scenario {scenario.name}: {sum(counts.values()):,} URLs ({scenario.describe}); "
+            + ", ".join(f"{n:,} {what}" for what, n in sorted(counts.items()))
+        )
+    for scenario, url, what in wrong[:show]:
+        print(f"    {scenario}: {url}: {what}")
+    if wrong:
+        ok = False
+    print()
+
+    if base is None:
+        return ok
+    # What the new rules changed: every URL whose verdict differs, grouped by transition.
+    changed: dict[tuple[str, str], list[str]] = defaultdict(list)
+    reason_only: Counter[tuple[str, str]] = Counter()
+    for url in sorted(checked):
+        before, after = base.get(url), new.get(url)
+        if before is None or after is None:
+            continue
+        if before["verdict"] != after["verdict"]:
+            changed[(_vr(before), _vr(after))].append(url)
+        elif before["reason"] != after["reason"]:
+            reason_only[(_vr(before), _vr(after))] += 1
+    total = sum(len(urls) for urls in changed.values())
+    print(f"  verdict changed ({names[1]} → this code): {total:,} URLs")
+    for (before, after), urls in sorted(changed.items(), key=lambda item: -len(item[1])):
+        scenarios = Counter(setup.scenario_of.get(url, "no scenario") for url in urls)
+        print(f"    {before} → {after}: {len(urls):,} ({', '.join(f'{s} {n:,}' for s, n in scenarios.items())})")
+        for url in urls[:show]:
+            print(f"      {url}")
+        if len(urls) > show:
+            print(f"      … and {len(urls) - show:,} more (--show)")
+    for (before, after), n in sorted(reason_only.items(), key=lambda item: -item[1]):
+        print(f"    same verdict, reason {before} → {after}: {n:,}")
+    false_dead = [
+        url
+        for urls in changed.values()
+        for url in urls
+        if new[url]["verdict"] == "dead" and setup.expected.get(url, ("",))[0] != "dead"
+    ]
+    print(f"  new false-dead (dead now, not in the baseline, no scenario made it dead): {len(false_dead):,}")
+    for url in false_dead[:show]:
+        print(f"    {url}: {_vr(base.get(url))} → {_vr(new.get(url))}")
+    if false_dead:
+        ok = False
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--sample", type=int, help="only this many URLs of the corpus, drawn at random (seed 17)")
+    parser.add_argument(
+        "--baseline", default=BASELINE, help=f"git revision with the rules off ('none': skip; {BASELINE})"
+    )
+    parser.add_argument("--dead-every", type=int, default=8, help="one WeChat URL in N answers as deleted")
+    parser.add_argument("--host-concurrency", type=int, default=8, help="requests in flight per host (pacing off)")
+    parser.add_argument("--show", type=int, default=40, help="URLs listed per changed group at most")
+    args = parser.parse_args()
+
+    from linkcheck.simweb import serve_in_thread
+
+    if not args.corpus.is_dir():
+        raise SystemExit(f"no corpus at {args.corpus}")
+    links = corpus_links(args.corpus, args.sample)
+    setup = Setup()
+    for scenario in SCENARIOS:
+        scenario.apply(links, setup, args)
+    hosts = {link.host for link in links}
+    by_site = Counter(link.site for link in links)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-rules-"))
+    try:
+        posts = args.corpus
+        if args.sample:
+            posts = tmp / "posts"
+            posts.mkdir()
+            body = "\n\n".join(f"参考 {link.canonical} 看看" for link in links)
+            (posts / "sample.md").write_text(f"---\ntitle: sample\n---\n{body}\n", encoding="utf-8")
+        print(
+            f"issue #19 rules over {'a sample of ' if args.sample else ''}the blog: {len(links):,} checkable URLs on "
+            f"{len(hosts):,} hosts ({', '.join(f'{s} {n:,}' for s, n in by_site.most_common(5))}, …)"
+        )
+        print(
+            f"  `linkcheck check --all --no-archive` on the simulated web (HTTPS on loopback; pacing off: interval 0, "
+            f"{args.host_concurrency} in flight per host); baseline: "
+            + ("none" if args.baseline == "none" else f"the code of {args.baseline} on the same simulated web")
+        )
+        runs: dict[str, dict[str, dict]] = {}
+        walls: dict[str, float] = {}
+        with serve_in_thread(unknown_hosts="alive", max_records=0, zhihu_challenge=False, **setup.web) as web:
+            new_dir = tmp / "new"
+            write_workdir(new_dir, hosts, web.ca_pem(), args.host_concurrency)
+            runs["this code"], walls["this code"] = run_check(web, new_dir, posts, None)
+            if args.baseline != "none":
+                code = extract(args.baseline, tmp / "baseline-code")
+                base_dir = tmp / "baseline"
+                write_workdir(base_dir, hosts, web.ca_pem(), args.host_concurrency)
+                name = f"baseline {args.baseline}"
+                runs[name], walls[name] = run_check(web, base_dir, posts, code)
+        print("  " + ", ".join(f"{name}: {len(runs[name]):,} URLs in {walls[name]:.0f} s" for name in runs))
+        print()
+        ok = report(links, setup, runs, args.show)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
