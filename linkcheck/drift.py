@@ -17,6 +17,11 @@ shorter has at least :data:`MIN_CONTAINED` characters, else the Dice coefficient
 character bigrams (2·|common bigrams| / (|bigrams a| + |bigrams b|), counted as multisets): a
 title edited slightly keeps most of its bigrams, an article replaced by another keeps almost none.
 
+The rule applies on sites whose profile says where their article's title is (``titles`` in
+:mod:`linkcheck.sites`: WeChat, Zhihu). Elsewhere a ``<title>`` is as often the site's name or a
+section's as the article's (a blog's home page cited for one of its posts), so the title is
+recorded with the check but not compared.
+
 A check is **drifted** when its title's similarity to *every* reference title (cited and first
 capture) is below :data:`DRIFT_BELOW` (0.3). Requiring all references to disagree keeps a loosely
 written cited title from flagging a page whose first capture still matches. Drift is a flag on the

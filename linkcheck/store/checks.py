@@ -55,7 +55,12 @@ def _verdict_value(outcome: Outcome) -> str:
 
 def _drift(conn: sqlite3.Connection, url_id: int, canonical: str, title: str) -> Drift | None:
     """A check's page title against the titles known before it: those the posts cite the URL
-    with, and its first page capture's (linkcheck.drift)."""
+    with, and its first page capture's (linkcheck.drift). Only on sites whose profile says where
+    their article's title is (WeChat, Zhihu): elsewhere a <title> is as often the site's name or a
+    section's as an article's — a blog's home page cited for one of its posts — and would drift."""
+    profile = profile_for(urlsplit(canonical).hostname or "")
+    if profile.titles is None:
+        return None
     references = [
         row[0]
         for row in conn.execute("SELECT title FROM occurrences WHERE url_id = ? AND title IS NOT NULL", (url_id,))
@@ -67,7 +72,7 @@ def _drift(conn: sqlite3.Connection, url_id: int, canonical: str, title: str) ->
     ).fetchone()
     if first is not None:
         references.append(first[0])
-    return compare(title, references, profile_for(urlsplit(canonical).hostname or ""))
+    return compare(title, references, profile)
 
 
 def rebuild_url_state(conn: sqlite3.Connection, rules: Rules) -> int:
