@@ -56,12 +56,16 @@ _TAGS = LazyPattern(r"<[^>]*>")
 _NOT_A_TITLE_START = ("#", "- ", "* ", "+ ", ">", "!", "|", "`", "$", "<", "{", "[", "---", "***", "===")
 # ...or end with: a sentence or an introduction ("…如下：") is the author's prose.
 _NOT_A_TITLE_END = ("。", "：", ":", "，", ",", "；", ";")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+# Zero-width characters the blog's titles often carry (copied from WeChat); a regular expression,
+# as str.translate with a table goes through Python for every character (the scan calls this
+# for 23,000 lines).
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_TWO_ALNUM = re.compile(r"[^\W_].*?[^\W_]", re.S)
 
 
 def _clean(raw: str) -> str:
     """Markup-free, entity-decoded, whitespace-collapsed text."""
-    text = html.unescape(_TAGS.compiled.sub("", raw)).translate(_INVISIBLE)
+    text = _INVISIBLE.sub("", html.unescape(_TAGS.compiled.sub("", raw)))
     return " ".join(text.split())
 
 
@@ -94,12 +98,12 @@ def cited_title(candidate: str) -> str | None:
     """``candidate`` (a link's text, or the line after a URL alone on its line) as a cited title,
     or None when it reads as something else: empty, a URL, a heading, a list item, a quote, code,
     a sentence of the author's, or too long."""
-    text = " ".join(candidate.translate(_INVISIBLE).split())
+    text = " ".join(_INVISIBLE.sub("", candidate).split())
     if not text or len(text) > MAX_TITLE_CHARS or "://" in text:
         return None
     if text.startswith(_NOT_A_TITLE_START) or text.endswith(_NOT_A_TITLE_END):
         return None
-    if sum(ch.isalnum() for ch in text) < 2:
+    if _TWO_ALNUM.search(text) is None:  # fewer than two letters or digits
         return None
     return text
 

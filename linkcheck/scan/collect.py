@@ -226,7 +226,8 @@ def cited_titles(pairs: list[tuple[str, Occurrence]], text: str) -> None:
             if lines is None:
                 lines = text.split("\n")
             index = occurrence.line - 1
-            if lines[index].strip() not in (url, f"<{url}>"):
+            alone = lines[index].strip()
+            if alone != url and not (alone[1:-1] == url and alone[0] == "<"):  # (``<url>``: an autolink)
                 continue  # a URL inside a sentence: the sentence is not its title
             for following in lines[index + 1 : index + 3]:
                 if following.strip():
