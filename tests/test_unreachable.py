@@ -143,3 +143,33 @@ def test_errors_that_persist_become_unreachable_walls_never_do(blog: Path, simwe
     # Plain SQL agrees.
     sql = sqlite3.connect(db).execute("SELECT canonical FROM unreachable_links ORDER BY canonical").fetchall()
     assert [row[0] for row in sql] == sorted(NEVER_COME_BACK)
+
+
+def test_check_reports_unreachable_and_drifted_in_its_own_report(tmp_path: Path, simweb, monkeypatch) -> None:
+    """`linkcheck check` itself (a subprocess, the real CLI): with the confirmation at one check
+    (``confirm_checks = 1``, ``confirm_days = 0`` in its config) a 503 is unreachable at once, and
+    a WeChat article whose page now carries another title than the post cites is drifted."""
+    article = "https://mp.weixin.qq.com/s/Fes8FHngKnL8jklB7DhNCQ"
+    monkeypatch.setattr(simweb, "titles", {article.split("://", 1)[1]: "双十一爆款清单：这些好物闭眼入"})
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "2021-5-21-acc.md").write_text(
+        f"{UNAVAILABLE}\n\n一个总是 503 的站点\n\n{article}\n\n图计算加速架构综述\n", encoding="utf-8"
+    )
+    (tmp_path / "ca.pem").write_bytes(simweb.ca_pem())
+    (tmp_path / "linkcheck.toml").write_text(
+        'confirm_checks = 1\nconfirm_days = 0\nmax_attempts = 1\n[hosts."mp.weixin.qq.com"]\ninterval = 0.01\n',
+        encoding="utf-8",
+    )
+    args = [
+        sys.executable, "-m", "linkcheck", "check", "posts",
+        "--resolve", f"*:443:127.0.0.1:{simweb.https_port}", "--ca-bundle", "ca.pem", "--allow-private",
+        "--canary", ALIVE, "--no-archive",
+    ]  # fmt: skip
+    done = subprocess.run(
+        args, cwd=tmp_path, capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "220"}
+    )
+    assert done.returncode == 0, done.stderr  # neither is a newly confirmed dead link
+    unreachable = done.stdout.split("Unreachable links (1)", 1)[1]
+    assert UNAVAILABLE in unreachable.split("Drifted pages", 1)[0] and "http-5xx" in unreachable
+    drifted = done.stdout.split("Drifted pages (1)", 1)[1].split("By site", 1)[0]
+    assert article in drifted and "图计算加速架构综述" in drifted and "双十一爆款清单" in drifted
