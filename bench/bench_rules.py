@@ -39,6 +39,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -114,16 +115,22 @@ def _cited_titles(links: list[CorpusLink]) -> dict[str, str]:
     return {link.canonical.split("://", 1)[1]: link.title for link in links if link.title}
 
 
-def _titled(links: list[CorpusLink], setup: Setup) -> list[CorpusLink]:
-    """Corpus URLs the drift rule compares (a site whose profile says where its article's title is),
-    with a cited title, and no other scenario's."""
-    from linkcheck.sites import profile_by_name
+# The Zhihu pages the simulated web serves as live articles or questions (linkcheck.simweb.challenge:
+# an id ending in 404 or 410 is its dead one; other paths are Zhihu's home page, unrecognised).
+_ZHIHU_PAGE = re.compile(r"^https://(?:zhuanlan\.zhihu\.com/p|www\.zhihu\.com/question)/\d+(?:/answer/\d+)?$")
 
-    return [
-        link
-        for link in links
-        if link.title and profile_by_name(link.site).titles is not None and link.canonical not in setup.expected
-    ]
+
+def _article(link: CorpusLink) -> bool:
+    """A page the simulated web serves as a live article: any WeChat article, a Zhihu one above."""
+    if link.site == "weixin":
+        return True
+    return bool(_ZHIHU_PAGE.match(link.canonical)) and not link.canonical.endswith(("404", "410"))
+
+
+def _titled(links: list[CorpusLink], setup: Setup) -> list[CorpusLink]:
+    """Corpus URLs the drift rule compares (a site whose profile says where its article's title is:
+    WeChat, Zhihu) on pages served as live articles, with a cited title, and no other scenario's."""
+    return [link for link in links if link.title and _article(link) and link.canonical not in setup.expected]
 
 
 def _drift_replaced(links: list[CorpusLink], setup: Setup, args: argparse.Namespace) -> None:
@@ -191,11 +198,12 @@ def _unreachable(links: list[CorpusLink], setup: Setup, args: argparse.Namespace
 
 
 def _walls(links: list[CorpusLink], setup: Setup, args: argparse.Namespace) -> None:
-    """Four Zhihu URLs meet the 403 wall: blocked, never unreachable however long it lasts."""
-    zhihu = [link for link in links if link.site == "zhihu" and link.canonical not in setup.expected]
+    """Four Zhihu URLs meet its security verification (302 to /account/unhuman): blocked, never
+    unreachable however long it lasts."""
+    zhihu = [link for link in links if _ZHIHU_PAGE.match(link.canonical) and link.canonical not in setup.expected]
     for link in zhihu[: 4 * 97 : 97]:
-        _alias(setup, link.canonical, "https://zhuanlan.zhihu.com/p/146643148")
-        setup.touch("wall", link.canonical, "blocked", "antibot:zhihu-403")
+        _alias(setup, link.canonical, "https://www.zhihu.com/question/1912780463006782640")
+        setup.touch("wall", link.canonical, "blocked", "antibot:zhihu-unhuman")
 
 
 SCENARIOS: tuple[Scenario, ...] = (

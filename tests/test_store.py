@@ -745,13 +745,20 @@ def test_archive_order_is_never_captured_then_decay_risk_then_oldest() -> None:
 
 # ---- links that never come back (migration 6) ------------------------------------------------
 
-ERROR_REASONS = {"error": "http-5xx", "blocked": "antibot:zhihu-403", "dead": "http-404", "alive": "http-200"}
+ERROR_REASONS = {
+    "error": "http-5xx",
+    "blocked": "antibot:zhihu-403",
+    "dead": "http-404",
+    "alive": "http-200",
+    "unrecognized": "unrecognized-page",
+}
 
 
 def error_streak(store: Store, url: str, verdicts: list[tuple[float, str]]) -> tuple[int, bool]:
     for n, verdict in verdicts:
         run = store.runs.begin({}, now=day(n))
-        store.checks.record(run, url, Outcome(Verdict(verdict), ERROR_REASONS[verdict], 503), now=day(n))
+        as_verdict = Verdict.ERROR if verdict == "unrecognized" else Verdict(verdict)
+        store.checks.record(run, url, Outcome(as_verdict, ERROR_REASONS[verdict], 503), now=day(n))
         store.runs.finish(run, "completed", {}, now=day(n))
     [row] = store.db.query("SELECT s.error_checks FROM url_state s JOIN urls u ON u.id = s.url_id")
     unreachable = [r["canonical"] for r in store.queries.unreachable_links()]
@@ -770,6 +777,9 @@ def error_streak(store: Store, url: str, verdicts: list[tuple[float, str]]) -> t
         ([(0, "blocked"), (4, "blocked"), (8, "blocked")], (0, False)),  # a wall never becomes unreachable
         ([(0, "error"), (4, "error"), (8, "error"), (9, "blocked")], (3, True)),
         ([(0, "error"), (4, "error"), (8, "error"), (9, "alive")], (0, False)),  # it came back
+        # A page that answers but that no marker recognises is the classifier's gap, not the link's.
+        ([(0, "unrecognized"), (4, "unrecognized"), (8, "unrecognized")], (0, False)),
+        ([(0, "error"), (4, "unrecognized"), (6, "error"), (8, "error")], (3, True)),
     ],
 )
 def test_unreachable_after_confirm_checks_errors_over_confirm_days(

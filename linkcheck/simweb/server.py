@@ -613,8 +613,14 @@ class SimulatedWeb:
         return _resp(P.generic_page(host, request.path, self._title(host, request)))
 
     def _title(self, host: str, request: BaseRequest) -> str | None:
-        """The title :attr:`titles` gives the page asked for, if any."""
-        return self.titles.get(host + request.path_qs) if self.titles else None
+        """The title :attr:`titles` gives the page asked for, if any: at this host, or at its
+        ``www.``-less twin that redirects here (``zhihu.com`` → ``www.zhihu.com``)."""
+        if not self.titles:
+            return None
+        found = self.titles.get(host + request.path_qs)
+        if found is None and host.startswith("www."):
+            found = self.titles.get(host[4:] + request.path_qs)
+        return found
 
     async def _bench(self, request: BaseRequest, host: str) -> web.Response:
         path = request.path

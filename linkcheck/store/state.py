@@ -11,6 +11,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
+from linkcheck.reasons import REACHABILITY_NEUTRAL
 from linkcheck.store.times import epoch
 
 # One letter per verdict in url_state.recent (oldest first).
@@ -113,9 +114,10 @@ def advance(
     new.recent = (new.recent + LETTER[verdict])[-rules.flaky_window :] if rules.flaky_window > 0 else ""
     new.transitions = transitions(new.recent)
 
-    # The error streak: an error extends it; an answer (alive, dead) ends it; a wall (blocked) or a
-    # skip says nothing about whether the host answers, and leaves it as it is.
-    if verdict == "error":
+    # The error streak: an error extends it; an answer (alive, dead) ends it; a wall (blocked), a
+    # skip, or an error that is the checker's rather than the link's (REACHABILITY_NEUTRAL: a page
+    # that answered unrecognised) says nothing about whether the link answers, and leaves it.
+    if verdict == "error" and reason not in REACHABILITY_NEUTRAL:
         if new.error_checks == 0:
             new.first_error_at = at
         new.error_checks += 1
