@@ -140,6 +140,8 @@ def test_errors_that_persist_become_unreachable_walls_never_do(blog: Path, simwe
         [*base, "dead", "--db", str(db), "--include-unreachable"], capture_output=True, text=True, env=env, timeout=60
     )
     assert "Dead and unreachable links in 1 posts: 4 unreachable" in shown.stdout and UNAVAILABLE in shown.stdout
+    status = subprocess.run([*base, "status", "--db", str(db)], capture_output=True, text=True, env=env, timeout=60)
+    assert status.returncode == 0 and "4 unreachable" in status.stdout
     # Plain SQL agrees.
     sql = sqlite3.connect(db).execute("SELECT canonical FROM unreachable_links ORDER BY canonical").fetchall()
     assert [row[0] for row in sql] == sorted(NEVER_COME_BACK)

@@ -407,6 +407,7 @@ def status(
         f"[bold]History[/]: {totals['cited_checkable']:,} cited checkable URLs "
         f"({totals['never_checked']:,} never checked); "
         f"[red]{totals['confirmed_dead']:,} confirmed dead[/], {totals['suspected_dead']:,} suspected, "
+        f"[magenta]{totals['unreachable']:,} unreachable[/], {totals['drifted']:,} drifted, "
         f"{totals['flaky']:,} flaky; {totals['checks']:,} checks recorded",
         highlight=False,
     )
