@@ -4,7 +4,9 @@ A machine without internet still shows what linkcheck does: the simulated web an
 of the posts (unknown hosts with a live page) and gives a few of the blog's real URLs the
 behaviours of the real platforms — deleted and banned WeChat articles, a WeChat verification wall,
 a Zhihu 404 and its 403 challenge, a plain 404, a host too slow to answer. Three nights, days
-apart (an injected clock), show how a dead link gets *confirmed* and what the report says.
+apart (an injected clock), show how a dead link gets *confirmed*, how the host that never answers
+becomes *unreachable*, and what the report says. Every page carries the title its post cites it
+with (:func:`titles_for`), as most real pages still do.
 """
 
 from __future__ import annotations
