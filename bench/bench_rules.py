@@ -215,7 +215,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario("drift-retitled", "one WeChat/Zhihu URL in --drift-every is retitled slightly", _drift_retitled),
     Scenario("unreachable", "long-tail URLs answering 503, a redirect loop, or never", _unreachable),
-    Scenario("wall", "Zhihu URLs behind the 403 wall", _walls),
+    Scenario("wall", "Zhihu URLs meeting its security verification", _walls),
 )
 
 # Flags that are not verdicts: name → how to read it from one object of `check --format json`
@@ -301,6 +301,16 @@ def run_check(web, workdir: Path, posts: Path, code: Path | None) -> tuple[dict[
                 for (canonical,) in db.execute(f"SELECT canonical FROM {view}"):
                     if canonical in results:
                         results[canonical].setdefault("flags", []).append(flag)
+        if "drifted_links" in views:  # how many URLs the drift rule looked at at all
+            compared, titled = db.execute(
+                "SELECT count(DISTINCT url_id) FILTER (WHERE title_similarity IS NOT NULL), "
+                "count(DISTINCT url_id) FILTER (WHERE title IS NOT NULL) FROM checks"
+            ).fetchone()
+            cited = db.execute("SELECT count(DISTINCT url_id) FROM occurrences WHERE title IS NOT NULL").fetchone()[0]
+            print(
+                f"  drift rule: {cited:,} URLs with a cited title, {titled:,} pages' titles read, "
+                f"{compared:,} compared (WeChat, Zhihu)"
+            )
     db.close()
     return results, wall
 
