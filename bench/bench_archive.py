@@ -80,7 +80,7 @@ async def main():
                 for key in ("captured", "unchanged", "failed", "requisites", "bytes_written"):
                     result[key] += getattr(summary, key)
                 result["files"] += summary.files
-                result["payload_bytes"] = store.capture_totals()["payload_bytes"]
+                result["payload_bytes"] = store.captures.totals()["payload_bytes"]
             result["seconds"] = time.perf_counter() - started
     print(json.dumps(result))
 
@@ -107,9 +107,9 @@ def make_db(path: Path, urls: list[str]) -> None:
         c = canonicalize(url)
         links.append(Link(url, c.canonical, c.host, True, None, [Occurrence("posts/bench.md", 1, 1, "bare")]))
     with Store(path) as store, store.batch():
-        store.sync_links(links)
+        store.links.sync(links)
         for link in links:
-            store.record_check(None, link.canonical, Outcome(Verdict.ALIVE, "live-marker", 200))
+            store.checks.record(None, link.canonical, Outcome(Verdict.ALIVE, "live-marker", 200))
 
 
 def measured(db: Path, warc_dir: Path, ca: Path, port: int, scenario: str, passes: int, concurrency: int) -> dict:

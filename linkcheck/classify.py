@@ -56,18 +56,23 @@ class Page:
         return self._text
 
 
-def decode_body(body: bytes, content_type: str = "") -> str:
-    """Decode with the header charset, else ``<meta charset>``, else UTF-8, else GB18030."""
+def declared_charsets(content_type: str, head: bytes) -> list[str]:
+    """The charsets a response declares, in the order they count: the Content-Type header's, then
+    a ``<meta charset>`` in the first 4 KiB of the body; GBK and GB2312 read as their superset
+    GB18030. (Not checked to be known codecs.)"""
     candidates: list[str] = []
     match = _CHARSET_PARAM.search(content_type or "")
     if match:
         candidates.append(match.group(1).lower())
-    meta = _META_CHARSET.search(body[:4096])
+    meta = _META_CHARSET.search(head[:4096])
     if meta:
         candidates.append(meta.group(1).decode("ascii", "ignore").lower())
-    candidates += ["utf-8", "gb18030"]
-    for name in candidates:
-        name = _CHARSET_ALIASES.get(name, name)
+    return [_CHARSET_ALIASES.get(name, name) for name in candidates]
+
+
+def decode_body(body: bytes, content_type: str = "") -> str:
+    """Decode with the header charset, else ``<meta charset>``, else UTF-8, else GB18030."""
+    for name in [*declared_charsets(content_type, body), "utf-8", "gb18030"]:
         try:
             return body.decode(name)
         except (UnicodeDecodeError, LookupError):

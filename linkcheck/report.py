@@ -11,6 +11,7 @@ import csv
 import io
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -27,21 +28,90 @@ _SITE_ORDER = {LOCAL_SITE: -1} | {p.name: i for i, p in enumerate((*PROFILES, GE
 
 @dataclass(slots=True)
 class DeadLink:
-    url: str
+    """One place a dead link is cited: a row of the dead-link CSV (:data:`DEAD_LINK_COLUMNS`),
+    of the report's "Confirmed dead links" and of ``linkcheck dead``."""
+
+    url: str  # canonical
     site: str
     reason: str
     since: str | None  # first dead check of the current streak
     dead_checks: int
-    captured: bool
+    captured: bool  # a page capture exists (the dead-link views' ``captured``)
     file: str
     line: int
     # The latest capture has a readable copy (the article's text and archived images, no scripts).
     readable: bool = False
+    column: int = 0
+    confirmed: bool = True  # False: suspected (its dead streak is not confirmed yet)
+    last_dead_at: str | None = None
+    dead_days: float | None = None  # days between the first and last dead check of the streak
+    last_alive_at: str | None = None
+    current_verdict: str | None = None  # the latest check's (blocked/error do not break a dead streak)
+    # "confirmed", "suspected", or "unreachable" (dead --include-unreachable lists those too: their
+    # error streak in the dead streak's columns). None: as ``confirmed`` says.
+    state: str | None = None
 
     @property
     def open_with(self) -> str:
         """How a person reads what was archived of it ("" when nothing was)."""
         return open_command(self.url, readable=self.readable, captured=self.captured)
+
+    def csv_row(self) -> list[Any]:
+        """The row under :data:`DEAD_LINK_COLUMNS`."""
+        yes_no = {True: "yes", False: "no"}
+        return [
+            self.file, self.line, self.column, self.url, self.site, self.reason, yes_no[self.confirmed],
+            self.since or "", self.last_dead_at or "", self.dead_checks,
+            "" if self.dead_days is None else self.dead_days, self.last_alive_at or "", self.current_verdict or "",
+            yes_no[self.captured], yes_no[self.readable], self.open_with,
+            self.state or ("confirmed" if self.confirmed else "suspected"),
+        ]  # fmt: skip
+
+
+# The one CSV format of dead links, written by `linkcheck dead -f csv` and `linkcheck report -f csv`
+# (README "Dead-link CSV"): one row per place a dead link is cited, by post and line.
+DEAD_LINK_COLUMNS = (
+    "file", "line", "column", "url", "site", "reason", "confirmed", "dead_since", "last_dead_at", "dead_checks",
+    "dead_days", "last_alive_at", "current_verdict", "archived", "readable", "open_with", "state",
+)  # fmt: skip
+
+
+def dead_link_citations(rows: Iterable[dict[str, Any]]) -> list[DeadLink]:
+    """The rows of ``store.queries.dead_links()`` as one :class:`DeadLink` per citing place,
+    sorted by post, line and column (a link cited nowhere any more: one row with no post)."""
+    citations: list[DeadLink] = []
+    for row in rows:
+        for occurrence in row["occurrences"] or [{"file": "", "line": 0, "column": 0}]:
+            citations.append(
+                DeadLink(
+                    url=row["canonical"],
+                    site=row["site"],
+                    reason=row["reason"],
+                    since=row["first_dead_at"],
+                    dead_checks=row["dead_checks"],
+                    captured=bool(row.get("captured")),
+                    file=occurrence["file"],
+                    line=occurrence["line"],
+                    readable=bool(row.get("readable")),
+                    column=occurrence.get("column") or 0,
+                    confirmed=bool(row["confirmed"]),
+                    last_dead_at=row.get("last_dead_at"),
+                    dead_days=row.get("dead_days"),
+                    last_alive_at=row.get("last_alive_at"),
+                    current_verdict=row.get("current_verdict"),
+                    state=row.get("state"),
+                )
+            )
+    return sorted(citations, key=lambda d: (d.file, d.line, d.column, d.url))
+
+
+def dead_links_csv(citations: Iterable[DeadLink]) -> str:
+    """Dead links as CSV: the header :data:`DEAD_LINK_COLUMNS`, then one row per citation."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(DEAD_LINK_COLUMNS)
+    writer.writerows(link.csv_row() for link in citations)
+    return out.getvalue()
 
 
 def open_command(url: str, *, readable: bool, captured: bool) -> str:
@@ -180,23 +250,7 @@ def build_report(store: Store, run_id: int | None = None) -> Report:
         if row is not None:
             run = {**row, **store.runs.summary(run_id)}
     queries = store.queries
-    captured = queries.captured_url_ids()
-    dead: list[DeadLink] = []
-    for row in queries.dead_links():
-        for occurrence in row["occurrences"] or [{"file": "", "line": 0}]:
-            dead.append(
-                DeadLink(
-                    url=row["canonical"],
-                    site=row["site"],
-                    reason=row["reason"],
-                    since=row["first_dead_at"],
-                    dead_checks=row["dead_checks"],
-                    captured=row["url_id"] in captured,
-                    file=occurrence["file"],
-                    line=occurrence["line"],
-                    readable=bool(row.get("readable")),
-                )
-            )
+    dead = dead_link_citations(queries.dead_links())
     unreachable: list[UnreachableLink] = []
     for row in queries.unreachable_links():
         for occurrence in row["occurrences"] or [{"file": "", "line": 0}]:
@@ -244,7 +298,7 @@ def build_report(store: Store, run_id: int | None = None) -> Report:
         run=run,
         totals=queries.totals(),
         changes=queries.changes(run_id) if run_id is not None else {},
-        dead=sorted(dead, key=lambda d: (d.file, d.line)),
+        dead=dead,
         sites=sorted(sites.values(), key=lambda r: (_SITE_ORDER.get(r.site, 99), r.site)),
         internal=internal_problems(store),
         unreachable=sorted(unreachable, key=lambda u: (u.file, u.line)),
@@ -255,10 +309,10 @@ def build_report(store: Store, run_id: int | None = None) -> Report:
 def internal_problems(store: Store) -> list[InternalProblem]:
     """Every link into the blog that its last check found broken, one row per citing place."""
     problems: list[InternalProblem] = []
-    for row in store.dead_links(include_suspected=True):
+    for row in store.queries.dead_links(include_suspected=True):
         if not is_internal_key(row["canonical"]) or row["current_verdict"] != "dead":
             continue
-        checks = store.history(row["canonical"])
+        checks = store.queries.history(row["canonical"])
         last = checks[-1] if checks else {}
         for occurrence in row["occurrences"] or [{"file": "", "line": 0}]:
             problems.append(
@@ -280,18 +334,9 @@ def to_json(report: Report) -> str:
 
 
 def to_csv(report: Report) -> str:
-    """One row per place a confirmed dead link is cited: what a spreadsheet or script wants."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        ["file", "line", "url", "site", "reason", "dead_since", "dead_checks", "archived", "readable", "open_with"]
-    )
-    for link in report.dead:
-        writer.writerow(
-            [link.file, link.line, link.url, link.site, link.reason, link.since or "", link.dead_checks,
-             "yes" if link.captured else "no", "yes" if link.readable else "no", link.open_with]
-        )  # fmt: skip
-    return out.getvalue()
+    """The report's confirmed dead links in the one dead-link CSV format (:func:`dead_links_csv`):
+    what ``linkcheck dead -f csv`` writes for the same database."""
+    return dead_links_csv(report.dead)
 
 
 def _md_escape(text: str) -> str:

@@ -60,9 +60,9 @@ HOSTS = ["mp.weixin.qq.com", "mmbiz.qpic.cn", "zhuanlan.zhihu.com", "behave.test
 def alive_db(path: Path, urls: list[str], *, when: datetime = T0) -> Store:
     """A history database where each URL is cited and its last check said alive."""
     store = Store(path)
-    store.sync_links([make_link(u) for u in urls], now=when)
+    store.links.sync([make_link(u) for u in urls], now=when)
     for url in urls:
-        store.record_check(None, make_link(url).canonical, Outcome(Verdict.ALIVE, "live-marker", 200), now=when)
+        store.checks.record(None, make_link(url).canonical, Outcome(Verdict.ALIVE, "live-marker", 200), now=when)
     return store
 
 
@@ -175,7 +175,7 @@ def assert_valid_warcs(warc_dir: Path, store: Store | None = None) -> list[Path]
         ids = [row[0] for row in store.db.execute("select id from captures").fetchall()]
         assert len(ids) == total
         for capture_id in ids:
-            read_capture(warc_dir, store.capture(capture_id))  # every row points at a readable record
+            read_capture(warc_dir, store.captures.get(capture_id))  # every row points at a readable record
         rows = list(store.db.query("select * from readable_copies"))
         assert len(rows) == total_copies
         for row in rows:  # each row points at its resource record
@@ -241,7 +241,7 @@ def test_wechat_article_and_images_captured_valid_and_replayed_offline(tmp_path,
     assert summary.status == "completed" and summary.failed == 0
     assert summary.captured + summary.unchanged == 4
 
-    page = store.latest_capture(WX_LIVE)
+    page = store.captures.latest(WX_LIVE)
     assert page["kind"] == "page" and page["http_status"] == 200 and page["record_type"] == "response"
     assert page["title"] == P.WX_LIVE_TITLE  # <title> is empty on WeChat: og:title
     assert "本文介绍" in page["excerpt"] and "window.__wx_cfg" not in page["excerpt"]
@@ -261,7 +261,7 @@ def test_wechat_article_and_images_captured_valid_and_replayed_offline(tmp_path,
     # The image host saw the Referer a browser sends (the page's origin), so we got the real image.
     image_requests = [r for r in simweb.requests if r.host == "mmbiz.qpic.cn"]
     assert image_requests and all(r.headers["Referer"] == "https://mp.weixin.qq.com/" for r in image_requests)
-    stored = read_capture(warc_dir, store.latest_capture(images[0]["url"]))
+    stored = read_capture(warc_dir, store.captures.latest(images[0]["url"]))
     assert stored.body == image_bytes(images[0]["url"])  # each image its own picture
 
     files = assert_valid_warcs(warc_dir, store)
@@ -302,16 +302,16 @@ async def _check_and_archive(web, store: Store, warc_dir: Path, urls: list[str],
     """What run_job does: plan the captures, check (capturing planned pages from their check's own
     exchange), record, then the archive stage for what the checks did not fetch — one Fetcher."""
     links = [make_link(u) for u in urls]
-    store.sync_links(links)
+    store.links.sync(links)
     settings = fast_settings(web, politeness_overrides=fast_politeness(HOSTS))
     async with Fetcher(settings, resolver=RoutingResolver(web.route)) as fetcher:
-        run_id = store.begin_run({})
+        run_id = store.runs.begin({})
         archiver = Archiver(store, fetcher, warc_dir, run_id=run_id, **kwargs)
         archiver.plan([(link.canonical, link.host) for link in links], max_age=timedelta(days=90), limit=200)
         checked: set[str] = set()
 
         def record(link, outcome) -> None:
-            store.record_check(run_id, link.canonical, outcome, now=archiver.now())
+            store.checks.record(run_id, link.canonical, outcome, now=archiver.now())
             checked.add(link.canonical)
 
         summary = await run_checks(
@@ -324,7 +324,7 @@ async def _check_and_archive(web, store: Store, warc_dir: Path, urls: list[str],
         archived = await archive_pending(
             store, fetcher, warc_dir=warc_dir, run_id=run_id, archiver=archiver, checked=checked, limit=200
         )
-        store.finish_run(run_id, summary.status.value, {})
+        store.runs.finish(run_id, summary.status.value, {})
         return run_id, summary, archived
 
 
@@ -339,7 +339,8 @@ def test_archive_from_the_checks_with_the_same_fetcher(tmp_path, simweb):
     run_id, summary, archived = check_and_archive(simweb, store, tmp_path / "warc", urls)
     assert summary.counts == {"alive": 2, "dead": 2}
     assert archived.captured == 2 and archived.planned == 2 and archived.from_checks == 2
-    assert archived.pages[0].requisites == 3 and archived.checks_recorded == 0
+    # (Pages written from their checks come in the order the checks ended: WeChat's or behave.test's first.)
+    assert {p.url: p.requisites for p in archived.pages}[WX_LIVE] == 3 and archived.checks_recorded == 0
     rows = sql(store.path, "select url, run_id from captures where kind = 'page'")
     assert sorted(rows) == sorted([(WX_LIVE, run_id), ("https://behave.test/ok", run_id)])
     # One request per page: the check's GET is the capture (behave.test/ok: a GET, not HEAD + GET).
@@ -359,8 +360,8 @@ def test_pending_order_decay_risk_never_captured_first_and_limit(tmp_path, simwe
     gh = "https://github.com/owner/repo"
     store = alive_db(tmp_path / "linkcheck.db", [gh, csdn, "https://behave.test/ok", ZHIHU_LIVE, WX_LIVE])
     dead = "https://behave.test/status/404"
-    store.sync_links([make_link(u) for u in [gh, csdn, "https://behave.test/ok", ZHIHU_LIVE, WX_LIVE, dead]])
-    store.record_check(None, dead, Outcome(Verdict.DEAD, "http-404", 404), now=T0)
+    store.links.sync([make_link(u) for u in [gh, csdn, "https://behave.test/ok", ZHIHU_LIVE, WX_LIVE, dead]])
+    store.checks.record(None, dead, Outcome(Verdict.DEAD, "http-404", 404), now=T0)
     order = [row["canonical"] for row in pending_in_order(store.captures.due(now=T0))]
     assert order == [WX_LIVE, ZHIHU_LIVE, csdn, gh, "https://behave.test/ok"]
 
@@ -410,18 +411,18 @@ def test_unchanged_page_becomes_a_revisit_and_saves_bytes(tmp_path, simweb, monk
     [second_file] = second.files
     second_bytes = (second_dir / second_file).stat().st_size
     assert first_bytes > 20_000 and second_bytes < 3_000, (first_bytes, second_bytes)
-    latest = store.latest_capture(WX_LIVE)
+    latest = store.captures.latest(WX_LIVE)
     assert latest["record_type"] == "revisit" and latest["original"]["warc_file"] == first_file
     assert latest["captured_at"] == "2026-06-09T02:00:00Z"
     assert read_capture(second_dir, latest).body == P.wx_live()  # via the original record
-    assert len(store.captures_of(WX_LIVE)) == 2
+    assert len(store.captures.of(WX_LIVE)) == 2
 
     # Past max_age again, and the article was edited: a full response, and its images again.
     edited = P.wx_live().replace("本文介绍".encode(), "（已更新）本文介绍".encode())
     monkeypatch.setattr(P, "wx_live", lambda: edited)
     third = archive(simweb, store, second_dir, now=lambda: later + timedelta(days=100))
     assert third.captured == 1 and third.pages[0].requisites == 3 and third.pages[0].revisits == 3
-    latest = store.latest_capture(WX_LIVE)
+    latest = store.captures.latest(WX_LIVE)
     assert latest["record_type"] == "response" and "（已更新）" in latest["excerpt"]
     assert_valid_warcs(second_dir, store)
 
@@ -434,15 +435,15 @@ def test_walls_and_tombstones_are_never_archived_as_the_article_and_are_recorded
     reasons = {p.url: (p.outcome, p.reason) for p in first.pages}
     assert reasons[deleted] == ("skipped", "not-alive:tombstone:weixin-deleted")
     assert reasons[captcha_once] == ("skipped", "not-alive:antibot:weixin-verify")
-    assert store.latest_capture(captcha_once) is None and first.files == []
+    assert store.captures.latest(captcha_once) is None and first.files == []
     # What the archive found is each page's check, through the classifier and the store — one
     # request, one verdict, none thrown away — so the pages are no longer "alive, to capture".
     assert first.checks_recorded == 2 and simweb.hits("mp.weixin.qq.com", "/s/P9cMowFQ-QahLRnfHponKw") == 1
-    [*_, tombstone] = store.history(deleted)
+    [*_, tombstone] = store.queries.history(deleted)
     assert (tombstone["verdict"], tombstone["reason"], tombstone["checked_at"]) == (
         "dead", "tombstone:weixin-deleted", "2026-03-02T02:00:00Z",
     )  # fmt: skip
-    [*_, wall] = store.history(captcha_once)
+    [*_, wall] = store.queries.history(captcha_once)
     assert (wall["verdict"], wall["reason"]) == ("blocked", "antibot:weixin-verify")
     assert pending_in_order(store.captures.due(now=T0 + timedelta(days=1))) == []
     # The next check run re-checks the walled page (failing URLs are due) and, the captcha gone,
@@ -450,7 +451,7 @@ def test_walls_and_tombstones_are_never_archived_as_the_article_and_are_recorded
     run_id, summary, second = check_and_archive(simweb, store, tmp_path / "warc", [captcha_once])
     assert summary.counts == {"alive": 1}
     assert [(p.url, p.outcome, p.source) for p in second.pages] == [(captcha_once, "captured", "check")]
-    assert store.latest_capture(captcha_once)["title"] and store.latest_capture(captcha_once)["run_id"] == run_id
+    assert store.captures.latest(captcha_once)["title"] and store.captures.latest(captcha_once)["run_id"] == run_id
     assert simweb.hits("mp.weixin.qq.com", "/s/captchaOnce00000000000") == 2  # the wall, then the article
     assert_valid_warcs(tmp_path / "warc", store)
 
@@ -464,8 +465,8 @@ def test_archive_fetches_speak_the_checks_reasons(tmp_path, simweb):
         far: ("failed", "too-many-redirects"),
         limited: ("skipped", "not-alive:http-429"),
     }
-    assert [(c["verdict"], c["reason"]) for c in store.history(far)][-1] == ("error", "too-many-redirects")
-    assert [(c["verdict"], c["reason"]) for c in store.history(limited)][-1] == ("blocked", "rate-limited")
+    assert [(c["verdict"], c["reason"]) for c in store.queries.history(far)][-1] == ("error", "too-many-redirects")
+    assert [(c["verdict"], c["reason"]) for c in store.queries.history(limited)][-1] == ("blocked", "rate-limited")
     assert simweb.hits("behave.test") == 11 and summary.files == []
 
 
@@ -476,7 +477,7 @@ def test_configured_host_headers_are_sent_and_recorded(tmp_path, simweb):
         simweb, store, tmp_path / "warc", fetch={"host_headers": {"behave.test": {"Cookie": "z_c0=secret"}}}
     )
     assert summary.captured == 1
-    echoed = json.loads(read_capture(tmp_path / "warc", store.latest_capture(url)).body)
+    echoed = json.loads(read_capture(tmp_path / "warc", store.captures.latest(url)).body)
     assert echoed["Cookie"] == "z_c0=secret" and echoed["Accept-Encoding"] == "gzip, deflate"
     [path] = assert_valid_warcs(tmp_path / "warc", store)
     [request] = [r[2] for r in records(path) if r[1].get_header("WARC-Type") == "request"]
@@ -488,7 +489,7 @@ def test_size_cap_cuts_the_body_with_warc_truncated_length(tmp_path, simweb):
     cap = 512 * 1024
     summary = archive(simweb, store, tmp_path / "warc", settings=ArchiveSettings(max_resource_bytes=cap))
     assert summary.captured == 1 and summary.pages[0].truncated
-    row = store.latest_capture(WX_BIG)
+    row = store.captures.latest(WX_BIG)
     assert row["truncated"] == "length" and row["payload_length"] == cap
     [path] = assert_valid_warcs(tmp_path / "warc", store)
     [(_o, warc, http, payload)] = [r for r in records(path) if r[1].get_header("WARC-Type") == "response"][:1]
@@ -496,7 +497,7 @@ def test_size_cap_cuts_the_body_with_warc_truncated_length(tmp_path, simweb):
     assert len(payload) == cap and http.get_header("Content-Length") == str(cap)
     assert payload == P.wx_live_big()[:cap]
     # A cut payload is never used as the original of a revisit.
-    assert store.capture_by_digest(row["payload_digest"]) is None
+    assert store.captures.by_digest(row["payload_digest"]) is None
 
 
 def test_rotation_opens_new_files_each_starting_with_warcinfo(tmp_path, simweb):
@@ -551,7 +552,7 @@ def test_memory_stays_bounded_while_capturing_a_3mb_page(tmp_path, simweb):
     captured, peak = map(int, done.stdout.split())
     assert captured == 1
     with Store(tmp_path / "linkcheck.db") as store:
-        row = store.latest_capture(WX_BIG)
+        row = store.captures.latest(WX_BIG)
         assert row["payload_length"] == len(P.wx_live_big()) and row["truncated"] is None
         assert row["title"] == P.WX_LIVE_TITLE
     # Python allocations peak near the text window (512 KiB bytes + str), not at the body size.
@@ -568,7 +569,7 @@ def test_repair_cuts_a_torn_tail_and_forgets_lost_rows(tmp_path, simweb):
     [name] = summary.files
     pristine = (warc_dir / name).read_bytes()
     offsets = sorted(r[0] for r in records(warc_dir / name))
-    rows_before = store.capture_totals()["records"]
+    rows_before = store.captures.totals()["records"]
     store.close()  # checkpoints the WAL: the file alone is the database
     db_copy = tmp_path / "copy.db"
     shutil.copy(tmp_path / "linkcheck.db", db_copy)
@@ -580,7 +581,7 @@ def test_repair_cuts_a_torn_tail_and_forgets_lost_rows(tmp_path, simweb):
         [repair] = repair_open_files(warc_dir, work)
         assert repair.kept_bytes == max(o for o in offsets if o <= cut) and not repair.removed
         assert complete_members_end(warc_dir / name) == repair.kept_bytes
-        assert work.capture_totals()["records"] == rows_before - repair.forgotten_captures
+        assert work.captures.totals()["records"] == rows_before - repair.forgotten_captures
         assert_valid_warcs(warc_dir, work)
         work.close()
     # Nothing complete at all (killed while writing the warcinfo): the file goes.
@@ -681,7 +682,7 @@ def test_sigkill_mid_capture_then_next_run_repairs(tmp_path, simweb):
     assert not list((warc_dir / ".tmp").glob("*.part"))
     with Store(db) as store:
         files = assert_valid_warcs(warc_dir, store)
-        assert store.latest_capture(drip)["payload_length"] == 600_000
+        assert store.captures.latest(drip)["payload_length"] == 600_000
     assert len(files) == 2
     stop_web(simweb)
     replayed = pywb_replay(tmp_path, files, [WX_LIVE, P.mmbiz_image_url(P.WX_LIVE_ID, 1)])
@@ -725,12 +726,12 @@ def test_v1_database_is_migrated_and_dead_links_show_captures(tmp_path, monkeypa
     assert sql(path, "select name from sqlite_master where name = 'captures'") == []
     store = Store(path)
     assert store.schema_version == store_module.code_schema_version()
-    assert [c["verdict"] for c in store.history(gone)] == ["alive"]
+    assert [c["verdict"] for c in store.queries.history(gone)] == ["alive"]
     archive(simweb, store, tmp_path / "warc", limit=1, now=lambda: T0)
     for day in (1, 2, 3):
         for url in (gone, never):
-            store.record_check(None, url, Outcome(Verdict.DEAD, "http-404", 404), now=T0 + timedelta(days=day))
-    rows = {r["canonical"]: r for r in store.dead_links()}
+            store.checks.record(None, url, Outcome(Verdict.DEAD, "http-404", 404), now=T0 + timedelta(days=day))
+    rows = {r["canonical"]: r for r in store.queries.dead_links()}
     assert rows[gone]["captured"] == 1 and rows[gone]["last_captured_at"] == "2026-03-01T02:00:00Z"
     assert rows[never]["captured"] == 0 and rows[never]["last_captured_at"] is None
     # The WeChat article has a readable copy beside its capture; the page never captured has none.
@@ -805,13 +806,13 @@ def test_decoded_window_is_bounded():
 def test_record_capture_validates_fields(tmp_path, kind):
     store = Store(tmp_path / "linkcheck.db")
     with pytest.raises(ValueError):
-        store.record_capture(url="https://x.example/", kind="bogus")
+        store.captures.record(url="https://x.example/", kind="bogus")
     with pytest.raises(ValueError):
-        store.record_capture(url="https://x.example/", kind="page", nonsense=1)
-    capture_id = store.record_capture(
+        store.captures.record(url="https://x.example/", kind="page", nonsense=1)
+    capture_id = store.captures.record(
         canonical="https://x.example/", url="https://x.example/", kind="page", warc_date="2026-01-01T00:00:00Z",
         warc_file="f.warc.gz", warc_offset=0, warc_length=10, warc_record_id="<urn:uuid:1>", record_type=kind,
         payload_digest="sha1:X", payload_length=3,
     )  # fmt: skip
-    assert store.latest_capture("https://x.example/")["id"] == capture_id
-    assert (store.capture_by_digest("sha1:X") is not None) == (kind == "response")
+    assert store.captures.latest("https://x.example/")["id"] == capture_id
+    assert (store.captures.by_digest("sha1:X") is not None) == (kind == "response")

@@ -47,8 +47,8 @@ def captured(tmp_path: Path, simweb) -> Path:
     db = tmp_path / "state" / "linkcheck.db"
     store = alive_db(db, [WX_LIVE, WX_GZIP, ZHIHU_LIVE])
     archive(simweb, store, db.parent / "warc")
-    store.sync_links([make_link(u) for u in (WX_LIVE, WX_GZIP, ZHIHU_LIVE, NOT_YET)])
-    store.record_check(None, NOT_YET, Outcome(Verdict.ALIVE, "live-marker", 200))
+    store.links.sync([make_link(u) for u in (WX_LIVE, WX_GZIP, ZHIHU_LIVE, NOT_YET)])
+    store.checks.record(None, NOT_YET, Outcome(Verdict.ALIVE, "live-marker", 200))
     store.close()
     return db
 

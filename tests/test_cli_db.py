@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -108,10 +109,10 @@ def test_dead_include_suspected_csv_and_markdown(db: Path) -> None:
     result = invoke("dead", "--db", str(db), "-f", "csv", "--include-suspected")
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
-    assert [(r["file"], r["line"], r["canonical"], r["confirmed"]) for r in rows] == [
-        ("posts/a.md", "12", GONE, "True"),
-        ("posts/b.md", "3", GONE, "True"),
-        ("posts/b.md", "40", FRESH, "False"),
+    assert [(r["file"], r["line"], r["url"], r["confirmed"]) for r in rows] == [
+        ("posts/a.md", "12", GONE, "yes"),
+        ("posts/b.md", "3", GONE, "yes"),
+        ("posts/b.md", "40", FRESH, "no"),
     ]
     result = invoke("dead", "--db", str(db), "-f", "markdown", "--include-suspected")
     assert result.exit_code == 0, result.output
@@ -120,6 +121,34 @@ def test_dead_include_suspected_csv_and_markdown(db: Path) -> None:
     table = invoke("dead", "--db", str(db), "--include-suspected")
     assert "suspected" in table.output
     assert "confirmed" in table.output
+
+
+def test_dead_and_report_write_one_csv_format(db: Path) -> None:
+    """`dead -f csv` and `report -f csv` over the same database: the same header, the same rows
+    (the confirmed dead links, one row per citation), the columns the README documents."""
+    from linkcheck.report import DEAD_LINK_COLUMNS
+
+    dead = invoke("dead", "--db", str(db), "-f", "csv")
+    report = invoke("report", "--db", str(db), "-f", "csv")
+    assert dead.exit_code == 0 and report.exit_code == 0, (dead.output, report.output)
+    assert dead.stdout == report.stdout
+    rows = list(csv.reader(io.StringIO(dead.stdout)))
+    assert tuple(rows[0]) == DEAD_LINK_COLUMNS
+    assert [dict(zip(rows[0], row, strict=True)) for row in rows[1:]] == [
+        {
+            "file": file, "line": line, "column": "3", "url": GONE, "site": "weixin",
+            "reason": "tombstone:weixin-deleted", "confirmed": "yes", "dead_since": "2025-01-01T18:05:00Z",
+            "last_dead_at": "2025-01-08T18:05:00Z", "dead_checks": "4", "dead_days": "7.0", "last_alive_at": "",
+            "current_verdict": "dead", "archived": "no", "readable": "no", "open_with": "", "state": "confirmed",
+        }
+        for file, line in (("posts/a.md", "12"), ("posts/b.md", "3"))
+    ]  # fmt: skip
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("#### Dead-link CSV", 1)[1].split("\n#", 1)[0]
+    documented = [
+        name for cells in re.findall(r"^\| (`[^|]*) \|", table, re.M) for name in re.findall(r"`(\w+)`", cells)
+    ]
+    assert tuple(documented) == DEAD_LINK_COLUMNS
 
 
 def test_dead_when_nothing_is_dead(tmp_path: Path) -> None:

@@ -137,10 +137,12 @@ def _history_with_dead_links(db: Path, count: int) -> None:
     with Store(db) as store:
         for night in range(3):
             when = start + timedelta(days=4 * night)
-            store.sync_links(links, now=when)
-            run = store.begin_run({}, now=when)
-            store.record_checks(run, [(link.canonical, Outcome(Verdict.DEAD, "http-404", 404), when) for link in links])
-            store.finish_run(run, "completed", {}, now=when + timedelta(minutes=5))
+            store.links.sync(links, now=when)
+            run = store.runs.begin({}, now=when)
+            store.checks.record_many(
+                run, [(link.canonical, Outcome(Verdict.DEAD, "http-404", 404), when) for link in links]
+            )
+            store.runs.finish(run, "completed", {}, now=when + timedelta(minutes=5))
 
 
 def test_report_into_a_missing_folder_is_one_line_and_exit_2(tmp_path: Path) -> None:
@@ -204,10 +206,10 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "a-file").write_text("a regular file, not a folder\n")
     with Store(root / "state" / "linkcheck.db") as store:
         c = canonicalize(URL)
-        store.sync_links([Link(URL, c.canonical, c.host, True, None, [Occurrence("posts/a.md", 1, 1, LinkKind.BARE)])])
-        run = store.begin_run({})
-        store.record_check(run, c.canonical, Outcome(Verdict.DEAD, "dns"))
-        store.finish_run(run, "completed", {})
+        store.links.sync([Link(URL, c.canonical, c.host, True, None, [Occurrence("posts/a.md", 1, 1, LinkKind.BARE)])])
+        run = store.runs.begin({})
+        store.checks.record(run, c.canonical, Outcome(Verdict.DEAD, "dns"))
+        store.runs.finish(run, "completed", {})
     return root
 
 

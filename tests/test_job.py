@@ -257,14 +257,14 @@ def test_group_commit_keeps_the_order_and_the_event_loop_free(tmp_path: Path, mo
 
     async def scenario() -> None:
         with Store(db_path) as store:
-            real = store.record_checks
+            real = store.checks.record_many
 
             def slow_record(run_id, group):
                 time.sleep(0.05)  # a slow disk: the loop must not wait for it
                 writes.append((threading.current_thread().name, [canonical for canonical, _, _ in group]))
                 return real(run_id, group)
 
-            monkeypatch.setattr(store, "record_checks", slow_record)
+            monkeypatch.setattr(store.checks, "record_many", slow_record)
             run = store.runs.begin({})
             group = GroupCommit(store, run, now=lambda: datetime.now(UTC), max_checks=2, max_delay=10.0)
             started = time.monotonic()
@@ -293,7 +293,7 @@ def test_group_commit_timer_failure_is_raised_by_the_next_call(tmp_path: Path, m
         with Store(db_path) as store:
             run = store.runs.begin({})
             group = GroupCommit(store, run, now=lambda: datetime.now(UTC), max_checks=100, max_delay=0.05)
-            monkeypatch.setattr(store, "record_checks", disk_full)
+            monkeypatch.setattr(store.checks, "record_many", disk_full)
             group.add("https://a.example/1", Outcome(Verdict.ALIVE, "http-200", 200))
             await asyncio.sleep(0.3)  # the timer's group fails on the writer
             with pytest.raises(StoreError, match="disk is full"):
@@ -313,7 +313,7 @@ def test_group_commit_failure_on_the_writer_is_raised_by_flush(tmp_path: Path, m
     with Store(db_path) as store:
         run = store.runs.begin({})
         group = GroupCommit(store, run, now=lambda: datetime.now(UTC), max_checks=1, max_delay=10.0)
-        monkeypatch.setattr(store, "record_checks", disk_full)
+        monkeypatch.setattr(store.checks, "record_many", disk_full)
         group.add("https://a.example/1", Outcome(Verdict.ALIVE, "http-200", 200))  # handed over, still writing
         with pytest.raises(StoreError, match="disk is full"):
             group.close()

@@ -224,11 +224,11 @@ def test_the_report_lists_broken_links_into_the_blog_by_post_and_line(site: Jeky
     links = collect([BLOG / "_posts"], site=site).links
     checker = LocalChecker(site)
     with Store(tmp_path / "l.db") as store:
-        store.sync_links(links)
-        run = store.begin_run({})
-        store.record_checks(run, [(link.canonical, checker.check_key(link.canonical), None) for link in links
+        store.links.sync(links)
+        run = store.runs.begin({})
+        store.checks.record_many(run, [(link.canonical, checker.check_key(link.canonical), None) for link in links
                                   if is_internal(link)])  # fmt: skip
-        store.finish_run(run, "completed", {})
+        store.runs.finish(run, "completed", {})
         report = build_report(store)
     problems = {(p.url, p.reason, Path(p.file).name): p for p in report.internal}
     moved = problems[("/blog/images/moved.png", MISSING_FILE, "2018-12-01-links.md")]

@@ -112,10 +112,10 @@ def test_nightly_runs_confirm_a_broken_image_fetch_only_the_web_and_archive_none
     assert MISSING in {row["canonical"] for row in last.newly_dead}  # confirmed by this run: exit code 1
 
     with Store(options.db) as store:
-        confirmed = {row["canonical"]: row for row in store.dead_links()}
+        confirmed = {row["canonical"]: row for row in store.queries.dead_links()}
         assert MISSING in confirmed and CASE in confirmed
         assert confirmed[MISSING]["occurrences"][0]["file"].endswith("2018-12-01-links.md")
-        captured = [row["url"] for row in store.page_captures()]
+        captured = [row["url"] for row in store.captures.pages()]
         assert captured == [EXTERNAL]  # the archive stage took the web page, no link of the blog
         report = build_report(store)
     rows = {row.label: row for row in report.sites}

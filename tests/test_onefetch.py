@@ -170,7 +170,7 @@ def test_check_with_archiving_asks_each_page_once_and_archives_the_bytes_it_got(
             [(WX_CHUNKED, job.run_id, "revisit")]
             + [(u, job.run_id, "response") for u in (WX_LIVE, WX_GZIP, WX_GENERIC, "https://behave.test/ok")]
         )
-        assert store.latest_capture(WX_DELETED) is None
+        assert store.captures.latest(WX_DELETED) is None
     found = [record for path in files for record in records(path)]
     by_uri = {(warc.get_header("WARC-Target-URI"), warc.get_header("WARC-Type")): (warc, http, payload)
               for _offset, warc, http, payload in found}  # fmt: skip
@@ -210,9 +210,9 @@ def test_a_tombstone_found_at_archive_time_is_recorded_as_the_runs_check(tmp_pat
     # Recorded like any check of this run: in the history, the URL's state and the run's results.
     assert [(r.link.canonical, r.outcome.reason) for r in second.results] == [(WX_GENERIC, "tombstone:weixin-deleted")]
     with Store(tmp_path / "state" / "linkcheck.db") as store:
-        history = [(c["run_id"], c["verdict"], c["reason"]) for c in store.history(WX_GENERIC)]
+        history = [(c["run_id"], c["verdict"], c["reason"]) for c in store.queries.history(WX_GENERIC)]
         assert history == [(first.run_id, "alive", "live-marker"), (second.run_id, "dead", "tombstone:weixin-deleted")]
-        assert store.run_summary(second.run_id)["dead"] == 1
+        assert store.runs.summary(second.run_id)["dead"] == 1
         assert pending_in_order(store.captures.due(now=NIGHT + timedelta(days=1))) == []
 
 
@@ -254,6 +254,6 @@ def test_a_place_freed_by_a_dead_page_goes_to_the_next_checked_page_without_a_se
     assert [r.method for r in simweb.requests if r.host == "behave.test" and r.path_qs == "/ok"] == ["GET"]
     with Store(tmp_path / "state" / "linkcheck.db") as store:
         assert_valid_warcs(tmp_path / "state" / "warc", store)
-        assert store.latest_capture("https://behave.test/ok") is None  # reserve, but no place left
+        assert store.captures.latest("https://behave.test/ok") is None  # reserve, but no place left
         assert {r["canonical"] for r in pending_in_order(store.captures.due(now=NIGHT))} == {"https://behave.test/ok"}
     assert not list((tmp_path / "state" / "warc" / ".tmp").iterdir())  # kept bodies are gone

@@ -168,7 +168,7 @@ def test_capture_writes_a_readable_copy_beside_the_untouched_response(tmp_path, 
     )
     files = assert_valid_warcs(warc_dir, store)  # resource + metadata records linted, rows point at them
     records = resource_records(warc_dir)
-    page = store.latest_capture(WX_LIVE)
+    page = store.captures.latest(WX_LIVE)
     headers, html = records[("resource", "urn:readable:" + WX_LIVE)]
     assert headers.get_header("WARC-Date") == page["warc_date"]
     text = html.decode()
@@ -200,7 +200,7 @@ def test_an_unchanged_page_keeps_its_copy_and_a_cut_page_gets_none(tmp_path, sim
     later = T0 + timedelta(days=100)
     again = archive(simweb, store, tmp_path / "warc", now=lambda: later)
     assert again.unchanged == 1 and again.readable == 0  # a revisit: the first copy stands for it
-    latest = store.latest_capture(WX_LIVE)
+    latest = store.captures.latest(WX_LIVE)
     assert latest["record_type"] == "revisit" and store.readable.of_capture(latest["id"]) is not None
 
     big = WX + "liveBig000000000000000"
@@ -217,7 +217,7 @@ def test_a_missing_image_is_shown_as_missing(tmp_path, simweb, monkeypatch):
     real = P.mmbiz_image_url(P.WX_LIVE_ID, 1)
     summary = archive(simweb, store, tmp_path / "warc", settings=ArchiveSettings(max_requisites=2))
     assert summary.pages[0].requisites == 2
-    row = store.readable.of_capture(store.latest_capture(WX_LIVE)["id"])
+    row = store.readable.of_capture(store.captures.latest(WX_LIVE)["id"])
     assert (row["images"], row["images_archived"]) == (3, 2)
     _headers, html = resource_records(tmp_path / "warc")[("resource", "urn:readable:" + WX_LIVE)]
     missing = P.mmbiz_image_url(P.WX_LIVE_ID, 2)
@@ -278,8 +278,8 @@ def test_dead_links_and_reports_say_how_to_open_the_readable_copy(tmp_path, simw
     archive(simweb, store, tmp_path / "warc", limit=2, now=lambda: T0)
     for day in (1, 4, 8):
         for url in (WX_LIVE, plain, never):
-            store.record_check(None, url, Outcome(Verdict.DEAD, "http-404", 404), now=T0 + timedelta(days=day))
-    rows = {r["canonical"]: r for r in store.dead_links()}
+            store.checks.record(None, url, Outcome(Verdict.DEAD, "http-404", 404), now=T0 + timedelta(days=day))
+    rows = {r["canonical"]: r for r in store.queries.dead_links()}
     assert (rows[WX_LIVE]["captured"], rows[WX_LIVE]["readable"]) == (1, 1)
     assert (rows[plain]["captured"], rows[plain]["readable"]) == (1, 0)  # captured, no site rule: raw only
     assert (rows[never]["captured"], rows[never]["readable"]) == (0, None)
@@ -303,6 +303,18 @@ def test_dead_links_and_reports_say_how_to_open_the_readable_copy(tmp_path, simw
         capture_output=True, text=True, timeout=60, env={"COLUMNS": "250", "PATH": "/usr/bin:/bin"},
     )  # fmt: skip
     assert "readable copy" in table.stdout and "--html FILE" in table.stdout
+    # The one dead-link CSV: `dead -f csv` writes what `report -f csv` (and to_csv) write.
+    dead_csv, report_csv = (
+        subprocess.run(
+            [sys.executable, "-m", "linkcheck", command, "--db", str(db), "-f", "csv"],
+            capture_output=True, text=True, timeout=60, check=True,
+        ).stdout
+        for command in ("dead", "report")
+    )  # fmt: skip
+    assert dead_csv == report_csv == to_csv(report)
+    assert [(r["url"], r["archived"], r["readable"]) for r in csv.DictReader(io.StringIO(dead_csv))] == [
+        (url, "yes" if url != never else "no", "yes" if url == WX_LIVE else "no") for url in sorted(csv_rows)
+    ]
 
 
 def test_export_lists_each_readable_copy_as_a_page(tmp_path, simweb):

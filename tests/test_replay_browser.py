@@ -165,7 +165,7 @@ def timestamp(db: Path, url: str) -> str:
     from linkcheck.store import Store
 
     with Store(db, create=False) as store:
-        return re.sub(r"\D", "", store.latest_capture(url)["warc_date"])[:14]
+        return re.sub(r"\D", "", store.captures.latest(url)["warc_date"])[:14]
 
 
 # ---- pywb ---------------------------------------------------------------------------------------

@@ -83,9 +83,10 @@ def test_report_content(store):
     rows = list(csv.DictReader(io.StringIO(to_csv(report))))
     assert rows == [
         {
-            "file": "posts/2019-1-1-a.md", "line": "12", "url": LINKS[0].canonical, "site": "weixin",
-            "reason": "tombstone:weixin-deleted", "dead_since": "2026-11-01T03:00:00Z", "dead_checks": "3",
-            "archived": "no", "readable": "no", "open_with": "",
+            "file": "posts/2019-1-1-a.md", "line": "12", "column": "1", "url": LINKS[0].canonical, "site": "weixin",
+            "reason": "tombstone:weixin-deleted", "confirmed": "yes", "dead_since": "2026-11-01T03:00:00Z",
+            "last_dead_at": "2026-11-09T03:00:00Z", "dead_checks": "3", "dead_days": "8.0", "last_alive_at": "",
+            "current_verdict": "dead", "archived": "no", "readable": "no", "open_with": "", "state": "confirmed",
         }
     ]  # fmt: skip
 

@@ -9,6 +9,8 @@ error that clears is not, and the exit code stays 0 (only newly confirmed dead l
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import os
 import sqlite3
@@ -135,6 +137,19 @@ def test_errors_that_persist_become_unreachable_walls_never_do(blog: Path, simwe
     assert listed.returncode == 0, listed.stderr
     assert {(row["canonical"], row["state"], row["dead_checks"]) for row in json.loads(listed.stdout)} == {
         (url, "unreachable", 3) for url in NEVER_COME_BACK
+    }
+    as_csv = subprocess.run(
+        [*base, "dead", "--db", str(db), "--include-unreachable", "-f", "csv"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert {(r["url"], r["state"], r["confirmed"], r["reason"], r["dead_checks"]) for r in rows} == {
+        (UNAVAILABLE, "unreachable", "no", "http-5xx", "3"),
+        (LOOP, "unreachable", "no", "redirect-loop", "3"),
+        (NO_NAME, "unreachable", "no", "bad-response", "3"),
+        (SILENT, "unreachable", "no", "timeout", "3"),
     }
     shown = subprocess.run(
         [*base, "dead", "--db", str(db), "--include-unreachable"], capture_output=True, text=True, env=env, timeout=60

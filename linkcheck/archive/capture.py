@@ -149,7 +149,7 @@ class Archiver:
     ) -> None:
         self.store = store
         self.fetcher = fetcher
-        # A check run records its scan (sync_links) on a writer thread while the checks begin: the
+        # A check run records its scan (store.links.sync) on a writer thread while the checks begin: the
         # first capture row waits for it, so a cited URL is never first added as uncited, and
         # nothing is written when it failed.
         self._ready = ready
@@ -439,24 +439,15 @@ class Archiver:
             if budget <= 0 or self.failure is not None:
                 break
             cap = min(self.settings.max_requisite_bytes, budget)
-            recording = self.recording(max_bytes=cap, headers=headers, page=False)
-            try:
-                await self.fetcher.check(url, recording=recording)
-                if recording.disk_error is not None:
-                    raise recording.disk_error
-                final = recording.final
-                if final is None or not 200 <= final.status < 300 or recording.incomplete is not None:
-                    result.requisites_failed += 1
-                    continue
-                budget -= final.length
-                result.count(await self.store_record(final, kind="requisite", page_capture_id=page_capture_id))
-                if (final.header("Content-Type") or "").strip().lower().startswith("image/"):
-                    # (An error page served with 200 is archived as sent, never shown as the figure.)
-                    archived[url] = final.url
-                result.requisites += 1
-                await self._store_hops(recording, page_capture_id, result)
-            finally:
-                recording.discard()
+            final = await self._requisite(url, cap, headers, page_capture_id, result)
+            if final is None:
+                result.requisites_failed += 1
+                continue
+            budget -= final.length
+            if (final.header("Content-Type") or "").strip().lower().startswith("image/"):
+                # (An error page served with 200 is archived as sent, never shown as the figure.)
+                archived[url] = final.url
+            result.requisites += 1
         return archived
 
     async def _capture_scripts(
@@ -478,20 +469,32 @@ class Archiver:
             self._scripts_seen.add(url)
             if await self._in_thread(self.store.captures.latest, url) is not None:
                 continue  # archived by an earlier run
-            recording = self.recording(max_bytes=self.settings.max_requisite_bytes, headers=headers, page=False)
-            try:
-                await self.fetcher.check(url, recording=recording)
-                if recording.disk_error is not None:
-                    raise recording.disk_error
-                final = recording.final
-                if final is None or not 200 <= final.status < 300 or recording.incomplete is not None:
-                    self._scripts_seen.discard(url)  # another page may try again
-                    continue
-                result.count(await self.store_record(final, kind="requisite", page_capture_id=page_capture_id))
-                await self._store_hops(recording, page_capture_id, result)
-                result.scripts += 1
-            finally:
-                recording.discard()
+            final = await self._requisite(url, self.settings.max_requisite_bytes, headers, page_capture_id, result)
+            if final is None:
+                self._scripts_seen.discard(url)  # another page may try again
+                continue
+            result.scripts += 1
+
+    async def _requisite(
+        self, url: str, max_bytes: int, headers: dict[str, str], page_capture_id: int, result: PageCapture
+    ) -> Exchange | None:
+        """Fetch one requisite of a page (an image, a script) and write it, with the redirect hops
+        that led to it, as records pointing at the page. Its final exchange (headers and length;
+        the body is written and dropped), or None when it was not archived: no 2xx answer, or an
+        answer cut short."""
+        recording = self.recording(max_bytes=max_bytes, headers=headers, page=False)
+        try:
+            await self.fetcher.check(url, recording=recording)
+            if recording.disk_error is not None:
+                raise recording.disk_error
+            final = recording.final
+            if final is None or not 200 <= final.status < 300 or recording.incomplete is not None:
+                return None
+            result.count(await self.store_record(final, kind="requisite", page_capture_id=page_capture_id))
+            await self._store_hops(recording, page_capture_id, result)
+            return final
+        finally:
+            recording.discard()
 
     # -- readable copies ------------------------------------------------------------------------
 

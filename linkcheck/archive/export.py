@@ -25,7 +25,7 @@ def _page_list(store: Store, names: set[str]) -> list[dict]:
     """``pages.jsonl`` entries: one per page capture in the exported files (url and WARC-Date)."""
     pages = []
     seen = set()
-    for row in store.page_captures():
+    for row in store.captures.pages():
         if row["warc_file"] not in names:
             continue
         key = (row["url"], row["warc_date"])

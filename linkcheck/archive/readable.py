@@ -47,7 +47,7 @@ from urllib.parse import urljoin, urlsplit
 
 from warcio.recordbuilder import RecordBuilder
 
-from linkcheck.classify import _CHARSET_ALIASES, _CHARSET_PARAM, _META_CHARSET
+from linkcheck.classify import declared_charsets
 from linkcheck.sites import Readable, profile_for
 
 READABLE_PREFIX = "urn:readable:"
@@ -168,15 +168,7 @@ def _undo_content_encoding(chunks: Iterable[bytes], encoding: str | None, limit:
 
 def _charset(content_type: str, head: bytes) -> str:
     """The page's charset as classify.decode_body picks it, for an incremental decoder."""
-    candidates: list[str] = []
-    match = _CHARSET_PARAM.search(content_type or "")
-    if match:
-        candidates.append(match.group(1).lower())
-    meta = _META_CHARSET.search(head[:4096])
-    if meta:
-        candidates.append(meta.group(1).decode("ascii", "ignore").lower())
-    for name in candidates:
-        name = _CHARSET_ALIASES.get(name, name)
+    for name in declared_charsets(content_type, head):
         try:
             codecs.lookup(name)
         except LookupError:
@@ -611,7 +603,7 @@ class NotReadableError(Exception):
 
 
 def standalone_html(store: Any, warc_dir: Any, row: dict) -> Standalone:
-    """The readable copy of a page capture (``store.latest_capture`` row) as one self-contained
+    """The readable copy of a page capture (``store.captures.latest`` row) as one self-contained
     HTML file: derived from the untouched response (the revisited one for a revisit) and every
     image inlined as a ``data:`` URI from its own capture in the WARC files. Nothing in it is
     fetched from anywhere. Raises NotReadableError for a capture that is not an HTML page or

@@ -61,7 +61,7 @@ class CaptureRecorder:
         finally:
             close_records(records)
         offset, length = positions[0]
-        capture_id = self.store.record_capture(
+        capture_id = self.store.captures.record(
             canonical=canonical,
             now=exchange.started,
             url=exchange.url,
@@ -88,7 +88,7 @@ class CaptureRecorder:
     def _dedup_source(self, exchange: Exchange) -> dict | None:
         if not self.dedup or exchange.truncated or exchange.length == 0:
             return None  # a revisit of an empty body saves nothing; a cut one is not "identical"
-        original = self.store.capture_by_digest(exchange.payload_digest)
+        original = self.store.captures.by_digest(exchange.payload_digest)
         if original is None or warc_path(self.writer.directory, original["warc_file"]) is None:
             return None
         return original

@@ -112,7 +112,7 @@ async def archive_pending(
 
     Each page fetched here is a check: its verdict — alive, or the wall or tombstone served
     instead of the article — goes to ``on_check(canonical, outcome)`` (default:
-    ``store.record_check`` with ``run_id``), so it is recorded, not dropped.
+    ``store.checks.record`` with ``run_id``), so it is recorded, not dropped.
 
     After a check run: ``archiver`` is the :class:`Archiver` its checks captured pages with
     (:meth:`Archiver.check`; it was repaired for and planned before the run): those pages count
@@ -134,7 +134,7 @@ async def archive_pending(
         archiver = Archiver(store, fetcher, warc_dir, settings, run_id=run_id, now=clock)
         archiver.repaired = repairs
     summary.repaired = archiver.repaired
-    record = on_check or (lambda canonical, outcome: store.record_check(run_id, canonical, outcome, now=clock()))
+    record = on_check or (lambda canonical, outcome: store.checks.record(run_id, canonical, outcome, now=clock()))
     from_checks = list(archiver.from_checks)
     pages: list[PageCapture] = []
     try:

@@ -268,7 +268,7 @@ def repair_open_files(directory: Path, store: Store | None = None) -> list[Repai
         if good:
             good = _records_end(path, good)
         name = path.name[: -len(OPEN_SUFFIX)]
-        forgotten = store.forget_captures_beyond(name, good) if store is not None else 0
+        forgotten = store.captures.forget_beyond(name, good) if store is not None else 0
         if good == 0:
             path.unlink()
             repairs.append(Repair(name, 0, size, forgotten, True))

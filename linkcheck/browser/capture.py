@@ -123,20 +123,16 @@ def _dom_records(
     return [
         builder.create_warc_record(
             final_url,
-            "conversion",
-            payload=io.BytesIO(dom),
-            length=len(dom),
-            warc_content_type="text/html; charset=utf-8",
-            warc_headers_dict={**linked, "Content-Type": "text/html; charset=utf-8"},
-        ),
-        builder.create_warc_record(
-            final_url,
-            "metadata",
-            payload=io.BytesIO(text),
-            length=len(text),
-            warc_content_type="application/warc-fields",
-            warc_headers_dict=linked,
-        ),
+            record_type,
+            payload=io.BytesIO(payload),
+            length=len(payload),
+            warc_content_type=content_type,
+            warc_headers_dict=headers,
+        )
+        for record_type, payload, content_type, headers in (
+            ("conversion", dom, "text/html; charset=utf-8", {**linked, "Content-Type": "text/html; charset=utf-8"}),
+            ("metadata", text, "application/warc-fields", linked),
+        )
     ]
 
 

@@ -1,4 +1,4 @@
-"""CLI commands over the web archive (archive, show, export). Registered on import.
+"""CLI commands over the web archive (archive, show, export); registered in ``linkcheck.cli``.
 
 ``archive`` captures the alive pages that need it into WARC files without a check run (it takes
 the run lock, like ``check``); ``show`` prints the latest capture of a URL from its WARC record;
@@ -11,60 +11,34 @@ missing WARC file); 4 another run holds the lock; 130 interrupted (finished capt
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from linkcheck.cli import (
+from linkcheck.cli.common import (
     ConfigOpt,
     DbOpt,
-    app,
+    WarcDirOpt,
     console,
-    database_path,
+    emit_json,
     err_console,
     escape,
     fail,
-    flag_or_fail,
-    load_config_or_fail,
-    unwritable,
-    values_or_fail,
+    install_stop_handlers,
+    open_store,
 )
-from linkcheck.cli.check import transport_options
+from linkcheck.cli.settings import ArchiveFlags, ReadFlags, settings_for, unwritable
 from linkcheck.exitcodes import ExitCode
-
-WarcDirOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--warc-dir",
-        help="Where the WARC files are (default: [archive] dir of the config, else warc/ next to the database).",
-        file_okay=False,
-    ),
-]
 
 
 class TextOrJson(StrEnum):
     text = "text"
     json = "json"
-
-
-def _open_store(db: Path):
-    from linkcheck.store import Store, StoreError
-
-    try:
-        return Store(db, create=False)
-    except StoreError as exc:
-        raise fail(str(exc), ExitCode.USAGE) from None
-
-
-def _emit_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=1, default=str)
-    sys.stdout.write("\n")
 
 
 def _size(n: int) -> str:
@@ -79,7 +53,6 @@ def _size(n: int) -> str:
 # ---- archive ---------------------------------------------------------------------------------
 
 
-@app.command()
 def archive(
     db: DbOpt = None,
     warc_dir: WarcDirOpt = None,
@@ -126,77 +99,42 @@ def archive(
     """
     import asyncio
     import time
-    from datetime import timedelta
 
-    from linkcheck.archive import ArchiveSettings, archive_pending
-    from linkcheck.config import KEYS
-    from linkcheck.net.transport import Fetcher, FetchSettings
+    from linkcheck.archive import archive_pending
+    from linkcheck.net.transport import Fetcher
     from linkcheck.run import eventloop
     from linkcheck.run.lock import LockHeldError, RunLock, lock_path_for
-    from linkcheck.store import StoreError
 
-    config = load_config_or_fail(config_file)
-    values, archive_values = values_or_fail(
-        config,
-        {"connect_timeout": connect_timeout, "proxy": proxy, "allow_private": allow_private},
-        {"max_pages": limit, "max_age_days": max_age, "max_resource_mb": max_resource_mb, "rotate_mb": rotate_mb},
-    )
-    # This command's own timeout (a whole capture, body included) and budget (the config file's
-    # `budget` bounds the nightly check, not this): seconds, checked like `timeout` and `budget`.
-    timeout = flag_or_fail("--timeout", KEYS["timeout"], timeout)
-    budget = flag_or_fail("--budget", KEYS["budget"], budget)
-    resolver, bundle, politeness, headers = transport_options(config, resolve, ca_bundle)
-    settings = FetchSettings(
-        total_timeout=timeout,
-        connect_timeout=float(values["connect_timeout"]),
-        proxy=values["proxy"],
-        ca_bundle=str(bundle) if bundle else None,
-        allow_private=bool(values["allow_private"]),
-        politeness_overrides=politeness,
-        host_headers=headers,
-    )
-    archive_settings = ArchiveSettings(
-        max_resource_bytes=max(1, int(archive_values["max_resource_mb"] * 1024 * 1024)),
-        rotate_bytes=max(1, int(archive_values["rotate_mb"] * 1024 * 1024)),
-        requisites=requisites,
-        concurrency=concurrency,
-        timeout=timeout,
-    )
-    pages = int(archive_values["max_pages"])
-    max_age_days = float(archive_values["max_age_days"])
-    db_path = database_path(db, config)
-    directory = _warc_dir(db_path, warc_dir, config)
-    problem = unwritable(directory, directory=True)
-    if problem:
-        raise fail(f"{'--warc-dir' if warc_dir is not None else 'archive.dir'} {directory}: {problem}")
+    settings = settings_for(
+        ArchiveFlags(
+            config=config_file, db=db, warc_dir=warc_dir, limit=limit, budget=budget, max_age=max_age,
+            max_resource_mb=max_resource_mb, rotate_mb=rotate_mb, requisites=requisites, concurrency=concurrency,
+            timeout=timeout, connect_timeout=connect_timeout, proxy=proxy, ca_bundle=ca_bundle, resolve=resolve,
+            allow_private=allow_private,
+        )
+    )  # fmt: skip
 
     async def run(store):
         stop = asyncio.Event()
-        _install_stop_handlers(asyncio.get_running_loop(), stop)
-        deadline = time.monotonic() + budget if budget else None
-        async with Fetcher(settings, resolver=resolver) as fetcher:
+        install_stop_handlers(asyncio.get_running_loop(), stop)
+        deadline = time.monotonic() + settings.budget_s if settings.budget_s else None
+        async with Fetcher(settings.fetch, resolver=settings.resolver) as fetcher:
             return await archive_pending(
                 store,
                 fetcher,
-                warc_dir=directory,
-                limit=pages or None,
+                warc_dir=settings.warc_dir,
+                limit=settings.limit,
                 deadline=deadline,
-                max_age=timedelta(days=max_age_days),
-                settings=archive_settings,
+                max_age=settings.max_age,
+                settings=settings.archive,
                 stop=stop,
             )
 
     try:
-        with RunLock(lock_path_for(db_path)):
-            store = _open_store(db_path)
-            try:
-                summary = eventloop.run(run(store))
-            finally:
-                store.close()
+        with RunLock(lock_path_for(settings.db)), open_store(settings.db) as store:
+            summary = eventloop.run(run(store))
     except LockHeldError as exc:
         raise fail(str(exc), ExitCode.LOCKED) from None
-    except StoreError as exc:
-        raise fail(str(exc)) from None
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted:[/] finished captures are kept.")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
@@ -204,32 +142,14 @@ def archive(
         where = f"{exc.filename}: " if exc.filename else ""
         raise fail(f"{where}{exc.strerror or exc}; finished captures are kept") from None
     if output_format is TextOrJson.json:
-        _emit_json(summary.to_dict())
+        emit_json(summary.to_dict())
     else:
-        _print_archive_report(summary, directory)
+        _print_archive_report(summary, settings.warc_dir)
     if summary.status == "error":
         raise fail(f"the archive stage stopped: {summary.error}; finished captures are kept")
     if summary.status == "stopped":
         err_console.print("[yellow]interrupted:[/] finished captures are kept.")
         raise typer.Exit(int(ExitCode.INTERRUPTED))
-
-
-def _warc_dir(db: Path, given: Path | None, config) -> Path:
-    """--warc-dir, else [archive] dir from the config file, else warc/ next to the database."""
-    if given is not None:
-        return given
-    if "dir" in config.archive:
-        return Path(config.archive["dir"])
-    return db.parent / "warc"
-
-
-def _install_stop_handlers(loop, stop) -> None:
-    import contextlib
-    import signal
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, stop.set)
 
 
 def _print_archive_report(summary, directory: Path) -> None:
@@ -263,7 +183,6 @@ def _print_archive_report(summary, directory: Path) -> None:
 # ---- show ------------------------------------------------------------------------------------
 
 
-@app.command()
 def show(
     url: Annotated[str, typer.Argument(help="The URL, as written in a post or in canonical form.")],
     db: DbOpt = None,
@@ -292,22 +211,15 @@ def show(
     site, images inlined from the archive. A URL never captured is an error (exit 2).
     """
     from linkcheck.archive.read import CaptureMissingError, read_capture
-    from linkcheck.store import StoreError
 
     if html is not None and not html.parent.is_dir():  # (refused before anything is read or written)
         raise fail(f"--html {html}: {html.parent} is not a folder", ExitCode.USAGE)
-    config = load_config_or_fail(config_file)
-    db = database_path(db, config)
-    directory = _warc_dir(db, warc_dir, config)
-    store = _open_store(db)
-    try:
-        row = store.latest_capture(url)
-        info = store.url_info(url) if row is None else None
-        count = len(store.captures_of(url)) if row is not None else 0
-    except StoreError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        store.close()
+    settings = settings_for(ReadFlags(config=config_file, db=db, warc_dir=warc_dir))
+    db, directory = settings.db, settings.warc_dir
+    with open_store(db) as store:
+        row = store.captures.latest(url)
+        info = store.queries.url_info(url) if row is None else None
+        count = len(store.captures.of(url)) if row is not None else 0
     if row is None:
         if info is None:
             raise fail(f"{url}: not in the history database {db} and never captured", ExitCode.USAGE)
@@ -334,7 +246,7 @@ def show(
     if output_format is TextOrJson.json:
         capture = {k: v for k, v in row.items() if k != "original"}
         capture["original"] = row["original"]
-        _emit_json(
+        emit_json(
             {
                 "capture": capture,
                 "captures": count,
@@ -370,13 +282,11 @@ def show(
 def _readable_row(db: Path, row: dict) -> dict | None:
     from linkcheck.store import StoreError
 
-    store = _open_store(db)
-    try:
-        return store.readable.of_capture((row.get("original") or row)["id"])
-    except StoreError:
-        return None
-    finally:
-        store.close()
+    with open_store(db) as store:
+        try:
+            return store.readable.of_capture((row.get("original") or row)["id"])
+        except StoreError:
+            return None
 
 
 def _write_readable(row: dict, directory: Path, db: Path, target: Path | None, open_it: bool) -> None:
@@ -388,15 +298,13 @@ def _write_readable(row: dict, directory: Path, db: Path, target: Path | None, o
     from linkcheck.archive.readable import NotReadableError, standalone_html
     from linkcheck.store import StoreError
 
-    store = _open_store(db)
-    try:
-        made = standalone_html(store, directory, row)
-    except NotReadableError as exc:
-        raise fail(f"{row['url']}: no readable copy: {exc}", ExitCode.USAGE) from None
-    except (CaptureMissingError, OSError, StoreError) as exc:
-        raise fail(f"{row['url']}: capture {row['id']} cannot be read: {exc}", ExitCode.USAGE) from None
-    finally:
-        store.close()
+    with open_store(db) as store:
+        try:
+            made = standalone_html(store, directory, row)
+        except NotReadableError as exc:
+            raise fail(f"{row['url']}: no readable copy: {exc}", ExitCode.USAGE) from None
+        except (CaptureMissingError, OSError, StoreError) as exc:
+            raise fail(f"{row['url']}: capture {row['id']} cannot be read: {exc}", ExitCode.USAGE) from None
     if target is None:
         handle, name = tempfile.mkstemp(prefix="linkcheck-readable-", suffix=".html")
         os.close(handle)
@@ -441,7 +349,6 @@ def _when(row: dict) -> str:
 # ---- export ----------------------------------------------------------------------------------
 
 
-@app.command()
 def export(
     wacz: Annotated[Path, typer.Option("--wacz", help="The WACZ file to write.", dir_okay=False)],
     db: DbOpt = None,
@@ -453,21 +360,17 @@ def export(
     from linkcheck.archive.export import ExportError, export_wacz
     from linkcheck.store import StoreError
 
-    config = load_config_or_fail(config_file)
-    db = database_path(db, config)
-    directory = _warc_dir(db, warc_dir, config)
+    settings = settings_for(ReadFlags(config=config_file, db=db, warc_dir=warc_dir))
     problem = unwritable(wacz)
     if problem:  # found before the packaging work, not after it
         raise fail(f"--wacz {wacz}: {problem}")
-    store = _open_store(db)
-    try:
-        result = export_wacz(store, directory, wacz, title=title)
-    except (ExportError, StoreError) as exc:
-        raise fail(str(exc), ExitCode.USAGE) from None
-    except OSError as exc:  # an unwritable folder or file, a full disk …
-        raise fail(f"--wacz {wacz}: {exc.strerror or exc}") from None
-    finally:
-        store.close()
+    with open_store(settings.db) as store:
+        try:
+            result = export_wacz(store, settings.warc_dir, wacz, title=title)
+        except (ExportError, StoreError) as exc:
+            raise fail(str(exc), ExitCode.USAGE) from None
+        except OSError as exc:  # an unwritable folder or file, a full disk …
+            raise fail(f"--wacz {wacz}: {exc.strerror or exc}") from None
     for name in result["skipped_open"]:
         err_console.print(
             f"[yellow]warning:[/] {name} is still being written (or a run was killed); not exported — "

@@ -1,11 +1,9 @@
-"""CLI commands that run the pipeline (check, demo) and show its report (report)."""
+"""CLI commands that run the pipeline (check, demo) and show its report (report); registered in
+``linkcheck.cli``. Their settings come from :func:`linkcheck.cli.settings.settings_for`."""
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import sys
-from dataclasses import replace
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -15,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from linkcheck.cli import (
+from linkcheck.cli.common import (
     EXIT_CODE_IF_READER_LEAVES,
     VERDICT_STYLE,
     ConfigOpt,
@@ -23,26 +21,18 @@ from linkcheck.cli import (
     PathsArg,
     RootOpt,
     SiteUrlOpt,
-    app,
     console,
-    database_path,
     err_console,
     escape,
     fail,
-    flag_or_fail,
-    load_config_or_fail,
-    root_path,
-    unwritable,
-    values_or_fail,
+    install_stop_handlers,
     warn_problems,
-    write_json_list,
 )
+from linkcheck.cli.output import write_json_list
+from linkcheck.cli.settings import CheckFlags, ReadFlags, settings_for
 from linkcheck.exitcodes import ExitCode
 
 if TYPE_CHECKING:
-    import asyncio
-
-    from linkcheck.config import Config
     from linkcheck.report import Report
     from linkcheck.run.job import JobResult
     from linkcheck.scan.collect import ScanResult
@@ -65,47 +55,6 @@ class ReportFormat(StrEnum):
     csv = "csv"
 
 
-def transport_options(config: Config, resolve: list[str] | None, ca_bundle: Path | None):
-    """What every fetching command derives from its flags and the config file, checked:
-    (resolver, CA bundle, per-host politeness overrides, per-host headers)."""
-    import ssl
-
-    from linkcheck.net.resolve import parse_resolve_rules
-    from linkcheck.sites import profile_for
-
-    try:
-        resolver = parse_resolve_rules(resolve) if resolve else None
-    except ValueError as exc:
-        raise fail(str(exc)) from None
-    bundle = ca_bundle or (Path(config.get("ca_bundle")) if config.get("ca_bundle") else None)
-    named = "--ca-bundle" if ca_bundle is not None else "ca_bundle"
-    if bundle is not None and not bundle.is_file():
-        raise fail(f"{named} {bundle}: no such file")
-    if bundle is not None:
-        # Loaded now, as the client will: a file that is not PEM certificates is a usage error
-        # before anything is recorded, not a failure in the middle of the run.
-        try:
-            ssl.create_default_context(cafile=str(bundle))
-        except (ssl.SSLError, OSError, ValueError) as exc:
-            raise fail(f"{named} {bundle}: not a PEM file of CA certificates ({exc})") from None
-    politeness, headers = {}, {}
-    for host, given in config.hosts.items():
-        wanted = {k: given[k] for k in ("concurrency", "interval") if given.get(k) is not None}
-        if wanted:
-            politeness[host] = replace(profile_for(host).politeness, **wanted)
-        if given.get("headers"):
-            headers[host] = {str(k): str(v) for k, v in given["headers"].items()}
-    return resolver, bundle, politeness, headers
-
-
-def _install_stop_handlers(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        # Not possible outside the main thread (in-process test runners): Ctrl-C then just raises.
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, stop.set)
-
-
-@app.command()
 def check(
     ctx: typer.Context,
     paths: PathsArg = None,
@@ -182,89 +131,40 @@ def check(
     """
     import asyncio
 
-    from linkcheck.archive import ArchiveSettings
     from linkcheck.cli.progress import RunProgress
-    from linkcheck.config import KEYS
-    from linkcheck.net.transport import FetchSettings
     from linkcheck.run import eventloop
-    from linkcheck.run.job import JobOptions, run_job
+    from linkcheck.run.job import run_job
     from linkcheck.run.lock import LockHeldError
-    from linkcheck.run.runner import DEFAULT_CANARIES
     from linkcheck.scan.collect import MissingPathError
     from linkcheck.scan.jekyll import SiteError
     from linkcheck.store import StoreError
 
-    config = load_config_or_fail(config_file)
-    values, archive_values = values_or_fail(
-        config,
-        {
-            "site_url": site_url, "budget": budget, "max_urls": max_urls, "recheck_after_days": recheck_after,
-            "concurrency": concurrency, "timeout": timeout, "connect_timeout": connect_timeout,
-            "max_attempts": max_attempts, "backoff": backoff, "proxy": proxy, "canaries": canary or None,
-            "allow_private": allow_private, "method": method.value if method else None, "browser": browser,
-        },
-        {"enabled": archive},
+    settings = settings_for(
+        CheckFlags(
+            config=config_file, paths=paths, site_url=site_url, root=root, db=db, budget=budget, max_urls=max_urls,
+            check_all=check_all, recheck_after=recheck_after, concurrency=concurrency, timeout=timeout,
+            connect_timeout=connect_timeout, max_attempts=max_attempts, backoff=backoff, proxy=proxy,
+            ca_bundle=ca_bundle, resolve=resolve, allow_private=allow_private, canary=canary,
+            method=method.value if method else None, archive=archive, archive_budget=archive_budget,
+            browser=browser, chromium=chromium,
+        )
     )  # fmt: skip
-    archive_budget = flag_or_fail("--archive-budget", KEYS["budget"], archive_budget)
-    if archive_values["enabled"] and "dir" in config.archive:
-        problem = unwritable(Path(config.archive["dir"]), directory=True)
-        if problem:  # found now, not after the checks when the archive stage starts
-            raise fail(f"archive.dir {config.archive['dir']}: {problem}")
-    resolver, bundle, politeness, headers = transport_options(config, resolve, ca_bundle)
-    settings = FetchSettings(
-        concurrency=values["concurrency"],
-        total_timeout=float(values["timeout"]),
-        connect_timeout=float(values["connect_timeout"]),
-        max_attempts=values["max_attempts"],
-        backoff_initial=float(values["backoff"]),
-        proxy=values["proxy"],
-        ca_bundle=str(bundle) if bundle else None,
-        allow_private=bool(values["allow_private"]),
-        politeness_overrides=politeness,
-        host_headers=headers,
-        head_first=values["method"] == "head",
-    )
-    canaries = values["canaries"] or list(DEFAULT_CANARIES)
-    options = JobOptions(
-        paths=paths or [Path(p) for p in values["paths"]],
-        site_url=values["site_url"],
-        root=root_path(root, config),
-        db=database_path(db, config, create=True),
-        max_urls=values["max_urls"],
-        budget_s=values["budget"],
-        check_all=check_all,
-        recheck_alive_after=timedelta(days=float(values["recheck_after_days"])),
-        confirm_checks=config.values.get("confirm_checks"),
-        confirm_days=config.values.get("confirm_days"),
-        canaries=tuple(canaries),
-        exclude=tuple(values["exclude"]),
-        archive=archive_values["enabled"],
-        archive_dir=Path(config.archive["dir"]) if "dir" in config.archive else None,
-        archive_limit=archive_values["max_pages"] or None,
-        archive_budget_s=archive_budget,
-        archive_max_age=timedelta(days=float(archive_values["max_age_days"])),
-        archive_settings=ArchiveSettings(
-            max_resource_bytes=int(archive_values["max_resource_mb"] * 1024 * 1024),
-            rotate_bytes=int(archive_values["rotate_mb"] * 1024 * 1024),
-        ),
-        browser=bool(values["browser"]),
-        browser_options=_browser_options(config, chromium),
-    )
+    options = settings.job
     progress = RunProgress(err_console, quiet=quiet or output_format is CheckFormat.json)
 
     async def run() -> JobResult:
         stop = asyncio.Event()
-        _install_stop_handlers(asyncio.get_running_loop(), stop)
+        install_stop_handlers(asyncio.get_running_loop(), stop)
         with progress:
             return await run_job(
-                options, settings, resolver=resolver, stop=stop,
+                options, settings.fetch, resolver=settings.resolver, stop=stop,
                 on_result=progress.result, on_plan=progress.plan, on_fetcher=progress.attach,
             )  # fmt: skip
 
     try:
         job = eventloop.run(run())
     except MissingPathError as exc:
-        raise fail(str(exc) if paths else f"config paths: {exc}") from None
+        raise fail(f"config paths: {exc}" if settings.paths_from_config else str(exc)) from None
     except (SiteError, StoreError) as exc:
         raise fail(str(exc)) from None
     except LockHeldError as exc:
@@ -286,19 +186,6 @@ def check(
         _print_run(job, quiet=quiet)
         _print_report(console, _report_for(options.db, job.run_id), quiet=quiet)
     raise typer.Exit(int(code))
-
-
-def _browser_options(config: Config, chromium: Path | None):
-    import os
-
-    from linkcheck.browser import BrowserSettings
-
-    path = chromium or (Path(config.get("chromium")) if config.get("chromium") else None)
-    if path is not None and not (path.is_file() and os.access(path, os.X_OK)):
-        # A typo here would leave every Zhihu link blocked "because Chromium is missing".
-        named = "--chromium" if chromium is not None else "chromium"
-        raise fail(f"{named} {path}: not an executable file")
-    return BrowserSettings(executable=str(path) if path else None)
 
 
 def exit_code_for(job: JobResult) -> ExitCode:
@@ -492,7 +379,6 @@ def _print_report(out: Console, report: Report, *, quiet: bool = False) -> None:
     out.print(sites)
 
 
-@app.command()
 def report(
     db: DbOpt = None,
     config_file: ConfigOpt = None,
@@ -506,8 +392,7 @@ def report(
     """The morning report: last run, what changed, confirmed dead links by post, per-site table."""
     from linkcheck.report import to_csv, to_json, to_markdown
 
-    db_path = database_path(db, load_config_or_fail(config_file))
-    data = _report_for(db_path, run_id)
+    data = _report_for(settings_for(ReadFlags(config=config_file, db=db)).db, run_id)
     if output_format is ReportFormat.table:
         if output is None:
             _print_report(console, data)
@@ -530,7 +415,6 @@ def report(
         raise fail(f"--output {output}: {exc.strerror or exc}") from None
 
 
-@app.command()
 def demo(
     paths: Annotated[
         list[Path] | None,

@@ -1,4 +1,5 @@
-"""CLI commands that read the history database (dead, history, status). Registered on import.
+"""CLI commands that read the history database (dead, history, status); registered in
+``linkcheck.cli``.
 
 They only read: a missing or empty database is an error (exit 2), never created; a database that
 is not linkcheck's, corrupt, or newer than this linkcheck is refused untouched (exit 2); one from
@@ -8,25 +9,17 @@ used while a nightly run is writing (WAL readers never block it).
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from linkcheck.cli import VERDICT_STYLE, ConfigOpt, DbOpt, app, console, database_path, fail, load_config_or_fail
+from linkcheck.cli.common import VERDICT_STYLE, ConfigOpt, DbOpt, console, emit_json, fail, open_store
+from linkcheck.cli.settings import ReadFlags, settings_for
 from linkcheck.exitcodes import ExitCode
-
-if TYPE_CHECKING:
-    from linkcheck.store import Store
-
 
 CHANGE_TITLES = {
     "confirmed_dead": "confirmed dead",
@@ -48,28 +41,6 @@ class TableOrJson(StrEnum):
     json = "json"
 
 
-@contextmanager
-def open_store(db: Path) -> Iterator[Store]:
-    """Open an existing history database for reading; StoreError → 'error: …', exit 2."""
-    from linkcheck.store import Store, StoreError
-
-    try:
-        store = Store(db, create=False)
-    except StoreError as exc:
-        raise fail(str(exc), ExitCode.USAGE) from None
-    try:
-        yield store
-    except StoreError as exc:
-        raise fail(str(exc), ExitCode.USAGE) from None
-    finally:
-        store.close()
-
-
-def _emit_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=1, default=str)
-    sys.stdout.write("\n")
-
-
 def _text(value: Any, style: str = "") -> Text:
     """User data (URLs, paths, reasons) as Text, so '[' in a URL is never read as markup."""
     return Text("" if value is None else str(value), style=style)
@@ -87,12 +58,6 @@ def _where(occurrences: list[dict], limit: int = 3) -> str:
 
 
 # ---- dead ------------------------------------------------------------------------------------
-
-_DEAD_CSV_FIELDS = (
-    "file", "line", "column", "canonical", "site", "reason", "confirmed", "dead_checks",
-    "first_dead_at", "last_dead_at", "dead_days", "last_alive_at", "current_verdict", "captured", "readable",
-    "open_with", "state",
-)  # fmt: skip
 
 
 def _dead_by_post(links: list[dict]) -> list[tuple[str, list[tuple[dict, dict | None]]]]:
@@ -112,12 +77,11 @@ def _md_cell(value: Any) -> str:
     return str("" if value is None else value).replace("|", "\\|").replace("\n", " ")
 
 
-@app.command()
 def dead(
     db: DbOpt = None,
     output_format: Annotated[
         DeadFormat,
-        typer.Option("--format", "-f", help="table, json, csv (one row per citation) or markdown."),
+        typer.Option("--format", "-f", help="table, json, csv (one row per citation, as report -f csv) or markdown."),
     ] = DeadFormat.table,
     include_suspected: Annotated[
         bool,
@@ -134,12 +98,12 @@ def dead(
     config_file: ConfigOpt = None,
 ) -> None:
     """Confirmed dead links and the posts and lines that cite them."""
-    db = database_path(db, load_config_or_fail(config_file))
+    db = settings_for(ReadFlags(config=config_file, db=db)).db
     with open_store(db) as store:
         links = store.queries.dead_links(include_suspected=include_suspected)
         unreachable = store.queries.unreachable_links() if include_unreachable else []
         settings = store.settings.values()
-    from linkcheck.report import open_command
+    from linkcheck.report import dead_link_citations, dead_links_csv, open_command
 
     for link in links:
         link["state"] = "confirmed" if link["confirmed"] else "suspected"
@@ -152,7 +116,7 @@ def dead(
                 "last_dead_at": row["last_error_at"],
                 "dead_checks": row["error_checks"],
                 "dead_days": row["error_days"],
-                "confirmed": True,
+                "confirmed": False,  # not dead: no answer said the page is gone
                 "state": "unreachable",
             }
         )
@@ -171,18 +135,10 @@ def dead(
         )
     show_state = include_suspected or include_unreachable
     if output_format is DeadFormat.json:
-        _emit_json(links)
+        emit_json(links)
         return
-    if output_format is DeadFormat.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(_DEAD_CSV_FIELDS)
-        for _post, rows in _dead_by_post(links):
-            for link, occurrence in rows:
-                place = occurrence or {}
-                writer.writerow(
-                    [place.get("file", ""), place.get("line", ""), place.get("column", "")]
-                    + [link[f] for f in _DEAD_CSV_FIELDS[3:]]
-                )
+    if output_format is DeadFormat.csv:  # the one dead-link CSV, as `report -f csv` writes it
+        sys.stdout.write(dead_links_csv(dead_link_citations(links)))
         return
     state = " or ".join(
         ["confirmed"] + (["suspected"] if include_suspected else []) + (["unreachable"] if include_unreachable else [])
@@ -266,7 +222,6 @@ def _archived(link: dict) -> str:
 # ---- history ---------------------------------------------------------------------------------
 
 
-@app.command()
 def history(
     url: Annotated[str, typer.Argument(help="The URL, as written in a post or in canonical form.")],
     db: DbOpt = None,
@@ -276,7 +231,7 @@ def history(
     """Every check of one URL over time, with where it is cited and its current state."""
     from linkcheck.scan.canonical import canonicalize
 
-    db = database_path(db, load_config_or_fail(config_file))
+    db = settings_for(ReadFlags(config=config_file, db=db)).db
     with open_store(db) as store:
         info = store.queries.url_info(url)
         if info is None:
@@ -285,7 +240,7 @@ def history(
             raise fail(f"{shown}: not in the history database {db}", ExitCode.USAGE)
         checks = store.queries.history(info["canonical"])
     if output_format is TableOrJson.json:
-        _emit_json({"url": info, "checks": checks})
+        emit_json({"url": info, "checks": checks})
         return
     lines = [f"[bold]{_escape(info['canonical'])}[/]  site {info['site']}"]
     if info["occurrences"]:
@@ -350,7 +305,6 @@ def _duration(start: str | None, end: str | None) -> str:
     return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
 
 
-@app.command()
 def status(
     db: DbOpt = None,
     output_format: Annotated[TableOrJson, typer.Option("--format", "-f", help="table or json.")] = TableOrJson.table,
@@ -358,7 +312,7 @@ def status(
     config_file: ConfigOpt = None,
 ) -> None:
     """The latest run and what it changed: newly dead, confirmed dead, recovered, newly blocked."""
-    db = database_path(db, load_config_or_fail(config_file))
+    db = settings_for(ReadFlags(config=config_file, db=db)).db
     with open_store(db) as store:
         latest = store.runs.latest()
         finished = store.runs.latest(finished=True)
@@ -368,7 +322,7 @@ def status(
         running = latest if latest and latest["status"] == "running" else None
         running_summary = store.runs.summary(running["id"]) if running else None
     if output_format is TableOrJson.json:
-        _emit_json(
+        emit_json(
             {
                 "run": finished,
                 "summary": summary,
@@ -444,4 +398,4 @@ def status(
     console.print(table)
 
 
-__all__ = ["dead", "history", "open_store", "status"]
+__all__ = ["dead", "history", "status"]

@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from linkcheck.cli import VERDICT_STYLE
+from linkcheck.cli.common import VERDICT_STYLE
 from linkcheck.models import Link, Outcome
 
 if TYPE_CHECKING:

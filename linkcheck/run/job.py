@@ -114,14 +114,14 @@ class GroupCommit:
         if self.pending:
             group, self.pending = self.pending, []
             try:
-                self._write_in_order(self.store.record_checks, self.run_id, group)
+                self._write_in_order(self.store.checks.record_many, self.run_id, group)
             except StoreError as exc:
                 self._failure = self._failure or exc
         self._raise_failure()
 
     def write(self, method: Callable[..., object], *args: object, **kwargs: object) -> Future[object] | None:
         """Another store write to make in order with the groups (on the writer with
-        ``background``): the run's ``sync_links``, which must precede its first group. Returns
+        ``background``): the run's ``store.links.sync``, which must precede its first group. Returns
         the write's future on the writer (None: already written, here)."""
         return self._submit(method, *args, **kwargs)
 
@@ -141,7 +141,7 @@ class GroupCommit:
         if not self.pending:
             return
         group, self.pending = self.pending, []
-        self._submit(self.store.record_checks, self.run_id, group)
+        self._submit(self.store.checks.record_many, self.run_id, group)
 
     def _submit(self, method: Callable[..., object], *args: object, **kwargs: object) -> Future[object] | None:
         if not self.background:
@@ -268,10 +268,10 @@ async def run_job(
     ):
         by_canonical = {link.canonical: link for link in scan.links if link.checkable}
         # Planned from the states recorded so far and the scan, so that checking starts while the
-        # scan is still being recorded (sync_links, the first write on the writer thread).
+        # scan is still being recorded (store.links.sync, the first write on the writer thread).
         due = plan(
             states_to_plan(
-                store.link_states(cited_only=False, checkable_only=False),
+                store.checks.link_states(cited_only=False, checkable_only=False),
                 [link for link in scan.links if not is_internal(link)],  # never fetched
             ),
             now=now(),
@@ -283,7 +283,7 @@ async def run_job(
         links = [by_canonical[c] for c in chosen if c in by_canonical]
         if on_plan is not None:
             on_plan(len(links) + len(internal))
-        run_id = store.begin_run(options.recorded(), now=now())
+        run_id = store.runs.begin(options.recorded(), now=now())
         results = [CheckResult(link, skipped_outcome(link)) for link in scan.links if not link.checkable]
         deadline = time.monotonic() + options.budget_s if options.budget_s else None
 
@@ -310,7 +310,7 @@ async def run_job(
         archived: ArchiveSummary | None = None
         browser_summary: RecheckSummary | None = None
         try:
-            synced = group.write(store.sync_links, scan.links, now=now())  # before the first group, on the writer
+            synced = group.write(store.links.sync, scan.links, now=now())  # before the first group, on the writer
             # Links into the blog: every run, from its source tree, before (and whatever) the network.
             local = await check_internal(internal, LocalChecker(site), commit) if site is not None else None
             async with Fetcher(settings, resolver=resolver) as fetcher:
@@ -377,21 +377,21 @@ async def run_job(
             # row should not stay 'running' — unless the database cannot even take that, in which
             # case the next run marks it interrupted. The original error is the one to report.
             with contextlib.suppress(StoreError):
-                store.finish_run(run_id, RunStatus.INTERRUPTED.value, {"error": "aborted"}, now=now())
+                store.runs.finish(run_id, RunStatus.INTERRUPTED.value, {"error": "aborted"}, now=now())
             raise
         counts = {**summary.counts, "checked": summary.checked, "planned": summary.planned}
         if browser_summary is not None:
             counts["browser"] = browser_summary.to_dict()
         if archived is not None:
             counts["archive"] = {k: v for k, v in archived.to_dict().items() if k not in ("pages", "repaired")}
-        store.finish_run(run_id, summary.status.value, counts, now=now())
+        store.runs.finish(run_id, summary.status.value, counts, now=now())
         return JobResult(
             run_id=run_id,
             summary=summary,
             scan=scan,
             results=results,
-            newly_dead=store.newly_confirmed_dead(run_id),
-            changes=store.changes(run_id),
+            newly_dead=store.queries.newly_confirmed_dead(run_id),
+            changes=store.queries.changes(run_id),
             planned_total=len(due),
             archive=archived,
             browser=browser_summary,
@@ -411,7 +411,7 @@ def open_archiver(
     """The run's :class:`Archiver`, before its first check: WARC files a crash left ``.open``
     repaired (the run holds the lock), and the pages the checks will capture planned. (None, the
     error) when the WARC directory is unusable: the run checks without archiving. ``synced``: the
-    run's ``sync_links`` on the writer, which its first capture row waits for."""
+    run's ``store.links.sync`` on the writer, which its first capture row waits for."""
     warc_dir = options.archive_dir or options.db.parent / "warc"
     try:
         repairs = repair_open_files(warc_dir, store)
@@ -448,9 +448,10 @@ def open_browser(
 
 
 def states_to_plan(recorded: list[UrlState], links: list[Link]) -> list[UrlState]:
-    """What ``Store.link_states()`` will say once ``links`` (a full scan) are synced, from what it
-    says before: the recorded states of the scan's checkable URLs (in the store's order), then
-    the URLs new to the store as never checked (in scan order, as sync_links will add them)."""
+    """What ``store.checks.link_states()`` will say once ``links`` (a full scan) are synced, from
+    what it says before: the recorded states of the scan's checkable URLs (in the store's order),
+    then the URLs new to the store as never checked (in scan order, as ``store.links.sync`` will
+    add them)."""
     checkable = {link.canonical: link for link in links if link.checkable}
     states = [state for state in recorded if state.canonical in checkable]
     known = {state.canonical for state in recorded}

@@ -24,12 +24,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+from linkcheck.simweb.background import running_in_thread
 
 Route = Callable[[str, int], "tuple[str, int] | None"]
 
@@ -146,12 +147,9 @@ class ForwardProxy:
         if method.upper() == "CONNECT":
             host, _, port_text = target.rpartition(":")
             host, port = host.strip("[]").lower(), int(port_text)
-            upstream = await self._open(host, port)
+            upstream = await self._upstream(writer, method, host, port, target, started)
             if upstream is None:
-                self._record(method, host, port, target, 502, started)
-                await self._answer(writer, 502, "Bad Gateway")
                 return
-            self._record(method, host, port, target, 200, started)
             writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
             await writer.drain()
             await self._pipe(reader, writer, *upstream)
@@ -163,12 +161,9 @@ class ForwardProxy:
             await self._answer(writer, 400, "Bad Request")
             return
         host, port = parts.hostname.lower(), parts.port or 80
-        upstream = await self._open(host, port)
+        upstream = await self._upstream(writer, method, host, port, target, started)
         if upstream is None:
-            self._record(method, host, port, target, 502, started)
-            await self._answer(writer, 502, "Bad Gateway")
             return
-        self._record(method, host, port, target, 200, started)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         kept = [line for line in header_lines if line.partition(":")[0].strip().lower() not in _HOP_HEADERS]
         if not any(line.partition(":")[0].strip().lower() == "host" for line in kept):
@@ -224,6 +219,17 @@ class ForwardProxy:
             for name, _, value in (line.partition(":") for line in header_lines)
         )
 
+    async def _upstream(
+        self, writer: asyncio.StreamWriter, method: str, host: str, port: int, target: str, started: float
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+        """The connection to the origin (the request recorded as 200), or None once the client has
+        been answered 502 (recorded as such)."""
+        upstream = await self._open(host, port)
+        self._record(method, host, port, target, 200 if upstream is not None else 502, started)
+        if upstream is None:
+            await self._answer(writer, 502, "Bad Gateway")
+        return upstream
+
     def _record(self, method: str, host: str, port: int, target: str, status: int, started: float) -> None:
         self.records.append(ProxyRecord(method.upper(), host, port, target, status, started))
 
@@ -238,31 +244,5 @@ def proxy_in_thread(route: Route, **kwargs: Any) -> Iterator[ForwardProxy]:
     """Run a :class:`ForwardProxy` on its own event loop in a daemon thread; yield it started
     (sync tests and the CLI under test can then use it from any loop or process)."""
     proxy = ForwardProxy(route, **kwargs)
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(proxy.start())
-        except BaseException as exc:  # reported to the caller below
-            failure.append(exc)
-            ready.set()
-            return
-        ready.set()
-        loop.run_forever()
-        loop.run_until_complete(proxy.stop())
-        loop.close()
-
-    thread = threading.Thread(target=run, name="simweb-proxy", daemon=True)
-    thread.start()
-    if not ready.wait(30):
-        raise RuntimeError("the proxy did not start within 30 s")
-    if failure:
-        raise failure[0]
-    try:
+    with running_in_thread(proxy.start, proxy.stop, loop=asyncio.new_event_loop(), name="simweb-proxy"):
         yield proxy
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(15)

@@ -21,7 +21,6 @@ import logging
 import socket
 import ssl
 import struct
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from aiohttp.web_request import BaseRequest
 
 from linkcheck.simweb import challenge, hostile
 from linkcheck.simweb import pages as P
+from linkcheck.simweb.background import running_in_thread
 
 log = logging.getLogger("linkcheck.simweb")
 
@@ -744,20 +744,12 @@ class SimulatedWeb:
         return _resp(P.MMBIZ_FORBIDDEN, 403)
 
     async def _wxres(self, request: BaseRequest, host: str) -> web.Response:
-        if request.path == P.WX_APPMSG_JS_PATH:
-            return _resp(P.WX_APPMSG_JS, ctype="application/javascript", headers={"Cache-Control": "max-age=2592000"})
-        if request.path.endswith(".css"):
-            return _resp(b".weui-msg{text-align:center}", ctype="text/css")
-        return _resp(b"not found", 404, TEXT)
+        return _static_file(request, P.WX_APPMSG_JS_PATH, P.WX_APPMSG_JS, b".weui-msg{text-align:center}")
 
     # -- Zhihu's static files and images -----------------------------------------------------------
 
     async def _zhstatic(self, request: BaseRequest, host: str) -> web.Response:
-        if request.path == P.ZH_LAZY_JS_PATH:
-            return _resp(P.ZH_LAZY_JS, ctype="application/javascript", headers={"Cache-Control": "max-age=2592000"})
-        if request.path.endswith(".css"):
-            return _resp(b".Post-Title{font-size:24px}", ctype="text/css")
-        return _resp(b"not found", 404, TEXT)
+        return _static_file(request, P.ZH_LAZY_JS_PATH, P.ZH_LAZY_JS, b".Post-Title{font-size:24px}")
 
     async def _zhimg(self, request: BaseRequest, host: str) -> web.Response:
         # zhimg refuses embedding by other sites (OI-wiki/OI-wiki#103); no Referer is fine.
@@ -1084,6 +1076,16 @@ def _gzip_ok() -> bytes:
     return _gzip_ok_cache[0]
 
 
+def _static_file(request: BaseRequest, script_path: str, script: bytes, css: bytes) -> web.Response:
+    """A site's static-file host: its article script (cached for a month, as the real ones are),
+    any style sheet, else 404."""
+    if request.path == script_path:
+        return _resp(script, ctype="application/javascript", headers={"Cache-Control": "max-age=2592000"})
+    if request.path.endswith(".css"):
+        return _resp(css, ctype="text/css")
+    return _resp(b"not found", 404, TEXT)
+
+
 # ---------------------------------------------------------------------------------------------
 # Running it in a background thread (for sync tests: any event loop can then talk to it)
 # ---------------------------------------------------------------------------------------------
@@ -1100,29 +1102,5 @@ def serve_in_thread(**kwargs: object) -> Iterator[SimulatedWeb]:
     web_ = SimulatedWeb(**kwargs)  # type: ignore[arg-type]
     loop = asyncio.new_event_loop()
     web_._home_loop = loop
-    ready = threading.Event()
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(web_.start())
-        except BaseException as exc:  # reported to the caller below
-            failure.append(exc)
-            ready.set()
-            return
-        ready.set()
-        loop.run_forever()
-        loop.run_until_complete(web_.stop())
-        loop.close()
-
-    thread = threading.Thread(target=run, name="simweb", daemon=True)
-    thread.start()
-    ready.wait(30)
-    if failure:
-        raise failure[0]
-    try:
+    with running_in_thread(web_.start, web_.stop, loop=loop, name="simweb"):
         yield web_
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(15)

@@ -102,31 +102,6 @@ class Store:
         self.readable = ReadableCopies(self._db)
         self.queries = Queries(self._db, self.links, self.settings)
 
-        # The flat names that run/job.py, archive/, browser/, cli/archive.py and their tests call:
-        # they are being rewritten on another branch (h-onefetch), which merges unchanged with
-        # these. The repositories' own methods, bound here; move those callers to the
-        # repositories once it has merged, then drop this block.
-        self.sync_links = self.links.sync
-        self.link_states = self.checks.link_states
-        self.begin_run = self.runs.begin
-        self.finish_run = self.runs.finish
-        self.run_summary = self.runs.summary
-        self.record_check = self.checks.record
-        self.record_checks = self.checks.record_many
-        self.newly_confirmed_dead = self.queries.newly_confirmed_dead
-        self.changes = self.queries.changes
-        self.history = self.queries.history
-        self.dead_links = self.queries.dead_links
-        self.url_info = self.queries.url_info
-        self.record_capture = self.captures.record
-        self.capture = self.captures.get
-        self.latest_capture = self.captures.latest
-        self.captures_of = self.captures.of
-        self.capture_by_digest = self.captures.by_digest
-        self.page_captures = self.captures.pages
-        self.forget_captures_beyond = self.captures.forget_beyond
-        self.capture_totals = self.captures.totals
-
     @property
     def path(self) -> Path:
         return self._db.path

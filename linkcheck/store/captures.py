@@ -106,12 +106,11 @@ class Captures(Repository):
     @guarded
     def by_digest(self, digest: str) -> dict | None:
         """The newest complete (not truncated) response record with this payload digest, or None."""
-        rows = self._db.query(
+        return self._db.query_one(
             "SELECT * FROM captures WHERE payload_digest = ? AND record_type = 'response' "
             "AND truncated IS NULL ORDER BY id DESC LIMIT 1",
             [digest],
         )
-        return rows[0] if rows else None
 
     @guarded
     def due(self, *, max_age: timedelta | None = None, now: datetime | None = None) -> list[dict]:

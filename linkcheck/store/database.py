@@ -91,6 +91,10 @@ class Database:
         """The rows of ``sql`` as dicts (column name → value)."""
         return list(self.utils.query(sql, params))
 
+    def query_one(self, sql: str, params: Sequence[Any] = ()) -> dict | None:
+        """The first row of ``sql`` as a dict, or None when there is none."""
+        return next(iter(self.utils.query(sql, params)), None)
+
     def close(self) -> None:
         with self.lock:
             if self._conn is not None:

@@ -157,13 +157,6 @@ class Queries(Repository):
         }
 
     @guarded
-    def captured_url_ids(self) -> set[int]:
-        """The URLs that have any capture (the report's "archived")."""
-        return {
-            row[0] for row in self._db.conn.execute("SELECT DISTINCT url_id FROM captures WHERE url_id IS NOT NULL")
-        }
-
-    @guarded
     def site_verdicts(self) -> list[dict]:
         """Cited, checkable URLs counted by site and current verdict (None: never checked), with
         how many of them have a capture: the report's "By site" table."""

@@ -36,12 +36,11 @@ class ReadableCopies(Repository):
     @guarded
     def of_capture(self, capture_id: int) -> dict | None:
         """The readable copy of a page capture (of the response it repeats, for a revisit), or None."""
-        rows = self._db.query(
+        return self._db.query_one(
             "SELECT r.* FROM captures c JOIN readable_copies r ON r.page_capture_id = coalesce(c.refers_to, c.id) "
             "WHERE c.id = ?",
             [capture_id],
         )
-        return rows[0] if rows else None
 
     @guarded
     def all(self) -> list[dict]:

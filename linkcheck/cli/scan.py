@@ -1,0 +1,72 @@
+"""``linkcheck scan``: the URLs of the posts, with where each is cited. Fetches nothing.
+
+Kept light: it runs on every push of the blog, so this module imports typer and rich only, and the
+scanner when the command runs — never the transport, the store or the archive.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from linkcheck.cli.common import ConfigOpt, PathsArg, RootOpt, SiteUrlOpt, console, fail, warn_problems
+from linkcheck.cli.output import write_json_list
+from linkcheck.cli.settings import ScanFlags, settings_for
+
+
+class ScanFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def scan(
+    paths: PathsArg = None,
+    output_format: Annotated[
+        ScanFormat, typer.Option("--format", "-f", help="table (terminal) or json (one object per URL).")
+    ] = ScanFormat.table,
+    site_url: SiteUrlOpt = None,
+    config_file: ConfigOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """Extract every URL from the posts, with post, line and column. Fetches nothing.
+
+    ``paths``, ``site_url``, ``root`` and ``exclude`` come from the config file where not given here."""
+    from linkcheck.scan.collect import MissingPathError, collect
+    from linkcheck.scan.jekyll import SiteError, load_site
+
+    settings = settings_for(ScanFlags(config=config_file, paths=paths, site_url=site_url, root=root))
+    try:
+        result = collect(
+            settings.paths,
+            site_url=settings.site_url,
+            exclude=settings.exclude,
+            site=load_site(settings.root, settings.paths),
+        )
+    except MissingPathError as exc:
+        raise fail(f"config paths: {exc}" if settings.paths_from_config else str(exc)) from None
+    except SiteError as exc:
+        raise fail(str(exc)) from None
+    warn_problems(result.problems)
+    if output_format is ScanFormat.json:
+        write_json_list(result.links)  # Link dataclasses, encoded as they are
+        return
+    table = Table(title=f"{len(result.links)} unique URLs in {result.files} files", title_justify="left")
+    table.add_column("URL", overflow="fold")
+    table.add_column("count", justify="right")
+    table.add_column("first seen", overflow="fold")
+    table.add_column("skip", style="dim")
+    for link in result.links:
+        first = link.occurrences[0]
+        table.add_row(
+            link.url,
+            str(len(link.occurrences)),
+            f"{first.file}:{first.line}:{first.column}",
+            link.skip_reason or "",
+        )
+    console.print(table)
+
+
+__all__ = ["scan"]
