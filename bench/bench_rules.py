@@ -182,6 +182,22 @@ _UNREACHABLE = (  # how a host that never comes back answers, how many corpus UR
 )
 
 
+def _parked_domains(links: list[CorpusLink], setup: Setup, args: argparse.Namespace) -> None:
+    """Issue #19 item 1: one small site (a host no site profile names) in N has lapsed and answers
+    every path as a parked domain, the parking services in turn (linkcheck.simweb PARKING_KINDS:
+    Sedo, Bodis, GoDaddy, Dan.com, Afternic, a registrar's sale form, a Chinese sale page)."""
+    from linkcheck.simweb.server import PARKING_KINDS
+
+    if not args.parked_every:
+        return
+    hosts = sorted({link.host for link in links if link.site == "generic"})
+    parked = {host: PARKING_KINDS[n % len(PARKING_KINDS)] for n, host in enumerate(hosts[:: args.parked_every])}
+    setup.web["parked"] = parked
+    for link in links:
+        if link.host in parked:
+            setup.touch("parked-domain", link.canonical, "dead", "parked")
+
+
 def _unreachable(links: list[CorpusLink], setup: Setup, args: argparse.Namespace) -> None:
     """A few long-tail URLs answer 503, loop or never answer. With the bench's confirmation at one
     check (see write_workdir), one night stands for the nights these take to become unreachable."""
@@ -208,6 +224,7 @@ def _walls(links: list[CorpusLink], setup: Setup, args: argparse.Namespace) -> N
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("wechat-deleted", "one WeChat URL in --dead-every answers as a deleted article", _wechat_deleted),
+    Scenario("parked-domain", "one small site in --parked-every answers as a parked domain", _parked_domains),
     Scenario(
         "drift-replaced",
         "one WeChat/Zhihu URL in --drift-every serves another article (every page serves its cited title)",
@@ -226,6 +243,28 @@ FLAGS: dict[str, Callable[[dict], bool]] = {
 }
 # The view that lists each flag's URLs (a baseline without the view has no such flag).
 FLAG_VIEWS = {"drifted": "drifted_links", "unreachable": "unreachable_links"}
+
+
+def page_shapes(links: list[CorpusLink]) -> dict[str, dict[str, list[str]]]:
+    """Per site profile that tells its articles from its other pages: its URLs by page shape
+    ("article"; a shape's name; "other" for a path neither names: held to the article markers
+    where it lands)."""
+    from urllib.parse import urlsplit
+
+    from linkcheck.sites import profile_by_name
+
+    found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for link in links:
+        profile = profile_by_name(link.site)
+        if profile.articles is None:
+            continue
+        path = urlsplit(link.canonical).path
+        shape = profile.shape_for(path)
+        name = (
+            shape.name if shape else ("article" if profile.articles.search(path) else "other (judged where it lands)")
+        )
+        found[profile.label][name].append(link.canonical)
+    return found
 
 
 # ---- the runs -----------------------------------------------------------------------------------
@@ -389,6 +428,20 @@ def report(links: list[CorpusLink], setup: Setup, runs: dict[str, dict[str, dict
         ok = False
     print()
 
+    # Issue #19 item 5: the corpus's URLs of sites that tell articles from other pages, by shape,
+    # and what became of those that are no article.
+    for site, shapes in page_shapes(links).items():
+        pages = [url for name, urls in shapes.items() if name != "article" for url in urls]
+        counts = ", ".join(f"{name} {len(urls):,}" for name, urls in sorted(shapes.items(), key=lambda i: -len(i[1])))
+        print(f"  {site} URLs by page shape: {sum(len(urls) for urls in shapes.values()):,} — {counts}")
+        for name in names:
+            outcome = Counter(_vr(runs[name].get(url)) for url in pages)
+            print(
+                f"    the {len(pages):,} that are no article, {name}: "
+                + ", ".join(f"{k} {n:,}" for k, n in outcome.most_common())
+            )
+    print()
+
     if base is None:
         return ok
     # What the new rules changed: every URL whose verdict differs, grouped by transition.
@@ -437,6 +490,9 @@ def main() -> int:
     parser.add_argument("--dead-every", type=int, default=8, help="one WeChat URL in N answers as deleted")
     parser.add_argument(
         "--drift-every", type=int, default=50, help="one titled WeChat/Zhihu URL in N replaced, another retitled"
+    )
+    parser.add_argument(
+        "--parked-every", type=int, default=40, help="one small site (generic host) in N answers as parked (0: none)"
     )
     parser.add_argument("--host-concurrency", type=int, default=8, help="requests in flight per host (pacing off)")
     parser.add_argument("--show", type=int, default=40, help="URLs listed per changed group at most")

@@ -12,6 +12,12 @@ Decision order (shared/docs/decay-signatures.md §0):
    408, 429, 5xx → ``error`` (retried); other 4xx → ``error``.
 4. 2xx: alive — except on sites whose live marker is required, where a page with neither a
    tombstone nor the live marker is ``error:unrecognized-page``. Such a page is never ``dead``.
+   Where a profile tells its articles from its other pages (``SiteProfile.articles``/``pages``),
+   the live marker asked for is that of the page's shape: an article's, a user's home page's …
+
+The generic profile (every host no row names) has markers too: a parked or expired domain's
+page — a registrar's or a domain market's — is ``dead`` (``parked``), from the parking services'
+markup or a sale notice that is the page's whole title or headline (``sites.PARKED_MARKERS``).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from urllib.parse import urljoin, urlsplit
 from linkcheck import reasons
 from linkcheck.drift import page_title
 from linkcheck.models import Outcome, Verdict
-from linkcheck.sites import SiteProfile, profile_for
+from linkcheck.sites import PageShape, SiteProfile, profile_for
 
 _META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?\s*([A-Za-z0-9_\-]+)", re.I)
 _CHARSET_PARAM = re.compile(r"charset=[\"']?([A-Za-z0-9_\-]+)", re.I)
@@ -119,11 +125,30 @@ def _profiles(page: Page, origin: SiteProfile | None = None) -> list[SiteProfile
     return [origin] if landing is origin else [origin, landing]
 
 
+def _shapes(page: Page, profiles: list[SiteProfile]) -> list[PageShape | None]:
+    """Per profile, the shape of the page it judges (None: an article, or a profile without
+    shapes): by the path the request ended at when that is the profile's host, else the path asked."""
+    shapes: list[PageShape | None] = []
+    final = urlsplit(page.final_url)
+    for profile in profiles:
+        if profile.articles is None:
+            shapes.append(None)
+            continue
+        on_profile = profile_for(final.hostname or "") is profile
+        shapes.append(profile.shape_for(final.path if on_profile else urlsplit(page.url).path))
+    return shapes
+
+
+def _is_live(profile: SiteProfile, shape: PageShape | None, text: str) -> bool:
+    return shape.is_live(text) if shape is not None else profile.is_live(text)
+
+
 def classify(page: Page, origin: SiteProfile | None = None) -> Outcome:
     """The verdict on ``page``. ``origin``: the profile of ``page.url``'s host, if the caller has it."""
     profiles = _profiles(page, origin)
     status = page.status
     landed_elsewhere = page.final_url != page.url
+    other_host = landed_elsewhere and urlsplit(page.final_url).hostname != urlsplit(page.url).hostname
 
     # 1. Walls.
     for profile in profiles:
@@ -132,7 +157,14 @@ def classify(page: Page, origin: SiteProfile | None = None) -> Outcome:
                 if rule.matches(page.final_url):
                     return _outcome(page, Verdict.BLOCKED, rule.reason, rule.pattern.pattern)
     text = page.text if page.body_read else ""
-    live = any(p.is_live(text) for p in profiles) if text else False
+    shapes = _shapes(page, profiles)
+    live_shape = None
+    live = False
+    if text:
+        for profile, shape in zip(profiles, shapes, strict=True):
+            if _is_live(profile, shape, text):
+                live, live_shape = True, shape
+                break
     if page.body_read:
         for profile in profiles:
             for marker in profile.antibot_markers:
@@ -145,6 +177,8 @@ def classify(page: Page, origin: SiteProfile | None = None) -> Outcome:
     for profile in profiles:
         if landed_elsewhere:
             for rule in profile.tombstone_urls:
+                if rule.other_host and not other_host:
+                    continue
                 if rule.matches(page.final_url):
                     return _outcome(page, Verdict.DEAD, rule.reason, rule.pattern.pattern)
     if page.body_read:
@@ -178,11 +212,13 @@ def classify(page: Page, origin: SiteProfile | None = None) -> Outcome:
     if 300 <= status < 400:
         return _outcome(page, Verdict.ERROR, "redirect-without-location")
 
-    # 4. Success. An alive page whose body was read names its title, for the content-drift rule.
+    # 4. Success. A page of a shape other than an article is held to its shape's markers. An alive
+    # page whose body was read names its title, for the content-drift rule (linkcheck.drift).
     title = page_title(text, profiles[-1]) if text and _is_html(page) else None
     if live:
-        return _outcome(page, Verdict.ALIVE, reasons.LIVE_MARKER, title=title)
-    required = [p for p in profiles if p.live_required]
+        marker = f"page:{live_shape.name}" if live_shape else None
+        return _outcome(page, Verdict.ALIVE, reasons.LIVE_MARKER, marker, title=title)
+    required = [p for p, shape in zip(profiles, shapes, strict=True) if p.live_required or shape is not None]
     if required and page.body_read:
         return _outcome(page, Verdict.ERROR, reasons.UNRECOGNIZED_PAGE)
     return _outcome(page, Verdict.ALIVE, f"http-{status}", title=title)

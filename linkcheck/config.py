@@ -106,6 +106,40 @@ ARCHIVE_KEYS: dict[str, Key] = {
     ),
     "rotate_mb": Key((int, float), 1000, "Start a new WARC file at this size.", 1),
 }
+
+
+def publish_folder_problem(value: str) -> str | None:
+    """Why ``value`` cannot be the folder ``publish`` writes to inside the blog's source tree: it
+    must stay inside the tree, and Jekyll publishes no ``_``- or ``.``-prefixed folder."""
+    parts = value.replace("\\", "/").strip("/").split("/")
+    if not value.strip("/") or value.startswith("/") or ":" in value:
+        return f"{value!r} must be a folder relative to the blog's root"
+    if any(part in ("", ".", "..") for part in parts):
+        return f"{value!r} must be a plain relative folder (no '.', '..' or empty parts)"
+    if any(part[0] in "_." for part in parts):
+        return f"{value!r}: Jekyll does not publish a folder whose name starts with '_' or '.'"
+    return None
+
+
+def layout_problem(value: str) -> str | None:
+    """Why ``value`` is not a Jekyll layout name (a file of ``_layouts/`` without its extension)."""
+    if value and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", value):
+        return f'{value!r} is not a layout name (a file of _layouts/ without .html; "" for none)'
+    return None
+
+
+# Their flags are `linkcheck publish`'s.
+PUBLISH_KEYS: dict[str, Key] = {
+    "folder": Key(
+        str,
+        "archived",
+        "Folder of the blog's source tree the archived articles are written to.",
+        check=publish_folder_problem,
+    ),
+    "layout": Key(
+        str, "default", 'Jekyll layout of the published pages; "": none (whole HTML documents).', check=layout_problem
+    ),
+}
 HOST_KEYS: dict[str, Key] = {
     "concurrency": Key(int, None, "Requests in flight to this host.", 1),
     "interval": Key((int, float), None, "Minimum seconds between request starts to this host.", 0),
@@ -118,6 +152,7 @@ class Config:
     values: dict[str, Any] = field(default_factory=dict)
     archive: dict[str, Any] = field(default_factory=dict)
     hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    publish: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
     def get(self, key: str, override: Any = None) -> Any:
@@ -139,6 +174,14 @@ class Config:
         for key, value in flags.items():
             if value is not None:
                 values[key] = check_flag(KEYS[key].flag_name(key), KEYS[key], value)
+        return values
+
+    def publish_with_flags(self, flags: Mapping[str, Any]) -> dict[str, Any]:
+        """:meth:`with_flags` for the ``[publish]`` keys."""
+        values = {key: self.publish.get(key, spec.default) for key, spec in PUBLISH_KEYS.items()}
+        for key, value in flags.items():
+            if value is not None:
+                values[key] = check_flag(PUBLISH_KEYS[key].flag_name(key), PUBLISH_KEYS[key], value)
         return values
 
     def archive_with_flags(self, flags: Mapping[str, Any]) -> dict[str, Any]:
@@ -203,6 +246,13 @@ def parse(data: dict[str, Any], where: str) -> Config:
                 if sub not in ARCHIVE_KEYS:
                     raise ConfigError(f"{where}: unknown key archive.{sub} (known: {', '.join(ARCHIVE_KEYS)})")
                 config.archive[sub] = _check_value(where, f"archive.{sub}", ARCHIVE_KEYS[sub], sub_value)
+        elif key == "publish":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: publish must be a table ([publish])")
+            for sub, sub_value in value.items():
+                if sub not in PUBLISH_KEYS:
+                    raise ConfigError(f"{where}: unknown key publish.{sub} (known: {', '.join(PUBLISH_KEYS)})")
+                config.publish[sub] = _check_value(where, f"publish.{sub}", PUBLISH_KEYS[sub], sub_value)
         elif key == "hosts":
             if not isinstance(value, dict):
                 raise ConfigError(f'{where}: hosts must be a table of tables ([hosts."example.com"])')

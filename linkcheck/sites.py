@@ -9,6 +9,7 @@ are verbatim from ``shared/docs/decay-signatures.md`` (sources S1–S20, X1–X2
 from __future__ import annotations
 
 import functools
+import html
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -119,22 +120,76 @@ class Marker:
     pattern: LazyPattern
     statuses: frozenset[int] | None = None
     unless_live: bool = True
+    # Where the pattern is looked for: "html", the raw page; "title", the text of its <title>;
+    # "headline", the text of each of its <h1>. A title or headline marker must match the whole
+    # text (tags dropped, entities decoded, spaces collapsed): the notice *is* the page's title or
+    # headline, so an article that quotes it — in its body, a link's text, a code block — is not it.
+    scope: str = "html"
+    # Literal strings one of which the page must contain before the pattern is tried: a cheap
+    # test first, for markers run on every small site's page (a tag-anchored search over 64 KB
+    # costs milliseconds; a substring test, microseconds).
+    needles: tuple[str, ...] = ()
 
     def matches(self, status: int, text: str) -> bool:
         if self.statuses is not None and status not in self.statuses:
             return False
-        return self.pattern.search(text) is not None
+        if self.needles and not any(needle in text for needle in self.needles):
+            return False
+        if self.scope == "html":
+            return self.pattern.search(text) is not None
+        return any(self.pattern.fullmatch(part) for part in page_parts(text, self.scope))
+
+
+_TITLE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.I | re.S)
+_HEADLINE = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.I | re.S)
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+def _element_text(fragment: str) -> str:
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
+
+
+@functools.lru_cache(maxsize=8)
+def page_parts(text: str, scope: str) -> tuple[str, ...]:
+    """The texts a ``title`` or ``headline`` marker is matched against: the page's first <title>,
+    or each of its <h1> elements. (Memoised: one page meets several markers of a scope; the same
+    few pages are asked about one after another.)"""
+    if scope == "title":
+        found = _TITLE.search(text)
+        return (_element_text(found.group(1)),) if found else ()
+    if scope == "headline":
+        return tuple(_element_text(h) for h in _HEADLINE.findall(text))
+    raise ValueError(f"unknown marker scope {scope!r}")
 
 
 @dataclass(frozen=True, slots=True)
 class UrlRule:
-    """A signature in the URL a request ends at (after redirects)."""
+    """A signature in the URL a request ends at (after redirects). ``other_host``: only when that
+    URL is on another host than the one asked (a domain redirected to a market's sale page — not a
+    link that is itself one of the market's pages)."""
 
     reason: str
     pattern: LazyPattern
+    other_host: bool = False
 
     def matches(self, url: str) -> bool:
         return self.pattern.search(url) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class PageShape:
+    """A kind of page a site has besides its articles — a user's home page, a category, a column —
+    by URL path, with the markers that prove such a page is there. A site profile's own live markers
+    are its articles'; a page of another shape it describes is alive with that shape's markers and,
+    without them, ``error:unrecognized-page`` (never dead)."""
+
+    name: str
+    path: LazyPattern  # searched in the path of the URL the request ends at
+    live_markers: tuple[tuple[LazyPattern, ...], ...]
+
+    def is_live(self, text: str) -> bool:
+        return all(any(p.search(text) for p in group) for group in self.live_markers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +332,15 @@ class SiteProfile:
     readable: Readable | None = None
     # Where the article's title is and what the site appends to it (the content-drift rule).
     titles: Titles | None = None
+    # The paths of the site's articles (searched in the path of the URL a request ends at): the
+    # live markers and live_required above are theirs. None: every path is held to them. A path
+    # that is no article is judged by the first of ``pages`` whose path it has; a path neither
+    # names stays held to the article markers (unrecognized rather than alive by guess).
+    articles: LazyPattern | None = None
+    pages: tuple[PageShape, ...] = ()
+    # GET a page (its first 64 KB) even where the status would do for a HEAD: the page decides. The
+    # long tail of small sites: a parked or expired domain answers 200 with a market's page.
+    reads_page: bool = False
 
     def budget_key(self, host: str) -> str:
         """The key of the gate ``host``'s requests go through: ``site:<budget>`` or the host itself
@@ -288,6 +352,16 @@ class SiteProfile:
 
     def is_live(self, text: str) -> bool:
         return bool(self.live_markers) and all(any(p.search(text) for p in group) for group in self.live_markers)
+
+    def shape_for(self, path: str) -> PageShape | None:
+        """The page shape of ``path`` when it is no article; None for an article (and for a path
+        no shape names, and on a profile that does not tell articles apart)."""
+        if self.articles is None or self.articles.search(path):
+            return None
+        for shape in self.pages:
+            if shape.path.search(path):
+                return shape
+        return None
 
 
 def _weui_title(text: str) -> str:
@@ -450,6 +524,10 @@ ZHIHU = SiteProfile(
     ),
 )
 
+# The toolbar script every blog.csdn.net page loads, articles and users' pages alike (saved CSDN
+# pages in public repositories: docs/page-shapes.md).
+_CSDN_TOOLBAR = (_re(r"<script[^>]*\bsrc=\"https://g\.csdnimg\.cn/common/csdn-toolbar/csdn-toolbar\.js\""),)
+
 CSDN = SiteProfile(
     name="csdn",
     label="CSDN",
@@ -462,6 +540,22 @@ CSDN = SiteProfile(
     tombstone_urls=(UrlRule("tombstone:csdn-404", _re(r"blog\.csdn\.net/error/(?:404|444)\.html")),),
     live_markers=((_re(r"id=\"articleContentId\""), _re(r"id=\"content_views\""), _re(r"id=\"article_content\"")),),
     live_required=True,
+    # An article: /<user>/article/details/<id>, on a user's own host (<user>.blog.csdn.net) without
+    # the user. The blog's other CSDN links (docs/page-shapes.md: 64 of its 809 checkable CSDN URLs)
+    # are users' home pages, categories and columns: pages with no article body, which carry the
+    # CSDN toolbar every blog.csdn.net page loads. Old /<user>/archive/<y>/<m>/<d>/<id>.aspx links
+    # are judged where they land.
+    articles=_re(r"^(?:/[\w-]+)?/article/details/\d+"),
+    pages=(
+        PageShape("user-home", _re(r"^(?:/[\w-]+)?/?$"), (_CSDN_TOOLBAR,)),
+        PageShape("article-list", _re(r"^(?:/[\w-]+)?/article/list(?:/\d+)?/?$"), (_CSDN_TOOLBAR,)),
+        PageShape(
+            "category",
+            _re(r"^(?:/[\w-]+)?/(?:article/category/\d+|category_\d+(?:_\d+)?\.html)/?$"),
+            (_CSDN_TOOLBAR,),
+        ),
+        PageShape("column", _re(r"^/column/(?:details|info)/[\w-]+(?:\.html)?/?$"), (_CSDN_TOOLBAR,)),
+    ),
 )
 
 CNBLOGS = SiteProfile(
@@ -556,7 +650,82 @@ WEIXIN_IMAGES = SiteProfile(
     budget="weixin-images",
 )
 
-GENERIC = SiteProfile(name="generic", label="other", hosts=())
+# Parked and expired domains (docs/parked-domains.md, with the sources of every marker): a domain
+# that lapsed answers 200 with a registrar's or a domain market's page. Narrow on purpose: the
+# parking services' own markup (their scripts and landers, which a page quoting them shows as
+# escaped text), or the sale notice as the page's whole title or headline — never a phrase a live
+# article could quote in its text.
+PARKED = "parked"
+_DOMAIN = r"(?:[a-z0-9-]+\.)+[a-z]{2,}"
+_SALE_EN = r"This domain (?:name )?(?:may be|is) for sale[.!]?"
+_SALE_ZH = r"(?:该|此|本)域名(?:正在出售|出售中|可转让|转让出售|已过期)[。！!]?"
+PARKED_MARKERS: tuple[Marker, ...] = (
+    # Sedo's parking page: its logo, preloader and scripts come from sedoparking.com (P1, P2).
+    Marker(
+        PARKED,
+        _re(
+            r"<(?:script|link|img|i?frame)\b[^>]*?\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//(?:[\w-]+\.)*sedoparking\.com/"
+        ),
+        needles=("sedoparking.com/",),
+    ),
+    # Bodis' and ParkingCrew's landers: <html data-adblockkey=…>, window.park = "<base64 JSON>",
+    # ParkingCrew's scripts (P3, P4).
+    Marker(
+        PARKED,
+        _re(
+            r"<html\b[^>]*\bdata-adblockkey=|<script>\s*window\.park\s*=\s*[\"']ey"
+            r"|<script\b[^>]*\bsrc=[\"'][^\"']*parkingcrew\.net/"
+        ),
+        needles=("data-adblockkey=", "window.park", "parkingcrew.net/"),
+    ),
+    # GoDaddy's parking lander and the stub every path of a parked GoDaddy domain answers (P5).
+    Marker(
+        PARKED,
+        _re(
+            r"<script>\s*window\.LANDER_SYSTEM\s*=|<script\b[^>]*\bsrc=[\"']https://img1\.wsimg\.com/parking-lander/"
+            r"|<script>\s*window\.onload\s*=\s*function\s*\(\)\s*\{\s*window\.location\.href\s*=\s*[\"']/lander[\"']"
+        ),
+        needles=("LANDER_SYSTEM", "/parking-lander/", "/lander"),
+    ),
+    # The sale notice as the page's whole title (P1, P6, P7, P8).
+    Marker(
+        PARKED,
+        LazyPattern(
+            rf"{_DOMAIN} - This website is for sale! - .{{1,80}} Resources and Information\.?"
+            rf"|(?:{_DOMAIN}\s*[-–—|:：]?\s*)?{_SALE_EN}"
+            rf"|(?:The domain )?{_DOMAIN} is for sale[.!]?"
+            rf"|(?:{_DOMAIN}\s*[-–—|_:：]?\s*)?{_SALE_ZH}"
+            rf"|{_DOMAIN}\s*[-–—|_:：]?\s*域名(?:出售|转让)",
+            re.S | re.I,
+        ),
+        scope="title",
+    ),
+    # … or as its headline (P4, P7, P8).
+    Marker(
+        PARKED,
+        LazyPattern(rf"{_SALE_EN}|(?:The domain )?{_DOMAIN} is for sale[.!]?|{_SALE_ZH}", re.S | re.I),
+        scope="headline",
+    ),
+)
+
+GENERIC = SiteProfile(
+    name="generic",
+    label="other",
+    hosts=(),
+    reads_page=True,
+    # Redirected to a domain market's sale page (P9).
+    tombstone_urls=(
+        UrlRule(
+            PARKED,
+            _re(
+                r"^https?://(?:www\.)?(?:dan\.com/buy-domain/|afternic\.com/(?:forsale|domain)/"
+                r"|sedo\.com/search/details/?\?|hugedomains\.com/domain_profile\.cfm|forsale\.dynadot\.com/)"
+            ),
+            other_host=True,
+        ),
+    ),
+    tombstone_markers=PARKED_MARKERS,
+)
 
 PROFILES: tuple[SiteProfile, ...] = (
     WEIXIN,
@@ -606,11 +775,13 @@ def profile_by_name(name: str) -> SiteProfile:
 __all__ = [
     "DEFAULT_HEADERS",
     "GENERIC",
+    "PARKED",
     "PROFILES",
     "BrowserRule",
     "CanonicalRule",
     "LazyPattern",
     "Marker",
+    "PageShape",
     "Politeness",
     "Readable",
     "Requisites",

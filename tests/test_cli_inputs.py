@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from linkcheck.cli import app
-from linkcheck.config import ARCHIVE_KEYS, HOST_KEYS, KEYS
+from linkcheck.config import ARCHIVE_KEYS, HOST_KEYS, KEYS, PUBLISH_KEYS
 from linkcheck.models import Link, LinkKind, Occurrence, Outcome, Verdict
 from linkcheck.run.runner import RunStatus
 from linkcheck.scan.canonical import canonicalize
@@ -322,6 +322,13 @@ MALFORMED: dict[tuple[str, str], list[str]] = {
     ("status", "--config"): ["missing.toml"],
     ("status", "--format"): ["xml"],
     ("status", "--limit"): ["-1", "x"],
+    ("publish", "directory"): ["missing-dir", "a-file"],
+    ("publish", "--folder"): ["../up", "_site", "a/.hidden", "/abs", ""],
+    ("publish", "--layout"): ["a b", "../x"],
+    ("publish", "--db"): ["missing.db", "posts"],
+    ("publish", "--warc-dir"): ["a-file"],
+    ("publish", "--format"): ["xml"],
+    ("publish", "--config"): ["missing.toml"],
 }
 ANY_VALUE = {("export", "--title")}  # any text is a title
 # What each command needs besides the malformed value to get past everything else.
@@ -331,7 +338,9 @@ BASE = {
     "show": [URL],
     "history": [URL],
     "export": ["--wacz", "out.wacz"],
+    "publish": ["."],
 }
+POSITIONAL = {URL, "."}  # placeholders of a command's argument, dropped where the argument is the malformed value
 
 
 def _options() -> set[tuple[str, str]]:
@@ -363,7 +372,7 @@ def test_every_option_malformed_is_refused_naming_it(
         args = [command, *base, option, value]
         named = option
     else:  # an argument: the value itself is what the error names
-        args = [command, *[b for b in base if b != URL], value]
+        args = [command, *[b for b in base if b not in POSITIONAL], value]
         named = value
     assert_refused(template, args, named, monkeypatch)
 
@@ -401,13 +410,16 @@ BAD_KEYS: dict[str, list[str]] = {
     "hosts.concurrency": ["0"],
     "hosts.interval": ["-1", "nan"],
     "hosts.headers": ['"x"'],
+    "publish.folder": ['"../up"', '"_site"', "5"],
+    "publish.layout": ['"a b"', "5"],
     "unknown_key": ["1"],
 }
 
 
 def _toml(key: str, value: str) -> str:
-    if key.startswith("archive."):
-        return f"[archive]\n{key.split('.', 1)[1]} = {value}\n"
+    if key.startswith(("archive.", "publish.")):
+        table, name = key.split(".", 1)
+        return f"[{table}]\n{name} = {value}\n"
     if key.startswith("hosts."):
         return f'[hosts."www.zhihu.com"]\n{key.split(".", 1)[1]} = {value}\n'
     return f"{key} = {value}\n"
@@ -415,6 +427,7 @@ def _toml(key: str, value: str) -> str:
 
 def test_the_key_table_covers_every_config_key() -> None:
     keys = set(KEYS) | {f"archive.{k}" for k in ARCHIVE_KEYS} | {f"hosts.{k}" for k in HOST_KEYS}
+    keys |= {f"publish.{k}" for k in PUBLISH_KEYS}
     assert set(BAD_KEYS) - {"unknown_key"} == keys
 
 

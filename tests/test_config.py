@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck.config import ARCHIVE_KEYS, HOST_KEYS, KEYS, ConfigError, load, parse
+from linkcheck.config import ARCHIVE_KEYS, HOST_KEYS, KEYS, PUBLISH_KEYS, ConfigError, load, parse
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "linkcheck.example.toml"
 
@@ -27,8 +27,9 @@ def _uncommented_example() -> dict:
 
 def test_example_config_lists_every_key_and_loads():
     data = _uncommented_example()
-    assert set(data) - {"archive", "hosts"} == set(KEYS)
+    assert set(data) - {"archive", "publish", "hosts"} == set(KEYS)
     assert set(data["archive"]) == set(ARCHIVE_KEYS)
+    assert set(data["publish"]) == set(PUBLISH_KEYS)
     assert {key for table in data["hosts"].values() for key in table} == set(HOST_KEYS)
     config = parse(data, "example")
     assert config.get("concurrency") == 64
@@ -43,6 +44,8 @@ def test_example_defaults_match_the_code():
             assert data[key] == spec.default, key
     for key, spec in ARCHIVE_KEYS.items():
         assert data["archive"][key] == spec.default, key
+    for key, spec in PUBLISH_KEYS.items():
+        assert data["publish"][key] == spec.default, key
 
 
 @pytest.mark.parametrize(
@@ -55,6 +58,8 @@ def test_example_defaults_match_the_code():
         ("timeout = true", "timeout"),
         ("[archive]\nenabeld = false", "archive.enabeld"),
         ('[hosts."mp.weixin.qq.com"]\nintervall = 2', "intervall"),
+        ("[publish]\nfolders = 'x'", "publish.folders"),
+        ("[publish]\nfolder = '../up'", "publish.folder"),
         ("exclude = ['(unclosed']", "exclude"),
         ("paths = 'posts'", "paths"),
     ],

@@ -83,8 +83,11 @@ def test_per_host_concurrency_and_pacing_seen_by_the_server(simweb):
     assert simweb.max_in_flight("behave.test") == 2
     starts = sorted(r.started for r in simweb.requests if r.host == "mp.weixin.qq.com")
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    # Starts are paced on the client; the server sees them with loopback scheduling noise.
-    assert min(gaps) >= 0.06
+    # Starts are paced on the client; the server sees each one with loopback scheduling noise,
+    # which on a loaded machine can delay one start and shrink the next gap to almost nothing.
+    # What that noise cannot fake is the spacing as a whole: six starts 0.1 s apart span 0.5 s,
+    # and most gaps keep their 0.1 s.
+    assert starts[-1] - starts[0] >= 0.45
     assert sorted(gaps)[len(gaps) // 2] >= 0.09
 
 

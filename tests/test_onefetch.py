@@ -63,7 +63,7 @@ def test_a_recorded_check_gives_the_plain_verdict_and_keeps_the_raw_exchanges(tm
     urls = [
         WX_LIVE, WX_GZIP, WX_CHUNKED, WX_DELETED, WX + "-WZT_VzhmSkJRAjb6GwsUA", WX + "freq000000000000000000",
         f"{BH}/redirect/3", f"{BH}/loop/a", f"{BH}/status/404", f"{BH}/status/503", f"{BH}/truncated",
-        f"{BH}/gzip-bomb", f"{BH}/redirect-to?url=ftp://example.com/", "https://github.com/owner/old-name",
+        f"{BH}/truncated?size=100000", f"{BH}/gzip-bomb", f"{BH}/redirect-to?url=ftp://example.com/", "https://github.com/owner/old-name",
         "https://blog.csdn.net/sunsonfly/article/details/13502993",
     ]  # fmt: skip
     found = plain_and_recorded(simweb, urls, lambda: Recording(tmp_path / "tmp", max_bytes=1 << 20), max_attempts=1)
@@ -80,9 +80,12 @@ def test_a_recorded_check_gives_the_plain_verdict_and_keeps_the_raw_exchanges(tm
     assert gz.outcome is not None and gz.outcome.reason == "live-marker" and P.WX_LIVE_TITLE in gz.page.text
     [chunked] = found[WX_CHUNKED][2].exchanges
     assert chunked.body_path.read_bytes() == P.wx_live() and chunked.header("Transfer-Encoding") == "chunked"
-    # behave.test is checked with HEAD: the recorded GET's body is for the archive only, and a body
-    # cut short by the server leaves the verdict (alive, as the HEAD said) and spoils the capture.
-    assert found[f"{BH}/truncated"][2].incomplete == "truncated"
+    # A small site's page is read to 64 KB (a parked domain answers 200): cut short within them, it
+    # is the verdict (truncated); cut short past them, the verdict stands (alive, from the complete
+    # window) and the capture is spoiled — the recorded body beyond the window is the archive's only.
+    assert found[f"{BH}/truncated"][0].reason == "truncated"
+    assert found[f"{BH}/truncated?size=100000"][0].reason == "http-200"
+    assert found[f"{BH}/truncated?size=100000"][2].incomplete == "truncated"
     # Redirect hops are exchanges of their own, the final answer last.
     hops = found[f"{BH}/redirect/3"][2].exchanges
     assert [e.status for e in hops] == [301, 301, 301, 200] and hops[-1].url == f"{BH}/ok"

@@ -476,6 +476,16 @@ _STYLE = (
     ".lc-missing{display:inline-block;font-size:13px;color:#a33;border:1px dashed #d99;padding:4px 8px}"
     "h1.lc-title{font-size:24px;line-height:1.4}"
 )
+# The same look inside a page of the blog's layout: scoped to the copy, leaving the theme's body alone.
+_FRAGMENT_STYLE = (
+    ".lc-readable{max-width:720px;margin:0 auto;font:16px/1.75 -apple-system,'PingFang SC',"
+    "'Noto Sans CJK SC','Microsoft YaHei',sans-serif;color:#222}"
+    ".lc-readable img{max-width:100%;height:auto}.lc-readable svg{max-width:100%}"
+    ".lc-readable .lc-banner{font-size:13px;line-height:1.5;color:#555;background:#f4f6f8;"
+    "border:1px solid #dde3e8;border-radius:6px;padding:8px 12px;margin-bottom:16px}"
+    ".lc-readable .lc-missing{display:inline-block;font-size:13px;color:#a33;border:1px dashed #d99;padding:4px 8px}"
+    ".lc-readable h1.lc-title{font-size:24px;line-height:1.4}"
+)
 
 
 def render(
@@ -486,10 +496,15 @@ def render(
     http_status: int | None,
     image_src: Callable[[str], str | None],
     standalone: bool = False,
+    where: str | None = None,
+    fragment: bool = False,
 ) -> str:
     """The readable document. ``image_src(url)``: what an image's ``src`` becomes (the archived
-    URL for the WARC copy, a ``data:`` URI for ``show --html``), or None when the archive does not
-    hold it — then the place says so instead of pointing anywhere."""
+    URL for the WARC copy, a ``data:`` URI for ``show --html``, a file beside the page for
+    ``publish``), or None when the archive does not hold it — then the place says so instead of
+    pointing anywhere. ``where``: the banner's last clause (where the rest of the capture is);
+    ``fragment``: the banner, title and article only, styled within a ``div.lc-readable`` (to go
+    inside a page of the blog's own layout), not a whole document."""
     shown = 0
     sources: list[str | None] = []
     for url in draft.images:
@@ -508,11 +523,12 @@ def render(
     heading = escape(title or draft.page_url)
     status = f" (HTTP {http_status})" if http_status else ""
     images = f"{shown} of {len(draft.images)} image(s)" if draft.images else "no images"
-    where = (
-        "every image is inlined from the WARC files; this file makes no request"
-        if standalone
-        else "the original page is kept untouched beside it"
-    )
+    if where is None:
+        where = (
+            "every image is inlined from the WARC files; this file makes no request"
+            if standalone
+            else "the original page is kept untouched beside it"
+        )
     banner = (
         f'Readable copy of <a href="{escape(draft.page_url)}" rel="noopener noreferrer">'
         f"{escape(draft.page_url)}</a>, derived by linkcheck from its capture of {escape(captured_at)}{status}: "
@@ -520,6 +536,12 @@ def render(
     )
     if not draft.complete:
         banner += f" <strong>Incomplete: {escape(draft.note)} — not the whole article.</strong>"
+    if fragment:
+        return (
+            f'<div class="lc-readable"><style>{_FRAGMENT_STYLE}</style>\n'
+            f'<div class="lc-banner">{banner}</div>\n<h1 class="lc-title">{heading}</h1>\n'
+            f'<article class="lc-article">\n{body}\n</article>\n</div>\n'
+        )
     policy = ""
     if standalone:
         # Nothing in the file may reach the network: data: images and inline styles only.
@@ -602,12 +624,20 @@ class NotReadableError(Exception):
     pass
 
 
-def standalone_html(store: Any, warc_dir: Any, row: dict) -> Standalone:
-    """The readable copy of a page capture (``store.captures.latest`` row) as one self-contained
-    HTML file: derived from the untouched response (the revisited one for a revisit) and every
-    image inlined as a ``data:`` URI from its own capture in the WARC files. Nothing in it is
-    fetched from anywhere. Raises NotReadableError for a capture that is not an HTML page or
-    holds no article; CaptureMissingError/OSError when the WARC files are gone."""
+@dataclass(slots=True)
+class Derived:
+    """The article of a page capture, ready to render: what ``show --html`` and ``publish`` share."""
+
+    draft: ReadableDraft
+    title: str | None
+    holder: dict  # the captures row holding the response (the revisited one for a revisit)
+
+
+def derive(store: Any, warc_dir: Any, row: dict) -> Derived:
+    """The article of a page capture (a ``captures`` row), derived from the untouched response
+    (the revisited one for a revisit) by the site's rule (any other HTML page: its article, main
+    part or body). Raises NotReadableError for a capture that is not an HTML page or holds no
+    article; CaptureMissingError/OSError when the WARC files are gone."""
     from linkcheck.archive import digest_html, read_capture
     from linkcheck.classify import decode_body
     from linkcheck.sites import profile_for as profile
@@ -632,27 +662,46 @@ def standalone_html(store: Any, warc_dir: Any, row: dict) -> Standalone:
     if draft is None or not (draft.text_chars or draft.images):
         raise NotReadableError("no article text or picture found in the capture")
     title = row.get("title") or digest_html(decode_body(stored.body[: 2 * 1024 * 1024], content_type)).title
+    return Derived(draft, title, holder)
+
+
+def standalone_html(store: Any, warc_dir: Any, row: dict) -> Standalone:
+    """The readable copy of a page capture (``store.captures.latest`` row) as one self-contained
+    HTML file: :func:`derive`, and every image inlined as a ``data:`` URI from its own capture in
+    the WARC files. Nothing in it is fetched from anywhere. Raises as :func:`derive` does."""
+    derived = derive(store, warc_dir, row)
+    draft, holder = derived.draft, derived.holder
 
     def inline(url: str) -> str | None:
-        return _image_data_uri(store, warc_dir, url)
+        found = archived_image(store, warc_dir, url)
+        return data_uri(found.content_type, found.body) if found is not None else None
 
     images = [inline(url) for url in draft.images]
     lookup = dict(zip(draft.images, images, strict=True))
     html = render(
         draft,
-        title=title,
+        title=derived.title,
         captured_at=holder["warc_date"],
         http_status=holder["http_status"],
         image_src=lookup.get,
         standalone=True,
     )
     copy = store.readable.of_capture(holder["id"])
-    return Standalone(html, title, len(images), sum(i is not None for i in images), draft.complete, draft.note, copy)
+    return Standalone(
+        html, derived.title, len(images), sum(i is not None for i in images), draft.complete, draft.note, copy
+    )
 
 
-def _image_data_uri(store: Any, warc_dir: Any, url: str, hops: int = 5) -> str | None:
-    """An archived image as a data: URI, following archived redirects; None when the archive has
-    no 2xx image for it (then the copy says so — it never points at the origin)."""
+@dataclass(frozen=True, slots=True)
+class ArchivedImage:
+    url: str  # where the archive holds it (the last hop of archived redirects)
+    content_type: str
+    body: bytes
+
+
+def archived_image(store: Any, warc_dir: Any, url: str, hops: int = 5) -> ArchivedImage | None:
+    """An archived image read from the WARC files, following archived redirects; None when the
+    archive has no complete 2xx image for it (then the copy says so — it never points at the origin)."""
     from linkcheck.archive import CaptureMissingError, read_capture
 
     for _ in range(hops):
@@ -672,7 +721,7 @@ def _image_data_uri(store: Any, warc_dir: Any, url: str, hops: int = 5) -> str |
             continue
         if not 200 <= status < 300 or stored.truncated or not stored.content_type.lower().startswith("image/"):
             return None
-        return data_uri(stored.content_type, stored.body)
+        return ArchivedImage(url, stored.content_type, stored.body)
     return None
 
 
@@ -684,11 +733,15 @@ def data_uri(content_type: str, body: bytes) -> str:
 __all__ = [
     "GENERIC_RULE",
     "READABLE_PREFIX",
+    "ArchivedImage",
+    "Derived",
     "NotReadableError",
     "ReadableDraft",
     "Standalone",
+    "archived_image",
     "build_records",
     "data_uri",
+    "derive",
     "extract",
     "file_chunks",
     "readable_uri",

@@ -57,6 +57,17 @@ class ReadFlags:
 
 
 @dataclass(frozen=True, slots=True)
+class PublishFlags:
+    """``publish``: the reading commands' flags and the ``[publish]`` keys."""
+
+    config: Path | None = None
+    db: Path | None = None
+    warc_dir: Path | None = None
+    folder: str | None = None
+    layout: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ScanFlags:
     config: Path | None = None
     paths: list[Path] | None = None
@@ -122,6 +133,14 @@ class ReadSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PublishSettings:
+    db: Path  # an existing file
+    warc_dir: Path
+    folder: str  # relative to the blog's root, checked by the [publish] folder key's rules
+    layout: str  # "" for none
+
+
+@dataclass(frozen=True, slots=True)
 class ScanSettings:
     paths: list[Path]
     paths_from_config: bool  # a missing path is then named as the config's `paths`
@@ -153,6 +172,8 @@ class ArchiveRunSettings:
 @overload
 def settings_for(given: ReadFlags) -> ReadSettings: ...
 @overload
+def settings_for(given: PublishFlags) -> PublishSettings: ...
+@overload
 def settings_for(given: ScanFlags) -> ScanSettings: ...
 @overload
 def settings_for(given: CheckFlags) -> CheckSettings: ...
@@ -160,7 +181,7 @@ def settings_for(given: CheckFlags) -> CheckSettings: ...
 def settings_for(given: ArchiveFlags) -> ArchiveRunSettings: ...
 
 
-def settings_for(given: ReadFlags | ScanFlags | CheckFlags | ArchiveFlags) -> Any:
+def settings_for(given: ReadFlags | PublishFlags | ScanFlags | CheckFlags | ArchiveFlags) -> Any:
     """The settings of the job ``given`` asks for: its flags over the config file over the
     defaults, every value checked (a bad one: ``typer.Exit(2)`` after one line naming it)."""
     config = load_config_or_fail(given.config)
@@ -168,6 +189,8 @@ def settings_for(given: ReadFlags | ScanFlags | CheckFlags | ArchiveFlags) -> An
         case ReadFlags():
             db = database_path(given.db, config)
             return ReadSettings(db=db, warc_dir=warc_dir(db, given.warc_dir, config))
+        case PublishFlags():
+            return _publish(given, config)
         case ScanFlags():
             return _scan(given, config)
         case CheckFlags():
@@ -175,6 +198,19 @@ def settings_for(given: ReadFlags | ScanFlags | CheckFlags | ArchiveFlags) -> An
         case ArchiveFlags():
             return _archive(given, config)
     raise TypeError(f"no settings for {type(given).__name__}")
+
+
+def _publish(given: PublishFlags, config: Config) -> PublishSettings:
+    from linkcheck.config import ConfigError
+
+    try:
+        values = config.publish_with_flags({"folder": given.folder, "layout": given.layout})
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    db = database_path(given.db, config)
+    return PublishSettings(
+        db=db, warc_dir=warc_dir(db, given.warc_dir, config), folder=values["folder"], layout=values["layout"]
+    )
 
 
 def _scan(given: ScanFlags, config: Config) -> ScanSettings:

@@ -632,7 +632,8 @@ class Fetcher:
                         ip = str(peer[0]) if peer else None
                     # Where the plain check sends HEAD and stops (a status that says enough), the
                     # classifier gets no body either: the verdict cannot depend on the recording.
-                    reads_body = profile.needs_body or not s.head_first or status in _HEAD_FALLBACK_STATUSES
+                    reads_body = profile.needs_body or profile.reads_page or not s.head_first
+                    reads_body = reads_body or status in _HEAD_FALLBACK_STATUSES
                     classify = 0 if hop or not reads_body else check_window
                     text = 0 if hop else max(classify, recording.text_limit or 0)
                     decoder = WindowDecoder(response.headers.get("Content-Encoding"), text)
@@ -745,7 +746,7 @@ class Fetcher:
                     page = await self._request_recorded(
                         url, profile, self._recorded_headers(host, headers, recording), recording
                     )
-                elif profile.needs_body or not self.settings.head_first:
+                elif profile.needs_body or profile.reads_page or not self.settings.head_first:
                     page = await self._request("GET", url, profile, headers)
                 else:
                     page = await self._request("HEAD", url, profile, headers)

@@ -11,6 +11,7 @@ joins a few cached pieces for the generated (non-fixture) pages.
 from __future__ import annotations
 
 import hashlib
+import json
 import struct
 import zlib
 from functools import lru_cache
@@ -320,6 +321,22 @@ def wx_live_quote(article_id: str, quoted: str) -> bytes:
     return wx_article(article_id, title="公众号文章为什么会消失？", content=content)
 
 
+WX_TEMPLATE_TITLE = "Jekyll 模板入门：{{ page.title }} 与 {% for %} 怎么写"
+WX_TEMPLATE_CODE = '{% for post in site.posts %}\n  <a href="{{ post.url }}">{{ post.title }}</a>\n{% endfor %}'
+
+
+def wx_template_code(article_id: str) -> bytes:
+    """A live tutorial quoting Liquid/Jinja-style template code, as technical accounts often do:
+    ``{{ … }}`` and ``{% … %}`` in its title, its text and a WeChat code snippet (``pre.code-snippet``)."""
+    content = (
+        "<p>Jekyll 的模板语言是 Liquid：输出用 {{ 变量 }}，逻辑用 {% 标签 %}。下面列出全部文章：</p>"
+        '<section class="code-snippet__fix code-snippet__js"><pre class="code-snippet__js" data-lang="html">'
+        f"<code><span>{escape(WX_TEMPLATE_CODE)}</span></code></pre></section>"
+        "<p>注意：文章里要原样显示这些标签时，需要用 raw 包起来。</p>"
+    )
+    return wx_article(article_id, title=WX_TEMPLATE_TITLE, content=content, images=2)
+
+
 @lru_cache(maxsize=64)  # ~190 KB each; building one takes ~0.3 ms
 def wx_generic(article_id: str, images: int = 3, title: str | None = None) -> bytes:
     return wx_article(article_id, images=images, title=title)
@@ -517,10 +534,14 @@ ZH_HOME = _ZH_HEAD.format(title="知乎 - 有问题，就会有答案") + _ZH_FO
 # ---------------------------------------------------------------------------------------------
 
 
+# The toolbar every blog.csdn.net page loads (docs/page-shapes.md).
+CSDN_TOOLBAR = '<script src="https://g.csdnimg.cn/common/csdn-toolbar/csdn-toolbar.js" type="text/javascript"></script>'
+
+
 def csdn_article(title: str) -> bytes:
     return (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}_CSDN博客</title></head><body>"
+        f"<title>{escape(title)}_CSDN博客</title></head><body>{CSDN_TOOLBAR}"
         '<div class="main_father"><main><div class="blog-content-box"><div class="article-header-box">'
         f'<h1 class="title-article" id="articleContentId">{escape(title)}</h1></div>'
         '<article class="baidu_pl"><div id="article_content" class="article_content clearfix">'
@@ -530,6 +551,51 @@ def csdn_article(title: str) -> bytes:
 
 
 CSDN_LIVE = csdn_article("标题")
+
+
+def _csdn_list(user: str, heading: str, first_id: int) -> str:
+    """The article list of a user's home page, category or column: one box per article, as CSDN
+    writes them (div.article-item-box, the class scrapers of users' pages select: docs/page-shapes.md)."""
+    items = "".join(
+        f'<div class="article-item-box csdn-tracking-statistics" data-articleid="{first_id + n}"><h4 class="">'
+        f'<a href="https://blog.csdn.net/{escape(user)}/article/details/{first_id + n}" target="_blank">'
+        f'<span class="article-type type-1 float-none">原创</span>文章 {n + 1}</a></h4>'
+        '<p class="content">摘要……</p></div>'
+        for n in range(3)
+    )
+    return f'<div class="article-list"><h3>{escape(heading)}</h3>{items}</div>'
+
+
+def csdn_user_home(user: str) -> bytes:
+    """A user's home page (blog.csdn.net/<user>, <user>.blog.csdn.net/): no article body."""
+    return (
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        f"<title>{escape(user)}的博客_CSDN博客</title></head><body>{CSDN_TOOLBAR}"
+        f'<div class="user-profile-head"><div class="user-profile-head-name">{escape(user)}</div></div>'
+        f'<div class="navList-box">{_csdn_list(user, "最新文章", 1000)}</div></body></html>'
+    ).encode()
+
+
+def csdn_category(user: str, category: str) -> bytes:
+    """A user's category page (/<user>/article/category/<n>, /<user>/category_<n>.html)."""
+    return (
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        f"<title>分类 {escape(category)}_{escape(user)}的博客-CSDN博客</title></head><body>{CSDN_TOOLBAR}"
+        f'<div class="column_info_box"><h2>分类 {escape(category)}</h2></div>'
+        f"{_csdn_list(user, '分类文章', 2000)}</body></html>"
+    ).encode()
+
+
+def csdn_column(slug: str) -> bytes:
+    """An old column page (/column/details/<slug>.html)."""
+    return (
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        f"<title>{escape(slug)} - CSDN专栏</title></head><body>{CSDN_TOOLBAR}"
+        f'<div class="column_info_box"><h2 class="column_title">{escape(slug)}</h2></div>'
+        f"{_csdn_list('columnist', '专栏文章', 3000)}</body></html>"
+    ).encode()
+
+
 CSDN_404 = (
     '<!DOCTYPE html><html><head><meta charset="utf-8"><title>404</title></head><body>'
     '<div class="error-page"><p>404 您访问的页面不存在</p></div></body></html>'
@@ -635,6 +701,144 @@ def github_repo(owner: str, repo: str) -> bytes:
         f'<strong itemprop="name"><a href="/{escape(owner)}/{escape(repo)}">{escape(repo)}</a></strong>'
         '<article class="markdown-body entry-content"><h1>README</h1></article></main></body></html>'
     ).encode()
+
+
+# ---------------------------------------------------------------------------------------------
+# Parked and expired domains (docs/parked-domains.md: P1–P9 are its sources)
+# ---------------------------------------------------------------------------------------------
+
+
+def _label(domain: str) -> str:
+    return domain.split(".")[-2] if domain.count(".") else domain
+
+
+def parked_sedo(domain: str) -> bytes:
+    """Sedo's parking page (P1, P2): the sale notice as title and description, Sedo's assets from
+    sedoparking.com, a script that sends the visitor on to a search page of the domain."""
+    d, label = escape(domain), escape(_label(domain))
+    return (
+        '<!doctype html>\n<html lang="en">\n  <head>\n'
+        f"    <title>{d} - This website is for sale! - {label} Resources and Information.</title>\n"
+        f'    <meta name="description" content="This website is for sale! {d} is your first and best source for '
+        f"information about {label}. Here you will also find topics relating to issues of general interest. "
+        'We hope you find what you are looking for!">\n'
+        '    <link rel="icon" href="//img.sedoparking.com/templates/logos/sedo_logo.png">\n  </head>\n  <body>\n'
+        '    <img src="https://img.sedoparking.com/images/js_preloader.gif" alt="">\n'
+        f'    <script>\n      window.location = "//{d}/search/redirect.php?f='
+        f'http%3A%2F%2Fquickresultonline.com%3Fdn%3D{d}";\n'
+        "    </script>\n  </body>\n</html>\n"
+    ).encode()
+
+
+def parked_bodis(domain: str, path: str) -> bytes:
+    """A Bodis / ParkingCrew lander (P3, P4): an empty page whose script (named at random per
+    domain) draws the ads from ``window.park``, base64 JSON about the request."""
+    import base64
+
+    state = json.dumps(
+        {"uuid": hashlib.md5(domain.encode()).hexdigest(), "page_time": 1710526869,
+         "page_url": f"https://{domain}{path}", "page_method": "GET", "page_request": {},
+         "page_headers": {}, "host": domain, "ip": "203.0.113.7"},
+        separators=(",", ":"),
+    )  # fmt: skip
+    park = base64.b64encode(state.encode()).decode()
+    script = "b" + hashlib.sha1(domain.encode()).hexdigest()[:8] + ".js"
+    return (
+        '<!DOCTYPE html>\n<html data-adblockkey="MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBANDrp2lz7AOmADaN8tA50LsWcjLFyQFcb'
+        '/P2Txc58oYOeILb3vBw7J6f4pamkAQVSQuqYsKx3YzdUHCvbVZvFUsCAwEAAQ==_PARKED" lang="en" '
+        'style="background: #2B2B2B;">\n'
+        '<head>\n    <meta charset="utf-8">\n    <meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '    <link rel="preconnect" href="https://www.google.com" crossorigin>\n</head>\n<body>\n'
+        f'<div id="target" style="opacity: 0"></div>\n<script>window.park = "{park}";</script>\n'
+        f'<script src="/{script}"></script>\n</body>\n</html>\n'
+    ).encode()
+
+
+# GoDaddy (P5): every path of a parked domain answers this stub, which sends the browser to /lander,
+# a React page drawn from img1.wsimg.com/parking-lander with nothing in its HTML but a root <div>.
+GODADDY_STUB = (
+    b'<!DOCTYPE html><html><head><script>window.onload=function(){window.location.href="/lander"}</script>'
+    b"</head></html>"
+)
+GODADDY_LANDER = (
+    b'<!doctype html><html lang="en"><head><meta charset="utf-8"/>'
+    b'<meta name="viewport" content="width=device-width,initial-scale=1,maximum-scale=1,user-scalable=no"/>'
+    b'<script>window.LANDER_SYSTEM="PW"</script>'
+    b'<script>window._trfd=window._trfd||[],window._trfd.push({ap:"parking"})</script>'
+    b'<script async src="https://img1.wsimg.com/signals/js/clients/scc-c2/scc-c2.min.js"></script>'
+    b'<script defer="defer" src="https://img1.wsimg.com/parking-lander/static/js/main.98fc5cd3.js"></script>'
+    b'<link href="https://img1.wsimg.com/parking-lander/static/css/main.1a427d5f.css" rel="stylesheet"/>'
+    b'</head><body><div id="root"></div></body></html>'
+)
+
+
+def parked_saleform(domain: str) -> bytes:
+    """A registrar's "for sale" holding page (P4): the notice as its headline, an inquiry form."""
+    d = escape(domain)
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{d}</title></head><body>'
+        "<h1>This domain is for sale</h1>"
+        f"<p>{d} is available for purchase. Make an offer below.</p>"
+        "<form action='/saleform' method='post'><input name='email'><input name='offer'>"
+        "<button>Make offer</button></form></body></html>"
+    ).encode()
+
+
+def parked_zh(domain: str) -> bytes:
+    """A Chinese domain-sale page (P7): "<domain> — 域名转让" as title, 域名出售 as a badge, the notice
+    "该域名正在出售，欢迎洽谈收购。" and a button to the seller's contact page."""
+    d = escape(domain)
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="UTF-8">\n'
+        f"<title>{d} — 域名转让</title>\n"
+        '<meta name="description" content="该域名正在出售，欢迎洽谈收购。">\n</head>\n<body>\n'
+        '<div class="wrap">\n  <div class="badge">域名出售</div>\n'
+        f'  <div class="domain">{d}</div>\n  <p class="desc">该域名正在出售，欢迎洽谈收购。</p>\n'
+        '  <a href="https://www.example.cn/contact" class="cta" target="_blank" rel="noopener noreferrer">'
+        "立即洽谈收购</a>\n"
+        '  <p class="footer-note">点击按钮将跳转至联系方式页面，请放心访问</p>\n</div>\n</body>\n</html>\n'
+    ).encode()
+
+
+def market_sale_page(market: str, domain: str) -> bytes:
+    """A domain market's sale page for ``domain`` (where Dan.com and Afternic send a parked domain)."""
+    d = escape(domain)
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{d} is for sale | {escape(market)}</title>'
+        f"</head><body><main><h1>{d}</h1><p>This domain is for sale.</p><p>Buy now or make an offer.</p></main>"
+        "</body></html>"
+    ).encode()
+
+
+# Live pages that quote parking pages: they must stay alive.
+PARKING_ARTICLE = (
+    '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+    "<title>过期域名与停放页：链接为什么“活着”却没了内容</title></head><body><article>"
+    "<h1>过期域名与停放页：链接为什么“活着”却没了内容</h1>"
+    "<p>旧文章引用的小网站，域名过期后常被域名商停放，页面标题变成 "
+    "“shellmagic.xyz - This website is for sale! - shellmagic Resources and Information.”，"
+    "或者只剩一行 This domain may be for sale，或者中文的“该域名可转让”“域名出售”。</p>"
+    '<p>参考：<a href="https://shellmagic.xyz/">shellmagic.xyz - This website is for sale! - shellmagic '
+    "Resources and Information.</a></p>"
+    "<h2>域名出售</h2><p>域名市场会把停放的域名挂出来卖，例如 Dan.com、Afternic、Sedo。</p>"
+    "<h2>This domain is for sale</h2><p>GoDaddy 的停放页几乎没有 HTML，只有脚本：</p>"
+    '<pre><code>&lt;script&gt;window.LANDER_SYSTEM="PW"&lt;/script&gt;\n'
+    '&lt;script defer src="https://img1.wsimg.com/parking-lander/static/js/main.98fc5cd3.js"&gt;&lt;/script&gt;\n'
+    '&lt;script&gt;window.onload=function(){window.location.href="/lander"}&lt;/script&gt;\n'
+    '&lt;html data-adblockkey="MFww…"&gt;&lt;script&gt;window.park = "eyJ1dWlkIjoi…";&lt;/script&gt;\n'
+    '&lt;link rel="icon" href="//img.sedoparking.com/templates/logos/sedo_logo.png"&gt;</code></pre>'
+    "<p>所以判断停放页要看页面本身的结构，而不是文中出现的句子。</p></article></body></html>"
+).encode()
+# A live tool page whose footer offers its domain for sale (P8: a real site's footer) — the notice
+# is neither its title nor its headline.
+FOOTER_SALE_TOOL = (
+    '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>在线加密解密工具</title></head><body>'
+    '<div class="tool"><h1>在线加密解密</h1><textarea name="data" placeholder="待处理数据"></textarea>'
+    '<button id="encrypt">加密</button><button id="decrypt">解密</button>'
+    '<textarea name="result" placeholder="处理后数据"></textarea></div>'
+    '<div class="copyright">&copy; 2020 <a href="http://www.beian.miit.gov.cn/" target="_blank">渝ICP备00000000号</a>'
+    "<br>该域名可转让 有意者请联系 info@example.cn</div></body></html>"
+).encode()
 
 
 def generic_page(host: str, path: str, title: str | None = None) -> bytes:

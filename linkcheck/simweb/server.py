@@ -18,6 +18,7 @@ import datetime
 import hashlib
 import json
 import logging
+import re
 import socket
 import ssl
 import struct
@@ -62,6 +63,20 @@ WAPPASS_HOSTS = ("wappass.baidu.com",)
 BILIBILI_HOSTS = ("api.bilibili.com", "www.bilibili.com")
 GITHUB_HOSTS = ("github.com",)
 BEHAVE_HOSTS = ("behave.test",)
+# Parked and expired domains, one per parking service (docs/parked-domains.md), and the domain
+# markets some of them redirect to; a small live blog whose pages quote parking pages.
+PARKED_HOSTS: dict[str, str] = {
+    "parked-sedo.example": "sedo",
+    "parked-bodis.example": "bodis",
+    "parked-godaddy.example": "godaddy",
+    "parked-dan.example": "dan",
+    "parked-afternic.example": "afternic",
+    "parked-saleform.example": "saleform",
+    "parked-cn.example": "zh",
+}
+PARKING_KINDS = ("sedo", "bodis", "godaddy", "dan", "afternic", "saleform", "zh")
+MARKET_HOSTS = ("dan.com", "www.afternic.com")
+TECHBLOG_HOSTS = ("techblog.example",)
 REFUSED_HOST = "refused.test"
 BADTLS_HOST = "badtls.test"
 BENCH_SUFFIX = ".bench.test"
@@ -70,7 +85,7 @@ SIMULATED_HOSTS: tuple[str, ...] = (
     *WEIXIN_HOSTS, *MMBIZ_HOSTS, *WXRES_HOSTS, *ZHIHU_HOSTS, *ZHIMG_HOSTS, *ZHSTATIC_HOSTS,
     *CSDN_HOSTS, *CNBLOGS_HOSTS, *SOHU_HOSTS, *QQ_HOSTS,
     *JIANSHU_HOSTS, *BAIJIAHAO_HOSTS, *WAPPASS_HOSTS, *BILIBILI_HOSTS, *GITHUB_HOSTS, *BEHAVE_HOSTS,
-    BADTLS_HOST,
+    *PARKED_HOSTS, *MARKET_HOSTS, *TECHBLOG_HOSTS, BADTLS_HOST,
 )  # fmt: skip
 
 
@@ -139,6 +154,7 @@ WX_GZIP_ID = "liveGzip00000000000000"
 WX_CHUNKED_ID = "liveChunked00000000000"
 WX_BIG_ID = "liveBig000000000000000"
 WX_CAPTCHA_ONCE_ID = "captchaOnce00000000000"
+WX_TEMPLATE_ID = "templateCode0000000000"  # a tutorial quoting {{ }} / {% %} template code
 
 WX_SHORT: dict[str, _Static] = {
     "-WZT_VzhmSkJRAjb6GwsUA": _s(200, P.WX_VIOL),
@@ -208,6 +224,17 @@ CSDN_PATHS: dict[str, _Static] = {
     "/sunsonfly/article/details/404404": _s(404, P.CSDN_404),
     "/v_JULY_v/article/details/1": _s(200, P.CSDN_LIVE),
     "/qq_1/article/details/2": _s(200, P.CSDN_WAF),
+}
+# CSDN's pages that are no article (docs/page-shapes.md): a user's home page (and its article
+# list), a category, an old column; the old blog's and the old mobile site's article URLs.
+CSDN_HOME = re.compile(r"^/([\w-]+)(?:/article/list(?:/\d+)?)?/?$")
+CSDN_CATEGORY = re.compile(r"^/([\w-]+)/(?:article/category/(\d+)|category_(\d+)(?:_\d+)?\.html)/?$")
+CSDN_COLUMN = re.compile(r"^/column/(?:details|info)/([\w-]+?)(?:\.html)?/?$")
+CSDN_ARCHIVE = re.compile(r"^/([\w-]+)/archive/\d{4}/\d{2}/\d{2}/(\d+)\.aspx$")
+CSDN_MOBILE = re.compile(r"^/blog/([\w-]+)/(\d+)/?$")
+TECHBLOG_PATHS: dict[str, bytes] = {
+    "/2016/parked-domains.html": P.PARKING_ARTICLE,
+    "/tools/encrypt.html": P.FOOTER_SALE_TOOL,
 }
 CNBLOGS_PATHS: dict[str, _Static] = {
     "/user/p/10266296.html": _s(
@@ -302,9 +329,15 @@ class SimulatedWeb:
         image_bytes: tuple[int, int] = (0, 0),
         zhihu_challenge: bool = True,
         titles: Mapping[str, str] | None = None,
+        parked: Mapping[str, str] | None = None,
     ) -> None:
         if unknown_hosts not in ("nxdomain", "alive"):
             raise ValueError("unknown_hosts must be 'nxdomain' or 'alive'")
+        # host → parking kind (PARKING_KINDS): that host answers every path as a parked domain.
+        self.parked: dict[str, str] = {**PARKED_HOSTS, **(parked or {})}
+        unknown = set(self.parked.values()) - set(PARKING_KINDS)
+        if unknown:
+            raise ValueError(f"unknown parking kinds {sorted(unknown)} (known: {', '.join(PARKING_KINDS)})")
         self.wx_images = wx_images
         self.image_bytes = image_bytes
         self.zhihu_challenge = zhihu_challenge
@@ -353,6 +386,9 @@ class SimulatedWeb:
             (BEHAVE_HOSTS, self._behave),
             ((BADTLS_HOST,), self._behave),
             ((hostile.HOSTILE_HOST, *hostile.TLS_HOSTS), self._hostile),
+            (tuple(self.parked), self._parked),
+            (MARKET_HOSTS, self._market),
+            (TECHBLOG_HOSTS, self._techblog),
         ):
             for host in hosts:
                 self._hosts[host] = handler
@@ -516,7 +552,7 @@ class SimulatedWeb:
     def knows(self, host: str) -> bool:
         """Whether ``host`` resolves in this simulated web."""
         host = host.lower().rstrip(".")
-        if host in self._hosts or host == REFUSED_HOST or host.endswith(BENCH_SUFFIX):
+        if host in self._hosts or host == REFUSED_HOST or host.endswith((BENCH_SUFFIX, ".blog.csdn.net")):
             return True
         return self.unknown_hosts == "alive" and not host.endswith(".invalid") and "." in host
 
@@ -593,7 +629,9 @@ class SimulatedWeb:
                     request = request.clone(rel_url="/" + path_qs)
             handler = self._hosts.get(host)
             if handler is None:
-                if host.endswith(BENCH_SUFFIX):
+                if host.endswith(".blog.csdn.net"):  # users' own hosts, and m.blog.csdn.net
+                    handler = self._csdn
+                elif host.endswith(BENCH_SUFFIX):
                     handler = self._bench
                 elif self.knows(host):
                     handler = self._alive
@@ -691,6 +729,8 @@ class SimulatedWeb:
             return await self._chunked(request, P.wx_live(), 16 * 1024)
         if sid == WX_BIG_ID:
             return _resp(P.wx_live_big())
+        if sid == WX_TEMPLATE_ID:
+            return _resp(P.wx_template_code(sid))
         if sid == WX_CAPTCHA_ONCE_ID:
             if self._attempt(f"wx:{sid}") == 1:
                 target = quote(f"https://mp.weixin.qq.com/s/{sid}", safe="")
@@ -785,10 +825,58 @@ class SimulatedWeb:
     # -- other platforms -------------------------------------------------------------------------
 
     async def _csdn(self, request: BaseRequest, host: str) -> web.Response:
-        fixed = CSDN_PATHS.get(request.path)
+        path = request.path
+        if host == "m.blog.csdn.net":  # the old mobile site: /blog/<user>/<id> → the article [I]
+            found = CSDN_MOBILE.match(path)
+            if found:
+                return _redirect(f"https://blog.csdn.net/{found[1]}/article/details/{found[2]}", 301)
+        fixed = CSDN_PATHS.get(path) if host == "blog.csdn.net" else None
         if fixed is not None:
             return _static(fixed)
-        return _resp(_csdn_page(request.path.rstrip("/").rpartition("/")[2]))
+        # On a user's own host (<user>.blog.csdn.net) the user is not in the path.
+        user = host.removesuffix(".blog.csdn.net") if host != "blog.csdn.net" else None
+        found = CSDN_ARCHIVE.match(path)
+        if found and not user:  # the 2005–2010 blog's article URLs → the article [I]
+            return _redirect(f"/{found[1]}/article/details/{found[2]}", 301)
+        found = CSDN_COLUMN.match(path)
+        if found and not user:
+            return _resp(P.csdn_column(found[1]))
+        full = path if user is None else f"/{user}{path}"
+        found = CSDN_CATEGORY.match(full)
+        if found:
+            return _resp(P.csdn_category(found[1], found[2] or found[3]))
+        found = CSDN_HOME.match(full.rstrip("/") or "/")
+        if found:
+            return _resp(P.csdn_user_home(found[1]))
+        return _resp(_csdn_page(path.rstrip("/").rpartition("/")[2]))
+
+    # -- parked domains, domain markets -----------------------------------------------------------
+
+    async def _parked(self, request: BaseRequest, host: str) -> web.Response:
+        """Every path of a parked domain answers its parking service's page (or redirect)."""
+        kind = self.parked[host]
+        domain = host.removeprefix("www.")
+        if kind == "sedo":
+            return _resp(P.parked_sedo(domain))
+        if kind == "bodis":
+            return _resp(P.parked_bodis(domain, request.path_qs))
+        if kind == "godaddy":
+            return _resp(P.GODADDY_LANDER if request.path == "/lander" else P.GODADDY_STUB)
+        if kind == "dan":
+            return _redirect(f"https://dan.com/buy-domain/{domain}?redirected=true")
+        if kind == "afternic":
+            return _redirect(f"https://www.afternic.com/domain/{domain}?traffic_id=daslnc&traffic_type=TDFS_DASLNC")
+        if kind == "saleform":
+            return _resp(P.parked_saleform(domain))
+        return _resp(P.parked_zh(domain))
+
+    async def _market(self, request: BaseRequest, host: str) -> web.Response:
+        domain = request.path.rstrip("/").rpartition("/")[2] or "example.com"
+        return _resp(P.market_sale_page("Dan.com" if host == "dan.com" else "Afternic", domain))
+
+    async def _techblog(self, request: BaseRequest, host: str) -> web.Response:
+        page = TECHBLOG_PATHS.get(request.path)
+        return _resp(page) if page is not None else _resp(P.generic_page(host, request.path))
 
     async def _cnblogs(self, request: BaseRequest, host: str) -> web.Response:
         fixed = CNBLOGS_PATHS.get(request.path)
@@ -991,7 +1079,8 @@ class SimulatedWeb:
         return _resp(body, headers=headers)
 
     async def _b_truncated(self, request: BaseRequest, rest: str) -> web.StreamResponse:
-        body = P.OK
+        # ?size=N: N bytes sent (the page, then spaces) before the connection drops.
+        body = P.OK.ljust(_int(request.query, "size", len(P.OK), hi=8 << 20), b" ")
         headers = {"Content-Type": HTML, "Content-Length": str(len(body) + 1000)}
         if request.method == "HEAD":
             return web.Response(headers=headers)

@@ -146,7 +146,10 @@ class Checks(Repository):
                     url_id, old = found
                 # The change is known before the insert, so the append-only row is written once.
                 new, change = advance(old, next_id, at, verdict, outcome.reason, outcome.http_status, rules)
-                drift = _drift(conn, url_id, canonical, outcome.title) if outcome.title else None
+                # Only an article's title is the cited article's: a page of another shape (a
+                # column's or a user's home page: marker "page:…", linkcheck.sites) is not compared.
+                article = not (outcome.marker or "").startswith("page:")
+                drift = _drift(conn, url_id, canonical, outcome.title) if outcome.title and article else None
                 rows.append(
                     (
                         next_id,

@@ -50,5 +50,19 @@ class ReadableCopies(Repository):
             "JOIN captures c ON c.id = r.page_capture_id ORDER BY r.id"
         )
 
+    @guarded
+    def latest_by_url(self) -> dict[int, dict]:
+        """url id → the newest readable copy of each cited URL (``publish``): the copy's row with
+        ``canonical`` and ``capture_id`` (its page capture)."""
+        rows = self._db.query(
+            "SELECT r.*, u.canonical, c.url_id, c.id AS capture_id FROM readable_copies r "
+            "JOIN captures c ON c.id = r.page_capture_id JOIN urls u ON u.id = c.url_id "
+            "WHERE u.cited = 1 ORDER BY r.warc_date DESC, r.id DESC"
+        )
+        newest: dict[int, dict] = {}
+        for row in rows:
+            newest.setdefault(row["url_id"], row)
+        return newest
+
 
 __all__ = ["ReadableCopies"]
