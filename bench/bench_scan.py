@@ -10,7 +10,9 @@ repository). In one run it
 3. compares what the two found, after normalising both sides (percent-decoding, lower-case host,
    ``/`` for an empty path, no fragment; lychee skips code blocks and site-relative links, so
    those of ours are left out), with examples of URLs only one side has;
-4. breaks our time down (bare interpreter, imports, collect, JSON encoding) so it is clear where it
+4. breaks our time down (bare interpreter, imports of the scan and of the CLI, the command on an
+   empty folder -- typer building the commands and checking values with pydantic --, collect, JSON
+   encoding) so it is clear where it
    goes.
 
 Each child command runs once to warm the page cache and byte-code cache, then ``--repeat`` rounds
@@ -34,6 +36,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,6 +186,17 @@ sys.stdout.buffer.write(orjson.dumps(list(found.values())))
 """
 
 
+# What typer (0.2x) imports to check a command's values: pydantic's TypeAdapter and its plugin
+# loader (importlib.metadata). Older typer (on click) has no _adapters: nothing is imported.
+_PYDANTIC_OF_TYPER = """
+import typer
+try:
+    import typer._adapters, pydantic.plugin._loader
+except ImportError:
+    pass
+"""
+
+
 def python_cpu(code: str, repeat: int) -> float:
     return measure([sys.executable, "-c", code], repeat).cpu
 
@@ -239,8 +253,14 @@ def main() -> int:
 
     # 4. (measured now, printed below) where our time goes
     bare = python_cpu("pass", args.repeat)
-    imp_collect = python_cpu("import linkcheck.scan.collect, linkcheck.cli.output", args.repeat)
-    imp_cli = python_cpu("import linkcheck.cli", args.repeat)
+    imp_collect = python_cpu("import linkcheck.scan.collect, orjson", args.repeat)
+    imp_cli = python_cpu("import linkcheck.scan.collect, linkcheck.cli", args.repeat)
+    with tempfile.TemporaryDirectory() as empty:
+        # The command with nothing to scan: typer building the commands and checking the values
+        # (typer >= 0.2x does that with pydantic), the config, the output: the CLI's fixed cost.
+        empty_scan = measure([sys.executable, "-m", "linkcheck", "scan", empty, "-f", "json"], args.repeat).cpu
+    typer_base = python_cpu("import typer", args.repeat)
+    pydantic = python_cpu(_PYDANTIC_OF_TYPER, args.repeat) - typer_base
     phases = in_process_breakdown(corpus, args.repeat)
 
     # 2. lychee
@@ -287,10 +307,17 @@ def main() -> int:
 
     print("\nwhere our CPU goes (child processes; in-process phases best of runs)")
     print(f"  python start-up              {bare:.3f} s")
-    print(f"  + imports of the scan        {imp_collect - bare:.3f} s  (linkcheck.scan.collect, cli_json)")
-    print(f"  + the typer app (CLI)        {imp_cli - imp_collect:.3f} s  (typer, click, rich)")
-    print(f"  collect() (read+extract+canonicalise)  {phases['collect']:.3f} s")
-    print(f"  JSON encoding (orjson, the Link dataclasses as they are)  {phases['json']:.3f} s")
+    print(f"  + imports of the scan        {imp_collect - bare:.3f} s  (linkcheck.scan.collect, orjson)")
+    print(f"  + imports of the CLI         {imp_cli - imp_collect:.3f} s  (linkcheck.cli: typer, rich, commands)")
+    print(
+        f"  + the command itself         {empty_scan - imp_cli:.3f} s  (`scan EMPTY -f json`: commands built, "
+        f"values checked, config; of which pydantic for typer's value checks {pydantic:.3f} s)"
+    )
+    print(f"  = the scan of an empty folder  {empty_scan:.3f} s")
+    print(f"  + collect() (read+extract+canonicalise)  {phases['collect']:.3f} s")
+    print(f"  + JSON encoding (orjson, the Link dataclasses as they are)  {phases['json']:.3f} s")
+    total = empty_scan + phases["collect"] + phases["json"]
+    print(f"  = {total:.3f} s (measured whole: {ours.cpu:.3f} s)")
     return 0
 
 

@@ -49,6 +49,7 @@ class Page:
     content_type: str = ""
     body: bytes = b""
     redirects: tuple[str, ...] = ()
+    redirect_statuses: tuple[int, ...] = ()  # the status of each hop of ``redirects``
     retry_after: str | None = None
     body_read: bool = False  # False for HEAD: there is nothing to look for markers in
     truncated: bool = False
@@ -109,6 +110,7 @@ def _outcome(page: Page, verdict: Verdict, reason: str, marker: str | None = Non
         http_status=page.status,
         final_url=page.final_url,
         redirects=page.redirects,
+        redirect_statuses=page.redirect_statuses,
         elapsed_ms=page.elapsed_ms,
         marker=marker,
         **extra,

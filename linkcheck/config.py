@@ -108,6 +108,23 @@ ARCHIVE_KEYS: dict[str, Key] = {
 }
 
 
+def _template_problem(value: str) -> str | None:
+    from linkcheck.fix import check_template
+
+    return check_template(value)
+
+
+# `linkcheck fix`'s: how a confirmed dead link with a readable capture is linked to its copy.
+FIX_KEYS: dict[str, Key] = {
+    "archive_link": Key(
+        str,
+        "[（存档）]({archive_url})",
+        "Text added after a dead link in Markdown; {archive_url}, {url}, {date} are filled in.",
+        check=_template_problem,
+    ),
+}
+
+
 def publish_folder_problem(value: str) -> str | None:
     """Why ``value`` cannot be the folder ``publish`` writes to inside the blog's source tree: it
     must stay inside the tree, and Jekyll publishes no ``_``- or ``.``-prefixed folder."""
@@ -151,6 +168,7 @@ HOST_KEYS: dict[str, Key] = {
 class Config:
     values: dict[str, Any] = field(default_factory=dict)
     archive: dict[str, Any] = field(default_factory=dict)
+    fix: dict[str, Any] = field(default_factory=dict)
     hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
     publish: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
@@ -165,6 +183,9 @@ class Config:
 
     def archive_get(self, key: str) -> Any:
         return self.archive.get(key, ARCHIVE_KEYS[key].default)
+
+    def fix_get(self, key: str) -> Any:
+        return self.fix.get(key, FIX_KEYS[key].default)
 
     def with_flags(self, flags: Mapping[str, Any]) -> dict[str, Any]:
         """Every top-level key's value: the command line's where given (``flags``: key → value,
@@ -246,6 +267,13 @@ def parse(data: dict[str, Any], where: str) -> Config:
                 if sub not in ARCHIVE_KEYS:
                     raise ConfigError(f"{where}: unknown key archive.{sub} (known: {', '.join(ARCHIVE_KEYS)})")
                 config.archive[sub] = _check_value(where, f"archive.{sub}", ARCHIVE_KEYS[sub], sub_value)
+        elif key == "fix":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: fix must be a table ([fix])")
+            for sub, sub_value in value.items():
+                if sub not in FIX_KEYS:
+                    raise ConfigError(f"{where}: unknown key fix.{sub} (known: {', '.join(FIX_KEYS)})")
+                config.fix[sub] = _check_value(where, f"fix.{sub}", FIX_KEYS[sub], sub_value)
         elif key == "publish":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: publish must be a table ([publish])")

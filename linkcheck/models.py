@@ -110,6 +110,9 @@ class Outcome:
     http_status: int | None = None
     final_url: str | None = None
     redirects: tuple[str, ...] = ()
+    # The HTTP status of each redirect hop, in order (301/308 are permanent: ``linkcheck fix``
+    # proposes the target); empty when unknown (checks recorded before they were kept).
+    redirect_statuses: tuple[int, ...] = ()
     elapsed_ms: int = 0
     marker: str | None = None  # the site-profile marker that decided it, if any
     error: str | None = None  # exception class / message for network failures

@@ -61,3 +61,14 @@ TRANSIENT = frozenset({TIMEOUT, CONN_RESET, CONNECT, HTTP_5XX, HTTP_408, HTTP_42
 REACHABILITY_NEUTRAL = frozenset({UNRECOGNIZED_PAGE, BROWSER_UNAVAILABLE, BROWSER_CRASH})
 # Failures below HTTP: no server answered, which may be the machine's own network (the offline guard).
 CONNECTION_LEVEL = frozenset({DNS, CONNECT, TIMEOUT, CONN_RESET, TLS})
+
+# An alive outcome reached through a tombstone that names its successor (WeChat account
+# migration): ``moved:`` + the tombstone's reason without its ``tombstone:`` prefix.
+MOVED_PREFIX = "moved:"
+
+# ``linkcheck fix``: why an edit is proposed (linkcheck.fix.Proposal.reason)
+FIX_REDIRECT = "fix:permanent-redirect"  # 301/308 to a live page on every check for the confirmation window
+FIX_HTTPS = "fix:https"  # the site forces HTTPS (its profile, or a redirect to the https:// twin on every check)
+FIX_SUCCESSOR = "fix:successor"  # a migrated WeChat account's article → its successor, checked alive
+FIX_ARCHIVE_LINK = "fix:archive-link"  # confirmed dead, readable capture: an archive link beside it
+FIX_ROBUST_LINKS = "fix:robust-links"  # the same in HTML: data-versionurl / data-versiondate on the <a>

@@ -80,11 +80,12 @@ POLICY: dict[str, str] = {
     "tolerant-tag": "a tag HTML reads but CommonMark's grammar does not (no space between attributes, "
     "odd attribute names) where linkcheck takes the line for part of an HTML block (read as HTML is) "
     "and CommonMark does not: linkcheck tells HTML blocks by their start lines, without the block tree",
-    "limitation-container-block": "not policy but a limit of reading the text flat, without Markdown's "
-    "block tree: a tag or link on a line that goes on from a block quote or list item without a blank "
-    "line (or a tag that starts in one and goes on over the next line); CommonMark decides by the "
-    "container's rules, which linkcheck does not build, whether the line continues the quote's or "
-    "item's paragraph or HTML block or ends it",
+    "limitation-container-block": "not policy but a limit of reading the text without Markdown's whole "
+    "block tree: linkcheck follows the block quotes and list items a line opens, or the item an "
+    "indented or lazy line goes on in (a tag's lines read without their markers, an HTML block ending "
+    "with its container), but not a container opened on an earlier line *inside* one the line opens "
+    "itself (a quote's line going on in an item opened on the line above: '>-\\n>   <script'), nor "
+    "a lazy line between nested quotes",
     "unexplained": "no policy explains it: a bug",
 }
 

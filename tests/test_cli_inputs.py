@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from linkcheck.cli import app
-from linkcheck.config import ARCHIVE_KEYS, HOST_KEYS, KEYS, PUBLISH_KEYS
+from linkcheck.config import ARCHIVE_KEYS, FIX_KEYS, HOST_KEYS, KEYS, PUBLISH_KEYS
 from linkcheck.models import Link, LinkKind, Occurrence, Outcome, Verdict
 from linkcheck.run.runner import RunStatus
 from linkcheck.scan.canonical import canonicalize
@@ -322,6 +322,10 @@ MALFORMED: dict[tuple[str, str], list[str]] = {
     ("status", "--config"): ["missing.toml"],
     ("status", "--format"): ["xml"],
     ("status", "--limit"): ["-1", "x"],
+    ("fix", "paths"): ["missing-dir"],
+    ("fix", "--db"): ["missing.db", "posts"],
+    ("fix", "--warc-dir"): ["a-file", "posts/a.md"],
+    ("fix", "--config"): ["missing.toml", "posts/a.md"],
     ("publish", "directory"): ["missing-dir", "a-file"],
     ("publish", "--folder"): ["../up", "_site", "a/.hidden", "/abs", ""],
     ("publish", "--layout"): ["a b", "../x"],
@@ -407,6 +411,7 @@ BAD_KEYS: dict[str, list[str]] = {
     "archive.max_resource_mb": ["0", "nan"],
     "archive.max_age_days": ["-1"],
     "archive.rotate_mb": ["0"],
+    "fix.archive_link": ['"[x]({archiv_url})"', '"{0}"', "5"],
     "hosts.concurrency": ["0"],
     "hosts.interval": ["-1", "nan"],
     "hosts.headers": ['"x"'],
@@ -417,7 +422,7 @@ BAD_KEYS: dict[str, list[str]] = {
 
 
 def _toml(key: str, value: str) -> str:
-    if key.startswith(("archive.", "publish.")):
+    if key.startswith(("archive.", "publish.", "fix.")):
         table, name = key.split(".", 1)
         return f"[{table}]\n{name} = {value}\n"
     if key.startswith("hosts."):
@@ -427,6 +432,7 @@ def _toml(key: str, value: str) -> str:
 
 def test_the_key_table_covers_every_config_key() -> None:
     keys = set(KEYS) | {f"archive.{k}" for k in ARCHIVE_KEYS} | {f"hosts.{k}" for k in HOST_KEYS}
+    keys |= {f"fix.{k}" for k in FIX_KEYS}
     keys |= {f"publish.{k}" for k in PUBLISH_KEYS}
     assert set(BAD_KEYS) - {"unknown_key"} == keys
 

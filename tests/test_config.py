@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck.config import ARCHIVE_KEYS, HOST_KEYS, KEYS, PUBLISH_KEYS, ConfigError, load, parse
+from linkcheck.config import ARCHIVE_KEYS, FIX_KEYS, HOST_KEYS, KEYS, PUBLISH_KEYS, ConfigError, load, parse
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "linkcheck.example.toml"
 
@@ -27,8 +27,9 @@ def _uncommented_example() -> dict:
 
 def test_example_config_lists_every_key_and_loads():
     data = _uncommented_example()
-    assert set(data) - {"archive", "publish", "hosts"} == set(KEYS)
+    assert set(data) - {"archive", "fix", "publish", "hosts"} == set(KEYS)
     assert set(data["archive"]) == set(ARCHIVE_KEYS)
+    assert set(data["fix"]) == set(FIX_KEYS)
     assert set(data["publish"]) == set(PUBLISH_KEYS)
     assert {key for table in data["hosts"].values() for key in table} == set(HOST_KEYS)
     config = parse(data, "example")
@@ -44,6 +45,8 @@ def test_example_defaults_match_the_code():
             assert data[key] == spec.default, key
     for key, spec in ARCHIVE_KEYS.items():
         assert data["archive"][key] == spec.default, key
+    for key, spec in FIX_KEYS.items():
+        assert data["fix"][key] == spec.default, key
     for key, spec in PUBLISH_KEYS.items():
         assert data["publish"][key] == spec.default, key
 
@@ -57,6 +60,8 @@ def test_example_defaults_match_the_code():
         ("allow_private = 1", "allow_private"),
         ("timeout = true", "timeout"),
         ("[archive]\nenabeld = false", "archive.enabeld"),
+        ("[fix]\narchive_link = '[x]({archiv_url})'", "fix.archive_link"),
+        ("[fix]\narchive_links = ''", "fix.archive_links"),
         ('[hosts."mp.weixin.qq.com"]\nintervall = 2', "intervall"),
         ("[publish]\nfolders = 'x'", "publish.folders"),
         ("[publish]\nfolder = '../up'", "publish.folder"),

@@ -837,7 +837,9 @@ def test_markdown_tags_do_not_run_past_their_block() -> None:
     # A heading or a table row is one line; a line that starts a new block ends a paragraph: a tag
     # continued there was never finished, it is text.
     assert _found('# <img\n  src="/a.png">') == []
-    assert _found('| <img\n  src="/a.png"> | x |') == []
+    assert _found('| a |\n|---|\n| <img\n  src="/a.png"> | x |') == []
+    # (a line starting with '|' is a table row only below a delimiter row: else a paragraph's)
+    assert _found('| <img\n  src="/b.png"> | x |') == [("/b.png", HTML_ATTR)]
     assert _found('<img\n- src="/a.png">') == []
     assert _found('- <img\n  src="/a.png">') == [("/a.png", HTML_ATTR)]  # a list item's continuation
 
@@ -919,9 +921,41 @@ def test_links_are_read_before_bare_urls() -> None:
     ]
 
 
-def test_a_tag_in_a_block_quote_ends_on_its_line() -> None:
-    # the next line of the quote starts with '>', which HTML would take for the tag's end
-    assert _found('> <img\n> src="/a.png">\n\n> <img src="/b.png">') == [("/b.png", HTML_ATTR)]
+def test_a_tag_in_a_block_quote_goes_on_over_its_lines() -> None:
+    # CommonMark hands the quote's content on without its '>' markers: the tag goes on over the
+    # next line of the quote (read flat, that '>' would end it)
+    assert _found('> <img\n> src="/a.png">\n\n> <img src="/b.png">') == [("/a.png", HTML_ATTR), ("/b.png", HTML_ATTR)]
+    # a paragraph takes a lazy line; a nested quote and a list item in a quote too
+    assert _found('> x <img\nsrc="/c.png">\n\n> - <a\n>   href="/d">\n') == [("/c.png", HTML_ATTR), ("/d", HTML_ATTR)]
+    # the line that does not go on in the quote is not the tag's
+    assert _found('> <img\nsrc="/e.png">\n') == [("/e.png", HTML_ATTR)]  # lazy: a paragraph
+    assert _found('> <div\nhref="/f">\n') == []  # an HTML block (6) takes no lazy line
+
+
+def test_a_code_element_in_a_heading_or_table_row_ends_with_its_line() -> None:
+    # a heading is one line: the <code> opened in it holds nothing of the next line
+    assert _found('# <code><script\n  href="/a"></code>[t](/b)\n') == [("/b", LINK)]
+    # and a table row is one line too
+    assert _found('| a |\n|---|\n| <code><script\n  href="/a"></code>[t](/b) |\n') == [("/b", LINK)]
+
+
+def test_a_tag_in_a_list_item_goes_on_with_the_item() -> None:
+    # an HTML block in a list item ends with the item: a line not indented to its content is not
+    # lazy (only paragraphs take lazy lines), so the tag is unfinished, and text (issue #22)
+    assert _found('- <script href="https://a.example/1"\nhref="https://a.example/2">\n') == [
+        ("https://a.example/1", BARE),
+        ("https://a.example/2", BARE),
+    ]
+    assert _found('- <script href="/a"\n  src="/b">\n') == [("/a", HTML_ATTR), ("/b", HTML_ATTR)]  # in the item
+    assert _found('1. text <img\nsrc="/c.png">\n') == [("/c.png", HTML_ATTR)]  # a paragraph's lazy line
+    # on an item's later line: an HTML block in the item reads a tag CommonMark's grammar refuses,
+    # and ends with the item
+    assert _found("* <div>\n  <img src=/x.png`>\n") == [("/x.png`", HTML_ATTR)]
+    assert _found("1.\n   <div><a\nhref=/y>\n") == []
+    # a `[r]: …` line in an item's paragraph is a lazy line of it: what follows is the item's, no code
+    assert _found("- text\n[r]: /a\n\n    <https://a.example>\n") == [("https://a.example", LinkKind.AUTOLINK)]
+    # a <pre> opening an HTML block in a quote is code to its end tag, within the quote
+    assert _found('> <pre>\n> <a href="/d">\n> </pre>\n> <a href="/e">\n') == [("/e", HTML_ATTR)]
 
 
 def test_html_block_1_ends_at_any_of_its_end_tags() -> None:

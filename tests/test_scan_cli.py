@@ -140,3 +140,58 @@ def test_scan_subprocess() -> None:
     )
     assert missing.returncode == 2
     assert "missing" in missing.stderr and "Traceback" not in missing.stderr
+
+
+# Packages and modules a scan has no use for (issue #17: a scan of the whole blog is judged against
+# `lychee --dump`, start-up included): the network, the history, the archive, the browser; the
+# blog's site model when there is no blog root around the posts; IDNA when every host is ASCII.
+_NOT_FOR_A_SCAN = (
+    "aiohttp",
+    "sqlite_utils",
+    "warcio",
+    "yaml",
+    "idna",
+    "playwright",
+    "linkcheck.net",
+    "linkcheck.run",
+    "linkcheck.store",
+    "linkcheck.archive",
+    "linkcheck.browser",
+    "linkcheck.report",
+    "linkcheck.scan.jekyll",
+    "linkcheck.scan.anchors",
+)
+
+
+def test_scan_imports_only_what_it_needs(tmp_path: Path) -> None:
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    (posts / "a.md").write_text("[a](https://a.example/x) http://b.example/y\n", encoding="utf-8")
+    # The console script's own path (linkcheck.__main__.run), then the modules it loaded.
+    code = (
+        "import sys\n"
+        "sys.argv = ['linkcheck', 'scan', 'posts', '-f', 'json']\n"
+        "from linkcheck.__main__ import run\n"
+        "try:\n"
+        "    run()\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert [link["url"] for link in json.loads(proc.stdout)] == ["https://a.example/x", "http://b.example/y"]
+    loaded = set(proc.stderr.split())
+    assert "linkcheck.scan.collect" in loaded  # (the list is the scan's)
+    unneeded = sorted(m for m in loaded for name in _NOT_FOR_A_SCAN if m == name or m.startswith(name + "."))
+    assert unneeded == []
+    # with a blog root, the site model is loaded: links into the blog are resolved from it
+    (tmp_path / "_config.yml").write_text("title: t\n", encoding="utf-8")
+    with_root = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert with_root.returncode == 0, with_root.stderr
+    assert "linkcheck.scan.jekyll" in with_root.stderr.split()

@@ -22,7 +22,7 @@ import typer
 import typer.core
 from typer.core import TyperGroup
 
-from linkcheck.cli import archive, check, db, publish, scan
+from linkcheck.cli import archive, check, db, fix, publish, scan
 from linkcheck.cli.common import EXIT_CODE_IF_READER_LEAVES, console, err_console, fail
 from linkcheck.exitcodes import ExitCode
 
@@ -113,6 +113,7 @@ COMMANDS: tuple[tuple[str, Callable[..., None]], ...] = (
     ("show", archive.show),  # cli/archive.py
     ("export", archive.export),  # cli/archive.py
     ("publish", publish.publish),  # cli/publish.py: readable copies into the blog's tree
+    ("fix", fix.fix),  # cli/fix.py: the edits the history proposes for the posts
     ("report", check.report),  # cli/check.py: the morning report, as `check` prints it
     ("dead", db.dead),  # cli/db.py: reads the history database
     ("history", db.history),  # cli/db.py

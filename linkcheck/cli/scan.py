@@ -34,8 +34,8 @@ def scan(
     """Extract every URL from the posts, with post, line and column. Fetches nothing.
 
     ``paths``, ``site_url``, ``root`` and ``exclude`` come from the config file where not given here."""
+    from linkcheck.scan.blogroot import SiteError, load_site  # (the site model only when there is a blog)
     from linkcheck.scan.collect import MissingPathError, collect
-    from linkcheck.scan.jekyll import SiteError, load_site
 
     settings = settings_for(ScanFlags(config=config_file, paths=paths, site_url=site_url, root=root))
     try:

@@ -538,6 +538,7 @@ class Fetcher:
         s = self.settings
         started = time.monotonic()
         redirects: list[str] = []
+        statuses: list[int] = []  # each hop's status: whether a redirect is permanent (linkcheck fix)
         seen = {url}
         current = url
         while True:
@@ -548,6 +549,7 @@ class Fetcher:
                 location = response.headers.get("Location")
                 if 300 <= status < 400 and location:
                     current = self._follow(current, location, redirects, seen)
+                    statuses.append(status)
                     if status == 303:
                         method = "GET"
                     continue
@@ -573,6 +575,7 @@ class Fetcher:
                     content_type=response.headers.get("Content-Type", ""),
                     body=body,
                     redirects=tuple(redirects),
+                    redirect_statuses=tuple(statuses),
                     retry_after=response.headers.get("Retry-After"),
                     body_read=body_read,
                     truncated=truncated,
@@ -610,6 +613,7 @@ class Fetcher:
         if recording.text_limit is not None:
             check_window = min(check_window, recording.text_limit)
         redirects: list[str] = []
+        statuses: list[int] = []
         seen = {url}
         current = url
         # Timeouts are ours, not the session's: the check's for headers and the classification
@@ -669,6 +673,7 @@ class Fetcher:
                     if hop:
                         assert location is not None
                         current = self._follow(current, location, redirects, seen)
+                        statuses.append(status)
                         continue
                     window = decoder.window
                     recording.text = window
@@ -680,6 +685,7 @@ class Fetcher:
                         # The archive's text window holds the classifier's: shared when equal (no copy).
                         body=window if len(window) <= classify else bytes(window[:classify]),  # type: ignore[arg-type]
                         redirects=tuple(redirects),
+                        redirect_statuses=tuple(statuses),
                         retry_after=response.headers.get("Retry-After"),
                         body_read=classify > 0,
                         truncated=len(window) > classify or decoder.more,
@@ -819,6 +825,7 @@ class Fetcher:
                 http_status=429,
                 final_url=outcome.final_url,
                 redirects=outcome.redirects,
+                redirect_statuses=outcome.redirect_statuses,
                 elapsed_ms=outcome.elapsed_ms,
                 retry_after=outcome.retry_after,
             )
@@ -846,10 +853,12 @@ class Fetcher:
         if successor.verdict is Verdict.ALIVE:
             return Outcome(
                 Verdict.ALIVE,
-                f"moved:{tombstone.reason.split(':', 1)[-1]}",
+                f"{reasons.MOVED_PREFIX}{tombstone.reason.split(':', 1)[-1]}",
                 http_status=successor.http_status,
                 final_url=successor.final_url,
                 redirects=(*tombstone.redirects, tombstone.follow_url),
+                # The last step is the tombstone naming its successor, not an HTTP redirect.
+                redirect_statuses=tombstone.redirect_statuses,
                 elapsed_ms=tombstone.elapsed_ms + successor.elapsed_ms,
                 marker=tombstone.marker,
             )

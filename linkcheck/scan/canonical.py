@@ -15,8 +15,6 @@ import re
 from typing import NamedTuple
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
-import idna
-
 from linkcheck import reasons
 from linkcheck.sites import GENERIC, TRACKING_PARAMS, SiteProfile, profile_for
 
@@ -86,6 +84,8 @@ def _encode_host(host: str) -> str:
     host = host.lower().rstrip(".")
     if host.isascii():
         return host
+    import idna  # (only for the rare non-ASCII host: the package costs milliseconds at every start)
+
     try:
         # UTS #46 non-transitional processing (IDNA 2008), as browsers (the WHATWG URL standard)
         # and aiohttp's yarl do. Python's "idna" codec is IDNA 2003, which folds ß to "ss" and ς

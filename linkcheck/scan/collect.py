@@ -136,6 +136,16 @@ def _walk(paths: Sequence[Path], problems: list[FileProblem]) -> list[str]:
     return found
 
 
+def walk_posts(paths: Sequence[str | Path]) -> list[str]:
+    """The posts a scan of ``paths`` reads, named as it names them (``linkcheck fix`` edits those
+    the history recorded). A missing path is :class:`MissingPathError`; unreadable ones are left out."""
+    given = [Path(p) for p in paths]
+    missing = [str(p) for p in given if not os.path.lexists(p)]
+    if missing:
+        raise MissingPathError(missing)
+    return _walk(given, [])
+
+
 def collect(
     paths: Sequence[str | Path],
     *,
@@ -285,4 +295,6 @@ def _collect(given: list[Path], site_url: str | None, internal: InternalLinks | 
     return ScanResult(list(by_canonical.values()), scanned, total_bytes, problems)
 
 
-__all__ = ["FileProblem", "MissingPathError", "ScanResult", "cited_titles", "collect", "decode", "exclude_links"]
+__all__ = [
+    "FileProblem", "MissingPathError", "ScanResult", "cited_titles", "collect", "decode", "exclude_links", "walk_posts",
+]  # fmt: skip

@@ -8,8 +8,8 @@ corpus:
 Structure (one compiled regex pass over each region; the named group that matched says what it is).
 Markdown is read as CommonMark reads it (``tests/test_differential.py`` compares with markdown-it-py
 and html5lib; the differences that are policy are listed there), without building its block
-tree: where blocks matter (indented code, HTML blocks, paragraphs, tables) the lines around a
-match are looked at, a bounded way back.
+tree: where blocks matter (indented code, HTML blocks, paragraphs, tables, block quotes and list
+items) the lines around a match are looked at, a bounded way back.
 
 * **Code** is text the reader sees as code, and in it only bare URLs are looked for, reported
   with kind ``code`` (listed, never checked): Markdown's fenced code blocks (```` ``` ```` /
@@ -47,8 +47,13 @@ match are looked at, a bounded way back.
   them, over as many lines as they take (a tag the text ends inside is text). In Markdown, inside
   an HTML block (a line of its run starts one of CommonMark's HTML blocks 1-6, or its first line is
   a lone tag) a tag is read that way up to a blank line; elsewhere it must also be a tag by
-  CommonMark's stricter grammar, and may not run out of a heading, table row or block quote line
-  nor into a line that starts a block. The values of ``href``, ``src``, ``srcset`` (every image
+  CommonMark's stricter grammar, and may not run out of a heading or table row nor into a line
+  that starts a block. Inside container blocks (block quotes, list items) a tag is read from what
+  CommonMark hands on: the lines of its leaf block with their container markers taken off
+  (``> <img\n> src="/a.png">`` is ``<img\nsrc="/a.png">``); an HTML block there ends with the
+  containers (a line not indented to the item's content, or without the quote's ``>``), while a
+  paragraph also takes lazy lines. A ``<pre>``/``<code>``… element opened in a heading or table
+  row ends with that line. The values of ``href``, ``src``, ``srcset`` (every image
   candidate, split as the HTML standard does) and ``data-src`` (a lazily loaded image's real
   source) → ``html-attr``, as a browser takes them: character references decoded by HTML's
   attribute rules, spaces around the URL and tabs/newlines inside it dropped. Of two attributes of
@@ -92,7 +97,7 @@ continues in CJK (``/2018年报告/``) is cut at the CJK.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from linkcheck.models import LinkKind, Occurrence
 
@@ -244,10 +249,12 @@ _CODE_ELEMENTS = frozenset({"pre", "code", "kbd", "samp", "script", "style"})
 # HTML block, at a blank line. In an HTML post every one of them runs to its end tag or the end of
 # the file (an unclosed <code> is re-opened by the browser in every following block).
 _CODE_TO_END = frozenset({"pre", "script", "style"})
-# Markdown blocks that are one line (ATX heading, table row), or whose next line would go on after
-# a '>' the HTML tokenizer would take for the tag's end (block quote), and lines that end a paragraph by
-# starting a block (blank, ATX heading, block quote, fence, list item, thematic break).
-_ONE_LINE_BLOCK = _LazyPattern(r" {0,3}(?:#{1,6}(?=[ \t\r\n])|\||>)")
+# Markdown blocks that are one line (ATX heading; a table row is told by _in_table), or whose next
+# line would go on after a '>' the HTML tokenizer would take for the tag's end (block quote), and
+# lines that end a paragraph by starting a block (blank, ATX heading, block quote, fence, list
+# item, thematic break).
+_ATX_HEADING = _LazyPattern(r" {0,3}#{1,6}(?=[ \t\r\n])")
+_ONE_LINE_BLOCK = _LazyPattern(r" {0,3}(?:#{1,6}(?=[ \t\r\n])|>)")
 _NEW_BLOCK = _LazyPattern(
     r"[ \t]*\r?(?:\n|\Z)| {0,3}(?:#{1,6}(?=[ \t\r\n])|>|```|~~~|[-*+][ \t]|1[.)][ \t]|(?:[-*_][ \t]*){3,}\r?$)",
     re.M,
@@ -296,6 +303,14 @@ _FENCE_OR_HEADING = _LazyPattern(r" {0,3}(?:(?:`{3,}|~{3,})[ \t\r]*$|#{1,6}(?:[ 
 _LIST_MARKER = _LazyPattern(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 _LIST_ITEM = _LazyPattern(r"[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
+# Container blocks (CommonMark §5): a block quote marker, or a list item marker with the spaces
+# after it (one to four: the item's content starts after them; five or more: after one, the rest
+# is indented code; none: the line ends there). A thematic break (``- - -``, ``* * *``) is no item.
+_CONTAINER_MARKER = _LazyPattern(r" {0,3}(?:(?P<quote>>) ?|(?:[-*+]|[0-9]{1,9}[.)])(?=[ \t]|\r?\n|\r?\Z)(?P<gap> *))")
+_QUOTE_MARKER = _LazyPattern(r" {0,3}> ?")
+_THEMATIC_BREAK = _LazyPattern(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})\r?$", re.M)
+_CONTAINER_STARTS = frozenset(">-*+0123456789")  # what a container marker can begin with
+_CONTAINER_LOOKBACK = 50  # lines: how far back the item a line goes on from is looked for
 # Last characters of a raw run that may need trimming.
 _MAYBE_TRIM = _TRAILING | frozenset(")]")
 _TICK_CLOSERS: dict[int, re.Pattern[str]] = {}
@@ -667,8 +682,131 @@ def _indented_run(text: str, line_start: int) -> tuple[int, int, bool]:
         (prev[:1] == "<" and _html_block_line(text, prev_start)) or _in_list_item(text, prev_start)
     )
     # No paragraph is open after a closing fence, a heading or a reference definition: indented
-    # code needs no blank line there.
-    return code_start, end, after_blank or _FENCE_OR_HEADING.match(prev) is not None
+    # code needs no blank line there. In a list item the run is the item's (and a `[r]: …` line
+    # there is a lazy line of its paragraph, text).
+    if after_blank:
+        return code_start, end, True
+    if _FENCE_OR_HEADING.match(prev) is None:
+        return code_start, end, False
+    return code_start, end, not (prev.lstrip(" ").startswith("[") and _in_list_item(text, prev_start))
+
+
+# A container is (True, 0) for a block quote, (False, width) for a list item whose content starts
+# ``width`` columns after where its marker is looked for.
+Container = tuple[bool, int]
+
+
+def _open_containers(text: str, line_start: int, line_end: int) -> tuple[list[Container], int]:
+    """The block quotes and list items whose markers start the line, outermost first, and where
+    the line's content begins after them."""
+    found: list[Container] = []
+    pos = line_start
+    while pos < line_end:
+        if text[pos : pos + 4].lstrip(" ")[:1] not in _CONTAINER_STARTS:
+            break  # (the usual line: no regex needed to tell)
+        if _THEMATIC_BREAK.match(text, pos, line_end) is not None:
+            break  # `- - -` is a thematic break, not an item
+        m = _CONTAINER_MARKER.match(text, pos, line_end)
+        if m is None:
+            break
+        if m.group("quote") is not None:
+            found.append((True, 0))
+            pos = m.end()
+            continue
+        gap = len(m.group("gap"))
+        # One to four spaces: the content starts after them. None (a tab), more (indented code
+        # in the item) or the end of the line: one column after the marker.
+        content = m.end() if 1 <= gap <= 4 and m.end() < line_end else m.start("gap") + 1
+        found.append((False, content - pos))
+        pos = min(content, line_end)
+    return found, pos
+
+
+def _continue_containers(text: str, pos: int, line_end: int, containers: list[Container]) -> tuple[int, int]:
+    """How many of ``containers`` the line at ``pos`` goes on (a block quote needs its ``>``, a
+    list item its content's indentation), and where the rest of the line begins."""
+    for i, (quote, width) in enumerate(containers):
+        if quote:
+            m = _QUOTE_MARKER.match(text, pos, line_end)
+            if m is None:
+                return i, pos
+            pos = m.end()
+        elif pos + width <= line_end and not text[pos : pos + width].strip(" "):
+            pos += width
+        else:
+            return i, pos
+    return len(containers), pos
+
+
+def _line_end(text: str, pos: int, end: int) -> int:
+    found = text.find("\n", pos, end)
+    return end if found == -1 else found
+
+
+def _containers_above(text: str, line_start: int, line_end: int) -> tuple[list[Container], int, int]:
+    """For a line with no container markers of its own: the containers of a line above (looking
+    back a bounded way) that it goes on in, where its content begins, and the start of that line:
+    a list item whose content indentation it keeps (over blank lines too, when every line between
+    keeps it), or, without a blank line between, a block quote or item whose paragraph it is a lazy
+    line of. ([] when none.)"""
+    start = line_start
+    passed: list[int] = []  # the non-blank lines between, when a blank line was crossed
+    crossed_blank = False
+    for _ in range(_CONTAINER_LOOKBACK):
+        if start == 0:
+            break
+        previous_start = text.rfind("\n", 0, start - 1) + 1
+        if not text[previous_start : start - 1].strip():
+            if text[line_start] not in " \t":
+                break  # only an item's indented line goes on in it over a blank line
+            crossed_blank = True
+            start = previous_start
+            continue
+        opened, _ = _open_containers(text, previous_start, start - 1)
+        if opened:
+            kept, content = _continue_containers(text, line_start, line_end, opened)
+            if kept == len(opened) and all(not quote for quote, _ in opened):
+                if not crossed_blank or all(
+                    _continue_containers(text, s, _line_end(text, s, len(text)), opened)[0] == len(opened)
+                    for s in passed
+                ):
+                    return opened, content, previous_start
+            elif (
+                not crossed_blank
+                and kept < len(opened)
+                and _NEW_BLOCK.match(text, content) is None
+                and _HTML_BLOCK_START.match(text, content, line_end) is None
+            ):
+                return opened, content, previous_start  # a lazy line, if a paragraph is open above
+            break
+        if crossed_blank:
+            passed.append(previous_start)
+        start = previous_start
+    return [], line_start, line_start
+
+
+def _container_leaf_is_html(text: str, line_start: int, content: int, containers: list[Container], opener: int) -> bool:
+    """Whether the line at ``line_start`` (in ``containers``, its content at ``content``) lies in an
+    HTML block inside them: a line of its leaf block, up from it, starts one of CommonMark's HTML
+    blocks 1-6, or the leaf's first line is a lone tag (block 7, which cannot interrupt a
+    paragraph). The leaf begins after a blank line, at the line that opened the containers, or
+    below a line that does not go on in them."""
+    for _ in range(_CONTAINER_LOOKBACK):
+        line_end = _line_end(text, line_start, len(text))
+        if _HTML_BLOCK_START.match(text, content, line_end) is not None:
+            return True
+        if line_start <= opener or line_start == 0:
+            break
+        previous_start = text.rfind("\n", 0, line_start - 1) + 1
+        if previous_start == opener:
+            _, previous_content = _open_containers(text, opener, line_start - 1)
+            kept = len(containers)
+        else:
+            kept, previous_content = _continue_containers(text, previous_start, line_start - 1, containers)
+        if kept < len(containers) or not text[previous_content : line_start - 1].strip():
+            break
+        line_start, content = previous_start, previous_content
+    return _HTML_BLOCK_LONE_TAG.match(text, content, _line_end(text, line_start, len(text))) is not None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -871,7 +1009,28 @@ class _Scanner:
     def _tag(self, start: int, name_end: int, end: int) -> int:
         """The start tag at ``start``; returns where scanning resumes."""
         text = self.text
-        found = _read_tag(text, name_end, end)
+        found = None
+        if self.markdown:
+            line_start = self.line_start(start)
+            line_end = _line_end(text, start, end)
+            containers, content = _open_containers(text, line_start, line_end)
+            opener = line_start
+            if not containers:
+                found = _read_tag(text, name_end, end)
+                # (Only a tag over several lines, or one CommonMark's grammar refuses, which an
+                # HTML block in the item would still read, can be read otherwise in an item.)
+                if found is not None and (found[1] > line_end or _CM_OPEN_TAG.fullmatch(text, start, found[1]) is None):
+                    containers, content, opener = _containers_above(text, line_start, line_end)
+            # (A '>' or '-' on a line of an HTML block is text of that block, not a container.)
+            if containers and not _html_block_line(text, opener):
+                html = _container_leaf_is_html(text, line_start, content, containers, opener)
+                lazy = opener != line_start and _continue_containers(text, line_start, line_end, containers)[0] < len(
+                    containers
+                )
+                if not (html and lazy):  # (an HTML block takes no lazy line: this one is outside)
+                    return self._container_tag(start, name_end, end, line_end, containers, html)
+        if found is None:
+            found = _read_tag(text, name_end, end)
         if found is None:
             return name_end  # not a tag: its text is read as text
         attrs, tag_end = found
@@ -886,17 +1045,7 @@ class _Scanner:
                 return name_end  # inline HTML must be a tag by CommonMark's stricter grammar
             elif multiline and not self._tag_lines_hold(start, tag_end):
                 return name_end  # Markdown ended the block before the tag did: it is text
-        seen: set[str] = set()
-        gap = name_end  # other attribute values are text: bare URLs are looked for there
-        for name, value_start, value_end in attrs:
-            if name in seen:
-                continue  # HTML keeps the first of two attributes of one name
-            seen.add(name)
-            if name in URL_ATTRIBUTES:
-                self.bare(gap, value_start, LinkKind.BARE, _BARE)
-                self._attribute(name, value_start, value_end)
-                gap = value_end
-        self.bare(gap, tag_end, LinkKind.BARE, _BARE)
+        self._attributes(attrs, name_end, tag_end)
         element = text[start + 1 : name_end].lower()
         if element not in _CODE_ELEMENTS:
             return tag_end
@@ -909,10 +1058,115 @@ class _Scanner:
                 line_end = text.find("\n", block_end.end(), end)
                 content_end = resume = end if line_end == -1 else line_end
         elif self.markdown:
-            # Inline HTML, or inside an HTML block: the element ends with its paragraph or block.
+            # Inline HTML, or inside an HTML block: the element ends with its paragraph or block,
+            # a heading's or table row's with its line.
+            line_start = self.line_start(start)
+            if _ATX_HEADING.match(text, line_start) is not None or _in_table(text, line_start):
+                content_end = resume = min(content_end, _line_end(text, tag_end, end))
             content_end = resume = self._block_end(tag_end, content_end)
         self.bare(tag_end, content_end, LinkKind.CODE)
         return resume
+
+    def _container_tag(
+        self, start: int, name_end: int, end: int, line_end: int, containers: list[Container], html: bool
+    ) -> int:
+        """The start tag at ``start`` on a line inside block quotes or list items: read, as
+        CommonMark hands it on, from the lines of its leaf block with their container markers
+        taken off (``> <img\n> src="/a.png">`` is ``<img\nsrc="/a.png">``). In an HTML block only
+        lines that go on in the containers belong to it; a paragraph also takes lazy lines, and
+        its tag must be one by CommonMark's grammar. Returns where scanning resumes."""
+        text = self.text
+        pieces = [text[start:line_end]]
+        segments = [(0, start)]  # (offset in the view, offset in the text) where each line's piece begins
+        length = line_end - start
+        leaf_end = line_end
+        for _ in range(_CONTAINER_LOOKBACK):
+            if leaf_end >= end:
+                break
+            next_start = leaf_end + 1
+            next_end = _line_end(text, next_start, end)
+            content = self._leaf_goes_on(next_start, next_end, containers, html)
+            if content is None:
+                break
+            pieces.append("\n" + text[content:next_end])
+            segments.append((length + 1, content))
+            length += 1 + next_end - content
+            leaf_end = next_end
+        view = "".join(pieces)
+
+        def locate(offset: int) -> int:
+            """The offset in the text of ``offset`` in the view."""
+            for view_start, text_start in reversed(segments):
+                if view_start <= offset:
+                    return text_start + offset - view_start
+            return start + offset
+
+        found = _read_tag(view, name_end - start, len(view))
+        if found is None:
+            return name_end  # not a tag: its text is read as text
+        attrs, view_end = found
+        if not html and _CM_OPEN_TAG.fullmatch(view, 0, view_end) is None:
+            return name_end  # inline HTML must be a tag by CommonMark's stricter grammar
+        tag_end = locate(view_end - 1) + 1
+        self._attributes(attrs, name_end, tag_end, view, locate)
+        element = text[start + 1 : name_end].lower()
+        if element not in _CODE_ELEMENTS:
+            return tag_end
+        closer = self._end_tag(element, tag_end, end)
+        content_end, resume = (end, end) if closer is None else (closer.start(), closer.end())
+        # The element ends with its leaf block, whatever CommonMark block it is in: an HTML block
+        # 1 (a <pre> starting the content) ends at the line of its end tag or with the containers.
+        leaf_end = line_end
+        while leaf_end < content_end:
+            next_start = leaf_end + 1
+            next_end = _line_end(text, next_start, end)
+            if self._leaf_goes_on(next_start, next_end, containers, html, to_end_tag=True) is None:
+                content_end = resume = leaf_end
+                break
+            leaf_end = next_end
+        self.bare(tag_end, content_end, LinkKind.CODE)
+        return resume
+
+    def _leaf_goes_on(
+        self, line_start: int, line_end: int, containers: list[Container], html: bool, *, to_end_tag: bool = False
+    ) -> int | None:
+        """Where the content of the line at ``line_start`` begins when it goes on the leaf block
+        (an HTML block with ``html``, else a paragraph) of a line in ``containers``, else None.
+        A blank line ends either (with ``to_end_tag``, an HTML block 1 goes on over it); a line
+        that leaves a container ends an HTML block, and a paragraph unless it is a lazy
+        continuation line; a line that starts a block ends a paragraph."""
+        text = self.text
+        kept, content = _continue_containers(text, line_start, line_end, containers)
+        blank = not text[content:line_end].strip()
+        if html:
+            return content if kept == len(containers) and (to_end_tag or not blank) else None
+        if blank or _NEW_BLOCK.match(text, content) is not None:
+            return None
+        if _HTML_BLOCK_START.match(text, content, line_end) is not None:
+            return None  # an HTML block 1-6 interrupts a paragraph
+        return content
+
+    def _attributes(
+        self,
+        attrs: list[tuple[str, int, int]],
+        name_end: int,
+        tag_end: int,
+        view: str | None = None,
+        locate: Callable[[int], int] | None = None,
+    ) -> None:
+        """The URLs of a tag's attributes (read from ``view`` when given, whose offsets ``locate``
+        turns into the text's), and the bare URLs in its other attribute values, which are text."""
+        seen: set[str] = set()
+        gap = name_end  # (a text offset)
+        for name, value_start, value_end in attrs:
+            if name in seen:
+                continue  # HTML keeps the first of two attributes of one name
+            seen.add(name)
+            if name in URL_ATTRIBUTES:
+                self.bare(gap, value_start if locate is None else locate(value_start), LinkKind.BARE, _BARE)
+                self._attribute(name, value_start, value_end, view, locate)
+                gap = value_end if locate is None else locate(value_end)
+        self.bare(gap, tag_end, LinkKind.BARE, _BARE)
 
     def _in_html_block(self, pos: int) -> bool:
         """Whether ``pos`` lies in a Markdown HTML block (see _html_block_line)."""
@@ -1000,15 +1254,19 @@ class _Scanner:
             return False
         return self._block_end(start, tag_end) == tag_end
 
-    def _attribute(self, name: str, start: int, end: int) -> None:
-        """The URL(s) of the attribute value at start..end, as a browser takes them."""
-        value, offsets = _decode_attribute(self.text[start:end])
+    def _attribute(
+        self, name: str, start: int, end: int, view: str | None = None, locate: Callable[[int], int] | None = None
+    ) -> None:
+        """The URL(s) of the attribute value at start..end (of ``view``, when given, whose offsets
+        ``locate`` turns into the text's), as a browser takes them."""
+        value, offsets = _decode_attribute((self.text if view is None else view)[start:end])
         candidates = _srcset_urls(value) if name == "srcset" else [(value, 0)]
         for candidate, offset in candidates:
             url = candidate.strip(_URL_STRIP)
             if url and (self.relative or _is_url_dest(url)):
                 first = offset + candidate.index(url[0])
-                self.emit(url.translate(_URL_DROP), start + (first if offsets is None else offsets[first]), _HTML_ATTR)
+                where = start + (first if offsets is None else offsets[first])
+                self.emit(url.translate(_URL_DROP), where if locate is None else locate(where), _HTML_ATTR)
 
     def _code_span(self, start: int, opener_end: int, end: int) -> int:
         """Handle the backtick run at start..opener_end; return where scanning resumes."""

@@ -36,7 +36,7 @@ import posixpath
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -44,8 +44,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from linkcheck.scan.anchors import GFM, document_anchors
-
-CONFIG_NAMES = ("_config.yml", "_config.yaml", "_config.toml")
+from linkcheck.scan.blogroot import CONFIG_NAMES, SiteError, find_root, load_site
 
 # Jekyll's named permalink styles (lib/jekyll/configuration.rb STYLE_TO_PERMALINK).
 PERMALINK_STYLES = {
@@ -73,10 +72,6 @@ _YAML_HEADER = re.compile(rb"\A---\s*\r?\n")
 _HEAD_BYTES = 8192  # read to find a document's front matter (its body is read when an anchor needs it)
 # Jekyll's "pretty" slugify keeps letters, marks, digits and ._~!$&'()+,;=@ ; "default" only the first three.
 _PRETTY_KEEP = frozenset("._~!$&'()+,;=@")
-
-
-class SiteError(Exception):
-    """The blog root or its configuration cannot be used."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,21 +284,6 @@ def read_config(root: Path) -> tuple[SiteConfig, Path | None]:
     except Exception as exc:  # yaml.YAMLError, without importing PyYAML at module import
         raise SiteError(f"{path}: not valid YAML: {exc}") from None
     return parse_config(data or {}), path
-
-
-def find_root(paths: Iterable[Path]) -> Path | None:
-    """The nearest directory holding a Jekyll config, upward from each path in turn."""
-    for given in paths:
-        try:
-            current = given.resolve()
-        except OSError:
-            continue
-        if not current.is_dir():
-            current = current.parent
-        for folder in (current, *current.parents):
-            if any((folder / name).is_file() for name in CONFIG_NAMES):
-                return folder
-    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -902,16 +882,6 @@ class JekyllSite:
 def _layout(data: dict[str, Any]) -> str | None:
     layout = data.get("layout")
     return str(layout) if layout not in (None, "", "none", "null", False) else None
-
-
-def load_site(root: Path | None, paths: Sequence[Path]) -> JekyllSite | None:
-    """The site at ``root``, else at the root found upward from ``paths``, else None (no blog
-    root: internal links stay ``site-relative``, as before)."""
-    if root is None:
-        root = find_root(paths)
-        if root is None:
-            return None
-    return JekyllSite.load(root)
 
 
 __all__ = [

@@ -329,6 +329,7 @@ class SimulatedWeb:
         image_bytes: tuple[int, int] = (0, 0),
         zhihu_challenge: bool = True,
         titles: Mapping[str, str] | None = None,
+        https_only: Iterable[str] = (),
         parked: Mapping[str, str] | None = None,
     ) -> None:
         if unknown_hosts not in ("nxdomain", "alive"):
@@ -351,6 +352,9 @@ class SimulatedWeb:
         # posts serves the articles they cite under the titles they cite them with, and a test
         # replaces one to make it drift (linkcheck.drift). Not given: made-up titles.
         self.titles: dict[str, str] = dict(titles or {})
+        # Hosts that force HTTPS as most sites now do: a plain-HTTP request is answered with a 301
+        # to the same URL on https:// (the page itself is only served over TLS).
+        self.https_only = frozenset(h.lower().rstrip(".") for h in https_only)
         self.max_records = max_records
         self.http_port = http_port
         self.https_port = https_port
@@ -622,6 +626,10 @@ class SimulatedWeb:
         try:
             if self.latency:
                 await asyncio.sleep(self.latency)
+            if rec.scheme == "http" and host in self.https_only:
+                resp = _redirect(f"https://{host}{request.path_qs}", 301)
+                rec.status = resp.status
+                return resp
             if self.aliases:
                 target = self.aliases.get(host + request.path_qs)
                 if target is not None:

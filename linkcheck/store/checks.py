@@ -166,6 +166,7 @@ class Checks(Repository):
                         outcome.marker,
                         change,
                         str(outcome.via),
+                        json.dumps(list(outcome.redirect_statuses)) if outcome.redirect_statuses else "[]",
                         outcome.title,
                         drift.similarity if drift is not None else None,
                         int(drift.drifted) if drift is not None else None,
@@ -177,8 +178,9 @@ class Checks(Repository):
                 next_id += 1
             conn.executemany(
                 "INSERT INTO checks (id, url_id, run_id, checked_at, verdict, reason, http_status, final_url, "
-                "redirects, elapsed_ms, error, marker, change, via, title, title_similarity, drifted) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "redirects, elapsed_ms, error, marker, change, via, redirect_statuses, title, title_similarity, "
+                "drifted) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             conn.executemany(_WRITE_STATE, [(url_id, *astuple_state(state)) for url_id, state in touched.items()])

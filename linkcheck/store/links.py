@@ -139,5 +139,12 @@ class Links(Repository):
                 found[url_id].append({"file": file, "line": line, "column": column, "kind": kind, "title": title})
         return found
 
+    @guarded
+    def all_occurrences(self) -> list[tuple[str, str, int, int, str]]:
+        """Every place the posts cite a URL, as (file, canonical, line, column, kind)."""
+        return self._db.conn.execute(
+            "SELECT o.file, u.canonical, o.line, o.column, o.kind FROM occurrences o JOIN urls u ON u.id = o.url_id"
+        ).fetchall()
+
 
 __all__ = ["Links"]

@@ -56,6 +56,35 @@ class Queries(Repository):
         return rows
 
     @guarded
+    def alive_now(self) -> list[dict]:
+        """Cited URLs whose latest check is alive: ``url_id``, ``canonical``, ``reason`` and that
+        check's ``redirects`` and ``redirect_statuses`` (decoded lists) — what ``linkcheck fix``
+        starts from."""
+        rows = self._db.query(
+            "SELECT u.id AS url_id, u.canonical, s.reason, c.redirects, c.redirect_statuses FROM urls u "
+            "JOIN url_state s ON s.url_id = u.id JOIN checks c ON c.id = s.last_check_id "
+            "WHERE u.cited = 1 AND s.verdict = 'alive' ORDER BY u.id"
+        )
+        for row in rows:
+            row["redirects"] = json.loads(row["redirects"] or "[]")
+            row["redirect_statuses"] = json.loads(row["redirect_statuses"] or "[]")
+        return rows
+
+    @guarded
+    def redirect_history(self, url_id: int) -> list[dict]:
+        """Every check of a URL, newest first: ``verdict``, ``via``, ``checked_at``, ``redirects``
+        and ``redirect_statuses`` (decoded lists)."""
+        rows = self._db.query(
+            "SELECT verdict, via, checked_at, redirects, redirect_statuses FROM checks WHERE url_id = ? "
+            "ORDER BY id DESC",
+            [url_id],
+        )
+        for row in rows:
+            row["redirects"] = json.loads(row["redirects"] or "[]")
+            row["redirect_statuses"] = json.loads(row["redirect_statuses"] or "[]")
+        return rows
+
+    @guarded
     def dead_links(self, include_suspected: bool = False) -> list[dict]:
         """Confirmed dead cited links (the ``dead_links`` view) with their occurrences.
 

@@ -325,6 +325,13 @@ def _migrate_4(db: Database) -> None:
         db.create_view(name, _VIEWS_V4[name].strip())
 
 
+def _migrate_5(db: Database) -> None:
+    """``checks.redirect_statuses``: the HTTP status of each hop of ``redirects`` (a JSON list in
+    the same order), so a permanent redirect (301/308) can be told from a temporary one
+    (``linkcheck fix`` proposes only the former). Checks recorded before have ``[]``: unknown."""
+    db.execute("ALTER TABLE checks ADD COLUMN redirect_statuses TEXT NOT NULL DEFAULT '[]'")
+
+
 _SCHEMA_V6 = """
 ALTER TABLE url_state ADD COLUMN error_checks INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE url_state ADD COLUMN first_error_at TEXT;
@@ -409,8 +416,9 @@ def _migrate_6(db: Database) -> None:
 
 
 # MIGRATIONS[i] upgrades a database at schema version i to version i + 1 (see the module's note).
-# (Migration 5, soft 404s, lands from another branch, h-soft404; this list then holds both.)
-MIGRATIONS: list[Callable[[Database], None]] = [_migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_6]
+MIGRATIONS: list[Callable[[Database], None]] = [
+    _migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6,
+]  # fmt: skip
 
 
 def code_schema_version() -> int:
