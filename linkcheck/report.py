@@ -213,9 +213,21 @@ class Report:
             grouped[link.file].append(link)
         return dict(sorted(grouped.items()))
 
+    @property
+    def archive(self) -> dict[str, Any] | None:
+        """What the run's archive stage did (its ``ArchiveSummary`` as the run row keeps it), if
+        the run had one."""
+        counts = (self.run or {}).get("counts")
+        data = counts.get("archive") if isinstance(counts, dict) else None
+        return data if isinstance(data, dict) else None
+
     def to_dict(self) -> dict[str, Any]:
+        archive = self.archive
         return {
             "run": self.run,
+            "archive": None
+            if archive is None
+            else {**archive, "left_total": sum((archive.get("left") or {}).values())},
             "totals": self.totals,
             "changes": {key: [_change_row(row) for row in rows] for key, rows in self.changes.items()},
             "dead": [{**asdict(link), "open_with": link.open_with} for link in self.dead],
@@ -366,6 +378,54 @@ def browser_line(report: Report) -> str | None:
     return RecheckSummary.from_dict(data).describe()
 
 
+def human_size(n: int) -> str:
+    """Bytes as a person reads them (1,024-based, like ``ls -h``)."""
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{n} B"
+
+
+def _by_count(counts: dict[str, int], names: dict[str, str] | None = None) -> str:
+    return ", ".join(
+        f"{n} {(names or {}).get(key, key)}" for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+
+
+def archive_lines(report: Report) -> list[str]:
+    """What the run's archive stage did, as a few lines of plain text: pages, images, readable
+    copies, bytes; why pages failed; what is left for the next run and why. Empty without one."""
+    data = report.archive
+    if data is None:
+        return []
+    from linkcheck.archive.stage import LEFT_REASONS, STATUS_TEXT
+
+    status = data.get("status", "completed")
+    pages = data.get("captured", 0) + data.get("unchanged", 0)
+    images_failed = data.get("requisites_failed", 0)
+    lines = [
+        f"Archive stage {STATUS_TEXT.get(status, status)} after {data.get('elapsed_s', 0):.1f}s: "
+        f"{pages} of {data.get('planned', 0)} planned "
+        f"pages archived ({data.get('unchanged', 0)} unchanged since their last capture, "
+        f"{data.get('from_checks', 0)} from their check's own answer), {data.get('requisites', 0)} images"
+        + (f" ({images_failed} could not be fetched)" if images_failed else "")
+        + f", {data.get('readable', 0)} readable copies, {human_size(data.get('bytes_written', 0))} written."
+    ]
+    if data.get("error"):
+        lines.append(f"  stopped by: {data['error']}")
+    failures = data.get("failures") or {}
+    if failures:
+        lines.append(f"  not archived: {_by_count(failures)}")
+    left = data.get("left") or {}
+    if left:
+        lines.append(f"  left for the next run: {sum(left.values())} pages — {_by_count(left, LEFT_REASONS)}")
+    elif "left" in data:
+        lines.append("  nothing left for the next run.")
+    return lines
+
+
 def _archived_cell(link: DeadLink | UnreachableLink) -> str:
     if link.readable:
         return f"readable copy: `{link.open_with}`"
@@ -402,6 +462,11 @@ def to_markdown(report: Report) -> str:
         lines.append("")
     if not any_change:
         lines += ["Nothing changed.", ""]
+    archive = archive_lines(report)
+    if archive:
+        lines += ["## Archive stage", "", archive[0], ""]
+        lines += [f"- {line.strip()}" for line in archive[1:]]
+        lines += [""] if len(archive) > 1 else []
     if report.internal:
         lines.append(f"## Broken links into the blog ({len(report.internal)})")
         lines.append("")

@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -737,6 +738,26 @@ def test_cli_browser_flag(blog: Path, simweb: SimulatedWeb) -> None:
         cwd=blog, capture_output=True, text=True, timeout=60, env={**env, "COLUMNS": "200"},
     )  # fmt: skip
     assert "via" in table.stdout and "browser" in table.stdout, table.stdout
+
+
+@needs_browser
+def test_cli_plain_lines_show_the_browser_recheck(blog: Path, simweb: SimulatedWeb) -> None:
+    """Under cron the check lines say how many blocked links went to the browser and how many it
+    decided (issue #22 item 18): the checks' count waits for them."""
+    args = [
+        sys.executable, "-m", "linkcheck", "check", "--browser", "--no-archive",
+        "--resolve", f"*:443:127.0.0.1:{simweb.https_port}", "--resolve", f"*:80:127.0.0.1:{simweb.http_port}",
+        "--ca-bundle", "ca.pem", "--allow-private", "--canary", "https://behave.test/ok",
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "COLUMNS": "200"}
+    done = subprocess.run(args, cwd=blog, capture_output=True, text=True, timeout=180, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [line for line in done.stderr.splitlines() if " checked (" in line]
+    # The two challenged Zhihu articles go to Chromium (the login wall does not); each decided one
+    # is counted as it comes back, and the last line has them all.
+    counts = [tuple(map(int, found)) for line in lines for found in re.findall(r"re-check (\d)/(\d) done", line)]
+    assert any(decided < queued for decided, queued in counts), lines  # a line while Chromium worked
+    assert lines[-1].startswith("linkcheck: 4/4 checked (100%)") and lines[-1].endswith("browser re-check 2/2 done")
 
 
 @needs_browser

@@ -16,6 +16,10 @@ from tests.support import fast_settings
 ZHIHU_HOSTS = ("www.zhihu.com", "zhuanlan.zhihu.com")
 
 
+def starts_span(seen: list) -> float:
+    return seen[-1].started - seen[0].started
+
+
 def test_zhihu_hosts_share_one_budget_in_the_table() -> None:
     budgets = {profile_for(host).budget for host in (*ZHIHU_HOSTS, "zhihu.com")}
     assert budgets == {"zhihu"}
@@ -41,8 +45,12 @@ def test_two_zhihu_hosts_together_keep_the_sites_pace(simweb) -> None:
     assert len(seen) == len(urls)
     assert {r.host for r in seen} == set(ZHIHU_HOSTS)
     gaps = [b.started - a.started for a, b in itertools.pairwise(seen)]
-    # Paced on the client; the server sees the starts with some loopback scheduling noise.
-    assert min(gaps) >= 0.2, gaps
+    # Paced on the client; the server sees each start with loopback scheduling noise (on a loaded
+    # machine one gap came out at 0.194 s). Gated per host, the two hosts would go side by side:
+    # every other gap near 0 and the eight starts spread over 0.75 s; gated as one site they
+    # spread over seven intervals (1.75 s) and most gaps keep their 0.25 s.
+    assert starts_span(seen) >= 1.6, gaps
+    assert sorted(gaps)[len(gaps) // 2] >= 0.2, gaps
     overlapping = [(a, b) for a, b in itertools.pairwise(seen) if a.finished is not None and b.started < a.finished]
     assert not overlapping  # concurrency 1 for the site, not per host
 

@@ -29,6 +29,7 @@ from urllib.parse import urljoin, urlsplit
 from linkcheck.archive import readable
 from linkcheck.archive.digest import PageDigest, digest_answer
 from linkcheck.archive.policy import RankKey, pending_in_order, plan_captures
+from linkcheck.archive.progress import ArchiveTally
 from linkcheck.archive.recorder import CaptureRecorder, RecordedCapture
 from linkcheck.archive.warcfile import DEFAULT_ROTATE_BYTES, TMP_DIR, Repair, WarcFileWriter
 from linkcheck.models import Outcome, Verdict
@@ -159,6 +160,8 @@ class Archiver:
         self.now = now or (lambda: datetime.now(UTC))
         self.writer = WarcFileWriter(self.warc_dir, rotate_bytes=self.settings.rotate_bytes)
         self.recorder = CaptureRecorder(store, self.writer, run_id=run_id, dedup=self.settings.dedup)
+        # What is done so far, for a progress display (its listener is set by whoever shows it).
+        self.tally = ArchiveTally(fetcher.gates, lambda: self.writer.bytes_written)
         self.repaired: list[Repair] = []  # what the repair before this archiver's first write did
         self.planned: frozenset[str] = frozenset()  # pages captured from their check (see plan())
         self.reserve: dict[str, RankKey] = {}  # next in line (canonical -> rank), kept if alive
@@ -240,7 +243,13 @@ class Archiver:
         pending = pending_in_order(self.store.captures.due(max_age=max_age, now=now)) if limit is not None else ()
         chosen = plan_captures(links, last, cutoff=cutoff, limit=limit, pending=pending)
         self.planned, self.reserve = chosen.planned, dict(chosen.reserve)
+        self.tally.pages_planned = len(self.planned)
         return self.planned
+
+    def add_from_check(self, page: PageCapture) -> None:
+        """A planned page its check (or the browser's visit) captured, or failed to."""
+        self.from_checks.append(page)
+        self.tally.page(page)
 
     # -- one page -----------------------------------------------------------------------------
 
@@ -261,7 +270,7 @@ class Archiver:
             if recording.outcome is not None and recording.outcome.verdict is Verdict.ALIVE:
                 try:
                     if planned:
-                        self.from_checks.append(
+                        self.add_from_check(
                             await self._keep(canonical, recording, source="check", requisites_now=False)
                         )
                     else:
@@ -435,11 +444,18 @@ class Archiver:
         # a "未经允许不可引用" placeholder.
         headers = {"Accept": IMAGE_ACCEPT, "Referer": f"{parts.scheme}://{parts.netloc}/"}
         budget = self.settings.max_requisites_total
-        for url in requisite_urls(page_url, images, rules, self.settings.max_requisites):
+        wanted = requisite_urls(page_url, images, rules, self.settings.max_requisites)
+        self.tally.images_found(page_url, wanted)
+        for n, url in enumerate(wanted):
             if budget <= 0 or self.failure is not None:
+                self.tally.images_dropped(wanted[n:])
                 break
             cap = min(self.settings.max_requisite_bytes, budget)
-            final = await self._requisite(url, cap, headers, page_capture_id, result)
+            final = None
+            try:
+                final = await self._requisite(url, cap, headers, page_capture_id, result)
+            finally:
+                self.tally.image(url, ok=final is not None)
             if final is None:
                 result.requisites_failed += 1
                 continue
@@ -543,6 +559,7 @@ class Archiver:
             written = await self._in_thread(self._readable_sync, draft, page_capture_id, archived, result.title)
         result.bytes_written += written
         result.readable = "written"
+        self.tally.readable_written()
 
     def _readable_sync(
         self, draft: readable.ReadableDraft, page_capture_id: int, archived: Mapping[str, str], title: str | None

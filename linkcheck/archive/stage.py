@@ -1,6 +1,11 @@
 """The archive stage: after a check run's checks, or as ``linkcheck archive``, capture what the
 checks did not — alive pages no check of the run fetched, the reserve pages that got a place, the
 images still outstanding — within the page limit and the time budget, and sum it up.
+
+The summary says what is left for the next run and why (``ArchiveSummary.left``, keyed by the
+``LEFT_*`` names below), and why pages failed (``failures``, by reason). While it works, the stage
+reports its progress through the archiver's :class:`~linkcheck.archive.progress.ArchiveTally`
+(``on_progress``).
 """
 
 from __future__ import annotations
@@ -15,12 +20,37 @@ from typing import TYPE_CHECKING
 
 from linkcheck.archive.capture import Archiver, ArchiveSettings, PageCapture, ReservedPage
 from linkcheck.archive.policy import DEFAULT_MAX_AGE, RankKey, pending_in_order, stage_key
+from linkcheck.archive.progress import ArchiveProgress
 from linkcheck.archive.warcfile import Repair, repair_open_files
 from linkcheck.models import Outcome
 
 if TYPE_CHECKING:
     from linkcheck.net.transport import Fetcher
     from linkcheck.store import Store
+
+# Why a page that needs a capture still has none after the run (ArchiveSummary.left):
+LEFT_LIMIT = "page-limit"  # beyond the run's page limit ([archive] max_pages / --limit)
+LEFT_NO_PLACE = "checked-without-place"  # checked alive by this run, not kept for the archive (limit, reserve full)
+LEFT_BUDGET = "budget"  # not started: the time budget ran out
+LEFT_STOPPED = "stopped"  # not started: the run was stopped (Ctrl-C, SIGTERM)
+LEFT_ERROR = "error"  # not started: the disk or the database failed
+LEFT_FAILED = "failed"  # fetched but not captured (``failures`` says why); tried again next run
+# How a stage ended, in words (ArchiveSummary.status).
+STATUS_TEXT = {
+    "completed": "completed",
+    "budget": "ended at its time budget",
+    "stopped": "was stopped",
+    "interrupted": "was interrupted",
+    "error": "stopped on a disk or database failure",
+}
+LEFT_REASONS = {
+    LEFT_LIMIT: "beyond the page limit",
+    LEFT_NO_PLACE: "checked this run, no place in the archive's plan",
+    LEFT_BUDGET: "the time budget ran out",
+    LEFT_STOPPED: "the run was stopped",
+    LEFT_ERROR: "the disk or the database failed",
+    LEFT_FAILED: "failed, tried again next run",
+}
 
 
 @dataclass(slots=True)
@@ -34,6 +64,7 @@ class ArchiveSummary:
     failed: int = 0
     skipped: int = 0
     requisites: int = 0
+    requisites_failed: int = 0  # images that could not be fetched (not 2xx, cut, unreachable)
     scripts: int = 0  # page scripts and style sheets archived (each URL once, ever)
     readable: int = 0  # readable copies written (readable.py)
     revisits: int = 0
@@ -41,6 +72,8 @@ class ArchiveSummary:
     checks_recorded: int = 0  # verdicts of pages the archive itself fetched, recorded as checks
     bytes_written: int = 0
     elapsed_s: float = 0.0
+    failures: dict[str, int] = field(default_factory=dict)  # reason → pages failed or not alive
+    left: dict[str, int] = field(default_factory=dict)  # LEFT_* → pages still needing a capture
     files: list[str] = field(default_factory=list)
     repaired: list[Repair] = field(default_factory=list)
     pages: list[PageCapture] = field(default_factory=list)
@@ -59,7 +92,11 @@ class ArchiveSummary:
             self.skipped += 1
         else:
             self.failed += 1
+        if page.outcome in ("failed", "skipped"):
+            reason = page.reason or "unknown"
+            self.failures[reason] = self.failures.get(reason, 0) + 1
         self.requisites += page.requisites
+        self.requisites_failed += page.requisites_failed
         self.scripts += page.scripts
         self.readable += page.readable == "written"
         self.revisits += page.revisits
@@ -73,6 +110,8 @@ class ArchiveSummary:
         result = {f.name: getattr(self, f.name) for f in fields(self)}
         result["elapsed_s"] = round(self.elapsed_s, 3)
         result["files"] = list(self.files)
+        result["failures"] = dict(sorted(self.failures.items()))
+        result["left"] = dict(self.left)
         result["repaired"] = [repair.to_dict() for repair in self.repaired]
         result["pages"] = [page.to_dict() for page in self.pages]
         return result
@@ -102,6 +141,7 @@ async def archive_pending(
     archiver: Archiver | None = None,
     checked: Collection[str] = frozenset(),
     on_check: Callable[[str, Outcome], None] | None = None,
+    on_progress: Callable[[ArchiveProgress], None] | None = None,
 ) -> ArchiveSummary:
     """Capture the alive pages that need it, in decay-risk order, within ``limit``/``deadline``.
 
@@ -118,6 +158,9 @@ async def archive_pending(
     (:meth:`Archiver.check`; it was repaired for and planned before the run): those pages count
     against ``limit``, their images are waited for, and the URLs in ``checked`` (every URL the
     run checked) are not fetched again — one verdict per URL and run.
+
+    ``on_progress``: told an :class:`~linkcheck.archive.progress.ArchiveProgress` after each page
+    and image, and once at the end (default: the archiver's listener, if any).
     """
     from linkcheck.store import StoreError
 
@@ -134,6 +177,9 @@ async def archive_pending(
         archiver = Archiver(store, fetcher, warc_dir, settings, run_id=run_id, now=clock)
         archiver.repaired = repairs
     summary.repaired = archiver.repaired
+    tally = archiver.tally
+    if on_progress is not None:
+        tally.listener = on_progress
     record = on_check or (lambda canonical, outcome: store.checks.record(run_id, canonical, outcome, now=clock()))
     from_checks = list(archiver.from_checks)
     pages: list[PageCapture] = []
@@ -150,6 +196,19 @@ async def archive_pending(
         room = None if limit is None else max(0, limit - len(from_checks))
         chosen = work if room is None else work[:room]
         summary.planned = len(chosen) + len(from_checks)
+        checked_due = sum(row["canonical"] in checked for row in needing)
+        if checked_due > len(archiver.reserved):
+            summary.left[LEFT_NO_PLACE] = checked_due - len(archiver.reserved)
+        if len(work) > len(chosen):
+            summary.left[LEFT_LIMIT] = len(work) - len(chosen)
+        tally.start_stage(
+            [
+                row["canonical"] if row is not None else reserved.canonical
+                for _key, row, reserved in chosen
+                if row or reserved
+            ],
+            done_before=len(from_checks),
+        )
         queue: Iterator[tuple[RankKey, dict | None, ReservedPage | None]] = iter(chosen)
 
         def should_stop() -> str | None:
@@ -182,6 +241,7 @@ async def archive_pending(
                     archiver.failure = archiver.failure or exc
                     return
                 pages.append(page)
+                tally.page(page)
                 if on_capture is not None:
                     on_capture(page)
 
@@ -196,6 +256,13 @@ async def archive_pending(
     _take_writes(summary, archiver)
     for page in (*from_checks, *pages):
         summary.add(page)
+    if len(chosen) > len(pages):  # not started: the budget, a stop or a failure ended the stage
+        summary.left[{"budget": LEFT_BUDGET, "stopped": LEFT_STOPPED}.get(summary.status, LEFT_ERROR)] = len(
+            chosen
+        ) - len(pages)
+    if summary.failed:
+        summary.left[LEFT_FAILED] = summary.failed
+    tally.finish(summary.status)
     return summary
 
 

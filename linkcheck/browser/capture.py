@@ -155,7 +155,7 @@ async def archive_visit(
     result = PageCapture(canonical, "failed", final_url=outcome.final_url, source="browser")
     if not ordered or not ordered[0].document:
         result.reason = "document-body-unavailable"
-        archiver.from_checks.append(result)
+        archiver.add_from_check(result)
         return result
     exchanges = await asyncio.to_thread(_exchanges, archiver.warc_dir / TMP_DIR, ordered)
     try:
@@ -196,7 +196,7 @@ async def archive_visit(
     finally:
         for exchange in exchanges:
             exchange.discard()
-    archiver.from_checks.append(result)
+    archiver.add_from_check(result)
     return result
 
 

@@ -42,12 +42,9 @@ class TextOrJson(StrEnum):
 
 
 def _size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
-        value /= 1024
-    return f"{n} B"
+    from linkcheck.report import human_size
+
+    return human_size(n)
 
 
 # ---- archive ---------------------------------------------------------------------------------
@@ -101,6 +98,7 @@ def archive(
     import time
 
     from linkcheck.archive import archive_pending
+    from linkcheck.cli.progress import RunProgress
     from linkcheck.net.transport import Fetcher
     from linkcheck.run import eventloop
     from linkcheck.run.lock import LockHeldError, RunLock, lock_path_for
@@ -114,21 +112,26 @@ def archive(
         )
     )  # fmt: skip
 
+    progress = RunProgress(err_console, quiet=output_format is TextOrJson.json)
+
     async def run(store):
         stop = asyncio.Event()
         install_stop_handlers(asyncio.get_running_loop(), stop)
         deadline = time.monotonic() + settings.budget_s if settings.budget_s else None
         async with Fetcher(settings.fetch, resolver=settings.resolver) as fetcher:
-            return await archive_pending(
-                store,
-                fetcher,
-                warc_dir=settings.warc_dir,
-                limit=settings.limit,
-                deadline=deadline,
-                max_age=settings.max_age,
-                settings=settings.archive,
-                stop=stop,
-            )
+            progress.attach(fetcher)
+            with progress:
+                return await archive_pending(
+                    store,
+                    fetcher,
+                    warc_dir=settings.warc_dir,
+                    limit=settings.limit,
+                    deadline=deadline,
+                    max_age=settings.max_age,
+                    settings=settings.archive,
+                    stop=stop,
+                    on_progress=progress.archive,
+                )
 
     try:
         with RunLock(lock_path_for(settings.db)), open_store(settings.db) as store:

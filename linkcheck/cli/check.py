@@ -159,6 +159,7 @@ def check(
             return await run_job(
                 options, settings.fetch, resolver=settings.resolver, stop=stop,
                 on_result=progress.result, on_plan=progress.plan, on_fetcher=progress.attach,
+                on_archive=progress.archive, on_escalate=progress.escalated,
             )  # fmt: skip
 
     try:
@@ -255,7 +256,7 @@ def _print_run(job: JobResult, *, quiet: bool) -> None:
 
 
 def _print_report(out: Console, report: Report, *, quiet: bool = False) -> None:
-    from linkcheck.report import browser_line, headline
+    from linkcheck.report import archive_lines, browser_line, headline
 
     # Report text quotes URLs, post paths and install hints ("linkcheck[browser]"): escaped, so
     # that rich prints their brackets instead of reading them as markup.
@@ -287,6 +288,9 @@ def _print_report(out: Console, report: Report, *, quiet: bool = False) -> None:
             out.print(f"  … and {len(rows) - 20} more")
     if not changed:
         out.print("[dim]Nothing changed since the previous run.[/]")
+    if not quiet:
+        for line in archive_lines(report):
+            out.print(escape(line), highlight=False)
     if report.internal:
         broken = Table(title=f"Broken links into the blog ({len(report.internal)})", title_justify="left")
         for column in ("post:line", "link", "reason", "fix"):
@@ -531,6 +535,7 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
                     return await run_job(
                         options, settings, resolver=RoutingResolver(web.route), now=lambda: when,
                         on_result=progress.result, on_plan=progress.plan, on_fetcher=progress.attach,
+                on_archive=progress.archive, on_escalate=progress.escalated,
                     )  # fmt: skip
 
             job = eventloop.run(run())

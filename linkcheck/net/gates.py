@@ -27,11 +27,26 @@ def is_wall(outcome: Outcome) -> bool:
     return (outcome.verdict is Verdict.BLOCKED and outcome.reason != HOST_PAUSED) or outcome.reason == reasons.HTTP_429
 
 
+@dataclass(frozen=True, slots=True)
+class GateState:
+    """What a gate is doing now, for a progress display: which site is waiting on its pacing, and
+    for how long."""
+
+    key: str  # the gate's key: a host name, or ``site:<budget>``
+    interval: float  # seconds between request starts (0: not paced)
+    concurrency: int
+    in_flight: int
+    waiting: int  # requests waiting for a slot or for their start time
+    wait_s: float  # until a request asking now could start (the backlog of start times); 0: at once
+    paused: str | None  # the wall that tripped the breaker, if it did
+
+
 @dataclass(slots=True)
 class HostGate:
     politeness: Politeness
     clock: Callable[[], float] = time.monotonic
     in_flight: int = 0
+    waiting: int = 0  # in acquire(): waiting for a slot or their start time
     consecutive_walls: int = 0
     tripped_reason: str | None = None
     _next_start: float = 0.0
@@ -58,9 +73,26 @@ class HostGate:
         than the pacing allows (:meth:`acquire` … :meth:`release`)."""
         return self._slot
 
+    def state(self, key: str) -> GateState:
+        """A snapshot of this gate (``key``: its name in :class:`HostGates`)."""
+        return GateState(
+            key=key,
+            interval=self.politeness.interval,
+            concurrency=self.politeness.concurrency,
+            in_flight=self.in_flight,
+            waiting=self.waiting,
+            wait_s=max(0.0, self._next_start - self.clock()),
+            paused=self.tripped_reason,
+        )
+
     async def acquire(self) -> None:
         """Take a concurrency slot, then wait for this request's start time. Pair with release()."""
-        await self._semaphore.acquire()
+        self.waiting += 1
+        try:
+            await self._semaphore.acquire()
+        except BaseException:
+            self.waiting -= 1
+            raise
         try:
             # No await between reading and advancing the schedule: concurrent callers (one event
             # loop) each get their own start time without a lock.
@@ -72,6 +104,8 @@ class HostGate:
         except BaseException:
             self._semaphore.release()
             raise
+        finally:
+            self.waiting -= 1
         self.in_flight += 1
 
     def release(self) -> None:
@@ -138,6 +172,10 @@ class HostGates:
         if gate is None:
             gate = self._gates[key] = HostGate(self._politeness_for(host))
         return gate
+
+    def state(self, host: str) -> GateState:
+        """The state of ``host``'s gate (made now if no request went through it yet)."""
+        return self[host].state(self.key(host))
 
     def items(self) -> list[tuple[str, HostGate]]:
         """(gate key, gate) of every site seen: a host name, or ``site:<budget>``."""

@@ -33,6 +33,7 @@ from linkcheck.archive import (
     captured_during_checks,
     repair_open_files,
 )
+from linkcheck.archive.progress import ArchiveProgress
 from linkcheck.models import CheckResult, Link, Outcome
 from linkcheck.net.transport import Fetcher, FetchSettings
 from linkcheck.run.checker import HttpChecker
@@ -254,11 +255,18 @@ async def run_job(
     on_result: Callable[[Link, Outcome], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
     on_fetcher: Callable[[Fetcher], None] | None = None,
+    on_archive: Callable[[ArchiveProgress], None] | None = None,
+    on_escalate: Callable[[Link, Outcome], None] | None = None,
     now: Callable[[], datetime] = utc_now,
 ) -> JobResult:
-    """Run one job. Raises LockHeldError, MissingPathError and SiteError (a bad blog root) before
-    any check, StoreError before any check or, when recording the scan fails, at the first group
-    commit."""
+    """Run one job. The callbacks are its progress, for a display: ``on_plan(n)`` once the due
+    URLs are chosen, ``on_fetcher`` with the run's fetcher (its gates' state), ``on_result`` per
+    outcome, ``on_escalate`` per link handed to the browser re-check (its outcome follows through
+    ``on_result``), ``on_archive`` per page and image the archive finishes (during the checks and in the
+    archive stage after them) and once when that stage ends.
+
+    Raises LockHeldError, MissingPathError and SiteError (a bad blog root) before any check,
+    StoreError before any check or, when recording the scan fails, at the first group commit."""
     site = load_site(options.root, options.paths)  # links into the blog are checked from it (linkcheck.run.local)
     scan = collect(options.paths, site_url=options.site_url, exclude=options.exclude, site=site)
     internal = [link for link in scan.links if is_internal(link)]
@@ -323,6 +331,8 @@ async def run_job(
                     archiver, archived = open_archiver(
                         options, store, fetcher, links, run_id=run_id, now=now, synced=synced
                     )
+                    if archiver is not None:
+                        archiver.tally.listener = on_archive
                 try:
                     # Walls a browser gets past go on to it on their host's queue (it starts with
                     # the first of them): one outcome per link, the browser's where it checked it.
@@ -330,7 +340,7 @@ async def run_job(
                     try:
                         summary = await run_checks(
                             links, fetcher, on_result=commit, canaries=options.canaries, deadline=deadline, stop=stop,
-                            checker=HttpChecker(archiver or fetcher), escalation=browser,
+                            checker=HttpChecker(archiver or fetcher), escalation=browser, on_escalate=on_escalate,
                         )  # fmt: skip
                     finally:
                         if browser is not None:

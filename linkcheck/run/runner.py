@@ -140,6 +140,7 @@ async def run_checks(
     stop: asyncio.Event | None = None,
     checker: Checker | None = None,
     escalation: Escalation | None = None,
+    on_escalate: ResultSink | None = None,
 ) -> RunSummary:
     """Check ``links`` (in priority order) until done, ``deadline`` (monotonic) or ``stop``.
 
@@ -149,7 +150,9 @@ async def run_checks(
     outcomes :func:`~linkcheck.run.checker.escalate` hands on — queued on the link's host, before
     that host's next link, and paced by the second checker's own gates. Each link gets one outcome
     per run: the second checker's where it checked the link, else the first one (not reached
-    before the deadline or a stop, declined by the second checker)."""
+    before the deadline or a stop, declined by the second checker). ``on_escalate(link, first)``:
+    told when a link is handed to the second checker (its outcome comes through ``on_result``
+    later), so that a display can show the browser's queue."""
     checker = checker or HttpChecker(fetcher)
     started = time.monotonic()
     summary = RunSummary(status=RunStatus.RUNNING, planned=len(links))
@@ -203,6 +206,8 @@ async def run_checks(
                     summary.escalated += 1
                     guard.answered()
                     queue.escalated.append((link, outcome))
+                    if on_escalate is not None:
+                        on_escalate(link, outcome)
                     continue
             else:
                 return
