@@ -39,7 +39,9 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -64,6 +66,7 @@ class CorpusLink:
     canonical: str
     host: str
     site: str  # the site profile's name
+    title: str | None = None  # the title the posts cite it with (linkcheck.drift), if they give one
 
 
 @dataclass(slots=True)
@@ -75,10 +78,14 @@ class Setup:
     web: dict = field(default_factory=lambda: {"aliases": {}})
     expected: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # canonical → (verdict, reason)
     scenario_of: dict[str, str] = field(default_factory=dict)  # canonical → scenario name
+    flags: dict[str, set[str]] = field(default_factory=dict)  # canonical → the flags it should carry
 
-    def touch(self, scenario: str, url: str, verdict: str, reason: str | None = None) -> None:
+    def touch(
+        self, scenario: str, url: str, verdict: str, reason: str | None = None, flags: Iterable[str] = ()
+    ) -> None:
         self.expected[url] = (verdict, reason)
         self.scenario_of[url] = scenario
+        self.flags[url] = set(flags)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +103,83 @@ def _wechat_deleted(links: list[CorpusLink], setup: Setup, args: argparse.Namesp
     for url in wechat[:: args.dead_every]:
         setup.web["aliases"][url.split("://", 1)[1]] = DELETED
         setup.touch("wechat-deleted", url, "dead", "tombstone:weixin-deleted")
+
+
+def _alias(setup: Setup, url: str, target: str) -> None:
+    setup.web["aliases"][url.split("://", 1)[1]] = target
+
+
+def _cited_titles(links: list[CorpusLink]) -> dict[str, str]:
+    """Every page serves the title the posts cite it with, as most pages still do (the simulated
+    web's WeChat articles, Zhihu pages and the long tail's pages; ``SimulatedWeb.titles``)."""
+    return {link.canonical.split("://", 1)[1]: link.title for link in links if link.title}
+
+
+# The Zhihu pages the simulated web serves as live articles or questions (linkcheck.simweb.challenge:
+# an id ending in 404 or 410 is its dead one; other paths are Zhihu's home page, unrecognised).
+_ZHIHU_PAGE = re.compile(r"^https://(?:zhuanlan\.zhihu\.com/p|www\.zhihu\.com/question)/\d+(?:/answer/\d+)?$")
+
+
+def _article(link: CorpusLink) -> bool:
+    """A page the simulated web serves as a live article: any WeChat article, a Zhihu one above."""
+    if link.site == "weixin":
+        return True
+    return bool(_ZHIHU_PAGE.match(link.canonical)) and not link.canonical.endswith(("404", "410"))
+
+
+def _titled(links: list[CorpusLink], setup: Setup) -> list[CorpusLink]:
+    """Corpus URLs the drift rule compares (a site whose profile says where its article's title is:
+    WeChat, Zhihu) on pages served as live articles, with a cited title, and no other scenario's."""
+    return [link for link in links if link.title and _article(link) and link.canonical not in setup.expected]
+
+
+def _drift_replaced(links: list[CorpusLink], setup: Setup, args: argparse.Namespace) -> None:
+    """One WeChat/Zhihu URL in --drift-every now serves another article of the blog: drifted."""
+    setup.web.setdefault("titles", {}).update(_cited_titles(links))
+    if not args.drift_every:
+        return
+    titled = _titled(links, setup)
+    for index in range(0, len(titled), args.drift_every):
+        link = titled[index]
+        other = titled[(index + len(titled) // 2) % len(titled)]  # an article far away in the blog
+        if other.title == link.title:
+            continue
+        setup.web["titles"][link.canonical.split("://", 1)[1]] = other.title
+        setup.touch("drift-replaced", link.canonical, "alive", None, flags={"drifted"})
+
+
+def _edited(title: str, index: int) -> str:
+    """A slight edit an author or a platform makes: a series tag or site name added, punctuation
+    between full and half width, one character dropped from a longer title."""
+    kind = index % 3
+    if kind == 0:
+        return f"{title} | 公众号"
+    if kind == 1:
+        swapped = title.translate(str.maketrans("，：？！（）,:?!()", ",:?!()，：？！（）"))
+        return swapped if swapped != title else f"【转载】{title}"
+    if len(title) >= 8:
+        middle = len(title) // 2
+        return title[:middle] + title[middle + 1 :]
+    return f"{title}（一）"
+
+
+def _drift_retitled(links: list[CorpusLink], setup: Setup, args: argparse.Namespace) -> None:
+    """One WeChat/Zhihu URL in --drift-every (others) is retitled slightly: never drifted."""
+    if not args.drift_every:
+        return
+    titled = _titled(links, setup)
+    for n, index in enumerate(range(args.drift_every // 2, len(titled), args.drift_every)):
+        link = titled[index]
+        assert link.title is not None
+        setup.web["titles"][link.canonical.split("://", 1)[1]] = _edited(link.title, n)
+        setup.touch("drift-retitled", link.canonical, "alive", None)
+
+
+_UNREACHABLE = (  # how a host that never comes back answers, how many corpus URLs, the reason
+    ("https://behave.test/status/503", 6, "http-5xx"),
+    ("https://behave.test/loop/a", 4, "redirect-loop"),
+    ("https://behave.test/never", 1, "timeout"),
+)
 
 
 def _parked_domains(links: list[CorpusLink], setup: Setup, args: argparse.Namespace) -> None:
@@ -150,6 +234,30 @@ def _soft_404(style: str, offset: int) -> Callable[[list[CorpusLink], Setup, arg
     return apply
 
 
+def _unreachable(links: list[CorpusLink], setup: Setup, args: argparse.Namespace) -> None:
+    """A few long-tail URLs answer 503, loop or never answer. With the bench's confirmation at one
+    check (see write_workdir), one night stands for the nights these take to become unreachable."""
+    generic = [link for link in links if link.site == "generic" and link.canonical not in setup.expected]
+    step = max(1, len(generic) // 12)
+    picks = iter(generic[::step])
+    for target, count, reason in _UNREACHABLE:
+        for link in [next(picks) for _ in range(count)]:
+            _alias(setup, link.canonical, target)
+            if target.endswith("/loop/a"):  # the loop's other leg, at the same host
+                _alias(setup, f"https://{link.host}/loop/a", "https://behave.test/loop/a")
+                _alias(setup, f"https://{link.host}/loop/b", "https://behave.test/loop/b")
+            setup.touch("unreachable", link.canonical, "error", reason, flags={"unreachable"})
+
+
+def _walls(links: list[CorpusLink], setup: Setup, args: argparse.Namespace) -> None:
+    """Four Zhihu URLs meet its security verification (302 to /account/unhuman): blocked, never
+    unreachable however long it lasts."""
+    zhihu = [link for link in links if _ZHIHU_PAGE.match(link.canonical) and link.canonical not in setup.expected]
+    for link in zhihu[: 4 * 97 : 97]:
+        _alias(setup, link.canonical, "https://www.zhihu.com/question/1912780463006782640")
+        setup.touch("wall", link.canonical, "blocked", "antibot:zhihu-unhuman")
+
+
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("wechat-deleted", "one WeChat URL in --dead-every answers as a deleted article", _wechat_deleted),
     Scenario("parked-domain", "one small site in --parked-every answers as a parked domain", _parked_domains),
@@ -160,10 +268,24 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario("soft-404:home", "generic hosts redirecting a missing page to their home page", _soft_404("home", 1)),
     Scenario("soft-404:404", "generic hosts answering a missing page with a proper 404", _soft_404("404", 2)),
+    Scenario(
+        "drift-replaced",
+        "one WeChat/Zhihu URL in --drift-every serves another article (every page serves its cited title)",
+        _drift_replaced,
+    ),
+    Scenario("drift-retitled", "one WeChat/Zhihu URL in --drift-every is retitled slightly", _drift_retitled),
+    Scenario("unreachable", "long-tail URLs answering 503, a redirect loop, or never", _unreachable),
+    Scenario("wall", "Zhihu URLs meeting its security verification", _walls),
 )
 
-# Flags that are not verdicts: name → how to read it from one object of `check --format json`.
-FLAGS: dict[str, Callable[[dict], bool]] = {}
+# Flags that are not verdicts: name → how to read it from one object of `check --format json`
+# (run_check adds ``flags``: the URLs the database's views list after the run).
+FLAGS: dict[str, Callable[[dict], bool]] = {
+    "drifted": lambda result: "drifted" in result.get("flags", ()),
+    "unreachable": lambda result: "unreachable" in result.get("flags", ()),
+}
+# The view that lists each flag's URLs (a baseline without the view has no such flag).
+FLAG_VIEWS = {"drifted": "drifted_links", "unreachable": "unreachable_links"}
 
 
 def page_shapes(links: list[CorpusLink]) -> dict[str, dict[str, list[str]]]:
@@ -199,15 +321,27 @@ def corpus_links(corpus: Path, sample: int | None) -> list[CorpusLink]:
     if sample:
         links = random.Random(17).sample(links, min(sample, len(links)))
         links.sort(key=lambda link: link.canonical)
-    return [CorpusLink(link.canonical, link.host, profile_for(link.host).name) for link in links]
+    return [
+        CorpusLink(
+            link.canonical,
+            link.host,
+            profile_for(link.host).name,
+            next((o.title for o in link.occurrences if o.title), None),
+        )
+        for link in links
+    ]
 
 
 def write_workdir(directory: Path, hosts: Iterable[str], ca_pem: bytes, concurrency: int) -> None:
-    """A blog root whose linkcheck.toml turns pacing off for every host (loopback answers at once)."""
+    """A blog root whose linkcheck.toml turns pacing off for every host (loopback answers at once),
+    and confirms after one check at once (``confirm_checks = 1``, ``confirm_days = 0``): one night
+    stands for the nights a rule of persistence (unreachable) waits for; no verdict depends on it."""
     directory.mkdir(parents=True)
     (directory / "ca.pem").write_bytes(ca_pem)
     tables = "".join(f'[hosts."{host}"]\nconcurrency = {concurrency}\ninterval = 0\n\n' for host in sorted(set(hosts)))
-    (directory / "linkcheck.toml").write_text(f"timeout = 20\nbackoff = 0.1\n\n{tables}", encoding="utf-8")
+    (directory / "linkcheck.toml").write_text(
+        f"timeout = 20\nbackoff = 0.1\nconfirm_checks = 1\nconfirm_days = 0\n\n{tables}", encoding="utf-8"
+    )
 
 
 def extract(revision: str, into: Path) -> Path:
@@ -241,7 +375,26 @@ def run_check(web, workdir: Path, posts: Path, code: Path | None) -> tuple[dict[
     wall = time.perf_counter() - started
     if done.returncode not in (0, 1):
         raise SystemExit(f"linkcheck check failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return {r["canonical"]: r for r in json.loads(done.stdout)}, wall
+    results = {r["canonical"]: r for r in json.loads(done.stdout)}
+    with sqlite3.connect(workdir / "linkcheck.db") as db:
+        views = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
+        for flag, view in FLAG_VIEWS.items():
+            if view in views:
+                for (canonical,) in db.execute(f"SELECT canonical FROM {view}"):
+                    if canonical in results:
+                        results[canonical].setdefault("flags", []).append(flag)
+        if "drifted_links" in views:  # how many URLs the drift rule looked at at all
+            compared, titled = db.execute(
+                "SELECT count(DISTINCT url_id) FILTER (WHERE title_similarity IS NOT NULL), "
+                "count(DISTINCT url_id) FILTER (WHERE title IS NOT NULL) FROM checks"
+            ).fetchone()
+            cited = db.execute("SELECT count(DISTINCT url_id) FROM occurrences WHERE title IS NOT NULL").fetchone()[0]
+            print(
+                f"  drift rule: {cited:,} URLs with a cited title, {titled:,} pages' titles read, "
+                f"{compared:,} compared (WeChat, Zhihu)"
+            )
+    db.close()
+    return results, wall
 
 
 def probe_counts(workdir: Path) -> tuple[int, int] | None:
@@ -292,6 +445,19 @@ def report(links: list[CorpusLink], setup: Setup, runs: dict[str, dict[str, dict
         for flag in FLAGS:
             cells = [sum(1 for r in runs[name].values() if flag in _flags(r)) for name in names]
             print(f"  {flag:38}" + "".join(f"{n:>22,}" for n in cells))
+        # Each flag where a scenario put it, and nowhere else.
+        for flag in FLAGS:
+            wanted = {url for url, flags in setup.flags.items() if flag in flags}
+            got = {url for url, result in new.items() if flag in _flags(result)}
+            stray, missed = sorted(got - wanted), sorted(wanted - got)
+            print(
+                f"  {flag}: {len(got):,} URLs flagged, {len(got & wanted):,} of the {len(wanted):,} a scenario "
+                f"flags; flagged without a scenario: {len(stray):,}; a scenario's not flagged: {len(missed):,}"
+            )
+            for url in (stray + missed)[:show]:
+                print(f"    {url}: {_vr(new.get(url))} ({setup.scenario_of.get(url, 'no scenario')})")
+            if stray or missed:
+                ok = False
     else:
         print("  flags: none defined yet (FLAGS)")
     print()
@@ -378,6 +544,9 @@ def main() -> int:
         "--baseline", default=BASELINE, help=f"git revision with the rules off ('none': skip; {BASELINE})"
     )
     parser.add_argument("--dead-every", type=int, default=8, help="one WeChat URL in N answers as deleted")
+    parser.add_argument(
+        "--drift-every", type=int, default=50, help="one titled WeChat/Zhihu URL in N replaced, another retitled"
+    )
     parser.add_argument(
         "--parked-every", type=int, default=40, help="one small site (generic host) in N answers as parked (0: none)"
     )

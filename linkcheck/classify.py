@@ -29,6 +29,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 from linkcheck import reasons
+from linkcheck.drift import page_title
 from linkcheck.models import Outcome, Verdict
 from linkcheck.sites import PageShape, SiteProfile, profile_for
 
@@ -213,10 +214,19 @@ def classify(page: Page, origin: SiteProfile | None = None) -> Outcome:
     if 300 <= status < 400:
         return _outcome(page, Verdict.ERROR, "redirect-without-location")
 
-    # 4. Success. A page of a shape other than an article is held to its shape's markers.
+    # 4. Success. A page of a shape other than an article is held to its shape's markers. An alive
+    # page whose body was read names its title, for the content-drift rule (linkcheck.drift).
+    title = page_title(text, profiles[-1]) if text and _is_html(page) else None
     if live:
-        return _outcome(page, Verdict.ALIVE, reasons.LIVE_MARKER, f"page:{live_shape.name}" if live_shape else None)
+        marker = f"page:{live_shape.name}" if live_shape else None
+        return _outcome(page, Verdict.ALIVE, reasons.LIVE_MARKER, marker, title=title)
     required = [p for p, shape in zip(profiles, shapes, strict=True) if p.live_required or shape is not None]
     if required and page.body_read:
         return _outcome(page, Verdict.ERROR, reasons.UNRECOGNIZED_PAGE)
-    return _outcome(page, Verdict.ALIVE, f"http-{status}")
+    return _outcome(page, Verdict.ALIVE, f"http-{status}", title=title)
+
+
+def _is_html(page: Page) -> bool:
+    """HTML (or an answer that does not say what it is): a PDF or an image has no <title>."""
+    kind = page.content_type.split(";", 1)[0].strip().lower()
+    return not kind or "html" in kind

@@ -36,6 +36,9 @@ class Occurrence:
     line: int
     column: int
     kind: LinkKind
+    # The cited article's title as the post gives it (the link text, or the line after a URL
+    # alone on its line; :func:`linkcheck.drift.cited_title`), None when it gives none.
+    title: str | None = None
 
 
 @dataclass
@@ -60,7 +63,8 @@ class Link:
             "checkable": self.checkable,
             "skip_reason": self.skip_reason,
             "occurrences": [
-                {"file": o.file, "line": o.line, "column": o.column, "kind": str(o.kind)} for o in self.occurrences
+                {"file": o.file, "line": o.line, "column": o.column, "kind": str(o.kind), "title": o.title}
+                for o in self.occurrences
             ],
         }
 
@@ -115,6 +119,7 @@ class Outcome:
     retry_after: float | None = None  # seconds the server asked us to wait (429/503)
     follow_url: str | None = None  # a tombstone that names a successor (WeChat migration)
     via: Via = Via.HTTP  # which checker decided it
+    title: str | None = None  # the page's title, when its body was read and it is alive (linkcheck.drift)
 
     @property
     def retryable(self) -> bool:
@@ -138,6 +143,7 @@ class Outcome:
             "marker": self.marker,
             "error": self.error,
             "via": str(self.via),
+            "title": self.title,
         }
 
 

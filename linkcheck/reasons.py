@@ -57,6 +57,11 @@ BROWSER_ERROR = "browser-error"
 
 # Transient reasons: retried within the run (with backoff, honouring Retry-After).
 TRANSIENT = frozenset({TIMEOUT, CONN_RESET, CONNECT, HTTP_5XX, HTTP_408, HTTP_429, TRUNCATED})
+# Errors that say nothing about whether the link answers, so they neither extend nor end its
+# error streak (the "unreachable" rule, linkcheck.store.state): a page that answered but that its
+# site's markers do not recognise (a CSDN user's home page, a Zhihu path no profile describes —
+# the classifier's gap, not the link's), and the headless browser missing or crashing.
+REACHABILITY_NEUTRAL = frozenset({UNRECOGNIZED_PAGE, BROWSER_UNAVAILABLE, BROWSER_CRASH})
 # Failures below HTTP: no server answered, which may be the machine's own network (the offline guard).
 CONNECTION_LEVEL = frozenset({DNS, CONNECT, TIMEOUT, CONN_RESET, TLS})
 

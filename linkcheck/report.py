@@ -47,6 +47,9 @@ class DeadLink:
     dead_days: float | None = None  # days between the first and last dead check of the streak
     last_alive_at: str | None = None
     current_verdict: str | None = None  # the latest check's (blocked/error do not break a dead streak)
+    # "confirmed", "suspected", or "unreachable" (dead --include-unreachable lists those too: their
+    # error streak in the dead streak's columns). None: as ``confirmed`` says.
+    state: str | None = None
 
     @property
     def open_with(self) -> str:
@@ -61,6 +64,7 @@ class DeadLink:
             self.since or "", self.last_dead_at or "", self.dead_checks,
             "" if self.dead_days is None else self.dead_days, self.last_alive_at or "", self.current_verdict or "",
             yes_no[self.captured], yes_no[self.readable], self.open_with,
+            self.state or ("confirmed" if self.confirmed else "suspected"),
         ]  # fmt: skip
 
 
@@ -68,7 +72,7 @@ class DeadLink:
 # (README "Dead-link CSV"): one row per place a dead link is cited, by post and line.
 DEAD_LINK_COLUMNS = (
     "file", "line", "column", "url", "site", "reason", "confirmed", "dead_since", "last_dead_at", "dead_checks",
-    "dead_days", "last_alive_at", "current_verdict", "archived", "readable", "open_with",
+    "dead_days", "last_alive_at", "current_verdict", "archived", "readable", "open_with", "state",
 )  # fmt: skip
 
 
@@ -95,6 +99,7 @@ def dead_link_citations(rows: Iterable[dict[str, Any]]) -> list[DeadLink]:
                     dead_days=row.get("dead_days"),
                     last_alive_at=row.get("last_alive_at"),
                     current_verdict=row.get("current_verdict"),
+                    state=row.get("state"),
                 )
             )
     return sorted(citations, key=lambda d: (d.file, d.line, d.column, d.url))
@@ -117,6 +122,44 @@ def open_command(url: str, *, readable: bool, captured: bool) -> str:
     if captured:
         return f"linkcheck show {url}"
     return ""
+
+
+@dataclass(slots=True)
+class UnreachableLink:
+    """A link that never comes back: its errors (503 every night, a redirect loop, a name that
+    never resolves, timeouts) have lasted as long as a confirmed dead streak. Not dead — no
+    answer said the page is gone — but as worth fixing, so listed as prominently."""
+
+    url: str
+    site: str
+    reason: str  # the last error's reason
+    since: str | None  # first error check of the streak
+    error_checks: int
+    captured: bool
+    file: str
+    line: int
+    readable: bool = False
+
+    @property
+    def open_with(self) -> str:
+        return open_command(self.url, readable=self.readable, captured=self.captured)
+
+
+@dataclass(slots=True)
+class DriftedLink:
+    """A page that answers but is no longer the article the post cited: its title now is a strong
+    mismatch with the title the post gives it and with its first capture's (linkcheck.drift). A
+    flag, not a verdict: the link is alive."""
+
+    url: str
+    site: str
+    page_title: str  # the page's title at the check that found the drift
+    cited_title: str | None  # the title the post gives it
+    first_capture_title: str | None
+    similarity: float
+    checked_at: str
+    file: str
+    line: int
 
 
 @dataclass(slots=True)
@@ -155,10 +198,18 @@ class Report:
     dead: list[DeadLink] = field(default_factory=list)
     sites: list[SiteRow] = field(default_factory=list)
     internal: list[InternalProblem] = field(default_factory=list)  # broken links into the blog, by post
+    unreachable: list[UnreachableLink] = field(default_factory=list)  # by post and line
+    drifted: list[DriftedLink] = field(default_factory=list)  # by post and line
 
     def dead_by_post(self) -> dict[str, list[DeadLink]]:
         grouped: dict[str, list[DeadLink]] = defaultdict(list)
         for link in self.dead:
+            grouped[link.file].append(link)
+        return dict(sorted(grouped.items()))
+
+    def unreachable_by_post(self) -> dict[str, list[UnreachableLink]]:
+        grouped: dict[str, list[UnreachableLink]] = defaultdict(list)
+        for link in self.unreachable:
             grouped[link.file].append(link)
         return dict(sorted(grouped.items()))
 
@@ -182,6 +233,8 @@ class Report:
             "dead": [{**asdict(link), "open_with": link.open_with} for link in self.dead],
             "sites": [asdict(row) for row in self.sites],
             "internal": [asdict(problem) for problem in self.internal],
+            "unreachable": [{**asdict(link), "open_with": link.open_with} for link in self.unreachable],
+            "drifted": [asdict(link) for link in self.drifted],
         }
 
 
@@ -210,6 +263,39 @@ def build_report(store: Store, run_id: int | None = None) -> Report:
             run = {**row, **store.runs.summary(run_id)}
     queries = store.queries
     dead = dead_link_citations(queries.dead_links())
+    unreachable: list[UnreachableLink] = []
+    for row in queries.unreachable_links():
+        for occurrence in row["occurrences"] or [{"file": "", "line": 0}]:
+            unreachable.append(
+                UnreachableLink(
+                    url=row["canonical"],
+                    site=row["site"],
+                    reason=row["reason"],
+                    since=row["first_error_at"],
+                    error_checks=row["error_checks"],
+                    captured=row["captured"],
+                    file=occurrence["file"],
+                    line=occurrence["line"],
+                    readable=row["readable"],
+                )
+            )
+    drifted: list[DriftedLink] = []
+    for row in queries.drifted_links():
+        for occurrence in row["occurrences"] or [{"file": "", "line": 0}]:
+            drifted.append(
+                DriftedLink(
+                    url=row["canonical"],
+                    site=row["site"],
+                    page_title=row["page_title"],
+                    # The title this citation gives, else the first the posts give.
+                    cited_title=occurrence.get("title") or row["cited_title"],
+                    first_capture_title=row["first_capture_title"],
+                    similarity=row["similarity"],
+                    checked_at=row["checked_at"],
+                    file=occurrence["file"],
+                    line=occurrence["line"],
+                )
+            )
     sites: dict[str, SiteRow] = {}
     for row in queries.site_verdicts():
         site = row["site"] or "generic"
@@ -227,6 +313,8 @@ def build_report(store: Store, run_id: int | None = None) -> Report:
         dead=dead,
         sites=sorted(sites.values(), key=lambda r: (_SITE_ORDER.get(r.site, 99), r.site)),
         internal=internal_problems(store),
+        unreachable=sorted(unreachable, key=lambda u: (u.file, u.line)),
+        drifted=sorted(drifted, key=lambda d: (d.file, d.line)),
     )
 
 
@@ -338,7 +426,7 @@ def archive_lines(report: Report) -> list[str]:
     return lines
 
 
-def _archived_cell(link: DeadLink) -> str:
+def _archived_cell(link: DeadLink | UnreachableLink) -> str:
     if link.readable:
         return f"readable copy: `{link.open_with}`"
     if link.captured:
@@ -401,6 +489,36 @@ def to_markdown(report: Report) -> str:
             archived = _archived_cell(link)
             since = (link.since or "")[:10]
             lines.append(f"| {link.line} | {_md_escape(link.url)} | {link.reason} | {since} | {archived} |")
+        lines.append("")
+    lines.append(f"## Unreachable links ({len({u.url for u in report.unreachable})})")
+    lines.append("")
+    if not report.unreachable:
+        lines += ["None.", ""]
+    for post, links in report.unreachable_by_post().items():
+        lines.append(f"### {post}")
+        lines.append("")
+        lines.append("| line | URL | last error | failing since | error checks | archived |")
+        lines.append("|---:|---|---|---|---:|---|")
+        for link in links:
+            archived = _archived_cell(link)
+            since = (link.since or "")[:10]
+            lines.append(
+                f"| {link.line} | {_md_escape(link.url)} | {link.reason} | {since} | {link.error_checks} | {archived} |"
+            )
+        lines.append("")
+    if report.drifted:
+        lines.append(f"## Drifted pages ({len({d.url for d in report.drifted})})")
+        lines.append("")
+        lines.append("Alive, but the page's title is no longer the cited article's.")
+        lines.append("")
+        lines.append("| post:line | URL | cited title | first capture's title | title now | similarity |")
+        lines.append("|---|---|---|---|---|---:|")
+        for link in report.drifted:
+            lines.append(
+                f"| {link.file}:{link.line} | {_md_escape(link.url)} | {_md_escape(link.cited_title or '')} "
+                f"| {_md_escape(link.first_capture_title or '')} | {_md_escape(link.page_title)} "
+                f"| {link.similarity:.2f} |"
+            )
         lines.append("")
     lines.append("## By site")
     lines.append("")

@@ -283,6 +283,19 @@ class Readable:
 
 
 @dataclass(frozen=True, slots=True)
+class Titles:
+    """How a site's pages name their article, for the content-drift rule (:mod:`linkcheck.drift`).
+
+    ``patterns``: where the article's title stands in the markup (group 1, HTML-escaped), tried
+    after ``og:title`` and before ``<title>`` — WeChat ships an empty ``<title>`` that its script
+    fills, so its ``<h1 id="activity-name">`` is the one in the HTML. ``suffix``: what the site
+    appends to every ``<title>`` (" - 知乎"), removed before titles are compared."""
+
+    patterns: tuple[LazyPattern, ...] = ()
+    suffix: LazyPattern | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SiteProfile:
     name: str
     label: str  # for reports
@@ -317,6 +330,8 @@ class SiteProfile:
     # Where the article is in its pages: a readable copy (text + archived images, no scripts) is
     # written beside each capture of them.
     readable: Readable | None = None
+    # Where the article's title is and what the site appends to it (the content-drift rule).
+    titles: Titles | None = None
     # The paths of the site's articles (searched in the path of the URL a request ends at): the
     # live markers and live_required above are theirs. None: every path is held to them. A path
     # that is no article is judged by the first of ``pages`` whose path it has; a path neither
@@ -423,6 +438,16 @@ WEIXIN = SiteProfile(
     # The body (#js_content, hidden until WeChat's script runs); an image share (show type 8) has
     # none, its pictures are in #js_article (decay-signatures.md §1 row 2).
     readable=Readable((("id", "js_content"), ("id", "js_article"))),
+    # A live article's title: og:title, the <h1 class="rich_media_title" id="activity-name"> and
+    # `var msg_title = '…'.html(false)` (decay-signatures.md §1 row 1, from saved real pages:
+    # wechat-article/wechat-article-exporter samples/普通图文, and chenluda/zhihu-download
+    # main_weixin.py); its <title> is empty until WeChat's script runs (same samples).
+    titles=Titles(
+        (
+            _re(r"<h1[^>]*(?:id=\"activity-name\"|class=\"rich_media_title)[^>]*>(.*?)</h1>"),
+            _re(r"var msg_title = '([^']*)'"),
+        )
+    ),
     canonical=(
         CanonicalRule(_re(r"^/s/[A-Za-z0-9_-]+$"), keep_query=()),
         CanonicalRule(
@@ -491,6 +516,16 @@ ZHIHU = SiteProfile(
     ),
     # A column article's body; on a question page, each answer.
     readable=Readable((("class", "Post-RichText"), ("class", "RichContent-inner"))),
+    # A column article's <h1 class="Post-Title">, a question's <h1 class="QuestionHeader-title">;
+    # every <title> ends " - 知乎" (decay-signatures.md §2 rows 1 and 3, from chenluda/zhihu-download
+    # main_zhihu.py's selectors and Zhihu's own 404 title "你似乎来到了没有知识存在的荒原 - 知乎").
+    titles=Titles(
+        (
+            _re(r"<h1[^>]*class=\"Post-Title\"[^>]*>(.*?)</h1>"),
+            _re(r"<h1[^>]*class=\"QuestionHeader-title\"[^>]*>(.*?)</h1>"),
+        ),
+        suffix=_re(r"\s*-\s*知乎$"),
+    ),
 )
 
 # The toolbar script every blog.csdn.net page loads, articles and users' pages alike (saved CSDN
@@ -774,6 +809,7 @@ __all__ = [
     "Readable",
     "Requisites",
     "SiteProfile",
+    "Titles",
     "UrlRule",
     "profile_by_name",
     "profile_for",

@@ -699,19 +699,30 @@ def test_v1_database_is_migrated_and_dead_links_show_captures(tmp_path, monkeypa
         m.setattr(store_module.schema, "MIGRATIONS", store_module.schema.MIGRATIONS[:1])
         old = Store(path, confirm_days=0)
         assert old.schema_version == 1
-        old.links.sync([make_link(gone), make_link(never)], now=T0)
         old.close()
-    with sqlite3.connect(path) as conn:  # the checks a linkcheck of schema 1 wrote (no later columns)…
+    with sqlite3.connect(path) as conn:  # the URLs, places and checks a linkcheck of schema 1 wrote…
+        for url in (gone, never):
+            conn.execute(
+                "INSERT INTO urls (canonical, raw, host, site, first_seen) VALUES (?, ?, ?, ?, ?)",
+                (url, url, url.split("/")[2], "weixin" if url == gone else "generic", store_module.iso(T0)),
+            )
+            conn.execute(
+                "INSERT INTO occurrences (url_id, file, line, column, kind) "
+                "SELECT id, 'posts/t.md', 1, 1, 'bare' FROM urls WHERE canonical = ?",
+                (url,),
+            )
         conn.executemany(
             "INSERT INTO checks (url_id, checked_at, verdict, reason, http_status) "
             "SELECT id, ?, 'alive', 'ok', 200 FROM urls WHERE canonical = ?",
             [(store_module.iso(T0), url) for url in (gone, never)],
         )
+        # …and the per-URL state it kept with them (schema 1's url_state columns, no later ones)
+        conn.execute(
+            "INSERT INTO url_state (url_id, last_check_id, last_checked_at, verdict, reason, http_status, streak, "
+            "streak_since, last_alive_at, dead_checks, checks, recent, transitions) "
+            "SELECT url_id, id, checked_at, 'alive', 'ok', 200, 1, checked_at, checked_at, 0, 1, 'A', 0 FROM checks"
+        )
     conn.close()
-    with monkeypatch.context() as m:  # …and the per-URL state it kept with them
-        m.setattr(store_module.schema, "MIGRATIONS", store_module.schema.MIGRATIONS[:1])
-        with Store(path) as old:
-            assert old.schema_version == 1 and old.checks.rebuild_state() == 2
     assert sql(path, "select name from sqlite_master where name = 'captures'") == []
     store = Store(path)
     assert store.schema_version == store_module.code_schema_version()

@@ -139,7 +139,7 @@ def test_dead_and_report_write_one_csv_format(db: Path) -> None:
             "file": file, "line": line, "column": "3", "url": GONE, "site": "weixin",
             "reason": "tombstone:weixin-deleted", "confirmed": "yes", "dead_since": "2025-01-01T18:05:00Z",
             "last_dead_at": "2025-01-08T18:05:00Z", "dead_checks": "4", "dead_days": "7.0", "last_alive_at": "",
-            "current_verdict": "dead", "archived": "no", "readable": "no", "open_with": "",
+            "current_verdict": "dead", "archived": "no", "readable": "no", "open_with": "", "state": "confirmed",
         }
         for file, line in (("posts/a.md", "12"), ("posts/b.md", "3"))
     ]  # fmt: skip

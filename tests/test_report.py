@@ -86,7 +86,7 @@ def test_report_content(store):
             "file": "posts/2019-1-1-a.md", "line": "12", "column": "1", "url": LINKS[0].canonical, "site": "weixin",
             "reason": "tombstone:weixin-deleted", "confirmed": "yes", "dead_since": "2026-11-01T03:00:00Z",
             "last_dead_at": "2026-11-09T03:00:00Z", "dead_checks": "3", "dead_days": "8.0", "last_alive_at": "",
-            "current_verdict": "dead", "archived": "no", "readable": "no", "open_with": "",
+            "current_verdict": "dead", "archived": "no", "readable": "no", "open_with": "", "state": "confirmed",
         }
     ]  # fmt: skip
 

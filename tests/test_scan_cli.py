@@ -15,7 +15,7 @@ from linkcheck.cli import app
 
 REPO = Path(__file__).resolve().parent.parent
 LINK_KEYS = {"url", "canonical", "host", "checkable", "skip_reason", "occurrences"}
-OCCURRENCE_KEYS = {"file", "line", "column", "kind"}
+OCCURRENCE_KEYS = {"file", "line", "column", "kind", "title"}
 KINDS = {"bare", "markdown-link", "image", "autolink", "html-attr", "reference-definition", "code"}
 
 
@@ -52,7 +52,16 @@ def test_scan_json(in_repo: Path) -> None:
         "host": "zhuanlan.zhihu.com",
         "checkable": True,
         "skip_reason": None,
-        "occurrences": [{"file": "posts/000_c1c6585ebd1434a0.md", "line": 9, "column": 1, "kind": "bare"}],
+        "occurrences": [
+            # The title the post gives the cited article: the line after the URL (linkcheck.drift).
+            {
+                "file": "posts/000_c1c6585ebd1434a0.md",
+                "line": 9,
+                "column": 1,
+                "kind": "bare",
+                "title": "深入解读Airbnb推荐算法",
+            }
+        ],
     }
     image = next(link for link in data if link["url"] == "/images/img2/mask_rcnn.png")
     assert (image["checkable"], image["skip_reason"], image["occurrences"][0]["kind"]) == (

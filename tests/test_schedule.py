@@ -26,6 +26,7 @@ def state(
     site: str = "generic",
     dead_checks: int = 0,
     confirmed: bool = False,
+    unreachable: bool = False,
 ) -> UrlState:
     return UrlState(
         canonical=f"https://x.example/{name}",
@@ -35,6 +36,7 @@ def state(
         last_checked_at=None if age is None else NOW - age,
         dead_checks=dead_checks,
         confirmed=confirmed,
+        unreachable=unreachable,
     )
 
 
@@ -56,6 +58,8 @@ def test_tiers_in_order() -> None:
         state("dead-just-checked", "dead", timedelta(hours=2), dead_checks=1),
         state("confirmed-recent", "dead", timedelta(days=1), dead_checks=5, confirmed=True),
         state("confirmed-due", "dead", timedelta(days=6), dead_checks=5, confirmed=True),
+        state("unreachable-recent", "error", timedelta(days=1), unreachable=True),
+        state("unreachable-due", "error", timedelta(days=7), unreachable=True),
     ]
     assert names(plan(states, now=NOW)) == [
         "new-1",
@@ -66,6 +70,7 @@ def test_tiers_in_order() -> None:
         "blocked",
         "alive-older",  # routine: least recently checked first
         "alive-old",
+        "unreachable-due",  # so is an unreachable one (its errors lasted as long as confirming takes)
         "confirmed-due",  # a confirmed dead link is only rechecked on the routine cadence
     ]
 

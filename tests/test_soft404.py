@@ -215,7 +215,7 @@ def test_probe_answers_are_stored_reused_and_renewed_after_their_age(tmp_path, s
     assert probes_sent(simweb, "blog.softnotfound.test") == probes_sent(simweb, "blog.real404.test") == 1
     with Store(db) as store:
         assert {row["probed_at"] for row in store.probes.all()} == {"2026-12-02T03:00:00Z"}
-        assert store.schema_version == 6
+        assert store.schema_version == 7  # every migration applied (soft404_probes is 6)
 
 
 def test_a_soft_404_page_is_not_archived_as_alive(tmp_path, simweb):

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linkcheck.models import Link, LinkKind, Occurrence, Outcome, Verdict, Via
-from linkcheck.store import Store, StoreError, schema
+from linkcheck.store import Store, StoreError, iso, schema
 from linkcheck.store.state import Rules, State, advance
 
 T0 = datetime(2025, 1, 1, 18, 0, tzinfo=UTC)
@@ -214,9 +214,13 @@ def test_checks_made_before_the_via_column_are_http_and_new_ones_say_which_check
         m.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:2])
         with Store(db_path) as old:
             assert old.schema_version == 2
-            old.links.sync([link(url, ("posts/a.md", 1))], now=day(0))
     assert "via" not in {row[1] for row in sql(db_path, "PRAGMA table_info(checks)")}
-    with sqlite3.connect(db_path) as conn:  # … and a check an older linkcheck wrote
+    with sqlite3.connect(db_path) as conn:  # … the URL and a check an older linkcheck wrote
+        conn.execute(
+            "INSERT INTO urls (canonical, raw, host, site, first_seen) VALUES (?, ?, 'zhuanlan.zhihu.com', "
+            "'zhihu', '2025-01-01T00:00:00Z')",
+            (url, url),
+        )
         conn.execute(
             "INSERT INTO checks (url_id, checked_at, verdict, reason, http_status) "
             "SELECT id, '2025-01-01T18:05:00Z', 'blocked', 'antibot:zhihu-403', 403 FROM urls"
@@ -412,7 +416,9 @@ def test_confirmed_after_three_dead_checks_over_seven_days(store: Store) -> None
     assert dead["dead_days"] == 7.0
     assert dead["reason"] == "http-404"
     assert dead["cited_in"] == "posts/a.md:7"
-    assert dead["occurrences"] == [{"file": "posts/a.md", "line": 7, "column": 1, "kind": "markdown-link"}]
+    assert dead["occurrences"] == [
+        {"file": "posts/a.md", "line": 7, "column": 1, "kind": "markdown-link", "title": None}
+    ]
     assert record_nights(store, url, [(8, "dead")]) == [None]  # confirmed once, not again
 
 
@@ -735,3 +741,96 @@ def test_archive_order_is_never_captured_then_decay_risk_then_oldest() -> None:
     assert [r["priority"] for r in ordered][:2] == [profile_by_name(s).archive_priority for s in ("weixin", "zhihu")]
     assert ordered[3]["priority"] == GENERIC.archive_priority  # an unknown site ranks as generic
     assert "priority" not in due[0]  # the rows given are left as they were
+
+
+# ---- links that never come back (migration 7) ------------------------------------------------
+
+ERROR_REASONS = {
+    "error": "http-5xx",
+    "blocked": "antibot:zhihu-403",
+    "dead": "http-404",
+    "alive": "http-200",
+    "unrecognized": "unrecognized-page",
+}
+
+
+def error_streak(store: Store, url: str, verdicts: list[tuple[float, str]]) -> tuple[int, bool]:
+    for n, verdict in verdicts:
+        run = store.runs.begin({}, now=day(n))
+        as_verdict = Verdict.ERROR if verdict == "unrecognized" else Verdict(verdict)
+        store.checks.record(run, url, Outcome(as_verdict, ERROR_REASONS[verdict], 503), now=day(n))
+        store.runs.finish(run, "completed", {}, now=day(n))
+    [row] = store.db.query("SELECT s.error_checks FROM url_state s JOIN urls u ON u.id = s.url_id")
+    unreachable = [r["canonical"] for r in store.queries.unreachable_links()]
+    return row["error_checks"], unreachable == [url]
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "expected"),
+    [
+        ([(0, "error"), (4, "error"), (8, "error")], (3, True)),
+        ([(0, "error"), (1, "error"), (2, "error"), (3, "error")], (4, False)),  # 3 days: too short
+        ([(0, "error"), (8, "error")], (2, False)),  # 2 checks: too few
+        ([(0, "error"), (4, "blocked"), (6, "error"), (8, "error")], (3, True)),  # a wall is neutral
+        ([(0, "error"), (4, "alive"), (6, "error"), (8, "error")], (2, False)),  # an answer ends the streak
+        ([(0, "error"), (4, "dead"), (6, "error"), (8, "error")], (2, False)),  # so does a dead one
+        ([(0, "blocked"), (4, "blocked"), (8, "blocked")], (0, False)),  # a wall never becomes unreachable
+        ([(0, "error"), (4, "error"), (8, "error"), (9, "blocked")], (3, True)),
+        ([(0, "error"), (4, "error"), (8, "error"), (9, "alive")], (0, False)),  # it came back
+        # A page that answers but that no marker recognises is the classifier's gap, not the link's.
+        ([(0, "unrecognized"), (4, "unrecognized"), (8, "unrecognized")], (0, False)),
+        ([(0, "error"), (4, "unrecognized"), (6, "error"), (8, "error")], (3, True)),
+    ],
+)
+def test_unreachable_after_confirm_checks_errors_over_confirm_days(
+    store: Store, verdicts: list[tuple[float, str]], expected: tuple[int, bool]
+) -> None:
+    store.links.sync([link("https://behave.test/status/503", ("posts/a.md", 3))], now=day(0))
+    assert error_streak(store, "https://behave.test/status/503", verdicts) == expected
+
+
+def test_unreachable_uses_the_stored_thresholds(db_path: Path) -> None:
+    with Store(db_path, confirm_checks=2, confirm_days=1) as store:
+        store.links.sync([link("https://behave.test/status/503", ("posts/a.md", 3))], now=day(0))
+        assert error_streak(store, "https://behave.test/status/503", [(0, "error"), (1, "error")]) == (2, True)
+
+
+def test_migration_7_computes_the_error_streak_of_checks_recorded_before(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = "https://behave.test/status/503"
+    with monkeypatch.context() as m:  # a database from before migration 7 …
+        m.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:4])
+        with Store(db_path) as old:
+            assert old.schema_version == 4
+    with sqlite3.connect(db_path) as conn:  # … with three error checks an older linkcheck recorded
+        conn.execute(
+            "INSERT INTO urls (canonical, raw, host, site, first_seen) VALUES (?, ?, 'behave.test', 'generic', ?)",
+            (url, url, iso(day(0))),
+        )
+        conn.execute(
+            "INSERT INTO occurrences (url_id, file, line, column, kind) VALUES (1, 'posts/a.md', 3, 1, 'bare')"
+        )
+        for index, n in enumerate((0, 4, 8)):
+            conn.execute(
+                "INSERT INTO checks (url_id, checked_at, verdict, reason, http_status) "
+                "VALUES (1, ?, 'error', 'http-5xx', 503)",
+                (iso(day(n)),),
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO url_state (url_id, last_check_id, last_checked_at, verdict, reason, "
+                "http_status, streak, streak_since, failing_since, dead_checks, checks, recent, transitions) "
+                "VALUES (1, ?, ?, 'error', 'http-5xx', 503, ?, ?, ?, 0, ?, ?, 0)",
+                (index + 1, iso(day(n)), index + 1, iso(day(0)), iso(day(0)), index + 1, "E" * (index + 1)),
+            )
+    conn.close()
+    with Store(db_path) as store:
+        assert store.schema_version == schema.code_schema_version()
+        [row] = store.queries.unreachable_links()
+        assert (row["canonical"], row["error_checks"], row["first_error_at"], row["error_days"]) == (
+            url,
+            3,
+            iso(day(0)),
+            8.0,
+        )
+    assert sql(db_path, "SELECT title FROM occurrences") == [(None,)]

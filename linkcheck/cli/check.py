@@ -325,6 +325,51 @@ def _print_report(out: Console, report: Report, *, quiet: bool = False) -> None:
                     archive,
                 )
         out.print(table)
+    if report.unreachable:
+        # As prominent as the dead: a link that has not answered for as long as it takes to
+        # confirm a death needs the same attention, though nothing says the page is gone.
+        table = Table(
+            title=f"Unreachable links ({len({u.url for u in report.unreachable})}): no answer for as long as "
+            "confirming a dead link takes",
+            title_justify="left",
+        )
+        table.add_column("post:line", overflow="fold")
+        table.add_column("URL", overflow="fold")
+        table.add_column("last error")
+        table.add_column("failing since")
+        table.add_column("checks", justify="right")
+        table.add_column("archive", overflow="fold")
+        for post, unreachable in report.unreachable_by_post().items():
+            for link in unreachable:
+                archive = f"[green]yes[/]: {escape(link.open_with)}" if link.captured else "[dim]no[/]"
+                table.add_row(
+                    escape(f"{post}:{link.line}"),
+                    escape(link.url),
+                    f"[magenta]{escape(link.reason)}[/]",
+                    (link.since or "")[:10],
+                    str(link.error_checks),
+                    archive,
+                )
+        out.print(table)
+    if report.drifted:
+        table = Table(
+            title=f"Drifted pages ({len({d.url for d in report.drifted})}): alive, but no longer the cited article",
+            title_justify="left",
+        )
+        for column in ("post:line", "URL", "cited title", "title now", "similarity"):
+            table.add_column(column, overflow="fold", justify="right" if column == "similarity" else "left")
+        for link in report.drifted[:50]:
+            cited = link.cited_title or link.first_capture_title or ""
+            table.add_row(
+                escape(f"{link.file}:{link.line}"),
+                escape(link.url),
+                escape(cited),
+                f"[yellow]{escape(link.page_title)}[/]",
+                f"{link.similarity:.2f}",
+            )
+        out.print(table)
+        if len(report.drifted) > 50:
+            out.print(f"… and {len(report.drifted) - 50} more (`linkcheck report -f markdown` lists all)")
     if quiet:
         return
     sites = Table(title="By site", title_justify="left")
@@ -441,7 +486,7 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
     from linkcheck.run import eventloop
     from linkcheck.run.job import JobOptions, run_job
     from linkcheck.simweb import serve_in_thread
-    from linkcheck.simweb.demo import DEMO_TIMEOUT_S, aliases_for, demo_blog, demo_pacing, plan_scenario
+    from linkcheck.simweb.demo import DEMO_TIMEOUT_S, aliases_for, demo_blog, demo_pacing, plan_scenario, titles_for
 
     if bundled:
         console.print(
@@ -470,7 +515,7 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
     console.print(table)
     hosts = {link.host for link in scan.links if link.checkable}
     start = datetime.now(UTC)
-    with serve_in_thread(unknown_hosts="alive", aliases=aliases_for(assignments)) as web:
+    with serve_in_thread(unknown_hosts="alive", aliases=aliases_for(assignments), titles=titles_for(scan.links)) as web:
         settings = FetchSettings(
             concurrency=32, total_timeout=DEMO_TIMEOUT_S, connect_timeout=2.0, max_attempts=2, backoff_initial=0.1,
             extra_ca_pem=web.ca_pem(), allow_private=True, politeness_overrides=demo_pacing(hosts),

@@ -87,15 +87,39 @@ def dead(
         bool,
         typer.Option("--include-suspected", help="Also list dead links not confirmed yet (marked 'suspected')."),
     ] = False,
+    include_unreachable: Annotated[
+        bool,
+        typer.Option(
+            "--include-unreachable",
+            help="Also list links that never come back: errors (5xx, timeouts, redirect loops …) as long as a "
+            "confirmed dead streak (marked 'unreachable').",
+        ),
+    ] = False,
     config_file: ConfigOpt = None,
 ) -> None:
     """Confirmed dead links and the posts and lines that cite them."""
     db = settings_for(ReadFlags(config=config_file, db=db)).db
     with open_store(db) as store:
         links = store.queries.dead_links(include_suspected=include_suspected)
+        unreachable = store.queries.unreachable_links() if include_unreachable else []
         settings = store.settings.values()
     from linkcheck.report import dead_link_citations, dead_links_csv, open_command
 
+    for link in links:
+        link["state"] = "confirmed" if link["confirmed"] else "suspected"
+    for row in unreachable:
+        # In the dead list's shape: the error streak stands where the dead streak does.
+        links.append(
+            {
+                **row,
+                "first_dead_at": row["first_error_at"],
+                "last_dead_at": row["last_error_at"],
+                "dead_checks": row["error_checks"],
+                "dead_days": row["error_days"],
+                "confirmed": False,  # not dead: no answer said the page is gone
+                "state": "unreachable",
+            }
+        )
     for link in links:
         link["open_with"] = open_command(
             link["canonical"], readable=bool(link.get("readable")), captured=bool(link.get("captured"))
@@ -104,18 +128,30 @@ def dead(
         f"confirmed = at least {settings['confirm_checks']:g} dead checks spanning at least "
         f"{settings['confirm_days']:g} days, no alive check in between"
     )
+    if include_unreachable:
+        rule += (
+            f"; unreachable = at least {settings['confirm_checks']:g} error checks spanning at least "
+            f"{settings['confirm_days']:g} days, no alive or dead check in between (blocked ones neutral)"
+        )
+    show_state = include_suspected or include_unreachable
     if output_format is DeadFormat.json:
         emit_json(links)
         return
     if output_format is DeadFormat.csv:  # the one dead-link CSV, as `report -f csv` writes it
         sys.stdout.write(dead_links_csv(dead_link_citations(links)))
         return
-    state = "confirmed" if not include_suspected else "confirmed or suspected"
+    state = " or ".join(
+        ["confirmed"] + (["suspected"] if include_suspected else []) + (["unreachable"] if include_unreachable else [])
+    )
+    noun = "dead links" if not include_unreachable else "dead or unreachable links"
     grouped = _dead_by_post(links)
     if output_format is DeadFormat.markdown:
-        out = [f"# Dead links ({len(links)} {state}, in {len(grouped)} posts)", "", f"_{rule}._", ""]
+        heading = "Dead links" if not include_unreachable else "Dead and unreachable links"
+        out = [f"# {heading} ({len(links)} {state}, in {len(grouped)} posts)", "", f"_{rule}._", ""]
         columns = ["line", "URL", "reason", "dead since", "dead checks", "archived"]
-        if include_suspected:
+        if include_unreachable:
+            columns[3:5] = ["failing since", "checks"]
+        if show_state:
             columns.append("state")
         for post, rows in grouped:
             out += [f"## {post or '(not cited)'}", "", "| " + " | ".join(columns) + " |"]
@@ -125,17 +161,23 @@ def dead(
                     (occurrence or {}).get("line", ""), f"<{link['canonical']}>", link["reason"],
                     _day(link["first_dead_at"]), link["dead_checks"], _archived(link),
                 ]  # fmt: skip
-                if include_suspected:
-                    cells.append("confirmed" if link["confirmed"] else "suspected")
+                if show_state:
+                    cells.append(link["state"])
                 out.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
             out.append("")
         sys.stdout.write("\n".join(out).rstrip("\n") + "\n")
         return
     if not links:
-        console.print(f"No {state} dead links. ({rule}.)", highlight=False)
+        console.print(f"No {state} {noun}. ({rule}.)", highlight=False)
         return
+    if include_unreachable:
+        counts = {name: sum(link["state"] == name for link in links) for name in _STATE_STYLE}
+        found = ", ".join(f"{count} {name}" for name, count in counts.items() if count)
+        title = f"Dead and unreachable links in {len(grouped)} posts: {found}"
+    else:
+        title = f"{len(links)} {state} {noun} in {len(grouped)} posts"
     table = Table(
-        title=f"{len(links)} {state} dead links in {len(grouped)} posts",
+        title=title,
         caption=rule,
         title_justify="left",
         caption_justify="left",
@@ -144,10 +186,10 @@ def dead(
     table.add_column("line", justify="right")
     table.add_column("URL", overflow="fold")
     table.add_column("reason", overflow="fold")
-    table.add_column("dead since")
+    table.add_column("dead since" if not include_unreachable else "failing since")
     table.add_column("checks", justify="right")
     table.add_column("archive")
-    if include_suspected:
+    if show_state:
         table.add_column("state")
     for post, rows in grouped:
         for index, (link, occurrence) in enumerate(rows):
@@ -160,10 +202,13 @@ def dead(
                 _text(link["dead_checks"]),
                 _text(_archived(link), "green" if link.get("captured") else "dim"),
             ]
-            if include_suspected:
-                cells.append(_text("confirmed", "bold red") if link["confirmed"] else _text("suspected", "yellow"))
+            if show_state:
+                cells.append(_text(link["state"], _STATE_STYLE[link["state"]]))
             table.add_row(*cells, end_section=index == len(rows) - 1)
     console.print(table)
+
+
+_STATE_STYLE = {"confirmed": "bold red", "suspected": "yellow", "unreachable": "bold magenta"}
 
 
 def _archived(link: dict) -> str:
@@ -316,6 +361,7 @@ def status(
         f"[bold]History[/]: {totals['cited_checkable']:,} cited checkable URLs "
         f"({totals['never_checked']:,} never checked); "
         f"[red]{totals['confirmed_dead']:,} confirmed dead[/], {totals['suspected_dead']:,} suspected, "
+        f"[magenta]{totals['unreachable']:,} unreachable[/], {totals['drifted']:,} drifted, "
         f"{totals['flaky']:,} flaky; {totals['checks']:,} checks recorded",
         highlight=False,
     )

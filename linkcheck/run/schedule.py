@@ -14,15 +14,16 @@ Tiers, in order:
 3. error, then blocked, due like suspected ones — but at most ``unsettled_share`` of the run
    (``max_urls``, or everything due when only the time budget limits it) go before tier 4, the
    rest after it, so a night of anti-bot walls cannot starve the routine rechecks;
-4. alive (or skipped, or long-confirmed dead) URLs last checked at least ``recheck_alive_after``
-   ago, least recently checked first;
+4. alive (or skipped, or long-confirmed dead, or unreachable) URLs last checked at least
+   ``recheck_alive_after`` ago, least recently checked first;
 5. the unsettled URLs that did not fit in tier 3.
 
 Never-checked URLs keep their input order (the order of the posts); the other tiers are least
 recently checked first, which is what guarantees every URL a recheck within about
 ``recheck_alive_after`` + one night as long as the nightly capacity covers
 ``URLs / recheck_alive_after`` plus the failing ones. A confirmed dead URL is proven: it is only
-rechecked on the routine cadence (to notice a revival). ``check_all`` ignores due times (every
+rechecked on the routine cadence (to notice a revival); so is an unreachable one (errors as long
+as a confirmed dead streak: a nightly request would only repeat the error). ``check_all`` ignores due times (every
 URL, same order).
 """
 
@@ -92,11 +93,11 @@ def plan(
             # Dead at least once since it was last alive (whatever neutral check came since).
             if check_all or _suspect_due(state, now, recheck_failing_after, confirm):
                 suspected.append(state)
-        elif state.verdict in ("error", "blocked") and not state.confirmed:
+        elif state.verdict in ("error", "blocked") and not state.confirmed and not state.unreachable:
             if check_all or now - last >= recheck_failing_after:
                 unsettled.append(state)
         elif check_all or now - last >= recheck_alive_after:
-            # alive, skipped, and confirmed dead (already proven; rechecked only for a revival)
+            # alive, skipped, confirmed dead and unreachable (proven; rechecked only for a revival)
             routine.append(state)
     unsettled.sort(key=lambda s: (s.verdict != "error", s.last_checked_at or _NEVER))
     # Sized on what this run can check: max_urls, or everything due when only a time budget

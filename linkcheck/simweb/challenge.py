@@ -135,35 +135,38 @@ def _response(body: bytes, status: int = 200) -> web.Response:
     return web.Response(body=body, status=status, headers={"Content-Type": P.UTF8_HTML, **_HEADERS})
 
 
-def behind(path: str) -> web.Response:
-    """The page a solved challenge reveals at ``path``."""
+def behind(path: str, title: str | None = None) -> web.Response:
+    """The page a solved challenge reveals at ``path``; ``title``: the article's or question's
+    title (default: made up from its id)."""
     article = _ARTICLE.match(path)
     if article:
         post = article.group(1)
         if post.endswith("404"):
             return _response(P.ZH_404.encode(), 404)
-        return _response(P.zh_article(post, f"专栏文章 {post}"))
+        return _response(P.zh_article(post, title or f"专栏文章 {post}"))
     question = _QUESTION.match(path)
     if question:
         qid, answer = question.groups()
         if qid.endswith("404"):
             return _response(P.ZH_404.encode(), 404)
         if answer is not None and answer.endswith("410"):
-            return _response(P.zh_question(qid, f"问题 {qid}", '<div class="ContentItem">该回答已被删除</div>'))
+            return _response(
+                P.zh_question(qid, title or f"问题 {qid}", '<div class="ContentItem">该回答已被删除</div>')
+            )
         slot = (
             '<div class="ContentItem AnswerItem" data-zop=\'{"type":"answer"}\'><div class="RichContent">'
             '<div class="RichContent-inner"><span class="RichText ztext"><p>回答正文…</p>'
             + P.zh_figures(f"{qid}/{answer}", 1)
             + "</span></div></div></div>"
         )
-        return _response(P.zh_question(qid, f"问题 {qid}", slot))
+        return _response(P.zh_question(qid, title or f"问题 {qid}", slot))
     return _response(P.ZH_HOME.encode())
 
 
-def zhihu_gate(request: BaseRequest) -> web.Response:
+def zhihu_gate(request: BaseRequest, title: str | None = None) -> web.Response:
     """A Zhihu page behind ``__zse_ck``: the 403 challenge, or with a valid cookie the page itself."""
     if solved(request):
-        return behind(request.path)
+        return behind(request.path, title)
     return _response(challenge_page(new_nonce()), 403)
 
 

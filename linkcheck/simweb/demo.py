@@ -4,7 +4,9 @@ A machine without internet still shows what linkcheck does: the simulated web an
 of the posts (unknown hosts with a live page) and gives a few of the blog's real URLs the
 behaviours of the real platforms — deleted and banned WeChat articles, a WeChat verification wall,
 a Zhihu 404 and its 403 challenge, a plain 404, a host too slow to answer. Three nights, days
-apart (an injected clock), show how a dead link gets *confirmed* and what the report says.
+apart (an injected clock), show how a dead link gets *confirmed*, how the host that never answers
+becomes *unreachable*, and what the report says. Every page carries the title its post cites it
+with (:func:`titles_for`), as most real pages still do.
 """
 
 from __future__ import annotations
@@ -104,6 +106,19 @@ def aliases_for(assignments: Iterable[Assignment]) -> dict[str, str]:
         rest = assignment.url.split("://", 1)[1]
         host, _, path = rest.partition("/")
         table[f"{host}/{path}"] = assignment.behaves_as
+    return table
+
+
+def titles_for(links: Iterable[Link]) -> dict[str, str]:
+    """The simulated web's title table: ``host/path?query`` of each cited URL → the title the posts
+    cite it with (the first), so the pages answer as the articles the posts cite — as most still
+    do — and only a scripted replacement drifts (:mod:`linkcheck.drift`)."""
+    table: dict[str, str] = {}
+    for link in links:
+        title = next((o.title for o in link.occurrences if o.title), None)
+        if title is None or not link.checkable or "://" not in link.canonical:
+            continue
+        table[link.canonical.split("://", 1)[1]] = title
     return table
 
 

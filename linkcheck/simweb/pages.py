@@ -338,13 +338,13 @@ def wx_template_code(article_id: str) -> bytes:
 
 
 @lru_cache(maxsize=64)  # ~190 KB each; building one takes ~0.3 ms
-def wx_generic(article_id: str, images: int = 3) -> bytes:
-    return wx_article(article_id, images=images)
+def wx_generic(article_id: str, images: int = 3, title: str | None = None) -> bytes:
+    return wx_article(article_id, images=images, title=title)
 
 
 @lru_cache(maxsize=64)
-def wx_generic_long(biz: str, mid: str, idx: str, sn: str, images: int = 3) -> bytes:
-    return wx_article(f"{biz}_{mid}_{idx}", ids=(biz, mid, idx, sn), images=images)
+def wx_generic_long(biz: str, mid: str, idx: str, sn: str, images: int = 3, title: str | None = None) -> bytes:
+    return wx_article(f"{biz}_{mid}_{idx}", ids=(biz, mid, idx, sn), images=images, title=title)
 
 
 WX_ALBUM = (
@@ -841,14 +841,18 @@ FOOTER_SALE_TOOL = (
 ).encode()
 
 
-def generic_page(host: str, path: str) -> bytes:
+def generic_page(host: str, path: str, title: str | None = None) -> bytes:
     """The long tail of a blog's hosts in the demo: a small ordinary live page, its own title and
-    words per path (as every article of a real site has: no two pages of a host look alike)."""
+    words per path (as every article of a real site has: no two pages of a host look alike).
+    ``title``: the article's (a real page's <title> is its article's title and then, often, its
+    site's name)."""
     digest = hashlib.sha1(f"{host}{path}".encode()).hexdigest()
     words = " ".join(_GENERIC_WORDS[int(digest[i : i + 2], 16) % len(_GENERIC_WORDS)] for i in range(0, 24, 2))
+    shown = f"{escape(title)} | {escape(host)}" if title is not None else f"{escape(host)} · 文章 {digest[:8]}"
+    heading = escape(title) if title is not None else escape(host)
     return (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{escape(host)} · 文章 {digest[:8]}</title>'
-        f"</head><body><h1>{escape(host)}</h1><p>Simulated page for {escape(path)}.</p><p>{words}</p></body></html>"
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{shown}</title>'
+        f"</head><body><h1>{heading}</h1><p>Simulated page for {escape(path)}.</p><p>{words}</p></body></html>"
     ).encode()
 
 

@@ -104,6 +104,11 @@ def _redirect(location: str, status: int = 302) -> web.Response:
     return web.Response(status=status, headers={"Location": location, "Content-Type": HTML})
 
 
+def self_host(request: BaseRequest) -> str:
+    """The host a request was sent to (its Host header without the port), lower case."""
+    return request.headers.get("Host", "").rsplit(":", 1)[0].lower()
+
+
 def _int(query: Mapping[str, str], name: str, default: int, lo: int = 0, hi: int = 1 << 40) -> int:
     try:
         value = int(query.get(name, default))
@@ -326,6 +331,7 @@ class SimulatedWeb:
         image_bytes: tuple[int, int] = (0, 0),
         zhihu_challenge: bool = True,
         sites: Mapping[str, softsites.Site] | None = None,
+        titles: Mapping[str, str] | None = None,
         https_only: Iterable[str] = (),
         parked: Mapping[str, str] | None = None,
     ) -> None:
@@ -344,6 +350,11 @@ class SimulatedWeb:
         # "host/path?query" → a URL of the catalogue: that URL answers as if it were the fixture
         # (the demo gives real blog URLs the behaviours of deleted articles, 404s, slow hosts …).
         self.aliases: dict[str, str] = dict(aliases or {})
+        # "host/path?query" → the title of the article there now (generated WeChat articles, Zhihu
+        # pages behind the challenge, the long tail's live pages): a simulated web built from the
+        # posts serves the articles they cite under the titles they cite them with, and a test
+        # replaces one to make it drift (linkcheck.drift). Not given: made-up titles.
+        self.titles: dict[str, str] = dict(titles or {})
         # Hosts that force HTTPS as most sites now do: a plain-HTTP request is answered with a 301
         # to the same URL on https:// (the page itself is only served over TLS).
         self.https_only = frozenset(h.lower().rstrip(".") for h in https_only)
@@ -651,7 +662,17 @@ class SimulatedWeb:
         return _resp(f"{host} is not a simulated host", 421, TEXT)
 
     async def _alive(self, request: BaseRequest, host: str) -> web.Response:
-        return _resp(P.generic_page(host, request.path))
+        return _resp(P.generic_page(host, request.path, self._title(host, request)))
+
+    def _title(self, host: str, request: BaseRequest) -> str | None:
+        """The title :attr:`titles` gives the page asked for, if any: at this host, or at its
+        ``www.``-less twin that redirects here (``zhihu.com`` → ``www.zhihu.com``)."""
+        if not self.titles:
+            return None
+        found = self.titles.get(host + request.path_qs)
+        if found is None and host.startswith("www."):
+            found = self.titles.get(host[4:] + request.path_qs)
+        return found
 
     async def _site(self, request: BaseRequest, host: str) -> web.StreamResponse:
         return await softsites.handle(self, request, host, self.sites[host])
@@ -732,7 +753,7 @@ class SimulatedWeb:
                 target = quote(f"https://mp.weixin.qq.com/s/{sid}", safe="")
                 return _redirect(f"{WX_CAPTCHA_PATH}?poc_token=HBonce&target_url={target}")
             return _resp(P.wx_live())
-        return _resp(P.wx_generic(sid, self._count(self.wx_images, sid)))
+        return _resp(P.wx_generic(sid, self._count(self.wx_images, sid), self._title(self_host(request), request)))
 
     def _wx_deleted(self, request: BaseRequest) -> web.Response:
         if request.headers.get("Accept-Language", "").lower().startswith("en"):
@@ -758,7 +779,8 @@ class SimulatedWeb:
             return _static(fixed)
         idx = q.get("idx") or q.get("itemidx") or "1"
         sn = q.get("sn") or q.get("sign") or ""
-        return _resp(P.wx_generic_long(biz, mid, idx, sn, self._count(self.wx_images, f"{biz}_{mid}_{idx}")))
+        images = self._count(self.wx_images, f"{biz}_{mid}_{idx}")
+        return _resp(P.wx_generic_long(biz, mid, idx, sn, images, self._title(self_host(request), request)))
 
     @staticmethod
     def _count(bounds: tuple[int, int], key: str) -> int:
@@ -812,9 +834,10 @@ class SimulatedWeb:
         if path.startswith("/api/"):
             return _static(ZH_API_DEFAULT)
         # Page paths answer 403 + the __zse_ck challenge; with its cookie, the page behind it.
+        title = self._title(host, request)
         if not self.zhihu_challenge:
-            return challenge.behind(path)
-        return challenge.zhihu_gate(request)
+            return challenge.behind(path, title)
+        return challenge.zhihu_gate(request, title)
 
     # -- other platforms -------------------------------------------------------------------------
 

@@ -14,12 +14,15 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
+from linkcheck.drift import Drift, compare
 from linkcheck.models import Outcome
+from linkcheck.sites import profile_for
 from linkcheck.store.database import Database, Repository, chunks, guarded, marks
 from linkcheck.store.links import Links
 from linkcheck.store.settings import Settings
-from linkcheck.store.state import LETTER, STATE_COLUMNS, State, advance, astuple_state
+from linkcheck.store.state import LETTER, STATE_COLUMNS, Rules, State, advance, astuple_state
 from linkcheck.store.times import iso, parse_time
 
 _WRITE_STATE = (
@@ -40,6 +43,7 @@ class UrlState:
     dead_checks: int = 0
     failing_since: datetime | None = None
     confirmed: bool = False
+    unreachable: bool = False  # its errors have lasted as long as a confirmed dead streak
 
 
 def _verdict_value(outcome: Outcome) -> str:
@@ -47,6 +51,52 @@ def _verdict_value(outcome: Outcome) -> str:
     if verdict not in LETTER:
         raise ValueError(f"unknown verdict {verdict!r}")
     return verdict
+
+
+def _drift(conn: sqlite3.Connection, url_id: int, canonical: str, title: str) -> Drift | None:
+    """A check's page title against the titles known before it: those the posts cite the URL
+    with, and its first page capture's (linkcheck.drift). Only on sites whose profile says where
+    their article's title is (WeChat, Zhihu): elsewhere a <title> is as often the site's name or a
+    section's as an article's — a blog's home page cited for one of its posts — and would drift."""
+    profile = profile_for(urlsplit(canonical).hostname or "")
+    if profile.titles is None:
+        return None
+    references = [
+        row[0]
+        for row in conn.execute("SELECT title FROM occurrences WHERE url_id = ? AND title IS NOT NULL", (url_id,))
+    ]
+    first = conn.execute(
+        "SELECT title FROM captures WHERE url_id = ? AND kind = 'page' AND record_type = 'response' "
+        "AND title IS NOT NULL ORDER BY captured_at, id LIMIT 1",
+        (url_id,),
+    ).fetchone()
+    if first is not None:
+        references.append(first[0])
+    return compare(title, references, profile)
+
+
+def rebuild_url_state(conn: sqlite3.Connection, rules: Rules) -> int:
+    """Recompute every ``url_state`` row from ``checks`` with ``rules``, inside the caller's write
+    transaction (:meth:`Checks.rebuild_state`, and migration 7, which adds the error streak to the
+    state). Returns the number of URLs with state."""
+    conn.execute("DELETE FROM url_state")
+    current: int | None = None
+    state: State | None = None
+    rows = conn.execute(
+        "SELECT url_id, id, checked_at, verdict, reason, http_status FROM checks ORDER BY url_id, id"
+    ).fetchall()
+    count = 0
+    for url_id, check_id, at, verdict, reason, http_status in rows:
+        if url_id != current:
+            if current is not None and state is not None:
+                conn.execute(_WRITE_STATE, (current, *astuple_state(state)))
+                count += 1
+            current, state = url_id, None
+        state, _ = advance(state, check_id, at, verdict, reason, http_status, rules)
+    if current is not None and state is not None:
+        conn.execute(_WRITE_STATE, (current, *astuple_state(state)))
+        count += 1
+    return count
 
 
 class Checks(Repository):
@@ -96,6 +146,10 @@ class Checks(Repository):
                     url_id, old = found
                 # The change is known before the insert, so the append-only row is written once.
                 new, change = advance(old, next_id, at, verdict, outcome.reason, outcome.http_status, rules)
+                # Only an article's title is the cited article's: a page of another shape (a
+                # column's or a user's home page: marker "page:…", linkcheck.sites) is not compared.
+                article = not (outcome.marker or "").startswith("page:")
+                drift = _drift(conn, url_id, canonical, outcome.title) if outcome.title and article else None
                 rows.append(
                     (
                         next_id,
@@ -113,6 +167,9 @@ class Checks(Repository):
                         change,
                         str(outcome.via),
                         json.dumps(list(outcome.redirect_statuses)) if outcome.redirect_statuses else "[]",
+                        outcome.title,
+                        drift.similarity if drift is not None else None,
+                        int(drift.drifted) if drift is not None else None,
                     )
                 )
                 changes.append(change)
@@ -121,8 +178,9 @@ class Checks(Repository):
                 next_id += 1
             conn.executemany(
                 "INSERT INTO checks (id, url_id, run_id, checked_at, verdict, reason, http_status, final_url, "
-                "redirects, elapsed_ms, error, marker, change, via, redirect_statuses) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "redirects, elapsed_ms, error, marker, change, via, redirect_statuses, title, title_similarity, "
+                "drifted) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             conn.executemany(_WRITE_STATE, [(url_id, *astuple_state(state)) for url_id, state in touched.items()])
@@ -149,26 +207,8 @@ class Checks(Repository):
         The ``change`` column of past checks is history and stays as recorded. Returns the number
         of URLs with state.
         """
-        rules = self._settings.rules
         with self._db.write() as conn:
-            conn.execute("DELETE FROM url_state")
-            current: int | None = None
-            state: State | None = None
-            rows = conn.execute(
-                "SELECT url_id, id, checked_at, verdict, reason, http_status FROM checks ORDER BY url_id, id"
-            ).fetchall()
-            count = 0
-            for url_id, check_id, at, verdict, reason, http_status in rows:
-                if url_id != current:
-                    if current is not None and state is not None:
-                        conn.execute(_WRITE_STATE, (current, *astuple_state(state)))
-                        count += 1
-                    current, state = url_id, None
-                state, _ = advance(state, check_id, at, verdict, reason, http_status, rules)
-            if current is not None and state is not None:
-                conn.execute(_WRITE_STATE, (current, *astuple_state(state)))
-                count += 1
-            return count
+            return rebuild_url_state(conn, self._settings.rules)
 
     @guarded
     def link_states(self, *, cited_only: bool = True, checkable_only: bool = True) -> list[UrlState]:
@@ -182,12 +222,13 @@ class Checks(Repository):
         result = []
         for row in self._db.conn.execute(
             "SELECT u.canonical, u.site, u.host, s.verdict, s.last_checked_at, coalesce(s.dead_checks, 0), "
-            "s.failing_since, s.first_dead_at, s.last_dead_at "
+            "s.failing_since, s.first_dead_at, s.last_dead_at, coalesce(s.error_checks, 0), s.first_error_at, "
+            "s.last_error_at "
             "FROM urls u LEFT JOIN url_state s ON s.url_id = u.id "
             + (f"WHERE {' AND '.join(where)} " if where else "")
             + "ORDER BY u.id"
         ):
-            canonical, site, host, verdict, last, dead_checks, failing, first_dead, last_dead = row
+            canonical, site, host, verdict, last, dead_checks, failing, first_dead, last_dead, *errors = row
             result.append(
                 UrlState(
                     canonical,
@@ -198,6 +239,7 @@ class Checks(Repository):
                     dead_checks,
                     parse_time(failing),
                     rules.confirmed(dead_checks, first_dead, last_dead),
+                    rules.unreachable(*errors),
                 )
             )
         return result

@@ -70,10 +70,10 @@ class Links(Repository):
             else:
                 conn.executemany("DELETE FROM occurrences WHERE file = ?", [(f,) for f in scope])
             conn.executemany(
-                "INSERT INTO occurrences (url_id, file, line, column, kind) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO occurrences (url_id, file, line, column, kind, title) VALUES (?, ?, ?, ?, ?, ?)",
                 [
                     # (A LinkKind is a str: sqlite3 binds it as its value.)
-                    (ids[link.canonical], o.file, o.line, o.column, o.kind)
+                    (ids[link.canonical], o.file, o.line, o.column, o.kind, o.title)
                     for link in merged.values()
                     for o in link.occurrences
                 ],
@@ -125,17 +125,18 @@ class Links(Repository):
 
     @guarded
     def occurrences(self, url_ids: Iterable[int]) -> dict[int, list[dict]]:
-        """url id → where the posts cite it (file, line, column, kind), in file/line order."""
+        """url id → where the posts cite it (file, line, column, kind, and the title the post gives
+        the cited article, or None), in file/line order."""
         ids = sorted(set(url_ids))
         found: dict[int, list[dict]] = {i: [] for i in ids}
         conn = self._db.conn
         for chunk in chunks(ids):
-            for url_id, file, line, column, kind in conn.execute(
-                "SELECT url_id, file, line, column, kind FROM occurrences "
+            for url_id, file, line, column, kind, title in conn.execute(
+                "SELECT url_id, file, line, column, kind, title FROM occurrences "
                 f"WHERE url_id IN ({marks(chunk)}) ORDER BY url_id, file, line, column",
                 chunk,
             ):
-                found[url_id].append({"file": file, "line": line, "column": column, "kind": kind})
+                found[url_id].append({"file": file, "line": line, "column": column, "kind": kind, "title": title})
         return found
 
     @guarded

@@ -100,6 +100,23 @@ class Queries(Repository):
         return self._with_occurrences(rows)
 
     @guarded
+    def unreachable_links(self) -> list[dict]:
+        """Cited links whose errors persist as long as a confirmed dead streak (the
+        ``unreachable_links`` view: ``confirm_checks`` error checks over ``confirm_days`` days,
+        blocked checks neutral) with their occurrences, longest-failing first."""
+        rows = self._db.query("SELECT * FROM unreachable_links ORDER BY first_error_at, canonical")
+        for row in rows:
+            row["captured"] = bool(row["captured"])
+            row["readable"] = bool(row["readable"])
+        return self._with_occurrences(rows)
+
+    @guarded
+    def drifted_links(self) -> list[dict]:
+        """Cited links whose page's title now is a strong mismatch with the title the post cites
+        and the first capture's (the ``drifted_links`` view), with their occurrences."""
+        return self._with_occurrences(self._db.query("SELECT * FROM drifted_links ORDER BY canonical"))
+
+    @guarded
     def flaky_links(self) -> list[dict]:
         return self._with_occurrences(self._db.query("SELECT * FROM flaky_links ORDER BY transitions DESC, canonical"))
 
@@ -162,6 +179,8 @@ class Queries(Repository):
             "confirmed_dead": dead,
             "suspected_dead": suspected,
             "flaky": conn.execute("SELECT count(*) FROM flaky_links").fetchone()[0],
+            "unreachable": conn.execute("SELECT count(*) FROM unreachable_links").fetchone()[0],
+            "drifted": conn.execute("SELECT count(*) FROM drifted_links").fetchone()[0],
             "checks": conn.execute("SELECT count(*) FROM checks").fetchone()[0],
             **{f"now_{v}": by_verdict.get(v, 0) for v in VERDICTS},
         }

@@ -354,9 +354,92 @@ def _migrate_6(db: Database) -> None:
         db.execute(statement)
 
 
+_SCHEMA_V7 = """
+ALTER TABLE url_state ADD COLUMN error_checks INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE url_state ADD COLUMN first_error_at TEXT;
+ALTER TABLE url_state ADD COLUMN last_error_at TEXT;
+ALTER TABLE url_state ADD COLUMN error_reason TEXT;
+CREATE INDEX url_state_errors ON url_state (error_checks) WHERE error_checks > 0;
+ALTER TABLE occurrences ADD COLUMN title TEXT;
+ALTER TABLE checks ADD COLUMN title TEXT;
+ALTER TABLE checks ADD COLUMN title_similarity REAL;
+ALTER TABLE checks ADD COLUMN drifted INTEGER CHECK (drifted IN (0, 1));
+CREATE INDEX checks_titled ON checks (url_id, id) WHERE title IS NOT NULL;
+"""
+
+_SPAN_ENOUGH = """s.error_checks >= (SELECT value FROM settings WHERE key = 'confirm_checks')
+   AND strftime('%s', s.last_error_at) - strftime('%s', s.first_error_at)
+       >= 86400 * (SELECT value FROM settings WHERE key = 'confirm_days')"""
+
+# The first page capture's title (what the archive saw the first time it saved the page).
+FIRST_CAPTURE_TITLE = """(SELECT c.title FROM captures c
+          WHERE c.url_id = u.id AND c.kind = 'page' AND c.record_type = 'response' AND c.title IS NOT NULL
+          ORDER BY c.captured_at, c.id LIMIT 1)"""
+
+# Migration 7's views: links that never come back, and pages that are no longer what was cited.
+_VIEWS_V7: dict[str, str] = {
+    # An error streak (error checks since the last alive or dead one; blocked and skipped checks
+    # are neutral) as long as a confirmed dead one: confirm_checks checks over confirm_days days.
+    "unreachable_links": f"""
+SELECT u.id AS url_id, u.canonical, u.site,
+       s.error_reason AS reason,
+       s.verdict AS current_verdict,
+       s.error_checks, s.first_error_at, s.last_error_at,
+       round((strftime('%s', s.last_error_at) - strftime('%s', s.first_error_at)) / 86400.0, 2)
+           AS error_days,
+       s.last_alive_at, s.last_checked_at,
+       {_CITED_IN} AS cited_in,
+       {LAST_CAPTURED} IS NOT NULL AS captured,
+       {LAST_CAPTURED} AS last_captured_at,
+       {READABLE} AS readable
+  FROM url_state s JOIN urls u ON u.id = s.url_id
+ WHERE s.error_checks > 0 AND u.cited = 1
+   AND {_SPAN_ENOUGH}""",
+    # The latest check that read the page's title, when it was a strong mismatch with every title
+    # known before (linkcheck.drift): a flag, not a verdict; dead links are listed as dead.
+    "drifted_links": f"""
+SELECT u.id AS url_id, u.canonical, u.site,
+       c.title AS page_title,
+       (SELECT o.title FROM occurrences o WHERE o.url_id = u.id AND o.title IS NOT NULL
+         ORDER BY o.file, o.line LIMIT 1) AS cited_title,
+       {FIRST_CAPTURE_TITLE} AS first_capture_title,
+       c.title_similarity AS similarity,
+       c.checked_at, c.id AS check_id,
+       s.verdict AS current_verdict,
+       {_CITED_IN} AS cited_in
+  FROM urls u
+  JOIN url_state s ON s.url_id = u.id
+  JOIN checks c ON c.id = (SELECT max(t.id) FROM checks t WHERE t.url_id = u.id AND t.title IS NOT NULL)
+ WHERE u.cited = 1 AND c.drifted = 1 AND s.verdict <> 'dead'""",
+}
+
+VIEWS = {**VIEWS, **_VIEWS_V7}
+
+
+def _migrate_7(db: Database) -> None:
+    """Links that never come back and content drift: the error streak in ``url_state`` (computed
+    from the recorded checks), the cited title on each occurrence, the page's title and its drift
+    on each check, and the views ``unreachable_links`` and ``drifted_links``."""
+    from linkcheck.store.checks import rebuild_url_state  # checks → database → schema: not at import
+    from linkcheck.store.state import Rules
+
+    for statement in _statements(_SCHEMA_V7):
+        db.execute(statement)
+    values = dict(db.execute("SELECT key, value FROM settings").fetchall())
+    rules = Rules(
+        confirm_checks=int(values.get("confirm_checks", 3)),
+        confirm_days=float(values.get("confirm_days", 7)),
+        flaky_window=int(values.get("flaky_window", 10)),
+        flaky_transitions=int(values.get("flaky_transitions", 2)),
+    )
+    rebuild_url_state(db.conn, rules)
+    for name in ("unreachable_links", "drifted_links"):
+        db.create_view(name, _VIEWS_V7[name].strip())
+
+
 # MIGRATIONS[i] upgrades a database at schema version i to version i + 1 (see the module's note).
 MIGRATIONS: list[Callable[[Database], None]] = [
-    _migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6,
+    _migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6, _migrate_7,
 ]  # fmt: skip
 
 
@@ -369,6 +452,7 @@ __all__ = [
     "CAPTURE_KINDS",
     "CHANGES",
     "DEFAULT_SETTINGS",
+    "FIRST_CAPTURE_TITLE",
     "LAST_CAPTURED",
     "MIGRATIONS",
     "RUN_STATUSES",

@@ -11,6 +11,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
+from linkcheck.reasons import REACHABILITY_NEUTRAL
 from linkcheck.store.times import epoch
 
 # One letter per verdict in url_state.recent (oldest first).
@@ -30,6 +31,11 @@ class Rules:
         if dead_checks < self.confirm_checks or first_dead_at is None or last_dead_at is None:
             return False
         return epoch(last_dead_at) - epoch(first_dead_at) >= 86400 * self.confirm_days
+
+    def unreachable(self, error_checks: int, first_error_at: str | None, last_error_at: str | None) -> bool:
+        """An error streak as long as a confirmed dead one: the link never comes back. The same
+        thresholds, so "unreachable" is as sure as "dead"."""
+        return self.confirmed(error_checks, first_error_at, last_error_at)
 
 
 @dataclass(slots=True)
@@ -52,6 +58,12 @@ class State:
     checks: int
     recent: str
     transitions: int
+    # The error streak (migration 7): error checks since the last alive or dead one, the first and
+    # last of them, the last one's reason. Unreachable when it is as long as a confirmed dead one.
+    error_checks: int = 0
+    first_error_at: str | None = None
+    last_error_at: str | None = None
+    error_reason: str | None = None
 
 
 STATE_COLUMNS = tuple(f.name for f in fields(State))
@@ -101,6 +113,17 @@ def advance(
     new.checks += 1
     new.recent = (new.recent + LETTER[verdict])[-rules.flaky_window :] if rules.flaky_window > 0 else ""
     new.transitions = transitions(new.recent)
+
+    # The error streak: an error extends it; an answer (alive, dead) ends it; a wall (blocked), a
+    # skip, or an error that is the checker's rather than the link's (REACHABILITY_NEUTRAL: a page
+    # that answered unrecognised) says nothing about whether the link answers, and leaves it.
+    if verdict == "error" and reason not in REACHABILITY_NEUTRAL:
+        if new.error_checks == 0:
+            new.first_error_at = at
+        new.error_checks += 1
+        new.last_error_at, new.error_reason = at, reason
+    elif verdict in ("alive", "dead"):
+        new.error_checks, new.first_error_at, new.last_error_at, new.error_reason = 0, None, None, None
 
     change: str | None = None
     if verdict == "alive":
