@@ -155,6 +155,9 @@ class Skipped:
 class FixPlan:
     files: list[FilePlan] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # Posts the history database has no link of: never checked, checked under another path (a
+    # copy of the posts), or with no link at all. Nothing can be proposed for them.
+    unrecorded: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> list[FilePlan]:
@@ -630,6 +633,7 @@ def plan_fix(
     for file in files:
         occurrences = recorded.get(os.path.realpath(file), [])
         if not occurrences:
+            plan.unrecorded.append(file)
             continue
         wanted = [r for r in occurrences if r[0] in targets]
         if not wanted:

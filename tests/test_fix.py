@@ -257,6 +257,20 @@ def test_a_post_edited_since_the_check_is_skipped_naming_it(blog: Path):
     assert "edits written to 2 posts" in shown.stderr
 
 
+def test_posts_the_history_never_saw_are_named_not_silently_passed(blog: Path):
+    """A copy of the posts elsewhere: the database knows its links under the original paths, so
+    nothing can be proposed, and fix says why instead of a bare 'nothing to propose'."""
+    import shutil
+
+    shutil.copytree(blog / "posts", blog / "copy")
+    shown = _linkcheck(["fix", "copy"], blog)
+    assert shown.returncode == 0, shown.stderr
+    assert "none of the" in shown.stderr and "`linkcheck check` them first" in shown.stderr
+    assert shown.stdout == ""
+    known = _linkcheck(["fix", "posts"], blog)  # the original paths: the proposals are there
+    assert known.returncode == 1 and "none of the" not in known.stderr
+
+
 def test_a_custom_archive_link_template_and_bad_ones(blog: Path):
     (blog / "linkcheck.toml").write_text(
         '[fix]\narchive_link = " ([archived {date}]({archive_url}))"\n[publish]\nfolder = "copies"\n',

@@ -63,6 +63,13 @@ def fix(
             )
         except TemplateError as exc:
             raise fail(f"config: fix.{exc}") from None
+    if plan.unrecorded and len(plan.unrecorded) == len(files):
+        err_console.print(
+            f"none of the {len(files)} posts has a link in the history database {escape(str(db_path))} "
+            "(never checked, or checked under another path): `linkcheck check` them first",
+            highlight=False,
+            soft_wrap=True,
+        )
     for skipped in plan.skipped:
         err_console.print(
             f"[yellow]skipped[/] {escape(skipped.path)}: {escape(skipped.message)}", highlight=False, soft_wrap=True
