@@ -257,30 +257,27 @@ def _type_names(types: tuple[type, ...]) -> str:
     return " or ".join(names.get(t, t.__name__) for t in types)
 
 
+# The config file's tables of known keys: name → its keys (each kept in the Config attribute of that name).
+_TABLES: dict[str, dict[str, Key]] = {"archive": ARCHIVE_KEYS, "fix": FIX_KEYS, "publish": PUBLISH_KEYS}
+
+
+def _table(where: str, name: str, value: Any, keys: dict[str, Key]) -> dict[str, Any]:
+    """A ``[name]`` table of the config file, every key known and checked."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: {name} must be a table ([{name}])")
+    checked: dict[str, Any] = {}
+    for sub, sub_value in value.items():
+        if sub not in keys:
+            raise ConfigError(f"{where}: unknown key {name}.{sub} (known: {', '.join(keys)})")
+        checked[sub] = _check_value(where, f"{name}.{sub}", keys[sub], sub_value)
+    return checked
+
+
 def parse(data: dict[str, Any], where: str) -> Config:
     config = Config()
     for key, value in data.items():
-        if key == "archive":
-            if not isinstance(value, dict):
-                raise ConfigError(f"{where}: archive must be a table ([archive])")
-            for sub, sub_value in value.items():
-                if sub not in ARCHIVE_KEYS:
-                    raise ConfigError(f"{where}: unknown key archive.{sub} (known: {', '.join(ARCHIVE_KEYS)})")
-                config.archive[sub] = _check_value(where, f"archive.{sub}", ARCHIVE_KEYS[sub], sub_value)
-        elif key == "fix":
-            if not isinstance(value, dict):
-                raise ConfigError(f"{where}: fix must be a table ([fix])")
-            for sub, sub_value in value.items():
-                if sub not in FIX_KEYS:
-                    raise ConfigError(f"{where}: unknown key fix.{sub} (known: {', '.join(FIX_KEYS)})")
-                config.fix[sub] = _check_value(where, f"fix.{sub}", FIX_KEYS[sub], sub_value)
-        elif key == "publish":
-            if not isinstance(value, dict):
-                raise ConfigError(f"{where}: publish must be a table ([publish])")
-            for sub, sub_value in value.items():
-                if sub not in PUBLISH_KEYS:
-                    raise ConfigError(f"{where}: unknown key publish.{sub} (known: {', '.join(PUBLISH_KEYS)})")
-                config.publish[sub] = _check_value(where, f"publish.{sub}", PUBLISH_KEYS[sub], sub_value)
+        if key in _TABLES:
+            getattr(config, key).update(_table(where, key, value, _TABLES[key]))
         elif key == "hosts":
             if not isinstance(value, dict):
                 raise ConfigError(f'{where}: hosts must be a table of tables ([hosts."example.com"])')

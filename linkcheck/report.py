@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -426,6 +426,22 @@ def archive_lines(report: Report) -> list[str]:
     return lines
 
 
+def _md_links_by_post(
+    heading: str, by_post: dict[str, list[Any]], header: tuple[str, str], extra: Callable[[Any], list[str]]
+) -> list[str]:
+    """A Markdown section of links grouped by post: line, URL, reason, since, ``extra`` cells, archived."""
+    lines = [f"## {heading}", ""]
+    if not by_post:
+        lines += ["None.", ""]
+    for post, links in by_post.items():
+        lines += [f"### {post}", "", *header]
+        for link in links:
+            cells = [str(link.line), _md_escape(link.url), str(link.reason), (link.since or "")[:10], *extra(link)]
+            lines.append("| " + " | ".join([*cells, _archived_cell(link)]) + " |")
+        lines.append("")
+    return lines
+
+
 def _archived_cell(link: DeadLink | UnreachableLink) -> str:
     if link.readable:
         return f"readable copy: `{link.open_with}`"
@@ -476,36 +492,18 @@ def to_markdown(report: Report) -> str:
             fix = _md_escape(problem.fix) if problem.fix else ""
             lines.append(f"| {problem.file}:{problem.line} | {_md_escape(problem.url)} | {problem.reason} | {fix} |")
         lines.append("")
-    lines.append(f"## Confirmed dead links ({len({d.url for d in report.dead})})")
-    lines.append("")
-    if not report.dead:
-        lines += ["None.", ""]
-    for post, links in report.dead_by_post().items():
-        lines.append(f"### {post}")
-        lines.append("")
-        lines.append("| line | URL | reason | dead since | archived |")
-        lines.append("|---:|---|---|---|---|")
-        for link in links:
-            archived = _archived_cell(link)
-            since = (link.since or "")[:10]
-            lines.append(f"| {link.line} | {_md_escape(link.url)} | {link.reason} | {since} | {archived} |")
-        lines.append("")
-    lines.append(f"## Unreachable links ({len({u.url for u in report.unreachable})})")
-    lines.append("")
-    if not report.unreachable:
-        lines += ["None.", ""]
-    for post, links in report.unreachable_by_post().items():
-        lines.append(f"### {post}")
-        lines.append("")
-        lines.append("| line | URL | last error | failing since | error checks | archived |")
-        lines.append("|---:|---|---|---|---:|---|")
-        for link in links:
-            archived = _archived_cell(link)
-            since = (link.since or "")[:10]
-            lines.append(
-                f"| {link.line} | {_md_escape(link.url)} | {link.reason} | {since} | {link.error_checks} | {archived} |"
-            )
-        lines.append("")
+    lines += _md_links_by_post(
+        f"Confirmed dead links ({len({d.url for d in report.dead})})",
+        report.dead_by_post(),
+        ("| line | URL | reason | dead since | archived |", "|---:|---|---|---|---|"),
+        lambda link: [],
+    )
+    lines += _md_links_by_post(
+        f"Unreachable links ({len({u.url for u in report.unreachable})})",
+        report.unreachable_by_post(),
+        ("| line | URL | last error | failing since | error checks | archived |", "|---:|---|---|---|---:|---|"),
+        lambda link: [str(link.error_checks)],
+    )
     if report.drifted:
         lines.append(f"## Drifted pages ({len({d.url for d in report.drifted})})")
         lines.append("")
