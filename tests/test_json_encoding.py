@@ -4,11 +4,12 @@ the explicit ``to_dict`` forms give, for every kind of link a scan finds and eve
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 
-from linkcheck.cli.output import json_list_bytes
+from linkcheck.cli.output import json_list_bytes, json_list_chunks
 from linkcheck.models import CheckResult, Link, LinkKind, Occurrence, Outcome, Verdict
 from linkcheck.scan.collect import collect
 
@@ -65,3 +66,37 @@ def test_check_results_encode_as_their_dicts() -> None:
     first = json.loads(encoded)[1]
     assert first["verdict"] == "dead" and first["redirects"] == ["https://a.example/1", "https://a.example/2"]
     assert first["occurrences"][0]["kind"] in {kind.value for kind in LinkKind}
+
+
+def test_batches_encode_byte_for_byte_as_one_list() -> None:
+    """The report is encoded a batch at a time (memory); the bytes are those of the whole list at
+    once, whatever the batch size against the number of objects."""
+    links = collect([REPO / "posts"]).links
+    dicts = [link.to_dict() for link in links]
+    whole = orjson.dumps(dicts).replace(b'},{"url":', b'},\n{"url":')
+    expected = b"[\n" + whole[1:-1] + b"\n]\n"
+    for batch in (1, 2, 3, len(dicts) - 1, len(dicts), len(dicts) + 1):
+        assert b"".join(json_list_chunks(iter(dicts), batch)) == expected, batch
+        assert b"".join(json_list_chunks(links, batch)) == expected, batch  # dataclasses too
+    assert b"".join(json_list_chunks([], 2)) == b"[]\n"
+    assert json.loads(b"".join(json_list_chunks(dicts[:1], 1))) == dicts[:1]
+
+
+def test_items_are_made_one_batch_at_a_time() -> None:
+    """A generator of dicts (``check``'s report) is drawn a batch at a time: no more than one
+    batch of dicts exists while the first is encoded."""
+    made = 0
+
+    def items() -> Iterator[dict]:
+        nonlocal made
+        for n in range(10):
+            made += 1
+            yield {"url": f"https://a.example/{n}", "n": n}
+
+    chunks = json_list_chunks(items(), 4)
+    seen = [next(chunks)]
+    assert seen == [b"[\n"] and made == 4
+    seen.append(bytes(next(chunks)))  # the first four objects, three line breaks between them
+    assert seen[-1].count(b"\n") == 3 and made == 4
+    seen.extend(bytes(chunk) for chunk in chunks)
+    assert made == 10 and [o["n"] for o in json.loads(b"".join(seen))] == list(range(10))
