@@ -8,6 +8,7 @@ a subprocess. The pure rule (linkcheck/soft404.py) is tested on the simulated we
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import sqlite3
@@ -20,13 +21,15 @@ from urllib.parse import urlsplit
 import pytest
 
 from linkcheck import soft404
+from linkcheck.classify import Page
 from linkcheck.models import Verdict
 from linkcheck.net.probes import HostProbes
 from linkcheck.net.resolve import RoutingResolver
+from linkcheck.net.transport import Fetcher
 from linkcheck.run.job import JobOptions, run_job
 from linkcheck.sites import profile_for
 from linkcheck.store import Store
-from tests.support import fast_settings, run_links
+from tests.support import fast_politeness, fast_settings, run_links
 
 SOFT = "https://blog.softnotfound.test"  # WordPress-like: "Page not found" with 200
 ONE = "https://www.onetitle.test"  # one title on every page, "页面不存在" with 200
@@ -272,3 +275,66 @@ def test_a_verdict_decided_by_a_profile_is_never_touched(simweb):
     assert not [u for u, o in outcomes.items() if o.reason == "soft-404"]
     assert not [r for r in simweb.requests if soft404.PROBE_PREFIX in r.path_qs]
     assert all(o.verdict is not Verdict.DEAD or o.reason != "soft-404" for o in outcomes.values())
+
+
+def test_a_run_holds_a_probe_answers_text_only_where_a_page_can_match_it(simweb):
+    """HostProbes keeps each answer as soft404.comparable makes it (the whole answer is stored):
+    the title and text only of a 200 not-found template. Every page gets the same match against
+    the kept answer as against the whole one."""
+    stored: dict[str, soft404.Answer] = {}
+    hosts = sorted({urlsplit(url).hostname or "" for url in EXPECTED})
+
+    async def scenario() -> tuple[HostProbes, list[soft404.Answer]]:
+        probes = HostProbes(on_probe=stored.__setitem__)
+        settings = fast_settings(simweb, politeness_overrides=fast_politeness(hosts))
+        async with Fetcher(settings, resolver=RoutingResolver(simweb.route), probes=probes) as fetcher:
+            pages = [await fetcher._probe(url, urlsplit(url).hostname or "") for url in EXPECTED]
+            for url in EXPECTED:  # one probe per host, through the fetcher's own path
+                host = urlsplit(url).hostname or ""
+                await probes.answer_for(host, url, lambda probe_url, host=host: fetcher._probe(probe_url, host))
+        return probes, [page for page in pages if page is not None]
+
+    probes, pages = asyncio.run(scenario())
+    assert sorted(stored) == hosts and len(pages) == len(EXPECTED)
+    kept = {host: probes.known(host) for host in hosts}
+    assert {host for host, answer in kept.items() if answer.text} == {"blog.softnotfound.test", "www.onetitle.test"}
+    assert stored["blog.real404.test"].text and stored["www.gohome.test"].text  # stored whole
+    for host, answer in kept.items():
+        assert (answer.url, answer.status, answer.final_url) == (stored[host].url, stored[host].status,
+                                                                 stored[host].final_url)  # fmt: skip
+        for page in pages:
+            assert soft404.judge(page, answer) == soft404.judge(page, stored[host]), (host, page.url)
+    assert any(soft404.judge(page, kept[urlsplit(page.url).hostname]) for page in pages)  # matches remain
+
+
+def test_pages_waiting_for_their_hosts_probe_hold_no_body(simweb):
+    """A host's first pages wait for its probe (every host's, at the start of a run): meanwhile
+    each keeps only its soft-404 answer, not its body and decoded text. Seen from the probe's own
+    request: no Page object of the host then holds a body, yet the verdicts are unchanged."""
+    urls = [url for url in EXPECTED if url.startswith(SOFT)]
+    held: list[int] = []
+
+    class Watching(HostProbes):
+        async def answer_for(self, host, page_url, send):  # type: ignore[no-untyped-def]
+            async def watched(url: str) -> soft404.Answer | None:
+                await asyncio.sleep(0.3)  # the host's other pages are read and queue behind the probe
+                bodies = [o for o in gc.get_objects() if isinstance(o, Page) and o.body and host in o.url]
+                held.append(sum(len(page.body) for page in bodies))
+                return await send(url)
+
+            return await super().answer_for(host, page_url, watched)
+
+    async def scenario() -> dict[str, tuple[str, str, str | None]]:
+        results: dict[str, tuple[str, str, str | None]] = {}
+        settings = fast_settings(simweb, politeness_overrides=fast_politeness(["blog.softnotfound.test"]))
+        async with Fetcher(settings, resolver=RoutingResolver(simweb.route), probes=Watching()) as fetcher:
+            outcomes = await asyncio.gather(*(fetcher.check(url) for url in urls))
+        for url, outcome in zip(urls, outcomes, strict=True):
+            results[url] = (outcome.verdict.value, outcome.reason, outcome.marker)
+        return results
+
+    assert asyncio.run(scenario()) == {url: EXPECTED[url] for url in urls}
+    assert held == [0]
+    # Every page was read before the probe went out: they all waited for it.
+    requests = [r for r in simweb.requests if r.host == "blog.softnotfound.test"]
+    assert soft404.PROBE_PREFIX in requests[-1].path_qs and len(requests) == len(urls) + 1

@@ -6,6 +6,10 @@ transport asks it only for a page that needs it — a host of a profile with ``s
 markers of its own), a ``200`` answer decided by its status — so a host whose pages are all 404,
 or on a site with its own notices, is never probed. A probe that gets no HTTP answer is not asked
 again this run, and not remembered: the next run tries again.
+
+Each answer is held for the whole run as :func:`~linkcheck.soft404.comparable` makes it: the title
+and text only where a page can match them (most hosts answer a proper 404 or redirect: their
+probe's text is stored, not kept in memory).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import asyncio
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 
-from linkcheck.soft404 import Answer, host_is_soft, probe_url
+from linkcheck.soft404 import Answer, comparable, host_is_soft, probe_url
 
 ProbeSink = Callable[[str, Answer], None]
 
@@ -24,9 +28,10 @@ class HostProbes:
     ``on_probe``: called with each new answer (the job stores it)."""
 
     def __init__(self, known: Mapping[str, Answer] | None = None, on_probe: ProbeSink | None = None) -> None:
-        self._known: dict[str, Answer] = dict(known or {})
+        self._known: dict[str, Answer] = {host: comparable(found) for host, found in (known or {}).items()}
         self._on_probe = on_probe
         self._tried: set[str] = set()
+        self._asking: set[str] = set()  # probes under way
         self._locks: dict[str, asyncio.Lock] = {}
         self.sent = 0  # probes sent this run
 
@@ -48,6 +53,10 @@ class HostProbes:
     def known(self, host: str) -> Answer | None:
         return self._known.get(host)
 
+    def unanswered(self, host: str) -> bool:
+        """Whether a page of ``host`` would wait for the host's probe: not asked yet, or under way."""
+        return host not in self._known and (host not in self._tried or host in self._asking)
+
     async def answer_for(
         self, host: str, page_url: str, send: Callable[[str], Awaitable[Answer | None]]
     ) -> Answer | None:
@@ -65,11 +74,18 @@ class HostProbes:
                 return found
             self._tried.add(host)
             self.sent += 1
-            found = await send(probe_url(page_url, secrets.token_hex(8)))
+            self._asking.add(host)
+            try:
+                found = await send(probe_url(page_url, secrets.token_hex(8)))
+            finally:
+                self._asking.discard(host)
+                # Decided: later pages find the answer (or the failed try) without the lock; those
+                # waiting on it hold it themselves.
+                self._locks.pop(host, None)
             if found is not None:
-                self._known[host] = found
                 if self._on_probe is not None:
-                    self._on_probe(host, found)
+                    self._on_probe(host, found)  # the whole answer is stored
+                found = self._known[host] = comparable(found)
             return found
 
 

@@ -798,18 +798,34 @@ class Fetcher:
             and outcome.reason == "http-200"
             and not gate.tripped
         ):
-            outcome, page = await self._soft_404(url, host, page, outcome, recording)
+            seen = None
+            if recording is None and page.body_read and self.probes.unanswered(host):
+                # The page waits for its host's probe (the host's first pages, every host's at the
+                # start of a run: thousands at once): it keeps only what the comparison reads, its
+                # title and main text (at most soft404.TEXT_CHARS), not its body of up to
+                # max_probe_bytes and that body decoded. (A recording keeps its own window for the
+                # archive; the classifier's body shares it.)
+                seen = soft404.answer(url, page.status, page.final_url, page.content_type, page.text)
+                page = dataclasses.replace(page, body=b"", _text=None)
+            outcome, page = await self._soft_404(url, host, page, outcome, recording, seen)
         if recording is not None:
             recording.outcome = outcome
             recording.page = page
         return outcome
 
     async def _soft_404(
-        self, url: str, host: str, page: Page, outcome: Outcome, recording: Recording | None
+        self,
+        url: str,
+        host: str,
+        page: Page,
+        outcome: Outcome,
+        recording: Recording | None,
+        seen: soft404.Answer | None = None,
     ) -> tuple[Outcome, Page]:
         """A 200 page of a host without markers of its own, against the host's answer for a URL
         that cannot exist (:mod:`linkcheck.soft404`): ``dead`` (``soft-404``) when it answers the
-        same way, else the outcome as it was. Outside the page's gate slot: the probe takes one."""
+        same way, else the outcome as it was. Outside the page's gate slot: the probe takes one.
+        ``seen``: the page's answer, made before its body was let go (then ``page`` has none)."""
         assert self.probes is not None
         probe = await self.probes.answer_for(host, url, lambda probe_url: self._probe(probe_url, host))
         if probe is None or not soft404.host_is_soft(probe):
@@ -830,9 +846,10 @@ class Fetcher:
                 again = classify(page, profile)
                 if again.verdict is not Verdict.ALIVE or again.reason != "http-200":
                     return again, page
-        seen = soft404.answer(
-            url, page.status, page.final_url, page.content_type, page.text if page.body_read else None
-        )
+        if seen is None:
+            seen = soft404.answer(
+                url, page.status, page.final_url, page.content_type, page.text if page.body_read else None
+            )
         match = soft404.judge(seen, probe)
         if match is None:
             return outcome, page
