@@ -202,15 +202,16 @@ def classify(page: Page, origin: SiteProfile | None = None) -> Outcome:
     # 3. Status codes.
     landing = profiles[-1]
     if status in landing.dead_statuses or status in profiles[0].dead_statuses:
-        return _outcome(page, Verdict.DEAD, f"http-{status}")
+        return _outcome(page, Verdict.DEAD, reasons.http_status(status))
     if status in (401, 403):
-        return _outcome(page, Verdict.BLOCKED, f"http-{status}")
+        return _outcome(page, Verdict.BLOCKED, reasons.http_status(status))
     if status in (408, 429):
-        return _outcome(page, Verdict.ERROR, f"http-{status}", retry_after=parse_retry_after(page.retry_after))
+        wait = parse_retry_after(page.retry_after)
+        return _outcome(page, Verdict.ERROR, reasons.http_status(status), retry_after=wait)
     if status >= 500:
         return _outcome(page, Verdict.ERROR, reasons.HTTP_5XX, retry_after=parse_retry_after(page.retry_after))
     if status >= 400:
-        return _outcome(page, Verdict.ERROR, f"http-{status}")
+        return _outcome(page, Verdict.ERROR, reasons.http_status(status))
     if 300 <= status < 400:
         return _outcome(page, Verdict.ERROR, "redirect-without-location")
 
@@ -223,7 +224,7 @@ def classify(page: Page, origin: SiteProfile | None = None) -> Outcome:
     required = [p for p, shape in zip(profiles, shapes, strict=True) if p.live_required or shape is not None]
     if required and page.body_read:
         return _outcome(page, Verdict.ERROR, reasons.UNRECOGNIZED_PAGE)
-    return _outcome(page, Verdict.ALIVE, f"http-{status}", title=title)
+    return _outcome(page, Verdict.ALIVE, reasons.http_status(status), title=title)
 
 
 def _is_html(page: Page) -> bool:

@@ -102,6 +102,15 @@ def test_verdict_table(simweb, loop, monkeypatch):
     assert not wrong, "\n".join(map(str, wrong))
 
 
+def test_outcomes_of_one_status_share_their_reason_string(simweb):
+    """A run holds every outcome until its report: ``http-<status>`` is one string per status, not
+    one per URL (reasons.http_status)."""
+    urls = [f"{BH}/ok", f"{BH}/ok?n=2", f"{BH}/status/404", f"{BH}/status/404?n=2", f"{BH}/status/410"]
+    outcomes = list(asyncio.run(check_many(simweb, urls)).values())
+    assert [o.reason for o in outcomes] == ["http-200", "http-200", "http-404", "http-404", "http-410"]
+    assert outcomes[0].reason is outcomes[1].reason and outcomes[2].reason is outcomes[3].reason
+
+
 def test_trap_live_article_quoting_a_tombstone_stays_alive(simweb):
     url = simweb.url("mp.weixin.qq.com", simweb.TRAP_QUOTES_TOMBSTONE)
     outcome = asyncio.run(check_many(simweb, [url]))[url]
