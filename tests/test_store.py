@@ -94,6 +94,27 @@ def test_new_database_is_created_in_wal_with_schema_and_settings(db_path: Path) 
     assert {"link_status", "dead_links", "flaky_links", "changes", "run_summary"} <= names
 
 
+def test_sync_merges_links_of_one_url_and_leaves_the_scan_as_it_was(store: Store) -> None:
+    """Two Links of one canonical URL (a partial scan's, or a caller's) record one URL with every
+    place; the Links given are not changed (the run goes on using them)."""
+    first = link("https://a.example/x", ("posts/a.md", 1), raw="http://a.example/x")
+    second = link("https://a.example/x", ("posts/b.md", 2), ("posts/b.md", 7))
+    other = link("https://b.example/y", ("posts/a.md", 3))
+    store.links.sync([first, other, second], now=day(0))
+    rows = store.db.query(
+        "SELECT u.canonical, u.raw, o.file, o.line FROM occurrences o JOIN urls u ON u.id = o.url_id "
+        "ORDER BY u.canonical, o.file, o.line"
+    )
+    assert [(r["canonical"], r["raw"], r["file"], r["line"]) for r in rows] == [
+        ("https://a.example/x", "http://a.example/x", "posts/a.md", 1),
+        ("https://a.example/x", "http://a.example/x", "posts/b.md", 2),
+        ("https://a.example/x", "http://a.example/x", "posts/b.md", 7),
+        ("https://b.example/y", "https://b.example/y", "posts/a.md", 3),
+    ]
+    assert [(o.file, o.line) for o in first.occurrences] == [("posts/a.md", 1)]
+    assert [(o.file, o.line) for o in second.occurrences] == [("posts/b.md", 2), ("posts/b.md", 7)]
+
+
 def test_reopen_keeps_data(db_path: Path) -> None:
     with Store(db_path) as store:
         store.links.sync([link("https://a.example/x", ("posts/a.md", 1))], now=day(0))
