@@ -285,3 +285,15 @@ def test_links_in_html_code_elements_are_in_code(tmp_path: Path) -> None:
         ("http://html.example/y", False, "in-code"),
         ("http://html.example/z", False, "in-code"),
     ]
+
+
+def test_links_share_the_strings_they_repeat(tmp_path: Path) -> None:
+    """Links live as long as the run checking them: a canonical form equal to the URL as written is
+    that same string, and every Link of a host names it with one string."""
+    urls = [f"https://docs.example.org/guide/{n}" for n in range(5)] + ["https://DOCS.example.org/b#sec"]
+    (tmp_path / "a.md").write_text("".join(f"- <{url}>\n" for url in urls), encoding="utf-8")
+    links = collect([tmp_path]).links
+    assert [link.canonical for link in links][-1] == "https://docs.example.org/b"
+    assert all(link.canonical is link.url for link in links[:5])
+    assert links[-1].canonical != links[-1].url  # a different form stays its own
+    assert len({id(link.host) for link in links}) == 1
