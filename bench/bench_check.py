@@ -481,7 +481,11 @@ def best(runs: list[Measured]) -> Measured:
 def spread(runs: list[Measured]) -> str:
     cpus = sorted(m.cpu for m in runs)
     walls = sorted(m.wall for m in runs)
-    return f"CPU {cpus[0]:.2f}–{cpus[-1]:.2f} s, wall {walls[0]:.2f}–{walls[-1]:.2f} s"
+    rss = sorted(m.rss_mb for m in runs)
+    return (
+        f"CPU {cpus[0]:.2f}–{cpus[-1]:.2f} s, wall {walls[0]:.2f}–{walls[-1]:.2f} s, "
+        f"peak RSS {rss[0]:.1f}–{rss[-1]:.1f} MB"
+    )
 
 
 def main() -> int:
