@@ -19,9 +19,11 @@ What one run does (bench/README.md has the details and the choices made):
      ``--allow-private`` says), so its URLs name hosts ``hK.bench.test`` that ``--resolve`` sends to
      the same loopback addresses: same sockets, same URLs per host, same paths;
    * lychee: ``lychee FILE --format json --no-progress --max-retries 0 --method head …`` with the
-     loopback IP literals (lychee cannot use our resolver). Both send HEAD (ours: HEAD, GET only
-     when HEAD says nothing, which never happens here), so the two put the same requests on the
-     wire; ``--lychee-method get`` shows lychee's default instead.
+     loopback IP literals (lychee cannot use our resolver). Since 2026-12-06 ours reads the pages
+     of every host no site profile names, the ``hK.bench.test`` hosts included: a GET of the first
+     64 KB (a parked domain answers HEAD with 200), and one soft-404 probe per host (500 here):
+     ``--lychee-method get`` is the like-for-like comparison since (the default, ``head``, was
+     while ours sent HEAD too).
 
    Per-host politeness is the same for both: our generic profile (4 requests in flight per host,
    request starts 0.1 s ± 40 % apart) and lychee ``--host-concurrency 4
@@ -578,7 +580,7 @@ def main() -> int:
     print(
         f"concurrency {args.concurrency} global, {HOST_CONCURRENCY} per host, host request interval "
         f"{HOST_INTERVAL:g} s (ours: ±40 % jitter); plain HTTP (no TLS); 1 attempt, no retries; "
-        f"method HEAD (ours) / {args.lychee_method.upper()} (lychee)"
+        f"method GET and one soft-404 probe per host (ours) / {args.lychee_method.upper()} (lychee)"
     )
     if args.archive:
         print("ours runs its archive stage after the checks (--archive): up to 200 page captures")
