@@ -396,6 +396,40 @@ def test_plan_from_recorded_states_equals_plan_after_sync(tmp_path: Path) -> Non
             store.runs.finish(run, "completed", {}, now=now)
 
 
+def test_checks_start_while_the_scan_is_recorded(tmp_path: Path, simweb, monkeypatch) -> None:
+    """The scan is recorded on the writer thread while the first checks run: nothing before the
+    checks waits for the store's lock meanwhile (the soft-404 probe answers are read before the
+    scan goes to the writer). Without the archive stage: its plan reads which pages are cited,
+    which the sync decides, so with it the checks start once the scan is recorded."""
+    original = Links.sync
+    synced_at: list[float] = []
+
+    def slow_sync(self, *args, **kwargs):
+        with self._db.lock:  # as a long sync holds it: the whole scan of a large blog
+            time.sleep(1.0)
+            original(self, *args, **kwargs)
+        synced_at.append(time.monotonic())
+
+    monkeypatch.setattr(Links, "sync", slow_sync)
+    (tmp_path / "posts").mkdir()
+    urls = [f"https://behave.test/ok?n={i}" for i in range(5)]
+    (tmp_path / "posts" / "few.md").write_text("\n\n".join(urls), encoding="utf-8")
+    results: list[float] = []
+    options = JobOptions(
+        paths=[tmp_path / "posts"], db=tmp_path / "state" / "h.db", archive=False, canaries=("https://behave.test/ok",)
+    )
+    settings = fast_settings(simweb, politeness_overrides=fast_politeness(["behave.test"]))
+    assert settings.soft_404
+    result = asyncio.run(
+        run_job(
+            options, settings, resolver=RoutingResolver(simweb.route),
+            on_result=lambda link, outcome: results.append(time.monotonic()),
+        )
+    )  # fmt: skip
+    assert result.summary.counts == {"alive": 5}
+    assert len(synced_at) == 1 and results[0] < synced_at[0]
+
+
 def test_a_failed_sync_on_the_writer_stops_the_run_and_records_no_check(blog, simweb, monkeypatch) -> None:
     """sync_links fails (disk full) on the writer thread after checking has started: the run stops
     with the StoreError, its row says interrupted, and no check is written for URLs the sync did not
