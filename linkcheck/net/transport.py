@@ -847,9 +847,13 @@ class Fetcher:
                 if again.verdict is not Verdict.ALIVE or again.reason != "http-200":
                     return again, page
         if seen is None:
-            seen = soft404.answer(
-                url, page.status, page.final_url, page.content_type, page.text if page.body_read else None
-            )
+            if not probe.redirected and not probe.text:
+                # No not-found text to match (soft404.judge needs the probe's; a run holds it only
+                # where a page can match it, soft404.comparable): the page's words are not read.
+                return outcome, page
+            # A redirected probe: only the landing decides, the page's words are not read either.
+            words = page.text if page.body_read and not probe.redirected else None
+            seen = soft404.answer(url, page.status, page.final_url, page.content_type, words)
         match = soft404.judge(seen, probe)
         if match is None:
             return outcome, page
