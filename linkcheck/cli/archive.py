@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +22,7 @@ from rich.table import Table
 from linkcheck.cli.common import (
     ConfigOpt,
     DbOpt,
+    TextOrJson,
     WarcDirOpt,
     console,
     emit_json,
@@ -34,11 +34,6 @@ from linkcheck.cli.common import (
 )
 from linkcheck.cli.settings import ArchiveFlags, ReadFlags, settings_for, unwritable
 from linkcheck.exitcodes import ExitCode
-
-
-class TextOrJson(StrEnum):
-    text = "text"
-    json = "json"
 
 
 def _size(n: int) -> str:

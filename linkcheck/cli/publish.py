@@ -15,8 +15,18 @@ from typing import Annotated
 
 import typer
 
-from linkcheck.cli.archive import TextOrJson
-from linkcheck.cli.common import ConfigOpt, DbOpt, WarcDirOpt, console, emit_json, err_console, escape, fail, open_store
+from linkcheck.cli.common import (
+    ConfigOpt,
+    DbOpt,
+    TextOrJson,
+    WarcDirOpt,
+    console,
+    emit_json,
+    err_console,
+    escape,
+    fail,
+    open_store,
+)
 from linkcheck.cli.settings import PublishFlags, settings_for, unwritable
 from linkcheck.exitcodes import ExitCode
 
