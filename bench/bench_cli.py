@@ -16,7 +16,9 @@ Run: ``python bench/bench_cli.py [--old REV] [--repeat 7] [--cpu N|last|any]``. 
 
 The commands: ``--help`` (lists every command, so it loads every command module), ``scan EMPTY -f
 json`` (issue #17's fixed cost: the scan of an empty folder), ``scan EMPTY`` (the table: rich),
-``status --help`` (one command's help). Every child runs on one CPU (``--cpu``, default the last):
+``status --help`` (one command's help), and ``scan CORPUS -f json`` on the real blog (``--corpus``,
+default ``../shared/corpus/_posts`` next to the repository when it is there; ``--corpus none``
+leaves it out). Every child runs on one CPU (``--cpu``, default the last):
 on this 2-vCPU VM the two CPUs differ by up to 40 % for the same Python code.
 """
 
@@ -33,6 +35,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "_posts"
 SANDBOX_VARS = ("PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME")
 
 
@@ -63,6 +66,7 @@ def main() -> int:
     parser.add_argument("--old", default="2f59b32", help="git revision to compare with")
     parser.add_argument("--repeat", type=int, default=7, help="timed rounds")
     parser.add_argument("--cpu", default="last", help="CPU every child is pinned to: a number, 'last' or 'any'")
+    parser.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="posts for `scan CORPUS -f json` ('none': skip)")
     args = parser.parse_args()
     if args.cpu != "any" and hasattr(os, "sched_setaffinity"):
         cpu = max(os.sched_getaffinity(0)) if args.cpu == "last" else int(args.cpu)
@@ -79,6 +83,8 @@ def main() -> int:
             "scan EMPTY (table)": ["scan", str(empty)],
             "status --help": ["status", "--help"],
         }
+        if args.corpus != "none" and Path(args.corpus).is_dir():
+            commands["scan CORPUS -f json"] = ["scan", str(Path(args.corpus).resolve()), "-f", "json"]
         floors = {
             "python -c pass": ["-c", "pass"],
             "import typer": ["-c", "import typer, typer.main"],
