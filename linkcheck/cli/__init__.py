@@ -1,16 +1,17 @@
 """The command line: thin glue over the library. Only this layer knows about terminals.
 
-Every command, and the function that is it, is listed in :data:`COMMANDS` at the end of this file:
-the whole CLI at a glance. Each command turns its flags and the config file into settings with
-:func:`linkcheck.cli.settings.settings_for` (one function for every command), calls the library,
-and formats what comes back. :mod:`linkcheck.cli.common` has what they share (the consoles, the
-one way to fail, the options several take).
+Every command is listed in :data:`COMMANDS` at the end of this file, with the module and function
+that implement it: the whole CLI at a glance. Each command turns its flags and the config file
+into settings with :func:`linkcheck.cli.settings.settings_for` (one function for every command),
+calls the library, and formats what comes back. :mod:`linkcheck.cli.common` has what they share
+(the consoles, the one way to fail, the options several take).
 
 A command costs only what it needs: :class:`LinkcheckGroup` imports the module of the command
 invoked, and only that one, and builds only its typer command (click's "lazily loading
 subcommands"); ``--help`` alone builds them all, for their one-line help. The command modules
-import typer only; each imports rich and the stage it runs inside its function, so
-``linkcheck scan -f json`` never loads rich's tables, aiohttp, SQLite or the archive.
+import typer and rich at most; each imports the stage it runs inside its function, and ``scan``
+imports rich for its table only, so ``linkcheck scan -f json`` loads no rich, aiohttp, SQLite or
+archive, and no other command's module.
 """
 
 from __future__ import annotations
