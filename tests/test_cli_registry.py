@@ -6,6 +6,7 @@ settings."""
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from importlib import import_module
@@ -81,18 +82,31 @@ def test_lazy_commands_say_what_eager_ones_said(args: list[str]) -> None:
     assert "Traceback" not in lazy.output
 
 
-# Run in a fresh interpreter: the command, then the command modules it loaded.
+# Run in a fresh interpreter: the command, then the command modules (and rich's) it loaded.
 _LOADED_MODULES = (
     "import sys\n"
     "from linkcheck.cli import app\n"
     "code = app(sys.argv[1:], prog_name='linkcheck', standalone_mode=False)\n"
-    "print(' '.join(sorted(m for m in sys.modules if m.startswith('linkcheck.cli.'))), file=sys.stderr)\n"
+    "print(' '.join(sorted(m for m in sys.modules if m.startswith(('linkcheck.cli.', 'rich')))), file=sys.stderr)\n"
 )
+
+
+@functools.cache
+def _typers_own_modules() -> frozenset[str]:
+    code = "import sys, typer, typer.main\nprint(' '.join(sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    return frozenset(done.stdout.split())
+
+
+def _rich_beyond_typers(loaded: set[str]) -> list[str]:
+    """rich modules loaded, less those importing typer loads by itself (typer < 0.2x imports rich)."""
+    return sorted(m for m in loaded if m.split(".")[0] == "rich" and m not in _typers_own_modules())
 
 
 @pytest.mark.parametrize("name", [name for name, _ in COMMANDS])
 def test_a_command_loads_its_own_module_only(name: str) -> None:
-    """`linkcheck CMD --help` imports CMD's module and no other command's."""
+    """`linkcheck CMD --help` imports CMD's module and no other command's, and no rich: the command
+    modules import rich where they print with it."""
     done = subprocess.run(
         [sys.executable, "-c", _LOADED_MODULES, name, "--help"], capture_output=True, text=True, timeout=60
     )
@@ -102,14 +116,27 @@ def test_a_command_loads_its_own_module_only(name: str) -> None:
     own = dict(COMMANDS)[name].partition(":")[0]
     assert own in loaded
     assert [m for m in COMMAND_MODULES if m in loaded and m != own] == []
+    assert _rich_beyond_typers(loaded) == []
 
 
 def test_help_alone_loads_every_command_module() -> None:
     """`linkcheck --help` lists every command with its help, so it is the one that loads them all
-    (and the check above could not pass by accident with modules never loaded)."""
+    (and the check above could not pass by accident with modules never loaded) — and still no rich."""
     done = subprocess.run([sys.executable, "-c", _LOADED_MODULES, "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert set(COMMAND_MODULES) <= set(done.stderr.split())
+    loaded = set(done.stderr.split())
+    assert set(COMMAND_MODULES) <= loaded
+    assert _rich_beyond_typers(loaded) == []
+
+
+def test_a_table_loads_rich() -> None:
+    """(What the two tests above would miss if rich were never loaded at all: a table is printed
+    with it.)"""
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED_MODULES, "scan", str(REPO / "posts")], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "rich.table" in done.stderr.split()
 
 
 def test_scan_loads_no_transport_store_or_archive(tmp_path: Path) -> None:
