@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from linkcheck import reasons
-from linkcheck.drift import cited_title
 from linkcheck.models import Link, LinkKind, Occurrence
 from linkcheck.scan.canonical import canonicalize
 from linkcheck.scan.extract import extracted_list
@@ -217,43 +216,6 @@ def merge(
         by_url[url] = link
 
 
-_LINK_TEXT = re.compile(r"\[([^\[\]]*)\]\(\s*<?$")
-
-
-def cited_titles(pairs: list[tuple[str, Occurrence]], text: str) -> None:
-    """Set each occurrence's ``title``: what the post says the cited article is called.
-
-    In this blog a cited article's title stands on the next non-empty line after its URL, the URL
-    alone on its line (``https://mp.weixin.qq.com/s/…``, a blank line, ``图计算加速架构综述``); a
-    Markdown link's text is its title. :func:`linkcheck.drift.cited_title` refuses what reads as
-    anything else (a heading, a list item, a sentence). Done here from the line text, after
-    extraction, so the extractor's one pass stays as it is; lines are split only for posts that
-    have such a link."""
-    lines: list[str] | None = None
-    for url, occurrence in pairs:
-        kind = occurrence.kind
-        if kind is _BARE or kind is _AUTOLINK:
-            if lines is None:
-                lines = text.split("\n")
-            index = occurrence.line - 1
-            alone = lines[index].strip()
-            if alone != url and not (alone[1:-1] == url and alone[0] == "<"):  # (``<url>``: an autolink)
-                continue  # a URL inside a sentence: the sentence is not its title
-            for following in lines[index + 1 : index + 3]:
-                if following.strip():
-                    occurrence.title = cited_title(following)
-                    break
-        elif kind is _MARKDOWN_LINK:
-            if lines is None:
-                lines = text.split("\n")
-            found = _LINK_TEXT.search(lines[occurrence.line - 1][: occurrence.column - 1])
-            if found is not None:
-                occurrence.title = cited_title(found.group(1))
-
-
-_BARE, _AUTOLINK, _MARKDOWN_LINK = LinkKind.BARE, LinkKind.AUTOLINK, LinkKind.MARKDOWN_LINK
-
-
 def _collect(given: list[Path], site_url: str | None, internal: InternalLinks | None = None) -> ScanResult:
     problems: list[FileProblem] = []
     files = _walk(given, problems)
@@ -279,11 +241,9 @@ def _collect(given: list[Path], site_url: str | None, internal: InternalLinks | 
         total_bytes += len(data)
         if internal is None:
             found = extracted_list(text, display)
-            cited_titles(found, text)
             merge(found, by_url, by_canonical, site_url)
         else:
             found = extracted_list(text, display, relative=True)
-            cited_titles(found, text)
             merge(internal.claim(found, by_canonical, text), by_url, by_canonical, site_url)
 
     code = LinkKind.CODE
@@ -296,5 +256,5 @@ def _collect(given: list[Path], site_url: str | None, internal: InternalLinks | 
 
 
 __all__ = [
-    "FileProblem", "MissingPathError", "ScanResult", "cited_titles", "collect", "decode", "exclude_links", "walk_posts",
+    "FileProblem", "MissingPathError", "ScanResult", "collect", "decode", "exclude_links", "walk_posts",
 ]  # fmt: skip
