@@ -10,10 +10,11 @@
   GB18030; else UTF-8 with replacement characters and a problem. Text that is mostly valid UTF-8
   with a few broken bytes is taken as damaged UTF-8 (replacement + problem) rather than decoded as
   GB18030, which would accept it and turn every Chinese character into garbage.
-* Links come out in order of first occurrence, each with every occurrence. ``canonicalize`` runs
-  once per distinct URL string. ``www.``-style bare URLs are canonicalised as ``http://www.…``
-  (``url`` keeps what was written). A link written only inside code is not checked (``in-code``)
-  unless it was already unfit to check for a more basic reason (loopback, scheme…).
+* Links come out in order of first occurrence, each with every occurrence. The general
+  canonicalisation runs once per distinct URL string (see :func:`merge`). ``www.``-style bare URLs
+  are canonicalised as ``http://www.…`` (``url`` keeps what was written). A link written only
+  inside code is not checked (``in-code``) unless it was already unfit to check for a more basic
+  reason (loopback, scheme…).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from linkcheck import reasons
 from linkcheck.models import Link, LinkKind, Occurrence
-from linkcheck.scan.canonical import canonicalize
+from linkcheck.scan.canonical import canonicalize, plain
 from linkcheck.scan.extract import extracted_list
 
 if TYPE_CHECKING:  # the blog's source tree is modelled only when there is one (YAML and all)
@@ -199,21 +200,32 @@ def merge(
     by_canonical: dict[str, Link],
     site_url: str | None,
 ) -> None:
-    """Each (url, occurrence) joins the Link of its canonical form; a new form makes a new Link."""
+    """Each (url, occurrence) joins the Link of its canonical form; a new form makes a new Link.
+
+    A plain URL's form (:func:`~linkcheck.scan.canonical.plain`) is worked out every time it is
+    written: that costs less than a cache by string, as a blog's URLs are nearly all distinct (of
+    the corpus's 27,368 occurrences, 27,266). The general path runs once per distinct string
+    (``by_url``)."""
     for url, occurrence in pairs:
-        link = by_url.get(url)
-        if link is not None:
-            link.occurrences.append(occurrence)
-            continue
-        canon = canonicalize("http://" + url if url.startswith("www.") else url, site_url)
-        key = canon.canonical
+        written = "http://" + url if url.startswith("www.") else url
+        found = plain(written)
+        if found is not None:
+            key, host, _ = found
+            checkable, skip_reason = True, None
+        else:
+            link = by_url.get(url)
+            if link is not None:
+                link.occurrences.append(occurrence)
+                continue
+            canon = canonicalize(written, site_url)
+            key, host, checkable, skip_reason = canon.canonical, canon.host, canon.checkable, canon.skip_reason
         link = by_canonical.get(key)
         if link is None:
-            link = Link(url, key, canon.host, canon.checkable, canon.skip_reason, [occurrence])
-            by_canonical[key] = link
+            link = by_canonical[key] = Link(url, key, host, checkable, skip_reason, [occurrence])
         else:
             link.occurrences.append(occurrence)
-        by_url[url] = link
+        if found is None:
+            by_url[url] = link
 
 
 def _collect(given: list[Path], site_url: str | None, internal: InternalLinks | None = None) -> ScanResult:
