@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -76,32 +76,42 @@ DEAD_LINK_COLUMNS = (
 )  # fmt: skip
 
 
+# A link the posts cite nowhere any more still gets one row, with no post.
+_NOWHERE = ({"file": "", "line": 0, "column": 0},)
+
+
+def _citing_places(rows: Iterable[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """Each row of a link query (``occurrences`` as the store gives them) with each place citing it."""
+    for row in rows:
+        for occurrence in row["occurrences"] or _NOWHERE:
+            yield row, occurrence
+
+
 def dead_link_citations(rows: Iterable[dict[str, Any]]) -> list[DeadLink]:
     """The rows of ``store.queries.dead_links()`` as one :class:`DeadLink` per citing place,
     sorted by post, line and column (a link cited nowhere any more: one row with no post)."""
     citations: list[DeadLink] = []
-    for row in rows:
-        for occurrence in row["occurrences"] or [{"file": "", "line": 0, "column": 0}]:
-            citations.append(
-                DeadLink(
-                    url=row["canonical"],
-                    site=row["site"],
-                    reason=row["reason"],
-                    since=row["first_dead_at"],
-                    dead_checks=row["dead_checks"],
-                    captured=bool(row.get("captured")),
-                    file=occurrence["file"],
-                    line=occurrence["line"],
-                    readable=bool(row.get("readable")),
-                    column=occurrence.get("column") or 0,
-                    confirmed=bool(row["confirmed"]),
-                    last_dead_at=row.get("last_dead_at"),
-                    dead_days=row.get("dead_days"),
-                    last_alive_at=row.get("last_alive_at"),
-                    current_verdict=row.get("current_verdict"),
-                    state=row.get("state"),
-                )
+    for row, occurrence in _citing_places(rows):
+        citations.append(
+            DeadLink(
+                url=row["canonical"],
+                site=row["site"],
+                reason=row["reason"],
+                since=row["first_dead_at"],
+                dead_checks=row["dead_checks"],
+                captured=bool(row.get("captured")),
+                file=occurrence["file"],
+                line=occurrence["line"],
+                readable=bool(row.get("readable")),
+                column=occurrence.get("column") or 0,
+                confirmed=bool(row["confirmed"]),
+                last_dead_at=row.get("last_dead_at"),
+                dead_days=row.get("dead_days"),
+                last_alive_at=row.get("last_alive_at"),
+                current_verdict=row.get("current_verdict"),
+                state=row.get("state"),
             )
+        )
     return sorted(citations, key=lambda d: (d.file, d.line, d.column, d.url))
 
 
@@ -264,38 +274,36 @@ def build_report(store: Store, run_id: int | None = None) -> Report:
     queries = store.queries
     dead = dead_link_citations(queries.dead_links())
     unreachable: list[UnreachableLink] = []
-    for row in queries.unreachable_links():
-        for occurrence in row["occurrences"] or [{"file": "", "line": 0}]:
-            unreachable.append(
-                UnreachableLink(
-                    url=row["canonical"],
-                    site=row["site"],
-                    reason=row["reason"],
-                    since=row["first_error_at"],
-                    error_checks=row["error_checks"],
-                    captured=row["captured"],
-                    file=occurrence["file"],
-                    line=occurrence["line"],
-                    readable=row["readable"],
-                )
+    for row, occurrence in _citing_places(queries.unreachable_links()):
+        unreachable.append(
+            UnreachableLink(
+                url=row["canonical"],
+                site=row["site"],
+                reason=row["reason"],
+                since=row["first_error_at"],
+                error_checks=row["error_checks"],
+                captured=row["captured"],
+                file=occurrence["file"],
+                line=occurrence["line"],
+                readable=row["readable"],
             )
+        )
     drifted: list[DriftedLink] = []
-    for row in queries.drifted_links():
-        for occurrence in row["occurrences"] or [{"file": "", "line": 0}]:
-            drifted.append(
-                DriftedLink(
-                    url=row["canonical"],
-                    site=row["site"],
-                    page_title=row["page_title"],
-                    # The title this citation gives, else the first the posts give.
-                    cited_title=occurrence.get("title") or row["cited_title"],
-                    first_capture_title=row["first_capture_title"],
-                    similarity=row["similarity"],
-                    checked_at=row["checked_at"],
-                    file=occurrence["file"],
-                    line=occurrence["line"],
-                )
+    for row, occurrence in _citing_places(queries.drifted_links()):
+        drifted.append(
+            DriftedLink(
+                url=row["canonical"],
+                site=row["site"],
+                page_title=row["page_title"],
+                # The title this citation gives, else the first the posts give.
+                cited_title=occurrence.get("title") or row["cited_title"],
+                first_capture_title=row["first_capture_title"],
+                similarity=row["similarity"],
+                checked_at=row["checked_at"],
+                file=occurrence["file"],
+                line=occurrence["line"],
             )
+        )
     sites: dict[str, SiteRow] = {}
     for row in queries.site_verdicts():
         site = row["site"] or "generic"
@@ -326,7 +334,7 @@ def internal_problems(store: Store) -> list[InternalProblem]:
             continue
         checks = store.queries.history(row["canonical"])
         last = checks[-1] if checks else {}
-        for occurrence in row["occurrences"] or [{"file": "", "line": 0}]:
+        for occurrence in row["occurrences"] or _NOWHERE:
             problems.append(
                 InternalProblem(
                     url=row["canonical"],
