@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import ipaddress
+from urllib.parse import quote
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from linkcheck.scan.canonical import _SIMPLE, _SIMPLE_RELATIVE, _canonicalize, address_refusal, canonicalize, plain
+from linkcheck.scan.canonical import (
+    _PATH_SAFE,
+    _QUERY_SAFE,
+    _SIMPLE,
+    _SIMPLE_RELATIVE,
+    _canonicalize,
+    _encode,
+    _normalize_escapes,
+    address_refusal,
+    canonicalize,
+    plain,
+)
 
 
 def canon(url: str, site_url: str | None = None) -> str:
@@ -306,3 +318,15 @@ def test_site_relative_resolves_against_the_site_origin() -> None:
     assert canon("/a/./b/../c.png?x=1#f", "https://example.com:8443/blog/") == "https://example.com:8443/a/c.png?x=1"
     # a site URL at the root is unchanged by the rule
     assert canon("/images/a.png", "https://example.com") == "https://example.com/images/a.png"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet="aZ09_.-~/:@!$&'()*+,;=%?#[] \"<>^`{|}\\\u00e9\u4e2d", max_size=30),
+        st.text(max_size=20),
+    ),
+    st.sampled_from([_PATH_SAFE, _QUERY_SAFE]),
+)
+def test_encode_skips_quote_only_for_what_quote_leaves(text: str, safe: str) -> None:
+    assert _encode(text, safe) == _normalize_escapes(quote(text, safe=safe))

@@ -238,7 +238,7 @@ def _collect(given: list[Path], site_url: str | None, internal: InternalLinks | 
     total_bytes = 0
     for display in files:
         try:
-            with open(display, "rb") as fh:
+            with open(display, "rb", buffering=0) as fh:  # (one read of the whole file: no buffer needed)
                 data = fh.read()
         except OSError as exc:
             problems.append(FileProblem(display, f"cannot read: {exc.strerror or exc}"))
