@@ -907,7 +907,9 @@ class _Scanner:
         pos = start
         while (m := search(text, pos, end)) is not None:
             mstart = pos = m.start()
-            if mstart >= self._ls_from:  # line_start(), inlined for the usual forward step
+            if mstart == 0 or text[mstart - 1] == "\n":  # the usual: a URL starting its line
+                line_start = self._ls = self._ls_from = mstart  # (line_start()'s cache, as it would set it)
+            elif mstart >= self._ls_from:  # line_start(), inlined for the usual forward step
                 found = text.rfind("\n", self._ls_from, mstart)
                 if found >= 0:
                     self._ls = found + 1
