@@ -32,14 +32,30 @@ _TWO_ALNUM = re.compile(r"[^\W_].*?[^\W_]", re.S)
 # The text of a Markdown link whose destination follows: ``[text](`` (or ``[text](<``) ending the
 # line's text before the destination.
 _LINK_TEXT = re.compile(r"\[([^\[\]]*)\]\(\s*<?$")
-# Below a line (from its "\n"): the next line, or the one after it when the next is blank (group
-# 1: blank too when both are, which is no title). ``[^\S\n]`` is the white space str.strip()
-# removes (re's \s and str.isspace are one set), but the newline: a blank line is one that strips
-# to nothing, as when the post was split into lines.
-_BELOW = r"\n(?:[^\S\n]*+\n)?([^\n]*)"
+# A line that certainly is a clean cited title: cited_title would return it as it is. Its
+# characters are no white space and no zero-width character, single spaces between them (so the
+# cleaning changes nothing), and it passes cited_title's checks: not starting as structure does,
+# at most MAX_TITLE_CHARS long, no "://", not ending as a sentence, two letters or digits. Only a
+# shortcut: a line it refuses goes to cited_title, so it may refuse more than it must, never
+# accept what cited_title would not return unchanged (tests/test_titles.py).
+_CLEAN_CHAR = r"[^\s\u200b\u200c\u200d\u2060\ufeff]"
+_CLEAN_TITLE = (
+    r"(?![#>!|`$<{\[]|[-*+] |---|\*\*\*|===)"  # not starting as structure does (_NOT_A_TITLE_START)
+    rf"(?=[^\n]{{1,{MAX_TITLE_CHARS}}}(?![^\n]))"  # 1 to MAX_TITLE_CHARS characters
+    r"(?![^\n]*://)"  # no URL
+    r"(?=[^\n]*?[^\W_][^\n]*?[^\W_])"  # two letters or digits (_TWO_ALNUM)
+    rf"{_CLEAN_CHAR}++(?: {_CLEAN_CHAR}++)*+"  # nothing to clean
+    r"(?<![。：:，,；;])(?![^\n])"  # not ending as a sentence does (_NOT_A_TITLE_END), at the line's end
+)
+# Below a line (from its "\n"): the next line, or the one after it when the next is blank: group
+# "title" when it certainly is one, else group "line" (blank too when both lines are, which is no
+# title). ``[^\S\n]`` is the white space str.strip() removes (re's \s and str.isspace are one
+# set), but the newline: a blank line is one that strips to nothing, as when the post was split
+# into lines.
+_BELOW = rf"\n(?:[^\S\n]*+\n)?(?:(?P<title>{_CLEAN_TITLE})|(?P<line>[^\n]*))"
 _LINE_BELOW = re.compile(_BELOW)
-# From the end of a URL: the rest of its line blank, then as _LINE_BELOW (group 1 None when the
-# text ends on that line).
+# From the end of a URL: the rest of its line blank, then as _LINE_BELOW (both groups None when
+# the text ends on that line).
 _BLANK_THEN_BELOW = re.compile(rf"[^\S\n]*+(?:{_BELOW}|\Z)")
 
 
@@ -47,13 +63,7 @@ def cited_title(candidate: str) -> str | None:
     """``candidate`` (a link's text, or the line after a URL alone on its line) as a cited title,
     or None when it reads as something else: empty, a URL, a heading, a list item, a quote, code,
     a sentence of the author's, or too long."""
-    if candidate.isprintable() and candidate[:1] != " " and candidate[-1:] != " " and "  " not in candidate:
-        # The usual line, already clean: a printable string has no zero-width character (all are
-        # format characters, Cf) and no white space but ' ' (str.isprintable is False for every
-        # other Zs, Zl, Zp and Cc character), so the cleaning below would return it unchanged.
-        text = candidate
-    else:
-        text = " ".join(INVISIBLE.sub("", candidate).split())
+    text = " ".join(INVISIBLE.sub("", candidate).split())
     if not text or len(text) > MAX_TITLE_CHARS or "://" in text:
         return None
     if text.startswith(_NOT_A_TITLE_START) or text.endswith(_NOT_A_TITLE_END):
@@ -63,21 +73,27 @@ def cited_title(candidate: str) -> str | None:
     return text
 
 
+def _title_of(found: re.Match[str] | None) -> str | None:
+    """The cited title a _LINE_BELOW or _BLANK_THEN_BELOW match finds."""
+    if found is None:
+        return None
+    title, line = found.group("title", "line")
+    if title is not None:
+        return title  # (certainly clean and a title: cited_title would return it as it is)
+    return None if line is None else cited_title(line)
+
+
 def title_below(text: str, line_end: int) -> str | None:
     """The cited title of a URL alone on the line that ends at ``line_end`` (its ``\\n``, or the
     end of ``text``): the first non-blank of the next two lines, if it reads as a title."""
-    found = _LINE_BELOW.match(text, line_end)
-    return None if found is None else cited_title(found.group(1))
+    return _title_of(_LINE_BELOW.match(text, line_end))
 
 
 def title_after(text: str, end: int) -> str | None:
     """The cited title of a URL that starts its line's text and ends at ``end``: when only white
-    space follows it on that line, :func:`title_below`'s, in one match."""
-    found = _BLANK_THEN_BELOW.match(text, end)
-    if found is None:
-        return None  # text after the URL on its line: a sentence, which is not its title
-    following = found.group(1)
-    return None if following is None else cited_title(following)
+    space follows it on that line, :func:`title_below`'s, in one match (none when text follows:
+    a sentence is not its title)."""
+    return _title_of(_BLANK_THEN_BELOW.match(text, end))
 
 
 def link_title(before: str) -> str | None:
