@@ -11,9 +11,8 @@ repository). In one run it
    ``/`` for an empty path, no fragment; lychee skips code blocks and site-relative links, so
    those of ours are left out), with examples of URLs only one side has;
 4. breaks our time down (bare interpreter, imports of the scan and of the CLI, the command on an
-   empty folder -- typer building the commands and checking values with pydantic --, collect, JSON
-   encoding) so it is clear where it
-   goes.
+   empty folder -- the scan command's module loaded and built by typer, its values checked with
+   pydantic --, collect, JSON encoding) so it is clear where it goes.
 
 Each child command runs once to warm the page cache and byte-code cache, then ``--repeat`` rounds
 (default 5) run every command once in turn (ours, lychee, the floor), so a slow spell of the machine
@@ -256,8 +255,8 @@ def main() -> int:
     imp_collect = python_cpu("import linkcheck.scan.collect, orjson", args.repeat)
     imp_cli = python_cpu("import linkcheck.scan.collect, linkcheck.cli", args.repeat)
     with tempfile.TemporaryDirectory() as empty:
-        # The command with nothing to scan: typer building the commands and checking the values
-        # (typer >= 0.2x does that with pydantic), the config, the output: the CLI's fixed cost.
+        # The command with nothing to scan: its module loaded, typer building it and checking the
+        # values (typer >= 0.2x does that with pydantic), the config, the output: the CLI's fixed cost.
         empty_scan = measure([sys.executable, "-m", "linkcheck", "scan", empty, "-f", "json"], args.repeat).cpu
     typer_base = python_cpu("import typer", args.repeat)
     pydantic = python_cpu(_PYDANTIC_OF_TYPER, args.repeat) - typer_base
@@ -308,10 +307,10 @@ def main() -> int:
     print("\nwhere our CPU goes (child processes; in-process phases best of runs)")
     print(f"  python start-up              {bare:.3f} s")
     print(f"  + imports of the scan        {imp_collect - bare:.3f} s  (linkcheck.scan.collect, orjson)")
-    print(f"  + imports of the CLI         {imp_cli - imp_collect:.3f} s  (linkcheck.cli: typer, rich, commands)")
+    print(f"  + imports of the CLI         {imp_cli - imp_collect:.3f} s  (linkcheck.cli: typer, the command group)")
     print(
-        f"  + the command itself         {empty_scan - imp_cli:.3f} s  (`scan EMPTY -f json`: commands built, "
-        f"values checked, config; of which pydantic for typer's value checks {pydantic:.3f} s)"
+        f"  + the command itself         {empty_scan - imp_cli:.3f} s  (`scan EMPTY -f json`: its module loaded, "
+        f"built, values checked, config; of which pydantic for typer's value checks {pydantic:.3f} s)"
     )
     print(f"  = the scan of an empty folder  {empty_scan:.3f} s")
     print(f"  + collect() (read+extract+canonicalise)  {phases['collect']:.3f} s")

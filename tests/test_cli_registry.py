@@ -1,35 +1,142 @@
-"""The CLI at a glance: `linkcheck.cli.COMMANDS` is every command the app has, each the function
-of the module it names; the command modules stay light enough for `linkcheck scan`; one function,
-`settings_for`, turns flags and the config file into every job's settings."""
+"""The CLI at a glance: `linkcheck.cli.COMMANDS` is every command the app has, each a function of
+the module it names, loaded only when that command runs (or `--help` lists them all), and built
+exactly as registering them all on the app would; the command modules stay light enough for
+`linkcheck scan`; one function, `settings_for`, turns flags and the config file into every job's
+settings."""
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
+from importlib import import_module
 from pathlib import Path
 
 import pytest
 import typer
 import typer.main
+from typer.testing import CliRunner
 
 from linkcheck.cli import COMMANDS, app
 from linkcheck.cli.settings import ArchiveFlags, CheckFlags, ReadFlags, ScanFlags, settings_for
 
 REPO = Path(__file__).resolve().parent.parent
+COMMAND_MODULES = sorted({target.partition(":")[0] for _, target in COMMANDS})
+
+
+def _function(target: str):
+    module, _, name = target.partition(":")
+    return getattr(import_module(module), name)
 
 
 def test_commands_lists_every_command_of_the_app_in_order() -> None:
     group = typer.main.get_command(app)
-    registered = list(group.commands)  # type: ignore[attr-defined]
-    assert registered == [name for name, _ in COMMANDS]
-    assert [(info.name, info.callback) for info in app.registered_commands] == list(COMMANDS)
-    for name, function in COMMANDS:
-        assert function.__module__.startswith("linkcheck.cli."), name
+    names = [name for name, _ in COMMANDS]
+    with group.make_context("linkcheck", ["scan"]) as ctx:
+        assert group.list_commands(ctx) == names  # type: ignore[attr-defined]
+        assert group.get_command(ctx, "frob") is None  # type: ignore[attr-defined]
+    for name, target in COMMANDS:
+        assert target.startswith("linkcheck.cli."), name
+        assert callable(_function(target)), name
     help_text = subprocess.run(
         [sys.executable, "-m", "linkcheck", "--help"], capture_output=True, text=True, timeout=60, check=True
     ).stdout
     listed = [line.split()[0] for line in help_text.split("Commands:", 1)[1].splitlines() if line.strip()]
-    assert listed == registered
+    assert listed == names
+
+
+def _eager_app() -> typer.Typer:
+    """The app as it was before commands were loaded lazily: every command registered on it."""
+    eager = typer.Typer(
+        name="linkcheck", help=app.info.help, no_args_is_help=True, add_completion=False, rich_markup_mode=None
+    )
+    for name, target in COMMANDS:
+        eager.command(name)(_function(target))
+    return eager
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--help"],
+        *([name, "--help"] for name, _ in COMMANDS),
+        ["frob"],  # no such command
+        ["scna"],  # … did you mean 'scan'?
+        ["--nope"],
+        ["scan", "-f", "xml"],  # typer's value checks: one line, exit 2
+        ["scan", "--nope"],
+        ["check", "--timeout", "abc"],
+        ["history"],  # a missing argument
+    ],
+    ids=lambda args: " ".join(args) or "(none)",
+)
+def test_lazy_commands_say_what_eager_ones_said(args: list[str]) -> None:
+    """Help, usage and usage errors are the same, to the byte and exit code, as when every command
+    was registered on the app (typer building them all)."""
+    runner = CliRunner()
+    lazy = runner.invoke(app, args, prog_name="linkcheck", terminal_width=100)
+    eager = runner.invoke(_eager_app(), args, prog_name="linkcheck", terminal_width=100)
+    assert (lazy.exit_code, lazy.stdout, lazy.stderr) == (eager.exit_code, eager.stdout, eager.stderr)
+    assert lazy.exit_code in (0, 2)
+    assert "Traceback" not in lazy.output
+
+
+# Run in a fresh interpreter: the command, then the command modules (and rich's) it loaded.
+_LOADED_MODULES = (
+    "import sys\n"
+    "from linkcheck.cli import app\n"
+    "code = app(sys.argv[1:], prog_name='linkcheck', standalone_mode=False)\n"
+    "print(' '.join(sorted(m for m in sys.modules if m.startswith(('linkcheck.cli.', 'rich')))), file=sys.stderr)\n"
+)
+
+
+@functools.cache
+def _typers_own_modules() -> frozenset[str]:
+    code = "import sys, typer, typer.main\nprint(' '.join(sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    return frozenset(done.stdout.split())
+
+
+def _rich_beyond_typers(loaded: set[str]) -> list[str]:
+    """rich modules loaded, less those importing typer loads by itself (typer < 0.2x imports rich)."""
+    return sorted(m for m in loaded if m.split(".")[0] == "rich" and m not in _typers_own_modules())
+
+
+@pytest.mark.parametrize("name", [name for name, _ in COMMANDS])
+def test_a_command_loads_its_own_module_only(name: str) -> None:
+    """`linkcheck CMD --help` imports CMD's module and no other command's, and no rich: the command
+    modules import rich where they print with it."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED_MODULES, name, "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"Usage: linkcheck {name} " in done.stdout
+    loaded = set(done.stderr.split())
+    own = dict(COMMANDS)[name].partition(":")[0]
+    assert own in loaded
+    assert [m for m in COMMAND_MODULES if m in loaded and m != own] == []
+    assert _rich_beyond_typers(loaded) == []
+
+
+def test_help_alone_loads_every_command_module() -> None:
+    """`linkcheck --help` lists every command with its help, so it is the one that loads them all
+    (and the check above could not pass by accident with modules never loaded) — and still no rich."""
+    done = subprocess.run([sys.executable, "-c", _LOADED_MODULES, "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stderr.split())
+    assert set(COMMAND_MODULES) <= loaded
+    assert _rich_beyond_typers(loaded) == []
+
+
+def test_a_table_loads_rich() -> None:
+    """(What the two tests above would miss if rich were never loaded at all: a table is printed
+    with it.)"""
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED_MODULES, "scan", str(REPO / "posts")], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "rich.table" in done.stderr.split()
 
 
 def test_scan_loads_no_transport_store_or_archive(tmp_path: Path) -> None:

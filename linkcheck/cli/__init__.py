@@ -1,13 +1,17 @@
 """The command line: thin glue over the library. Only this layer knows about terminals.
 
-Every command, and the module it lives in, is listed in :data:`COMMANDS` at the end of this file:
-the whole CLI at a glance. Each command turns its flags and the config file into settings with
-:func:`linkcheck.cli.settings.settings_for` (one function for every command), calls the library,
-and formats what comes back. :mod:`linkcheck.cli.common` has what they share (the consoles, the
-one way to fail, the options several take).
+Every command is listed in :data:`COMMANDS` at the end of this file, with the module and function
+that implement it: the whole CLI at a glance. Each command turns its flags and the config file
+into settings with :func:`linkcheck.cli.settings.settings_for` (one function for every command),
+calls the library, and formats what comes back. :mod:`linkcheck.cli.common` has what they share
+(the consoles, the one way to fail, the options several take).
 
-The command modules import typer and rich only; each imports the stage it runs inside its
-function, so ``linkcheck scan`` never loads aiohttp, SQLite or the archive.
+A command costs only what it needs: :class:`LinkcheckGroup` imports the module of the command
+invoked, and only that one, and builds only its typer command (click's "lazily loading
+subcommands"); ``--help`` alone builds them all, for their one-line help. The command modules
+import typer and rich at most; each imports the stage it runs inside its function, and ``scan``
+imports rich for its table only, so ``linkcheck scan -f json`` loads no rich, aiohttp, SQLite or
+archive, and no other command's module.
 """
 
 from __future__ import annotations
@@ -15,16 +19,24 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Iterator, Mapping
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 import typer
 import typer.core
+import typer.main
 from typer.core import TyperGroup
 
-from linkcheck.cli import archive, check, db, fix, publish, scan
-from linkcheck.cli.common import EXIT_CODE_IF_READER_LEAVES, console, err_console, fail
+from linkcheck.cli import common
+from linkcheck.cli.common import EXIT_CODE_IF_READER_LEAVES, fail
 from linkcheck.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    console: Console  # linkcheck.cli.common's, made on first use (see __getattr__)
+    err_console: Console
 
 # The click that typer runs on: its own copy since typer 0.2x, the click package before. Its usage
 # errors, exits and aborts are typer's to report (exit 2 naming the option, …), not failures.
@@ -48,6 +60,18 @@ class LinkcheckGroup(TyperGroup):
       naming the exception (``LINKCHECK_TRACEBACK=1`` shows the traceback instead).
     """
 
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        # Every command by name, each built when first looked up (typer reads `commands` too: the
+        # names for "Did you mean 'scan'?").
+        self.commands = _Commands()  # type: ignore[assignment]
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return list(self.commands)  # the names, in COMMANDS' order; nothing imported
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
+        return self.commands.get(cmd_name)  # that command's module only
+
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             result = super().invoke(ctx)
@@ -57,7 +81,7 @@ class LinkcheckGroup(TyperGroup):
             _flush_stdout(ctx)
             raise
         except KeyboardInterrupt:
-            err_console.print("[yellow]interrupted[/]")
+            common.err_console.print("[yellow]interrupted[/]")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
         except OSError as exc:
             if exc.errno == errno.EPIPE:
@@ -95,6 +119,44 @@ def _reader_went_away(ctx: typer.Context) -> typer.Exit:
     return typer.Exit(int(ctx.meta.get(EXIT_CODE_IF_READER_LEAVES, ExitCode.OK)))
 
 
+class _Commands(Mapping[str, Any]):
+    """The commands of :data:`COMMANDS` by name; a command's module is imported, and its typer
+    command built, when it is first looked up — by name, so one run builds one command."""
+
+    def __init__(self) -> None:
+        self._targets = dict(COMMANDS)
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        command = self._built.get(name)
+        if command is None:
+            command = self._built[name] = _build(name, self._targets[name])
+        return command
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._targets  # (Mapping's would build the command to answer)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._targets)
+
+    def __len__(self) -> int:
+        return len(self._targets)
+
+
+def _build(name: str, target: str) -> Any:
+    """The click command of one entry of :data:`COMMANDS`, built by typer as the app would build
+    it (same help, parameters, markup mode and tracebacks): the function registered alone on a
+    Typer of its own, and ``typer.main.get_command`` of that."""
+    module, _, function = target.partition(":")
+    one = typer.Typer(
+        add_completion=False,
+        rich_markup_mode=app.rich_markup_mode,
+        pretty_exceptions_short=app.pretty_exceptions_short,
+    )
+    one.command(name)(getattr(import_module(module), function))
+    return typer.main.get_command(one)
+
+
 app = typer.Typer(
     name="linkcheck",
     cls=LinkcheckGroup,
@@ -104,24 +166,38 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-# Every command: (name, function). In the README's order, which is the pipeline's: find the links,
-# check them, archive and read the archive, then what the history database says.
-COMMANDS: tuple[tuple[str, Callable[..., None]], ...] = (
-    ("scan", scan.scan),  # cli/scan.py
-    ("check", check.check),  # cli/check.py: the nightly job
-    ("archive", archive.archive),  # cli/archive.py: captures without a check run
-    ("show", archive.show),  # cli/archive.py
-    ("export", archive.export),  # cli/archive.py
-    ("publish", publish.publish),  # cli/publish.py: readable copies into the blog's tree
-    ("fix", fix.fix),  # cli/fix.py: the edits the history proposes for the posts
-    ("report", check.report),  # cli/check.py: the morning report, as `check` prints it
-    ("dead", db.dead),  # cli/db.py: reads the history database
-    ("history", db.history),  # cli/db.py
-    ("status", db.status),  # cli/db.py
-    ("demo", check.demo),  # cli/check.py: `check` against a simulated web
+
+@app.callback()
+def _linkcheck() -> None:
+    # linkcheck takes no options of its own. typer makes a group (here LinkcheckGroup, which
+    # supplies the commands) of an app with a callback; registering the commands on the app
+    # instead would import every command module to build them all.
+    pass
+
+
+# Every command: name → "module:function". In the README's order, which is the pipeline's: find the
+# links, check them, archive and read the archive, then what the history database says.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("scan", "linkcheck.cli.scan:scan"),
+    ("check", "linkcheck.cli.check:check"),  # the nightly job
+    ("archive", "linkcheck.cli.archive:archive"),  # captures without a check run
+    ("show", "linkcheck.cli.archive:show"),
+    ("export", "linkcheck.cli.archive:export"),
+    ("publish", "linkcheck.cli.publish:publish"),  # readable copies into the blog's tree
+    ("fix", "linkcheck.cli.fix:fix"),  # the edits the history proposes for the posts
+    ("report", "linkcheck.cli.check:report"),  # the morning report, as `check` prints it
+    ("dead", "linkcheck.cli.db:dead"),  # the db commands read the history database
+    ("history", "linkcheck.cli.db:history"),
+    ("status", "linkcheck.cli.db:status"),
+    ("demo", "linkcheck.cli.check:demo"),  # `check` against a simulated web
 )
-for _name, _command in COMMANDS:
-    app.command(_name)(_command)
+
+
+def __getattr__(name: str) -> Any:
+    # `from linkcheck.cli import console`: the consoles of linkcheck.cli.common, made on first use.
+    if name in ("console", "err_console"):
+        return getattr(common, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:

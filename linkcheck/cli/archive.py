@@ -13,20 +13,18 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
+from linkcheck.cli import common
 from linkcheck.cli.common import (
     ConfigOpt,
     DbOpt,
+    TextOrJson,
     WarcDirOpt,
-    console,
     emit_json,
-    err_console,
     escape,
     fail,
     install_stop_handlers,
@@ -34,11 +32,6 @@ from linkcheck.cli.common import (
 )
 from linkcheck.cli.settings import ArchiveFlags, ReadFlags, settings_for, unwritable
 from linkcheck.exitcodes import ExitCode
-
-
-class TextOrJson(StrEnum):
-    text = "text"
-    json = "json"
 
 
 def _size(n: int) -> str:
@@ -112,7 +105,7 @@ def archive(
         )
     )  # fmt: skip
 
-    progress = RunProgress(err_console, quiet=output_format is TextOrJson.json)
+    progress = RunProgress(common.err_console, quiet=output_format is TextOrJson.json)
 
     async def run(store):
         stop = asyncio.Event()
@@ -139,7 +132,7 @@ def archive(
     except LockHeldError as exc:
         raise fail(str(exc), ExitCode.LOCKED) from None
     except KeyboardInterrupt:
-        err_console.print("[yellow]interrupted:[/] finished captures are kept.")
+        common.err_console.print("[yellow]interrupted:[/] finished captures are kept.")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except OSError as exc:  # a read-only or full state directory …
         where = f"{exc.filename}: " if exc.filename else ""
@@ -151,19 +144,21 @@ def archive(
     if summary.status == "error":
         raise fail(f"the archive stage stopped: {summary.error}; finished captures are kept")
     if summary.status == "stopped":
-        err_console.print("[yellow]interrupted:[/] finished captures are kept.")
+        common.err_console.print("[yellow]interrupted:[/] finished captures are kept.")
         raise typer.Exit(int(ExitCode.INTERRUPTED))
 
 
 def _print_archive_report(summary, directory: Path) -> None:
+    from rich.table import Table
+
     for repair in summary.repaired:
         what = "removed (nothing complete)" if repair.removed else f"cut {repair.cut_bytes:,} bytes and closed"
-        err_console.print(
+        common.err_console.print(
             f"[yellow]repaired[/] {repair.name}.open from an interrupted run: {what}",
             highlight=False,
             soft_wrap=True,
         )
-    console.print(
+    common.console.print(
         f"[bold]Archive[/] {summary.status}: {summary.attempted} of {summary.pending_total} pending pages in "
         f"{summary.elapsed_s:.1f}s — [green]{summary.captured} captured[/], {summary.unchanged} unchanged, "
         f"{summary.skipped} not alive now (recorded as checks), [magenta]{summary.failed} failed[/]; "
@@ -180,7 +175,7 @@ def _print_archive_report(summary, directory: Path) -> None:
     table.add_column("URL", overflow="fold")
     for page in notable:
         table.add_row(page.outcome, escape(page.reason), escape(page.url))
-    console.print(table)
+    common.console.print(table)
 
 
 # ---- show ------------------------------------------------------------------------------------
@@ -240,7 +235,7 @@ def show(
         _write_readable(row, directory, db, html, open_it)
         return
     if raw:
-        err_console.print(when, highlight=False, markup=False, soft_wrap=True)
+        common.err_console.print(when, highlight=False, markup=False, soft_wrap=True)
         sys.stdout.buffer.write(stored.body)
         sys.stdout.buffer.flush()
         return
@@ -316,7 +311,7 @@ def _write_readable(row: dict, directory: Path, db: Path, target: Path | None, o
         target.write_text(made.html, encoding="utf-8")
     except OSError as exc:
         raise fail(f"--html {target}: {exc.strerror or exc}", ExitCode.USAGE) from None
-    console.print(
+    common.console.print(
         f"Wrote {escape(str(target))}: {escape(made.title or row['url'])} — text and {made.images_inlined} of "
         f"{made.images} image(s), from the capture of {(row.get('original') or row)['warc_date']}; "
         "it makes no request to any site.",
@@ -324,9 +319,9 @@ def _write_readable(row: dict, directory: Path, db: Path, target: Path | None, o
         soft_wrap=True,
     )
     if not made.complete:
-        err_console.print(f"[yellow]warning:[/] incomplete copy: {escape(made.note)}", highlight=False)
+        common.err_console.print(f"[yellow]warning:[/] incomplete copy: {escape(made.note)}", highlight=False)
     elif made.images_inlined < made.images:
-        err_console.print(
+        common.err_console.print(
             f"[yellow]warning:[/] {made.images - made.images_inlined} image(s) are not in the archive", highlight=False
         )
     if open_it:
@@ -375,12 +370,12 @@ def export(
         except OSError as exc:  # an unwritable folder or file, a full disk …
             raise fail(f"--wacz {wacz}: {exc.strerror or exc}") from None
     for name in result["skipped_open"]:
-        err_console.print(
+        common.err_console.print(
             f"[yellow]warning:[/] {name} is still being written (or a run was killed); not exported — "
             "the next `linkcheck archive`/`check` closes it",
             highlight=False,
         )
-    console.print(
+    common.console.print(
         f"Wrote {escape(str(wacz))}: {len(result['files'])} WARC file(s), {result['pages']} page(s), "
         f"{result['readable']} readable cop{'y' if result['readable'] == 1 else 'ies'}. "
         "Open it at https://replayweb.page (runs in the browser; nothing is uploaded).",

@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from linkcheck.cli import common
 from linkcheck.cli.common import (
     EXIT_CODE_IF_READER_LEAVES,
     VERDICT_STYLE,
@@ -21,8 +20,6 @@ from linkcheck.cli.common import (
     PathsArg,
     RootOpt,
     SiteUrlOpt,
-    console,
-    err_console,
     escape,
     fail,
     install_stop_handlers,
@@ -33,6 +30,8 @@ from linkcheck.cli.settings import CheckFlags, ReadFlags, settings_for
 from linkcheck.exitcodes import ExitCode
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from linkcheck.report import Report
     from linkcheck.run.job import JobResult
     from linkcheck.scan.collect import ScanResult
@@ -150,7 +149,7 @@ def check(
         )
     )  # fmt: skip
     options = settings.job
-    progress = RunProgress(err_console, quiet=quiet or output_format is CheckFormat.json)
+    progress = RunProgress(common.err_console, quiet=quiet or output_format is CheckFormat.json)
 
     async def run() -> JobResult:
         stop = asyncio.Event()
@@ -171,7 +170,7 @@ def check(
     except LockHeldError as exc:
         raise fail(str(exc), ExitCode.LOCKED) from None
     except KeyboardInterrupt:
-        err_console.print("[yellow]interrupted:[/] finished checks are kept.")
+        common.err_console.print("[yellow]interrupted:[/] finished checks are kept.")
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except OSError as exc:  # a read-only or full state directory, a vanished file …
         where = f"{exc.filename}: " if exc.filename else ""
@@ -185,7 +184,7 @@ def check(
         write_json_list(r.to_dict() for r in job.results)
     else:
         _print_run(job, quiet=quiet)
-        _print_report(console, _report_for(options.db, job.run_id), quiet=quiet)
+        _print_report(common.console, _report_for(options.db, job.run_id), quiet=quiet)
     raise typer.Exit(int(code))
 
 
@@ -195,12 +194,12 @@ def exit_code_for(job: JobResult) -> ExitCode:
 
     status = job.summary.status
     if status is RunStatus.OFFLINE:
-        err_console.print(
+        common.err_console.print(
             "[bold yellow]offline:[/] the network is unreachable (canaries failed); nothing was marked dead."
         )
         return ExitCode.OFFLINE
     if status is RunStatus.INTERRUPTED:
-        err_console.print("[yellow]interrupted:[/] finished checks are kept; the next run carries on.")
+        common.err_console.print("[yellow]interrupted:[/] finished checks are kept; the next run carries on.")
         return ExitCode.INTERRUPTED
     return ExitCode.NEW_DEAD if job.newly_dead else ExitCode.OK
 
@@ -220,14 +219,16 @@ def _report_for(db: Path, run_id: int | None) -> Report:
 
 def _print_run(job: JobResult, *, quiet: bool) -> None:
     """This run's own problems (the report shows the history-wide picture)."""
+    from rich.table import Table
+
     archived = job.archive
     if archived is not None:
         if archived.status == "error":
-            err_console.print(
+            common.err_console.print(
                 f"[yellow]warning:[/] the archive stage stopped: {escape(str(archived.error))}", highlight=False
             )
         elif archived.attempted or not quiet:
-            err_console.print(
+            common.err_console.print(
                 f"archived {archived.captured} page(s), {archived.unchanged} unchanged, {archived.failed} failed "
                 f"({archived.from_checks} from their check's own answer; {archived.requisites} images; "
                 f"{archived.pending_total - archived.attempted} still pending)",
@@ -250,12 +251,14 @@ def _print_run(job: JobResult, *, quiet: bool) -> None:
             escape(r.link.url),
             escape(f"{first.file}:{first.line}"),
         )
-    console.print(table)
+    common.console.print(table)
     if len(problems) > 50:
-        console.print(f"… and {len(problems) - 50} more (`--format json` lists all)")
+        common.console.print(f"… and {len(problems) - 50} more (`--format json` lists all)")
 
 
 def _print_report(out: Console, report: Report, *, quiet: bool = False) -> None:
+    from rich.table import Table
+
     from linkcheck.report import archive_lines, browser_line, headline
 
     # Report text quotes URLs, post paths and install hints ("linkcheck[browser]"): escaped, so
@@ -399,10 +402,12 @@ def report(
     data = _report_for(settings_for(ReadFlags(config=config_file, db=db)).db, run_id)
     if output_format is ReportFormat.table:
         if output is None:
-            _print_report(console, data)
+            _print_report(common.console, data)
             return
         try:
             with output.open("w", encoding="utf-8") as handle:
+                from rich.console import Console
+
                 _print_report(Console(file=handle, width=120, color_system=None), data)
         except OSError as exc:
             raise fail(f"--output {output}: {exc.strerror}") from None
@@ -455,7 +460,7 @@ def demo(
         bundled_dir = sample_posts_dir()
     except FileNotFoundError as exc:
         bundled_dir = Path("posts")  # nothing to fall back on: a missing posts/ is reported as such
-        err_console.print(f"[yellow]warning:[/] {escape(str(exc))}", highlight=False)
+        common.err_console.print(f"[yellow]warning:[/] {escape(str(exc))}", highlight=False)
     chosen, bundled = choose_posts(paths, Path.cwd(), bundled_dir)
     try:
         scan = collect(chosen)
@@ -480,6 +485,8 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
     """The demo's nights against the simulated web, into ``state``; prints what it shows."""
     from datetime import UTC, datetime
 
+    from rich.table import Table
+
     from linkcheck.cli.progress import RunProgress
     from linkcheck.net.resolve import RoutingResolver
     from linkcheck.net.transport import FetchSettings
@@ -489,7 +496,7 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
     from linkcheck.simweb.demo import DEMO_TIMEOUT_S, aliases_for, demo_blog, demo_pacing, plan_scenario, titles_for
 
     if bundled:
-        console.print(
+        common.console.print(
             f"No posts/ here: the demo uses the {scan.files} sample posts bundled with linkcheck "
             f"({escape(str(chosen[0]))}).",
             highlight=False,
@@ -502,7 +509,7 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
         if kept
         else "State: a temporary directory, removed at the end (--keep DIR keeps it)"
     )
-    console.print(
+    common.console.print(
         f"[bold]linkcheck demo[/]: {len(scan.links)} unique URLs in {scan.files} files; "
         f"a simulated web answers for all of them. {where}",
         highlight=False,
@@ -512,7 +519,7 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
     table.add_column("behaves as")
     for assignment in [*assignments, *local_scripted]:
         table.add_row(escape(assignment.url), assignment.description)
-    console.print(table)
+    common.console.print(table)
     hosts = {link.host for link in scan.links if link.checkable}
     start = datetime.now(UTC)
     with serve_in_thread(unknown_hosts="alive", aliases=aliases_for(assignments), titles=titles_for(scan.links)) as web:
@@ -527,8 +534,8 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
         shown_capture: str | None = None  # a page captured by the demo, for `linkcheck show`
         for night in range(nights):
             when = start + timedelta(days=4 * night)
-            console.rule(f"night {night + 1} of {nights} — {when:%Y-%m-%d %H:%M} UTC (simulated clock)")
-            progress = RunProgress(err_console)
+            common.console.rule(f"night {night + 1} of {nights} — {when:%Y-%m-%d %H:%M} UTC (simulated clock)")
+            progress = RunProgress(common.err_console)
 
             async def run(when: datetime = when, progress: RunProgress = progress) -> JobResult:
                 with progress:
@@ -542,16 +549,16 @@ def _run_demo(scan: ScanResult, chosen: list[Path], bundled: bool, state: Path, 
             if job.archive is not None and shown_capture is None:
                 shown_capture = next((p.url for p in job.archive.pages if p.outcome == "captured"), None)
             _print_run(job, quiet=True)  # the archive stage's line (the report shows the checks)
-            _print_report(console, _report_for(options.db, job.run_id), quiet=night + 1 < nights)
+            _print_report(common.console, _report_for(options.db, job.run_id), quiet=night + 1 < nights)
     if not kept:
-        console.print(
+        common.console.print(
             "\nThe demo's state was removed. To look around in it afterwards, keep it: "
             "[bold]linkcheck demo --keep DIR[/], then e.g. [bold]linkcheck dead --db DIR/linkcheck.db[/].",
             highlight=False,
         )
         return
     db = escape(str(options.db))
-    console.print(
+    common.console.print(
         f"\nTry: [bold]linkcheck dead --db {db}[/], "
         f"[bold]linkcheck report --db {db} -f markdown[/], "
         + (f"[bold]linkcheck show --db {db} {escape(shown_capture)}[/], " if shown_capture else "")

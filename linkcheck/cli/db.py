@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
-from linkcheck.cli.common import VERDICT_STYLE, ConfigOpt, DbOpt, console, emit_json, fail, open_store
+from linkcheck.cli import common
+from linkcheck.cli.common import VERDICT_STYLE, ConfigOpt, DbOpt, emit_json, fail, open_store
 from linkcheck.cli.settings import ReadFlags, settings_for
 from linkcheck.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 CHANGE_TITLES = {
     "confirmed_dead": "confirmed dead",
@@ -43,6 +45,8 @@ class TableOrJson(StrEnum):
 
 def _text(value: Any, style: str = "") -> Text:
     """User data (URLs, paths, reasons) as Text, so '[' in a URL is never read as markup."""
+    from rich.text import Text
+
     return Text("" if value is None else str(value), style=style)
 
 
@@ -168,7 +172,7 @@ def dead(
         sys.stdout.write("\n".join(out).rstrip("\n") + "\n")
         return
     if not links:
-        console.print(f"No {state} {noun}. ({rule}.)", highlight=False)
+        common.console.print(f"No {state} {noun}. ({rule}.)", highlight=False)
         return
     if include_unreachable:
         counts = {name: sum(link["state"] == name for link in links) for name in _STATE_STYLE}
@@ -176,6 +180,8 @@ def dead(
         title = f"Dead and unreachable links in {len(grouped)} posts: {found}"
     else:
         title = f"{len(links)} {state} {noun} in {len(grouped)} posts"
+    from rich.table import Table
+
     table = Table(
         title=title,
         caption=rule,
@@ -205,7 +211,7 @@ def dead(
             if show_state:
                 cells.append(_text(link["state"], _STATE_STYLE[link["state"]]))
             table.add_row(*cells, end_section=index == len(rows) - 1)
-    console.print(table)
+    common.console.print(table)
 
 
 _STATE_STYLE = {"confirmed": "bold red", "suspected": "yellow", "unreachable": "bold magenta"}
@@ -261,9 +267,11 @@ def history(
     else:
         lines.append("never checked")
     for line in lines:
-        console.print(line, highlight=False)
+        common.console.print(line, highlight=False)
     if not checks:
         return
+    from rich.table import Table
+
     table = Table(title=f"{len(checks)} checks", title_justify="left")
     for name, justify in (
         ("checked at", "left"), ("run", "right"), ("verdict", "left"), ("reason", "left"), ("via", "left"),
@@ -283,7 +291,7 @@ def history(
             _text(detail),
             _text(check["change"], "bold"),
         )
-    console.print(table)
+    common.console.print(table)
 
 
 def _escape(value: str) -> str:
@@ -341,23 +349,23 @@ def status(
             else f"marked running since {running['started_at']} but pid {running['pid']} is gone — "
             "it was killed; the next run records it as interrupted"
         )
-        console.print(
+        common.console.print(
             f"[bold]Run #{running['id']}[/] {note}; {running_summary['checked']} checks so far.",  # type: ignore[index]
             highlight=False,
         )
     if finished is None:
-        console.print("No finished run yet.", highlight=False)
+        common.console.print("No finished run yet.", highlight=False)
     else:
         assert summary is not None
         verdicts = ", ".join(f"{v} {summary[v]:,}" for v in ("alive", "dead", "blocked", "error", "skipped"))
         took = _duration(finished["started_at"], finished["finished_at"])
-        console.print(
+        common.console.print(
             f"[bold]Last run #{finished['id']}[/]: {finished['status']}, {finished['started_at']} → "
             f"{finished['finished_at']}" + (f" ({took})" if took else ""),
             highlight=False,
         )
-        console.print(f"  checked {summary['checked']:,}: {verdicts}", highlight=False)
-    console.print(
+        common.console.print(f"  checked {summary['checked']:,}: {verdicts}", highlight=False)
+    common.console.print(
         f"[bold]History[/]: {totals['cited_checkable']:,} cited checkable URLs "
         f"({totals['never_checked']:,} never checked); "
         f"[red]{totals['confirmed_dead']:,} confirmed dead[/], {totals['suspected_dead']:,} suspected, "
@@ -368,8 +376,12 @@ def status(
     if finished is None:
         return
     if not any(changes.values()):
-        console.print(f"No changes in run #{finished['id']} (against each URL's previous check).", highlight=False)
+        common.console.print(
+            f"No changes in run #{finished['id']} (against each URL's previous check).", highlight=False
+        )
         return
+    from rich.table import Table
+
     table = Table(title=f"Changes in run #{finished['id']} (against each URL's previous check)", title_justify="left")
     table.add_column("change")
     table.add_column("URL", overflow="fold")
@@ -395,7 +407,7 @@ def status(
                 _text(""),
                 end_section=True,
             )
-    console.print(table)
+    common.console.print(table)
 
 
 __all__ = ["dead", "history", "status"]

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from linkcheck.cli.common import ConfigOpt, DbOpt, PathsArg, WarcDirOpt, err_console, escape, fail, open_store
+from linkcheck.cli import common
+from linkcheck.cli.common import ConfigOpt, DbOpt, PathsArg, WarcDirOpt, escape, fail, open_store
 from linkcheck.exitcodes import ExitCode
 
 if TYPE_CHECKING:
@@ -64,19 +65,19 @@ def fix(
         except TemplateError as exc:
             raise fail(f"config: fix.{exc}") from None
     if plan.unrecorded and len(plan.unrecorded) == len(files):
-        err_console.print(
+        common.err_console.print(
             f"none of the {len(files)} posts has a link in the history database {escape(str(db_path))} "
             "(never checked, or checked under another path): `linkcheck check` them first",
             highlight=False,
             soft_wrap=True,
         )
     for skipped in plan.skipped:
-        err_console.print(
+        common.err_console.print(
             f"[yellow]skipped[/] {escape(skipped.path)}: {escape(skipped.message)}", highlight=False, soft_wrap=True
         )
     for file in plan.files:
         for note in file.notes:
-            err_console.print(f"[dim]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
+            common.err_console.print(f"[dim]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
     changed = plan.changed
     if not write:
         for file in changed:
@@ -87,7 +88,7 @@ def fix(
     proposals = plan.proposals
     for proposal in proposals:
         change = f"→ {proposal.replacement}" if proposal.replacement else f"+ {(proposal.added or '').strip()}"
-        err_console.print(
+        common.err_console.print(
             f"{escape(proposal.file)}:{proposal.line}:{proposal.column} {proposal.reason} {escape(proposal.url)} "
             f"{escape(change)}" + (f" ({escape(proposal.detail)})" if proposal.detail else ""),
             highlight=False,
@@ -99,11 +100,11 @@ def fix(
             by_reason[proposal.reason] = by_reason.get(proposal.reason, 0) + 1
         what = ", ".join(f"{n} {reason.removeprefix('fix:')}" for reason, n in sorted(by_reason.items()))
         verb = "written to" if write else "proposed in"
-        err_console.print(
+        common.err_console.print(
             f"{len(proposals)} edits {verb} {len(changed)} posts ({what})", highlight=False, soft_wrap=True
         )
     else:
-        err_console.print("nothing to propose", highlight=False)
+        common.err_console.print("nothing to propose", highlight=False)
     if proposals and not write:
         raise typer.Exit(int(ExitCode.CHANGES_PROPOSED))
 

@@ -15,8 +15,17 @@ from typing import Annotated
 
 import typer
 
-from linkcheck.cli.archive import TextOrJson
-from linkcheck.cli.common import ConfigOpt, DbOpt, WarcDirOpt, console, emit_json, err_console, escape, fail, open_store
+from linkcheck.cli import common
+from linkcheck.cli.common import (
+    ConfigOpt,
+    DbOpt,
+    TextOrJson,
+    WarcDirOpt,
+    emit_json,
+    escape,
+    fail,
+    open_store,
+)
 from linkcheck.cli.settings import PublishFlags, settings_for, unwritable
 from linkcheck.exitcodes import ExitCode
 
@@ -94,7 +103,7 @@ def _print_result(result, everything: bool) -> None:
 
     what = "archived articles with a readable copy" if everything else "dead links with a readable copy"
     if not result.selected and not result.index:
-        console.print(f"Nothing to publish: no {what}.", highlight=False, soft_wrap=True)
+        common.console.print(f"Nothing to publish: no {what}.", highlight=False, soft_wrap=True)
     else:
         counts = ", ".join(
             f"{result.count(state)} {state.value}"
@@ -102,7 +111,7 @@ def _print_result(result, everything: bool) -> None:
             if result.count(state)
         )
         index = f"{result.folder}/index.html {result.index.value}" if result.index else "no index"
-        console.print(
+        common.console.print(
             f"Published {result.selected} {what} into {escape(str(result.root))}/{escape(result.folder)}/: "
             f"{counts or 'no page written'}; {index}.",
             highlight=False,
@@ -110,33 +119,35 @@ def _print_result(result, everything: bool) -> None:
         )
         for page in result.pages:
             if page.state in (FileState.CREATED, FileState.UPDATED):
-                console.print(
+                common.console.print(
                     f"  {page.state.value:8} {escape(page.path)}  {escape(page.title or page.url)} "
                     f"({page.images_written} of {page.images} image(s))",
                     highlight=False,
                     soft_wrap=True,
                 )
     for path in result.removed:
-        console.print(
+        common.console.print(
             f"  removed  {escape(path)} (written by linkcheck, no longer shown)", highlight=False, soft_wrap=True
         )
     for path, state in result.kept_back:
         why = "changed since linkcheck wrote it" if state is FileState.EDITED else "not written by linkcheck"
-        err_console.print(f"[yellow]warning:[/] {escape(path)}: {why}; left as it is", highlight=False, soft_wrap=True)
+        common.err_console.print(
+            f"[yellow]warning:[/] {escape(path)}: {why}; left as it is", highlight=False, soft_wrap=True
+        )
     for page in result.pages:
         if not page.complete:
-            err_console.print(
+            common.err_console.print(
                 f"[yellow]warning:[/] {escape(page.url)}: incomplete copy: {escape(page.note)}", soft_wrap=True
             )
     if result.without_copy:
-        err_console.print(
+        common.err_console.print(
             f"{len(result.without_copy)} dead link(s) have no readable copy to publish (never archived while "
             "alive, or not an article): `linkcheck dead` lists them.",
             highlight=False,
             soft_wrap=True,
         )
     for url, why in result.failed:
-        err_console.print(
+        common.err_console.print(
             f"[bold red]error:[/] {escape(url)}: not published: {escape(why)}", highlight=False, soft_wrap=True
         )
 

@@ -1,7 +1,7 @@
 """``linkcheck scan``: the URLs of the posts, with where each is cited. Fetches nothing.
 
-Kept light: it runs on every push of the blog, so this module imports typer and rich only, and the
-scanner when the command runs — never the transport, the store or the archive.
+Kept light: it runs on every push of the blog, so this module imports typer only, and the scanner
+(and, for the table, rich) when the command runs — never the transport, the store or the archive.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from linkcheck.cli.common import ConfigOpt, PathsArg, RootOpt, SiteUrlOpt, console, fail, warn_problems
+from linkcheck.cli import common
+from linkcheck.cli.common import ConfigOpt, PathsArg, RootOpt, SiteUrlOpt, fail, warn_problems
 from linkcheck.cli.output import write_json_list
 from linkcheck.cli.settings import ScanFlags, settings_for
 
@@ -53,6 +53,8 @@ def scan(
     if output_format is ScanFormat.json:
         write_json_list(result.links)  # Link dataclasses, encoded as they are
         return
+    from rich.table import Table
+
     table = Table(title=f"{len(result.links)} unique URLs in {result.files} files", title_justify="left")
     table.add_column("URL", overflow="fold")
     table.add_column("count", justify="right")
@@ -66,7 +68,7 @@ def scan(
             f"{first.file}:{first.line}:{first.column}",
             link.skip_reason or "",
         )
-    console.print(table)
+    common.console.print(table)
 
 
 __all__ = ["scan"]
