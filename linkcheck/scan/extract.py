@@ -1,4 +1,6 @@
-r"""Text → URL occurrences, with 1-based line and column (in characters) and the kind of mention.
+r"""Text → URL occurrences, with 1-based line and column (in characters), the kind of mention and
+the title the post gives the cited article (:mod:`linkcheck.scan.titles`: the line below a URL
+alone on its line, a Markdown link's text), found from the offsets the scan already has.
 
 The input is Markdown as a Chinese technical blog writes it (kramdown/GFM flavoured, with HTML
 mixed in), so the hard part is not finding ``http://`` but deciding where a URL *ends* when prose
@@ -907,7 +909,7 @@ class _Scanner:
         pos = start
         while (m := search(text, pos, end)) is not None:
             mstart = pos = m.start()
-            if mstart == 0 or text[mstart - 1] == "\n":  # the usual: a URL starting its line
+            if mstart == 0 or text[mstart - 1] == "\n":  # the usual: a match (a URL) starting its line
                 line_start = self._ls = self._ls_from = mstart  # (line_start()'s cache, as it would set it)
             elif mstart >= self._ls_from:  # line_start(), inlined for the usual forward step
                 found = text.rfind("\n", self._ls_from, mstart)
