@@ -47,16 +47,16 @@ _CLEAN_TITLE = (
     rf"{_CLEAN_CHAR}++(?: {_CLEAN_CHAR}++)*+"  # nothing to clean
     r"(?<![。：:，,；;])(?![^\n])"  # not ending as a sentence does (_NOT_A_TITLE_END), at the line's end
 )
-# Below a line (from its "\n"): the next line, or the one after it when the next is blank: group
-# "title" when it certainly is one, else group "line" (blank too when both lines are, which is no
-# title). ``[^\S\n]`` is the white space str.strip() removes (re's \s and str.isspace are one
-# set), but the newline: a blank line is one that strips to nothing, as when the post was split
-# into lines.
-_BELOW = rf"\n(?:[^\S\n]*+\n)?(?:(?P<title>{_CLEAN_TITLE})|(?P<line>[^\n]*))"
-_LINE_BELOW = re.compile(_BELOW)
-# From the end of a URL: the rest of its line blank, then as _LINE_BELOW (both groups None when
-# the text ends on that line).
-_BLANK_THEN_BELOW = re.compile(rf"[^\S\n]*+(?:{_BELOW}|\Z)")
+# Below a line (from its "\n"): the next line, or the one after it when the next is blank (then
+# blank too when both are, which is no title). ``[^\S\n]`` is the white space str.strip()
+# removes (re's \s and str.isspace are one set), but the newline: a blank line is one that strips
+# to nothing, as when the post was split into lines.
+_NEXT_LINES = r"\n(?:[^\S\n]*+\n)?"
+_LINE_BELOW = re.compile(rf"{_NEXT_LINES}([^\n]*)")
+# From the end of a URL: the rest of its line blank, then the line below as _LINE_BELOW finds it,
+# as group "title" when it certainly is a clean one, else as group "line" (both None when the
+# text ends on the URL's line). (Only this pattern, which nearly every URL meets, has the shortcut.)
+_BLANK_THEN_BELOW = re.compile(rf"[^\S\n]*+(?:{_NEXT_LINES}(?:(?P<title>{_CLEAN_TITLE})|(?P<line>[^\n]*))|\Z)")
 
 
 def cited_title(candidate: str) -> str | None:
@@ -88,16 +88,9 @@ def title_after(text: str, end: int) -> str | None:
 
 def title_below(text: str, line_end: int) -> str | None:
     """The cited title of a URL alone on the line that ends at ``line_end`` (its ``\\n``, or the
-    end of ``text``): the first non-blank of the next two lines, if it reads as a title. (The
-    steps of :func:`title_after`, written out again: that one runs for nearly every URL of the
-    blog, and a helper shared by both cost it a call each time.)"""
+    end of ``text``): the first non-blank of the next two lines, if it reads as a title."""
     found = _LINE_BELOW.match(text, line_end)
-    if found is None:
-        return None
-    title, line = found.group("title", "line")
-    if title is not None or line is None:
-        return title
-    return cited_title(line)
+    return None if found is None else cited_title(found.group(1))
 
 
 def link_title(before: str) -> str | None:
