@@ -167,7 +167,7 @@ def collect(
     # would only re-traverse the growing heap (about a tenth of the scan time on the corpus). The
     # result's objects (a Link, its list and an Occurrence per URL: 82,000 for the corpus) are
     # still traversed once the caller's collector runs again: in `scan -f json` of the corpus its
-    # next young, middle and full collections take 9, 12 and 37 ms. A short-lived caller can
+    # next young, middle and full collections take 10, 13 and 42 ms. A short-lived caller can
     # spare them (gc.freeze() after the scan); a library function must not freeze its caller's heap.
     gc_was_enabled = gc.isenabled()
     gc.disable()
