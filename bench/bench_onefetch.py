@@ -14,17 +14,19 @@ What one run does:
    images each, except one WeChat URL in eight, which answers as a deleted article;
 3. runs the real CLI, ``python -m linkcheck check`` with archiving on (its default) in a fresh
    directory, over HTTPS on loopback with the simulated web's CA; politeness intervals shortened to
-   0.02 s so the run measures requests, not sleeps (per-host concurrency as profiled: WeChat 1);
+   0.02 s so the run measures requests, not sleeps (per-host concurrency as profiled: WeChat 1),
+   and every page that needs a capture archived on both sides (``[archive] max_pages = 0``);
 4. does the same with the code of ``--old`` (default ``c289bcb``, the last commit before the single
    fetch: extracted with ``git archive`` into a temporary directory, run on this interpreter) on the
    same sample and the same simulated web;
 5. prints, side by side: requests to mp.weixin.qq.com per WeChat URL (target ≤ 1.1; the old code
-   fetched each alive page twice), pages archived (must not change), images, checks recorded, and
-   whether every WARC file passes ``warcio check`` and ``cdxj-indexer`` with one index line per
-   ``captures`` row.
+   fetched each alive page twice), pages archived (every page the old code archived must be, and
+   those only the new code archives are named: pages later rules call alive, such as CSDN's user
+   homes since #19), images, checks recorded, and whether every WARC file passes ``warcio check``
+   and ``cdxj-indexer`` with one index line per ``captures`` row and per readable copy (#18).
 
-Exit status: 0 when the new code makes at most 1.1 WeChat requests per WeChat URL, archives as many
-pages as the old code (when it ran) and every WARC file is valid; 1 otherwise.
+Exit status: 0 when the new code makes at most 1.1 WeChat requests per WeChat URL, archives every
+page the old code archived (when it ran) and every WARC file is valid; 1 otherwise.
 """
 
 from __future__ import annotations
@@ -87,7 +89,10 @@ def write_blog(directory: Path, urls: list[str], ca_pem: bytes) -> None:
         f'[hosts."{host}"]\nconcurrency = {profile_for(host).politeness.concurrency}\ninterval = 0.02\n\n'
         for host in hosts
     )
-    (directory / "linkcheck.toml").write_text(f"timeout = 10\nbackoff = 0.1\n\n{tables}", encoding="utf-8")
+    # Every page that needs a capture, on both sides: the old code's default cap (200 a run) would
+    # make "pages archived" a count of the cap rather than of what a single fetch keeps.
+    archive = "[archive]\nmax_pages = 0\n\n"
+    (directory / "linkcheck.toml").write_text(f"timeout = 10\nbackoff = 0.1\n\n{archive}{tables}", encoding="utf-8")
 
 
 def extract_old(revision: str, into: Path) -> Path:
@@ -124,7 +129,12 @@ def run_check(web, directory: Path, code: Path | None) -> dict:
     try:
         pages = dict(db.execute("SELECT u.site, count(*) FROM captures c JOIN urls u ON u.id = c.url_id "
                                 "WHERE c.kind = 'page' GROUP BY u.site").fetchall())  # fmt: skip
+        page_urls = {url for (url,) in db.execute("SELECT u.canonical FROM captures c JOIN urls u ON u.id = c.url_id "
+                                                 "WHERE c.kind = 'page'")}  # fmt: skip
         rows = db.execute("SELECT count(*) FROM captures").fetchone()[0]
+        # A readable copy (issue #18) is a resource record beside its page, indexed like a capture.
+        has_copies = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'readable_copies'").fetchone()
+        readable = db.execute("SELECT count(*) FROM readable_copies").fetchone()[0] if has_copies else 0
         requisites = db.execute("SELECT count(*) FROM captures WHERE kind = 'requisite'").fetchone()[0]
         checks = db.execute("SELECT count(*) FROM checks").fetchone()[0]
         verdicts = dict(db.execute("SELECT verdict, count(*) FROM checks GROUP BY verdict").fetchall())
@@ -137,16 +147,18 @@ def run_check(web, directory: Path, code: Path | None) -> dict:
         "image_requests": by_host["mmbiz.qpic.cn"],
         "requests": len(web.requests),
         "pages": sum(pages.values()),
+        "page_urls": page_urls,
         "wechat_pages": pages.get("weixin", 0),
         "requisites": requisites,
         "checks": checks,
         "verdicts": verdicts,
-        "warc": validate(directory / "state" / "warc", rows),
+        "warc": validate(directory / "state" / "warc", rows, readable),
     }
 
 
-def validate(warc_dir: Path, rows: int) -> str:
-    """'ok' when every WARC file passes warcio check and cdxj-indexer indexes one line per row."""
+def validate(warc_dir: Path, rows: int, readable: int) -> str:
+    """'ok' when every WARC file passes warcio check and cdxj-indexer indexes one line per
+    ``captures`` row and per readable copy (its ``metadata`` record is not indexed)."""
     files = sorted(warc_dir.glob("*.warc.gz"))
     if list(warc_dir.glob("*.open")):
         return "a file was left .open"
@@ -159,9 +171,9 @@ def validate(warc_dir: Path, rows: int) -> str:
         if indexed.returncode != 0:
             return f"cdxj-indexer failed on {path.name}"
         lines += sum(1 for line in indexed.stdout.splitlines() if line.strip())
-    if lines != rows:
-        return f"{lines} index lines for {rows} captures rows"
-    return f"ok ({len(files)} files, {lines} records indexed = captures rows)"
+    if lines != rows + readable:
+        return f"{lines} index lines for {rows} captures rows and {readable} readable copies"
+    return f"ok ({len(files)} files, {lines} records indexed = {rows} captures rows + {readable} readable copies)"
 
 
 def main() -> int:
@@ -193,7 +205,7 @@ def main() -> int:
                 write_blog(old_dir, urls, web.ca_pem())
                 runs[f"old ({args.old})"] = run_check(web, old_dir, code)
         print(f"one fetch per page: {origin}; {len(wechat)} WeChat URLs ({len(aliases)} answer as deleted)")
-        print("  `linkcheck check` with archiving on (defaults: max_pages 200), HTTPS on loopback, intervals 0.02 s")
+        print("  `linkcheck check` with archiving on (every page: max_pages 0), HTTPS on loopback, intervals 0.02 s")
         names = list(runs)
         print(f"  {'':34}" + "".join(f"{name:>18}" for name in names))
         rows = [
@@ -215,9 +227,16 @@ def main() -> int:
         if per_url > TARGET:
             print(f"  MISSED: {per_url:.2f} WeChat requests per WeChat URL (target <= {TARGET})")
             ok = False
-        if len(names) > 1 and runs[names[1]]["pages"] != new["pages"]:
-            print(f"  MISSED: {new['pages']} pages archived, the old code archived {runs[names[1]]['pages']}")
-            ok = False
+        if len(names) > 1:
+            # Every page the old code archived must be archived; pages only the new code archives
+            # are pages later rules call alive (CSDN's user homes and categories since #19).
+            old_pages, new_pages = runs[names[1]]["page_urls"], new["page_urls"]
+            lost, gained = sorted(old_pages - new_pages), sorted(new_pages - old_pages)
+            if gained:
+                print(f"  pages only the new code archived: {len(gained)} ({', '.join(gained[:3])})")
+            if lost:
+                print(f"  MISSED: {len(lost)} pages the old code archived are not archived ({', '.join(lost[:3])})")
+                ok = False
         if any(not runs[name]["warc"].startswith("ok") for name in names):
             ok = False
     finally:

@@ -3,7 +3,9 @@
 Pure: no I/O. Three titles meet here:
 
 * the **cited title**, written in the post beside the URL when it was cited (the link text, or the
-  line after a URL that stands alone on its line: :func:`cited_title`, called by the scan);
+  line after a URL that stands alone on its line: :func:`cited_title`, which the scan's extractor
+  asks as it finds each URL; it lives in :mod:`linkcheck.scan.titles`, so a scan does not import
+  this module);
 * the **first capture's title**, what the archive saw the first time it saved the page;
 * the **page's title now**, read from the body of a check that fetched it (:func:`page_title`:
   ``og:title``, then the site's own title markup from its profile — WeChat's
@@ -37,6 +39,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from linkcheck.scan.titles import INVISIBLE, MAX_TITLE_CHARS, cited_title  # (re-exported: the rule's names)
 from linkcheck.sites import LazyPattern, SiteProfile
 
 # Below this similarity to every reference title, a page's title is a strong mismatch.
@@ -44,28 +47,16 @@ DRIFT_BELOW = 0.3
 # One normalised title containing the other counts as the same title only from this length on
 # (two or three characters are contained in unrelated titles by chance).
 MIN_CONTAINED = 4
-# A cited title longer than this is a paragraph of commentary, not a title.
-MAX_TITLE_CHARS = 160
 
 _OG_TITLE = LazyPattern(r"<meta\b[^>]*?\b(?:property|name)\s*=\s*[\"']og:title[\"'][^>]*>", re.I)
 _CONTENT = LazyPattern(r"\bcontent\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.I)
 _TITLE = LazyPattern(r"<title\b[^>]*>(.*?)</title\s*>", re.I | re.S)
 _TAGS = LazyPattern(r"<[^>]*>")
-# What a cited title cannot start with: a heading, a list item, a quote, an image, a table row,
-# code, math or markup — all commentary or structure, not the cited article's title.
-_NOT_A_TITLE_START = ("#", "- ", "* ", "+ ", ">", "!", "|", "`", "$", "<", "{", "[", "---", "***", "===")
-# ...or end with: a sentence or an introduction ("…如下：") is the author's prose.
-_NOT_A_TITLE_END = ("。", "：", ":", "，", ",", "；", ";")
-# Zero-width characters the blog's titles often carry (copied from WeChat); a regular expression,
-# as str.translate with a table goes through Python for every character (the scan calls this
-# for 23,000 lines).
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
-_TWO_ALNUM = re.compile(r"[^\W_].*?[^\W_]", re.S)
 
 
 def _clean(raw: str) -> str:
     """Markup-free, entity-decoded, whitespace-collapsed text."""
-    text = _INVISIBLE.sub("", html.unescape(_TAGS.compiled.sub("", raw)))
+    text = INVISIBLE.sub("", html.unescape(_TAGS.compiled.sub("", raw)))
     return " ".join(text.split())
 
 
@@ -92,20 +83,6 @@ def page_title(text: str, profile: SiteProfile | None = None) -> str | None:
         if title:
             return title
     return None
-
-
-def cited_title(candidate: str) -> str | None:
-    """``candidate`` (a link's text, or the line after a URL alone on its line) as a cited title,
-    or None when it reads as something else: empty, a URL, a heading, a list item, a quote, code,
-    a sentence of the author's, or too long."""
-    text = " ".join(_INVISIBLE.sub("", candidate).split())
-    if not text or len(text) > MAX_TITLE_CHARS or "://" in text:
-        return None
-    if text.startswith(_NOT_A_TITLE_START) or text.endswith(_NOT_A_TITLE_END):
-        return None
-    if _TWO_ALNUM.search(text) is None:  # fewer than two letters or digits
-        return None
-    return text
 
 
 def normalise(title: str, profile: SiteProfile | None = None) -> str:

@@ -37,7 +37,7 @@ class Occurrence:
     column: int
     kind: LinkKind
     # The cited article's title as the post gives it (the link text, or the line after a URL
-    # alone on its line; :func:`linkcheck.drift.cited_title`), None when it gives none.
+    # alone on its line; :func:`linkcheck.scan.titles.cited_title`), None when it gives none.
     title: str | None = None
 
 

@@ -9,7 +9,6 @@ are verbatim from ``shared/docs/decay-signatures.md`` (sources S1–S20, X1–X2
 from __future__ import annotations
 
 import functools
-import html
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -147,6 +146,8 @@ _SPACE = re.compile(r"\s+")
 
 
 def _element_text(fragment: str) -> str:
+    import html  # (here: a scan imports this table but reads no page; html and its entity table cost ~1.4 ms)
+
     return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
 
 

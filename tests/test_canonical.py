@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import ipaddress
+from urllib.parse import quote
+
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from linkcheck.scan.canonical import _SIMPLE, _SIMPLE_RELATIVE, _canonicalize, canonicalize
+from linkcheck.scan.canonical import (
+    _PATH_SAFE,
+    _QUERY_SAFE,
+    _SIMPLE,
+    _SIMPLE_RELATIVE,
+    _canonicalize,
+    _encode,
+    _normalize_escapes,
+    address_refusal,
+    canonicalize,
+    plain,
+)
 
 
 def canon(url: str, site_url: str | None = None) -> str:
@@ -212,6 +226,68 @@ def test_fast_path_equals_general_path(url: str) -> None:
     )
 
 
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.from_regex(_SIMPLE, fullmatch=True),
+        st.builds(
+            lambda scheme, host, path, frag: f"{scheme}://{host}{path}{frag}",
+            st.sampled_from(["http", "https"]),
+            _HOSTS,
+            st.one_of(st.just(""), _PATH, st.just("/s/"), _PATH.map(lambda p: "/p" + p), _PATH.map(lambda p: p + "/")),
+            st.sampled_from(["", "#rd", "#"]),
+        ),
+    )
+)
+def test_plain_is_canonicalize_and_keeps_a_canonical_url_as_written(url: str) -> None:
+    """The scan's merge asks plain() first: it must say what canonicalize says, or None."""
+    found = plain(url)
+    full = canonicalize(url)
+    if found is None:
+        assert _SIMPLE.fullmatch(url) is None or "localhost" in url
+        return
+    assert found == (full.canonical, full.host, full.profile)
+    assert (full.checkable, full.skip_reason) == (True, None)
+    if found[0] == url:
+        assert found[0] is url  # (the very string: the scan's dictionaries reuse its hash)
+
+
+def _reference_refusal(address: str) -> str | None:
+    """address_refusal as first written: ipaddress asked about every host."""
+    try:
+        ip = ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_multicast:
+        return "multicast"
+    if ip.is_private or ip.is_reserved or ip.is_unspecified:
+        return "private-address"
+    return None
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet="0123456789.:abcdefABCDEFx%[]-z\u0661\u00b9", max_size=45),
+        st.ip_addresses().map(str),
+        st.ip_addresses(v=6).map(lambda ip: f"[{ip}%eth0]"),
+    )
+)
+@example("127.0.0.1")
+@example("::ffff:10.0.0.1")
+@example("[::1]")
+@example("fe80::1%eth0")
+@example("1.2.3.\u0661")
+def test_address_refusal_skips_ipaddress_only_for_names(address: str) -> None:
+    assert address_refusal(address) == _reference_refusal(address)
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.one_of(
@@ -242,3 +318,15 @@ def test_site_relative_resolves_against_the_site_origin() -> None:
     assert canon("/a/./b/../c.png?x=1#f", "https://example.com:8443/blog/") == "https://example.com:8443/a/c.png?x=1"
     # a site URL at the root is unchanged by the rule
     assert canon("/images/a.png", "https://example.com") == "https://example.com/images/a.png"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet="aZ09_.-~/:@!$&'()*+,;=%?#[] \"<>^`{|}\\\u00e9\u4e2d", max_size=30),
+        st.text(max_size=20),
+    ),
+    st.sampled_from([_PATH_SAFE, _QUERY_SAFE]),
+)
+def test_encode_skips_quote_only_for_what_quote_leaves(text: str, safe: str) -> None:
+    assert _encode(text, safe) == _normalize_escapes(quote(text, safe=safe))

@@ -1,4 +1,6 @@
-r"""Text → URL occurrences, with 1-based line and column (in characters) and the kind of mention.
+r"""Text → URL occurrences, with 1-based line and column (in characters), the kind of mention and
+the title the post gives the cited article (:mod:`linkcheck.scan.titles`: the line below a URL
+alone on its line, a Markdown link's text), found from the offsets the scan already has.
 
 The input is Markdown as a Chinese technical blog writes it (kramdown/GFM flavoured, with HTML
 mixed in), so the hard part is not finding ``http://`` but deciding where a URL *ends* when prose
@@ -100,6 +102,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from linkcheck.models import LinkKind, Occurrence
+from linkcheck.scan.titles import link_title, title_after, title_below
 
 # ---------------------------------------------------------------------------------------------
 # Character classes
@@ -316,6 +319,8 @@ _MAYBE_TRIM = _TRAILING | frozenset(")]")
 _TICK_CLOSERS: dict[int, re.Pattern[str]] = {}
 _BARE_KIND = LinkKind.BARE
 _HTML_ATTR = LinkKind.HTML_ATTR
+_AUTOLINK = LinkKind.AUTOLINK
+_MARKDOWN_LINK = LinkKind.MARKDOWN_LINK
 
 
 def _tick_closer(n: int) -> re.Pattern[str]:
@@ -854,8 +859,26 @@ class _Scanner:
         else:
             self.line -= text.count("\n", pos, self.offset)
         self.offset = pos
-        column = pos - self.line_start(pos) + 1
-        self.out.append((url, Occurrence(self.file, self.line, column, kind)))
+        line_start = self.line_start(pos)
+        title = self.title(url, pos, line_start, kind)
+        self.out.append((url, Occurrence(self.file, self.line, pos - line_start + 1, kind, title)))
+
+    def title(self, url: str, pos: int, line_start: int, kind: LinkKind) -> str | None:
+        """The title the post gives ``url``, emitted at ``pos`` on the line starting at ``line_start``
+        (:mod:`linkcheck.scan.titles`): a bare URL or an autolink alone on its line has the next
+        non-blank line's, a Markdown link its text; None for any other."""
+        text = self.text
+        if kind is _MARKDOWN_LINK:
+            return link_title(text[line_start:pos])
+        if kind is not _BARE_KIND and kind is not _AUTOLINK:
+            return None
+        line_end = text.find("\n", pos)
+        if line_end == -1:
+            line_end = len(text)
+        alone = text[line_start:line_end].strip()
+        if alone != url and not (alone[1:-1] == url and alone[0] == "<"):  # (``<url>``: an autolink)
+            return None  # a URL inside a sentence: the sentence is not its title
+        return title_below(text, line_end)
 
     def bare(self, start: int, end: int, kind: LinkKind, pattern: re.Pattern[str] | None = None) -> None:
         """Bare URLs only (code regions; with the prose ``pattern``, attribute values)."""
@@ -886,7 +909,9 @@ class _Scanner:
         pos = start
         while (m := search(text, pos, end)) is not None:
             mstart = pos = m.start()
-            if mstart >= self._ls_from:  # line_start(), inlined for the usual forward step
+            if mstart == 0 or text[mstart - 1] == "\n":  # the usual: a match (a URL) starting its line
+                line_start = self._ls = self._ls_from = mstart  # (line_start()'s cache, as it would set it)
+            elif mstart >= self._ls_from:  # line_start(), inlined for the usual forward step
                 found = text.rfind("\n", self._ls_from, mstart)
                 if found >= 0:
                     self._ls = found + 1
@@ -921,7 +946,11 @@ class _Scanner:
                 if url:
                     self.line += text.count("\n", self.offset, mstart)
                     self.offset = mstart
-                    append((url, Occurrence(file, self.line, mstart - line_start + 1, _BARE_KIND)))
+                    if mstart == line_start:  # the usual: the URL starts its line (no '<' before it)
+                        title = title_after(text, mstart + len(url))
+                    else:
+                        title = self.title(url, mstart, line_start, _BARE_KIND)
+                    append((url, Occurrence(file, self.line, mstart - line_start + 1, _BARE_KIND, title)))
                     pos += len(url)  # what was cut off may hold the next URL
                 else:
                     pos = m.end()
