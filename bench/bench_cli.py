@@ -34,18 +34,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from oldcode import package_at  # (bench/oldcode.py, beside this script)
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "_posts"
 SANDBOX_VARS = ("PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME")
-
-
-def extract_old(revision: str, into: Path) -> Path:
-    """The package as it was at ``revision`` (git archive)."""
-    git = ["git", "-C", str(ROOT), "archive", revision, "linkcheck"]
-    archive = subprocess.run(git, capture_output=True, check=True)
-    into.mkdir(parents=True)
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
-    return into
 
 
 def run_once(args: list[str], code: Path | None, cwd: Path) -> tuple[float, float, int]:
@@ -74,7 +67,7 @@ def main() -> int:
     python = [sys.executable]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        old = extract_old(args.old, work / "old")
+        old = package_at(args.old, work / "old")
         empty = work / "empty"
         empty.mkdir()
         commands = {

@@ -35,6 +35,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from oldcode import package_at  # (bench/oldcode.py, beside this script)
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "_posts"
 SANDBOX_VARS = ("PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME")
@@ -70,15 +72,6 @@ from linkcheck.scan.collect import collect
 kept = [collect([Path(sys.argv[1])]) for _ in range(int(sys.argv[2]))]
 os._exit(0)
 """
-
-
-def extract_old(revision: str, into: Path) -> Path:
-    """The package as it was at ``revision`` (git archive)."""
-    git = ["git", "-C", str(ROOT), "archive", revision, "linkcheck"]
-    archive = subprocess.run(git, capture_output=True, check=True)
-    into.mkdir(parents=True)
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
-    return into
 
 
 def child_env(code: Path) -> dict[str, str]:
@@ -156,7 +149,7 @@ def main() -> int:
     pinned = f"CPU {cpu}" if args.cpu != "any" else "any CPU"
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        sides = {"new": ROOT, "old": extract_old(args.old, work / "old")}
+        sides = {"new": ROOT, "old": package_at(args.old, work / "old")}
         runs: dict[str, list[tuple[float, float, float, int, int, str]]] = {side: [] for side in sides}
         for code in sides.values():  # warm-up: byte-code caches, page cache
             run_child(code, corpus, 1, work)

@@ -44,6 +44,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from oldcode import package_at  # (bench/oldcode.py, beside this script)
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CORPUS = Path("/work/shared/corpus/_posts")
@@ -93,18 +95,6 @@ def write_blog(directory: Path, urls: list[str], ca_pem: bytes) -> None:
     # make "pages archived" a count of the cap rather than of what a single fetch keeps.
     archive = "[archive]\nmax_pages = 0\n\n"
     (directory / "linkcheck.toml").write_text(f"timeout = 10\nbackoff = 0.1\n\n{archive}{tables}", encoding="utf-8")
-
-
-def extract_old(revision: str, into: Path) -> Path:
-    """The package as it was at ``revision`` (git archive), with this checkout's native module."""
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", revision, "linkcheck"], capture_output=True, check=True
-    )
-    into.mkdir(parents=True)
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
-    for native in (ROOT / "linkcheck").glob("_speedups*.so"):  # built from the same C source
-        shutil.copy(native, into / "linkcheck" / native.name)
-    return into
 
 
 def run_check(web, directory: Path, code: Path | None) -> dict:
@@ -200,7 +190,7 @@ def main() -> int:
             write_blog(new_dir, urls, web.ca_pem())
             runs["new"] = run_check(web, new_dir, None)
             if args.old != "none":
-                code = extract_old(args.old, tmp / "old-code")
+                code = package_at(args.old, tmp / "old-code")
                 old_dir = tmp / "old"
                 write_blog(old_dir, urls, web.ca_pem())
                 runs[f"old ({args.old})"] = run_check(web, old_dir, code)

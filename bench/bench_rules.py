@@ -51,6 +51,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from oldcode import package_at  # (bench/oldcode.py, beside this script)
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -344,20 +346,6 @@ def write_workdir(directory: Path, hosts: Iterable[str], ca_pem: bytes, concurre
     )
 
 
-def extract(revision: str, into: Path) -> Path:
-    """The package as it was at ``revision`` (git archive), with this checkout's native modules."""
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", revision, "linkcheck"], capture_output=True, check=True
-    )
-    into.mkdir(parents=True)
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
-    for native in (ROOT / "linkcheck").glob("**/*.so"):
-        target = into / native.relative_to(ROOT)
-        if not target.exists():
-            shutil.copy(native, target)
-    return into
-
-
 def run_check(web, workdir: Path, posts: Path, code: Path | None) -> tuple[dict[str, dict], float]:
     """`linkcheck check` over ``posts`` in ``workdir`` (this checkout's code, or the package under
     ``code``): its JSON objects by canonical URL, and the wall time."""
@@ -593,7 +581,7 @@ def main() -> int:
             write_workdir(new_dir, hosts, web.ca_pem(), args.host_concurrency)
             runs["this code"], walls["this code"] = run_check(web, new_dir, posts, None)
             if args.baseline != "none":
-                code = extract(args.baseline, tmp / "baseline-code")
+                code = package_at(args.baseline, tmp / "baseline-code")
                 base_dir = tmp / "baseline"
                 write_workdir(base_dir, hosts, web.ca_pem(), args.host_concurrency)
                 name = f"baseline {args.baseline}"
