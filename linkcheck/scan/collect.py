@@ -140,11 +140,16 @@ def _walk(paths: Sequence[Path], problems: list[FileProblem]) -> list[str]:
 def walk_posts(paths: Sequence[str | Path]) -> list[str]:
     """The posts a scan of ``paths`` reads, named as it names them (``linkcheck fix`` edits those
     the history recorded). A missing path is :class:`MissingPathError`; unreadable ones are left out."""
+    return _walk(_existing(paths), [])
+
+
+def _existing(paths: Sequence[str | Path]) -> list[Path]:
+    """``paths`` as Paths; :class:`MissingPathError` naming every one that does not exist."""
     given = [Path(p) for p in paths]
     missing = [str(p) for p in given if not os.path.lexists(p)]
     if missing:
         raise MissingPathError(missing)
-    return _walk(given, [])
+    return given
 
 
 def collect(
@@ -159,10 +164,7 @@ def collect(
     A link matching any ``exclude`` regex (as written or canonical) is kept but not checkable:
     ``excluded``. With ``site`` (the blog's source tree), links into the blog are internal links
     keyed as :mod:`linkcheck.scan.internal` says, checked from the tree instead of skipped."""
-    given = [Path(p) for p in paths]
-    missing = [str(p) for p in given if not os.path.lexists(p)]
-    if missing:
-        raise MissingPathError(missing)
+    given = _existing(paths)
 
     # A scan allocates a few objects per URL and none of them form cycles: the cyclic collector
     # would only re-traverse the growing heap (about a tenth of the scan time on the corpus). The
