@@ -173,11 +173,15 @@ def comparable(probe: Answer) -> Answer:
     the set of its 5-character shingles takes 30 to 80 times its size (4,000 Chinese characters:
     8 KB as text, 0.47 MB as a set of shingles, 0.27 MB as a set of their hashes), and a sketch of
     it (MinHash) would move scores near :data:`TEMPLATE_SIMILARITY`, that is, verdicts."""
-    if not (probe.title or probe.text):
-        return probe
-    if host_is_soft(probe) and not probe.redirected and probe.html and says_not_found(probe):
+    if not (probe.title or probe.text) or can_match_a_template(probe):
         return probe
     return replace(probe, title="", text="")
+
+
+def can_match_a_template(probe: Answer) -> bool:
+    """Whether a page can be ``probe``'s template (what :func:`judge` asks of the probe's side): a
+    ``200`` that was not redirected, an HTML page with text, saying "not found"."""
+    return host_is_soft(probe) and not probe.redirected and probe.html and bool(probe.text) and says_not_found(probe)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,9 +218,7 @@ def judge(page: Answer, probe: Answer) -> Match | None:
         # A redirected probe lands on a real page (the home page); a page that looks like it is
         # that page, not a notice: only the landing says anything.
         return None
-    if not (page.html and probe.html and page.text and probe.text):
-        return None
-    if page.title != probe.title or not says_not_found(probe):
+    if not (page.html and page.text) or page.title != probe.title or not can_match_a_template(probe):
         return None
     score = similarity(page.text, probe.text)
     return Match("template", similarity=score) if score >= TEMPLATE_SIMILARITY else None
@@ -253,6 +255,7 @@ __all__ = [
     "Answer",
     "Match",
     "answer",
+    "can_match_a_template",
     "comparable",
     "host_is_soft",
     "judge",
