@@ -12,7 +12,9 @@ repository). In one run it
    those of ours are left out), with examples of URLs only one side has;
 4. breaks our time down (bare interpreter, imports of the scan and of the CLI, the command on an
    empty folder -- the scan command's module loaded and built by typer, its values checked with
-   pydantic --, collect, JSON encoding) so it is clear where it goes.
+   pydantic --, collect, JSON encoding) so it is clear where it goes;
+5. with ``--against REV``, times the ``scan -f json`` of the package at git revision REV in the same
+   rounds (pure Python: a native module it had is not built), beside ours.
 
 Each child command runs once to warm the page cache and byte-code cache, then ``--repeat`` rounds
 (default 5) run every command once in turn (ours, lychee, the floor), so a slow spell of the machine
@@ -41,6 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from oldcode import package_at  # (bench/oldcode.py, beside this script)
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "_posts"
 SUFFIXES = {".md", ".markdown", ".html", ".txt"}
@@ -64,10 +68,16 @@ def child_env() -> dict[str, str]:
 PINNED: list[int] = []  # the CPU this process and every child run on (set from --cpu)
 
 
-def run_once(cmd: list[str]) -> Run:
+# Where a command runs, by the name measure_rounds() knows it as, when not in the repository: for
+# --against, the folder holding another revision's package (`python -m` puts the working directory
+# first on sys.path, ahead of this checkout's editable install).
+CHILD_CWD: dict[str, Path] = {}
+
+
+def run_once(cmd: list[str], cwd: Path = REPO) -> Run:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=REPO, env=child_env(), capture_output=True, check=False)
+    proc = subprocess.run(cmd, cwd=cwd, env=child_env(), capture_output=True, check=False)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -84,13 +94,13 @@ def measure_rounds(cmds: dict[str, list[str]], repeat: int) -> dict[str, tuple[R
     run with the least CPU and the median CPU. A command that fails is not repeated."""
     runs: dict[str, list[Run]] = {}
     for name, cmd in cmds.items():
-        runs[name] = [run_once(cmd)]
+        runs[name] = [run_once(cmd, CHILD_CWD.get(name, REPO))]
     live = [name for name in cmds if runs[name][0].returncode == 0]
     for name in live:
         runs[name] = []
     for _ in range(repeat):
         for name in live:
-            runs[name].append(run_once(cmds[name]))
+            runs[name].append(run_once(cmds[name], CHILD_CWD.get(name, REPO)))
     result = {}
     for name, done in runs.items():
         cpus = sorted(r.cpu for r in done)
@@ -205,6 +215,12 @@ def main() -> int:
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--repeat", type=int, default=5, help="timed rounds (the least-CPU run is kept)")
     parser.add_argument("--cpu", default="last", help="CPU every child is pinned to: a number, 'last' or 'any'")
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="also time `scan -f json` of the package at git revision REV (pure Python: a native module "
+        "it had is not built), in the same rounds",
+    )
     args = parser.parse_args()
     if args.cpu != "any" and hasattr(os, "sched_setaffinity"):
         cpu = max(os.sched_getaffinity(0)) if args.cpu == "last" else int(args.cpu)
@@ -233,7 +249,11 @@ def main() -> int:
     cmds = {"ours": ours_cmd, "floor": [sys.executable, "-c", PYTHON_FLOOR, str(corpus)]}
     if lychee is not None:
         cmds["lychee"] = [lychee, "--dump", str(corpus)]
-    measured = measure_rounds(cmds, args.repeat)
+    with tempfile.TemporaryDirectory() as work:
+        if args.against:
+            CHILD_CWD["against"] = package_at(args.against, Path(work) / "old")
+            cmds["against"] = ours_cmd
+        measured = measure_rounds(cmds, args.repeat)
     ours, ours_median = measured["ours"]
     floor, _ = measured["floor"]
     if ours.returncode != 0:
@@ -282,6 +302,14 @@ def main() -> int:
             f"  (a Python floor — one regex, a dict per occurrence, orjson; no Markdown, CJK or canonical rules — "
             f"{floor.cpu:.3f} s CPU: {floor.cpu / ly.cpu:.2f}x lychee)"
         )
+        if "against" in measured:
+            old, old_median = measured["against"]
+            state = "" if old.returncode == 0 else f", exit code {old.returncode}"
+            print(
+                f"  (`scan -f json` at {args.against}, pure Python: {old.cpu:.3f} s CPU (median {old_median:.3f}"
+                f"{state}): {old.cpu / ly.cpu:.2f}x lychee; {len(old.stdout):,} bytes of JSON against ours "
+                f"{len(ours.stdout):,})"
+            )
 
     # 3. differences
     if lychee_urls is not None:
