@@ -284,12 +284,7 @@ def parse(data: dict[str, Any], where: str) -> Config:
             for host, table in value.items():
                 if not isinstance(table, dict):
                     raise ConfigError(f'{where}: hosts."{host}" must be a table')
-                parsed: dict[str, Any] = {}
-                for sub, sub_value in table.items():
-                    if sub not in HOST_KEYS:
-                        raise ConfigError(f'{where}: unknown key hosts."{host}".{sub} (known: {", ".join(HOST_KEYS)})')
-                    parsed[sub] = _check_value(where, f'hosts."{host}".{sub}', HOST_KEYS[sub], sub_value)
-                config.hosts[host.lower()] = parsed
+                config.hosts[host.lower()] = _table(where, f'hosts."{host}"', table, HOST_KEYS)
         elif key in KEYS:
             config.values[key] = _check_value(where, key, KEYS[key], value)
         else:
