@@ -195,23 +195,26 @@ _HOSTS = st.sampled_from(
 _PATH = st.text(alphabet="abcXYZ019-._~/!$'()*+,;=:@", max_size=30).map(lambda p: "/" + p)
 
 
-@settings(max_examples=500, deadline=None)
-@given(
-    st.one_of(
+def _simple_urls(paths: list[st.SearchStrategy[str]], fragments: list[str]) -> st.SearchStrategy[str]:
+    """URLs of the fast path's shape: drawn from its own pattern, or built from the hosts above,
+    one of ``paths`` and one of ``fragments``."""
+    return st.one_of(
         st.from_regex(_SIMPLE, fullmatch=True),
         st.builds(
             lambda scheme, host, path, frag: f"{scheme}://{host}{path}{frag}",
             st.sampled_from(["http", "https"]),
             _HOSTS,
-            st.one_of(
-                st.just(""),
-                _PATH,
-                st.just("/s/"),
-                _PATH.map(lambda p: "/s" + p),
-                _PATH.map(lambda p: "/p" + p),
-            ),
-            st.sampled_from(["", "#rd", "#", "#a b"]),
+            st.one_of(*paths),
+            st.sampled_from(fragments),
         ),
+    )
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    _simple_urls(
+        [st.just(""), _PATH, st.just("/s/"), _PATH.map(lambda p: "/s" + p), _PATH.map(lambda p: "/p" + p)],
+        ["", "#rd", "#", "#a b"],
     )
 )
 def test_fast_path_equals_general_path(url: str) -> None:
@@ -228,15 +231,9 @@ def test_fast_path_equals_general_path(url: str) -> None:
 
 @settings(max_examples=500, deadline=None)
 @given(
-    st.one_of(
-        st.from_regex(_SIMPLE, fullmatch=True),
-        st.builds(
-            lambda scheme, host, path, frag: f"{scheme}://{host}{path}{frag}",
-            st.sampled_from(["http", "https"]),
-            _HOSTS,
-            st.one_of(st.just(""), _PATH, st.just("/s/"), _PATH.map(lambda p: "/p" + p), _PATH.map(lambda p: p + "/")),
-            st.sampled_from(["", "#rd", "#"]),
-        ),
+    _simple_urls(
+        [st.just(""), _PATH, st.just("/s/"), _PATH.map(lambda p: "/p" + p), _PATH.map(lambda p: p + "/")],
+        ["", "#rd", "#"],
     )
 )
 def test_plain_is_canonicalize_and_keeps_a_canonical_url_as_written(url: str) -> None:
